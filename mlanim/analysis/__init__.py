@@ -1,0 +1,1 @@
+"""Numbers derived from a trace (never recorded, never invented): diagnoses, projections, grids."""

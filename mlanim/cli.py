@@ -1,0 +1,190 @@
+"""The ``mlanim`` command line: parse arguments, call the pipeline, print paths or one-line errors.
+
+stdout carries only the paths written (one per line); progress and messages go to stderr.
+Exit codes: 0 done, 2 bad input, 1 internal fault (``--debug`` shows its traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from mlanim.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn real neural-network training into videos, GIFs and figures.")
+
+_state = {"debug": False}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"mlanim: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def user_facing(command: F) -> F:
+    """Turn user errors into one line and exit 2, other faults into exit 1."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except UserError as err:
+            _fail(str(err), 2)
+        except KeyboardInterrupt:
+            _fail("interrupted; no partial files were left", 130)
+        except typer.Exit:
+            raise
+        except Exception as err:
+            if _state["debug"]:
+                traceback.print_exc()
+            _fail(f"internal fault: {type(err).__name__}: {err} (rerun with --debug for details)",
+                  1)
+
+    return run  # type: ignore[return-value]
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _split_formats(values: list[str] | None) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for v in values or [] for f in v.split(",") if f.strip())
+    allowed = ("mp4", "gif", "webm", "png", "svg", "pdf")
+    for fmt in formats:
+        if fmt not in allowed:
+            raise UserError(f"unknown format '{fmt}' for --format", hint=f"use {', '.join(allowed)}")
+    return formats
+
+
+def _progress(quiet: bool):
+    from mlanim.progress import RichProgress, SilentProgress
+
+    return SilentProgress() if quiet else RichProgress()
+
+
+@app.command()
+@user_facing
+def render(
+    specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")],
+    out: Annotated[Path | None, typer.Option("--out", help="write files into this folder")] = None,
+    backend: Annotated[str | None, typer.Option(help="manim | matplotlib")] = None,
+    fmt: Annotated[list[str] | None, typer.Option("--format", "-f",
+                                                  help="mp4,gif,webm,png,svg,pdf")] = None,
+    quality: Annotated[str | None, typer.Option(help="low | medium | high | 4k")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="retrain instead of using the cache")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
+) -> None:
+    """Train (or reuse the cached trace) and render each spec; print the files written."""
+    from mlanim.pipeline import RenderOptions
+    from mlanim.pipeline import render as run
+
+    if backend not in (None, "manim", "matplotlib"):
+        raise UserError(f"unknown backend '{backend}'", hint="use manim or matplotlib")
+    if quality not in (None, "low", "medium", "high", "4k"):
+        raise UserError(f"unknown quality '{quality}'", hint="use low, medium, high or 4k")
+    options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh)
+    for spec in specs:
+        for path in run(spec, options, _progress(quiet)):
+            typer.echo(str(path))
+
+
+@app.command()
+@user_facing
+def validate(specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")]) -> None:
+    """Check specs without training or rendering."""
+    from mlanim.pipeline import load
+
+    for spec in specs:
+        loaded = load(spec)
+        typer.echo(f"{spec}: ok ({loaded.spec.scene})")
+
+
+@app.command("scenes")
+@user_facing
+def list_scenes() -> None:
+    """List the scene kinds with a one-line description."""
+    from mlanim.scenes import kinds
+
+    for name, kind in kinds().items():
+        typer.echo(f"{name:<22} {kind.description}")
+
+
+@app.command()
+@user_facing
+def new(kind: Annotated[str, typer.Argument(help="a scene kind (see `mlanim scenes`)")]) -> None:
+    """Print a commented spec template of a scene kind."""
+    from mlanim.scenes import get
+    from mlanim.spec.template import template
+
+    typer.echo(template(get(kind).Spec), nl=False)
+
+
+@app.command()
+@user_facing
+def schema() -> None:
+    """Print the JSON Schema of scene specs (for editor completion and checking)."""
+    from mlanim.scenes import spec_models
+    from mlanim.spec.template import json_schema
+
+    typer.echo(json.dumps(json_schema(spec_models()), indent=2))
+
+
+@app.command()
+@user_facing
+def trace(
+    specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")],
+    out: Annotated[Path | None, typer.Option("--out", help="also copy the trace here")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="retrain instead of using the cache")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Train and record only; print the trace file (re-render later without retraining)."""
+    from mlanim.pipeline import load, obtain_trace
+
+    for spec in specs:
+        loaded = load(spec)
+        result = obtain_trace(loaded, loaded.spec, fresh, _progress(quiet))
+        target = (out / f"{spec.stem}.mlanim") if out else None
+        path = result.save(target) if target else result.path
+        typer.echo(str(path))
+
+
+@app.command()
+@user_facing
+def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]) -> None:
+    """Show a trace's channels, shapes and final metrics."""
+    from mlanim.trace import load_trace
+
+    recorded = load_trace(path)
+    meta = recorded.meta
+    data = meta.get("dataset", {})
+    typer.echo(f"scene {meta.get('scene')}  seed {meta.get('seed')}  "
+               f"steps {meta.get('steps')}  epochs {meta.get('epochs')}")
+    typer.echo(f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
+               f"{data.get('n_val')} held out; model {meta.get('model', {}).get('widths')}")
+    for name in recorded.channel_names:
+        channel = recorded.channel(name)
+        last = channel.values[-1]
+        tail = f"  last {float(last):.4f}" if last.size == 1 else ""
+        typer.echo(f"  {name:<28} {str(tuple(channel.values.shape)):<20} "
+                   f"{channel.values.dtype}{tail}")
+    for name in recorded.static_names:
+        typer.echo(f"  {name:<28} {tuple(recorded.static(name).shape)} (static)")
+
+
+def main() -> None:
+    """Entry point of the ``mlanim`` script."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+        sys.exit(code)

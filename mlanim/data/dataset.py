@@ -1,0 +1,79 @@
+"""The in-memory dataset every later stage sees: numpy arrays, split, named, standardized."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Task = Literal["classification", "regression"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train/validation arrays with names.
+
+    ``x_*`` are float32 ``(n, features)``; ``y_*`` are int64 class indices for classification and
+    float32 ``(n,)`` targets for regression.
+    """
+
+    name: str
+    task: Task
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...] = ()
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features."""
+        return int(self.x_train.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Output width of a model for this task: classes, or 1 for regression."""
+        return len(self.class_names) if self.task == "classification" else 1
+
+    def describe(self) -> dict[str, object]:
+        """Plain metadata for the trace."""
+        return {
+            "name": self.name,
+            "task": self.task,
+            "n_train": int(len(self.x_train)),
+            "n_val": int(len(self.x_val)),
+            "feature_names": list(self.feature_names),
+            "class_names": list(self.class_names),
+        }
+
+
+def split_and_scale(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    task: Task,
+    feature_names: tuple[str, ...],
+    class_names: tuple[str, ...],
+    test_fraction: float,
+    standardize: bool,
+    seed: int,
+) -> Dataset:
+    """Shuffle with ``seed``, hold out ``test_fraction``, standardize with training statistics."""
+    order = np.random.default_rng(seed).permutation(len(x))
+    x, y = x[order].astype(np.float32), y[order]
+    n_val = int(round(len(x) * test_fraction))
+    x_train, x_val = x[n_val:], x[:n_val]
+    y_train, y_val = y[n_val:], y[:n_val]
+    if standardize:
+        mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+        std[std == 0] = 1.0
+        x_train, x_val = (x_train - mean) / std, (x_val - mean) / std
+    cast = np.int64 if task == "classification" else np.float32
+    return Dataset(
+        name, task,
+        np.ascontiguousarray(x_train, np.float32), y_train.astype(cast),
+        np.ascontiguousarray(x_val, np.float32), y_val.astype(cast),
+        feature_names, class_names,
+    )

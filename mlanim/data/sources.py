@@ -1,0 +1,112 @@
+"""Where raw arrays come from: generated sets, scikit-learn's bundled sets, local csv/npz files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from mlanim.errors import DataError
+from mlanim.spec.sections import DataSpec
+
+Raw = tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...] | None]
+"""x, y, feature names, class names (None: infer from y)."""
+
+
+def generated(spec: DataSpec, seed: int) -> Raw:
+    """moons, circles, xor, spiral, gaussians: 2-D toy sets drawn with ``seed``."""
+    from sklearn import datasets
+
+    n, noise, rng = spec.n_samples, spec.noise, np.random.default_rng(seed)
+    if spec.name == "moons":
+        x, y = datasets.make_moons(n, noise=noise, random_state=seed)
+    elif spec.name == "circles":
+        x, y = datasets.make_circles(n, noise=noise * 0.5, factor=0.5, random_state=seed)
+    elif spec.name == "xor":
+        x = rng.uniform(-1, 1, size=(n, 2))
+        y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+        x = x + rng.normal(0, noise * 0.5, size=x.shape)
+    elif spec.name == "spiral":
+        x, y = _spiral(n, spec.classes, noise, rng)
+    else:
+        x, y = datasets.make_blobs(n, centers=spec.classes, cluster_std=1.0 + 4 * noise,
+                                   random_state=seed)
+    return x, y, ("x1", "x2"), None
+
+
+def _spiral(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple:
+    per_class = n // classes
+    radius = np.tile(np.linspace(0.05, 1.0, per_class), classes)
+    label = np.repeat(np.arange(classes), per_class)
+    angle = radius * 4.0 + label * 2 * np.pi / classes + rng.normal(0, noise * 0.5, radius.shape)
+    x = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1)
+    return x, label
+
+
+def bundled(spec: DataSpec) -> Raw:
+    """iris, wine, breast_cancer, digits, diabetes: shipped inside scikit-learn, no download."""
+    from sklearn import datasets
+
+    loader = getattr(datasets, f"load_{spec.name}")
+    bunch = loader()
+    names = tuple(str(f) for f in getattr(bunch, "feature_names", []))
+    if not names:
+        names = tuple(f"x{i + 1}" for i in range(bunch.data.shape[1]))
+    if spec.name == "digits":
+        names = tuple(f"px{r}_{c}" for r in range(8) for c in range(8))
+    classes = getattr(bunch, "target_names", None)
+    class_names = tuple(str(c) for c in classes) if classes is not None else None
+    if spec.name == "diabetes":
+        class_names = None
+    return bunch.data, bunch.target, names, class_names
+
+
+def from_csv(path: Path, spec: DataSpec) -> Raw:
+    """A csv with a header row; ``spec.target`` names the column to predict."""
+    _must_exist(path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    if len(rows) < 3:
+        raise DataError(f"{path}: needs a header row and at least two data rows")
+    header, body = [h.strip() for h in rows[0]], [r for r in rows[1:] if any(c.strip() for c in r)]
+    if spec.target not in header:
+        raise DataError(f"{path}: no column '{spec.target}' for data.target",
+                        hint=f"columns are: {', '.join(header)}")
+    target_at = header.index(spec.target)
+    feature_cols = [i for i in range(len(header)) if i != target_at]
+    x = np.empty((len(body), len(feature_cols)), dtype=np.float64)
+    for r, row in enumerate(body):
+        if len(row) != len(header):
+            raise DataError(f"{path}:{r + 2}: has {len(row)} fields, the header has {len(header)}")
+        for j, col in enumerate(feature_cols):
+            try:
+                x[r, j] = float(row[col])
+            except ValueError:
+                raise DataError(
+                    f"{path}:{r + 2}: column '{header[col]}' is not numeric ({row[col]!r})",
+                    hint="encode it as numbers, or leave it out with data.features: [...]",
+                ) from None
+    y = np.array([row[target_at].strip() for row in body])
+    return x, y, tuple(header[c] for c in feature_cols), None
+
+
+def from_npz(path: Path) -> Raw:
+    """An npz holding ``X`` (n, features...) or (n, h, w) and ``y`` (n,)."""
+    _must_exist(path)
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            if "X" not in arrays or "y" not in arrays:
+                raise DataError(f"{path}: needs arrays 'X' and 'y' (has {', '.join(arrays.files)})")
+            x, y = arrays["X"], arrays["y"]
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path}: not a readable npz file ({err})") from None
+    if len(x) != len(y):
+        raise DataError(f"{path}: X has {len(x)} rows but y has {len(y)}")
+    x = x.reshape(len(x), -1).astype(np.float64)
+    return x, y, tuple(f"x{i + 1}" for i in range(x.shape[1])), None
+
+
+def _must_exist(path: Path) -> None:
+    if not path.is_file():
+        raise DataError(f"data file not found: {path}", hint="check data.path in the spec")

@@ -1,0 +1,74 @@
+"""Frames in, files out: every format written to a temporary name and renamed when all succeed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from mlanim.encode.atomic import ensure_writable_folder, temporary_name
+from mlanim.encode.video import AvWriter, GifWriter, PngWriter
+from mlanim.progress import Progress, SilentProgress
+from mlanim.render.video import VideoSettings
+
+VIDEO_FORMATS = ("mp4", "webm", "gif", "png")
+FIGURE_FORMATS = ("svg", "pdf")
+
+
+def write_outputs(
+    frames: Iterable[np.ndarray] | None,
+    video: VideoSettings,
+    targets: Mapping[str, Path],
+    draw_figure: Callable[[Path], None] | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Encode ``frames`` once into every video format of ``targets``; draw figure formats.
+
+    Returns the paths written. On any failure no target is created or replaced.
+    """
+    progress = progress or SilentProgress()
+    temps = {fmt: temporary_name(path) for fmt, path in targets.items()}
+    for path in targets.values():
+        ensure_writable_folder(path.parent)
+    writers = {fmt: _writer(fmt, temps[fmt], video)
+               for fmt in targets if fmt in VIDEO_FORMATS}
+    try:
+        if writers:
+            _encode(frames or [], writers, video, progress)
+        for fmt in targets:
+            if fmt in FIGURE_FORMATS and draw_figure is not None:
+                draw_figure(temps[fmt])
+        for fmt, path in targets.items():
+            os.replace(temps[fmt], path)
+    finally:
+        for temp in temps.values():
+            temp.unlink(missing_ok=True)
+    return list(targets.values())
+
+
+def _writer(fmt: str, path: Path, video: VideoSettings):
+    if fmt in ("mp4", "webm"):
+        return AvWriter(path, fmt, video.width, video.height, video.fps)
+    if fmt == "gif":
+        return GifWriter(path, video.width, video.height, video.fps)
+    return PngWriter(path)
+
+
+def _encode(frames: Iterable[np.ndarray], writers: dict, video: VideoSettings,
+            progress: Progress) -> None:
+    finished = False
+    try:
+        with progress.task("drawing + encoding", total=video.count) as bar:
+            for frame in frames:
+                for writer in writers.values():
+                    writer.write(frame)
+                bar.advance()
+        for writer in writers.values():
+            writer.close()
+        finished = True
+    finally:
+        if not finished:
+            for writer in writers.values():
+                writer.abort()

@@ -1,0 +1,129 @@
+"""The render pipeline as named stages: load spec, load data, record (or reuse) the trace, draw,
+encode. Each stage reads only what the previous one produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlanim import scenes
+from mlanim.encode import FIGURE_FORMATS, write_outputs
+from mlanim.encode.atomic import ensure_writable_folder
+from mlanim.errors import SpecError, UserError
+from mlanim.progress import Progress, SilentProgress
+from mlanim.render.theme import load_theme
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import iterate
+from mlanim.spec import LoadedSpec, SceneSpec, load_spec
+from mlanim.spec.sections import TrainedSceneSpec
+from mlanim.trace import Trace, load_trace
+from mlanim.trace.cache import cache_key, cached_trace_path
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Command-line overrides of the spec's ``render:`` section, and where to write."""
+
+    out_dir: Path | None = None
+    backend: str | None = None
+    formats: tuple[str, ...] = ()
+    quality: str | None = None
+    fresh: bool = False
+    overrides: dict = field(default_factory=dict)
+
+    def apply(self, spec: SceneSpec) -> SceneSpec:
+        """The spec with these overrides in its ``render:`` section."""
+        changes = {k: v for k, v in (("backend", self.backend), ("quality", self.quality),
+                                     ("formats", list(self.formats) or None)) if v}
+        changes.update(self.overrides)
+        if not changes:
+            return spec
+        render = spec.render.model_validate({**spec.render.model_dump(), **changes})
+        return spec.model_copy(update={"render": render})
+
+
+def load(path: Path) -> LoadedSpec:
+    """Stage 1: read and validate a spec."""
+    return load_spec(path, scenes.spec_models())
+
+
+def output_targets(loaded: LoadedSpec, spec: SceneSpec, out_dir: Path | None) -> dict[str, Path]:
+    """Each requested format's output path: ``output:`` (or outputs/<stem>) plus extension."""
+    base = Path(spec.output) if spec.output else Path("outputs") / loaded.path.stem
+    if out_dir is not None:
+        base = out_dir / base.name
+    formats = dict.fromkeys(spec.render.formats)  # de-duplicate, keep order
+    return {fmt: base.with_name(f"{base.name}.{fmt}") for fmt in formats}
+
+
+def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
+                 progress: Progress) -> Trace:
+    """Stage 2-3: the trace from ``trace:``, from the cache, or by training now."""
+    kind = scenes.get(spec.scene)
+    if isinstance(spec, TrainedSceneSpec) and spec.trace:
+        return load_trace(loaded.resolve(spec.trace))
+    if not isinstance(spec, TrainedSceneSpec):
+        raise SpecError(f"scene {spec.scene} has no training section")
+    from mlanim import train
+
+    with _located(loaded, "load data"):
+        dataset = train.load_dataset(spec, loaded.resolve)
+        kind.check(spec, dataset)
+        plan = kind.plan(spec, dataset)
+    payload = {"scene": spec.scene, "seed": spec.seed, "plan": plan.key(),
+               **{name: getattr(spec, name).model_dump(mode="json")
+                  for name in ("data", "model", "train")}}
+    path = cached_trace_path(cache_key(payload))
+    if path.exists() and not fresh:
+        progress.message(f"using cached trace {path} (--fresh retrains)")
+        return load_trace(path)
+    with _located(loaded, "train and record"):
+        trace = train.record(spec, plan, dataset, progress)
+    trace.save(path)
+    return load_trace(path)
+
+
+def render(path: Path, options: RenderOptions | None = None,
+           progress: Progress | None = None) -> list[Path]:
+    """Render the spec at ``path`` to the formats it asks for; returns the files written."""
+    options, progress = options or RenderOptions(), progress or SilentProgress()
+    loaded = load(path)
+    with _located(loaded, "apply options"):
+        spec = options.apply(loaded.spec)
+    kind = scenes.get(spec.scene)
+    backend = spec.render.backend or kind.default_backend
+    if backend not in kind.backends:
+        raise loaded.source.error(f"scene {kind.name} cannot be drawn with {backend}",
+                                  ("render", "backend"), f"use one of: {', '.join(kind.backends)}")
+    targets = output_targets(loaded, spec, options.out_dir)
+    for target in targets.values():
+        ensure_writable_folder(target.parent)
+    trace = obtain_trace(loaded, spec, options.fresh, progress)
+    video = VideoSettings.from_spec(spec.render)
+    theme = load_theme(spec.render.theme)
+    with _located(loaded, "draw"):
+        drawing = kind.frames(spec, trace, video, theme, backend)
+    try:
+        moving = [f for f in targets if f not in FIGURE_FORMATS and f != "png"]
+        frames = iterate(drawing) if moving else [drawing.frame(drawing.count - 1)]
+        return write_outputs(frames, video, targets,
+                             lambda p: kind.figure(spec, trace, video, theme, p), progress)
+    finally:
+        drawing.close()
+
+
+class _located:
+    """Adds the spec file and line to user errors that name only a key path."""
+
+    def __init__(self, loaded: LoadedSpec, stage: str) -> None:
+        self.loaded, self.stage = loaded, stage
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, _tb) -> bool:
+        if isinstance(error, UserError) and error.file is None:
+            error.file = str(self.loaded.path)
+            if error.key_path:
+                error.line, error.column = self.loaded.source.position(tuple(error.key_path))
+        return False

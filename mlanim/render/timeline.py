@@ -1,0 +1,63 @@
+"""Maps video time to training time: which snapshot a frame shows, and how far towards the next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What one frame shows.
+
+    ``position`` is a fractional snapshot index: 3.25 is a quarter of the way from snapshot 3 to 4.
+    """
+
+    frame: int
+    time: float
+    position: float
+    phase: str
+
+    @property
+    def index(self) -> int:
+        """The snapshot at or before this moment."""
+        return int(np.floor(self.position))
+
+    @property
+    def fraction(self) -> float:
+        """How far from snapshot ``index`` towards the next (0..1)."""
+        return self.position - self.index
+
+
+@dataclass(frozen=True)
+class SnapshotTimeline:
+    """Holds the first snapshot, sweeps through the rest at a constant pace, holds the last."""
+
+    snapshots: int
+    frames: int
+    fps: int
+    hold_start: float = 0.8
+    hold_end: float = 1.6
+
+    def at(self, frame: int) -> Moment:
+        """The moment shown by ``frame``."""
+        time = frame / self.fps
+        total = self.frames / self.fps
+        start = min(self.hold_start, total * 0.15)
+        end = min(self.hold_end, total * 0.2)
+        sweep = max(total - start - end, 1e-9)
+        progress = float(np.clip((time - start) / sweep, 0.0, 1.0))
+        if frame == self.frames - 1:
+            progress = 1.0
+        phase = "start" if time < start else ("end" if progress >= 1.0 else "train")
+        return Moment(frame, time, progress * (self.snapshots - 1), phase)
+
+
+def interpolate(values: np.ndarray, moment: Moment) -> np.ndarray:
+    """Linear blend between snapshot ``index`` and the next, along the first axis."""
+    i = moment.index
+    if i >= len(values) - 1:
+        return np.asarray(values[-1], dtype=np.float32)
+    a, b = np.asarray(values[i], np.float32), np.asarray(values[i + 1], np.float32)
+    return a + (b - a) * np.float32(moment.fraction)

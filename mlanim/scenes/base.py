@@ -1,0 +1,65 @@
+"""What a scene kind declares: its spec model, what it records, and how it draws.
+
+A kind is one module with one `SceneKind` subclass instance named ``KIND``, registered through the
+``mlanim.scenes`` entry-point group. Nothing outside the module needs to change to add one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+from mlanim.data import Dataset
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+from mlanim.spec.sections import SceneSpec
+from mlanim.train.plan import RecordingPlan
+from mlanim.trace import Trace
+
+
+class Frames(Protocol):
+    """A video as random-access frames: frame ``i`` is drawn on request, as RGB uint8."""
+
+    count: int
+
+    def frame(self, index: int) -> np.ndarray:
+        """Draw frame ``index`` (0-based) and return it as an (height, width, 3) array."""
+
+    def close(self) -> None:
+        """Release figures or cameras."""
+
+
+def iterate(frames: Frames) -> Iterator[np.ndarray]:
+    """All frames in order."""
+    for index in range(frames.count):
+        yield frames.frame(index)
+
+
+class SceneKind:
+    """Base class of a scene kind; subclasses fill in the class attributes and methods."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    Spec: ClassVar[type[SceneSpec]]
+    backends: ClassVar[tuple[str, ...]] = ("matplotlib", "manim")
+    default_backend: ClassVar[str] = "matplotlib"
+
+    def check(self, spec: SceneSpec, dataset: Dataset) -> None:
+        """Raise a `SpecError` when the spec and data cannot make this scene."""
+
+    def plan(self, spec: SceneSpec, dataset: Dataset) -> RecordingPlan:
+        """What training must record for this scene."""
+        raise NotImplementedError
+
+    def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               backend: str) -> Frames:
+        """The animation drawn by ``backend``."""
+        raise NotImplementedError
+
+    def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               path: Path) -> None:
+        """A static vector figure of the final state (svg or pdf, by ``path``'s suffix)."""
+        raise NotImplementedError

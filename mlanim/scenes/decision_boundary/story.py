@@ -1,0 +1,144 @@
+"""What each moment of the decision-boundary scene shows, read from the trace alone.
+
+Both backends draw from a `Story`, so they agree on every number, colour and caption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlanim.analysis.curves import overfitting_onset
+from mlanim.render.theme import Theme, rgb
+from mlanim.render.timeline import Moment, SnapshotTimeline, interpolate
+from mlanim.render.video import VideoSettings
+from mlanim.trace import Trace
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One recorded metric over the snapshots."""
+
+    label: str
+    epochs: np.ndarray
+    values: np.ndarray
+
+    def until(self, moment: Moment) -> tuple[np.ndarray, np.ndarray]:
+        """The curve up to ``moment``, ending at an interpolated point between snapshots."""
+        i = moment.index
+        x, y = list(self.epochs[: i + 1]), list(self.values[: i + 1])
+        if i < len(self.values) - 1 and moment.fraction > 0:
+            x.append(float(interpolate(self.epochs, moment)))
+            y.append(float(interpolate(self.values, moment)))
+        return np.asarray(x), np.asarray(y)
+
+    def at(self, moment: Moment) -> float:
+        """The value at ``moment`` (interpolated)."""
+        return float(interpolate(self.values, moment))
+
+
+class Story:
+    """The decision-boundary scene's data, indexed by video moment."""
+
+    def __init__(self, spec, trace: Trace, video: VideoSettings) -> None:
+        self.spec = spec
+        output = trace.channel("grid/output")
+        self.res = int(round(np.sqrt(output.values.shape[1])))
+        self.fields = output.values  # (S, res*res, K) float16
+        self.epochs = output.epochs
+        self.grid_x, self.grid_y = trace.static("grid/x"), trace.static("grid/y")
+        self.x_train, self.y_train = trace.static("data/x_train"), trace.static("data/y_train")
+        self.x_val, self.y_val = trace.static("data/x_val"), trace.static("data/y_val")
+        dataset = trace.meta["dataset"]
+        self.class_names = dataset["class_names"]
+        self.feature_names = dataset["feature_names"]
+        self.loss = self._curves(trace, "loss")
+        self.accuracy = self._curves(trace, "acc")
+        self.total_epochs = float(self.epochs[-1])
+        self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
+        self.title = spec.title or f"A neural network learns to separate {dataset['name']}"
+        self.subtitle = _subtitle(trace)
+        train, val = self.loss.get("train"), self.loss.get("validation")
+        self.overfit_from = (overfitting_onset(train.values, val.values)
+                             if train is not None and val is not None else None)
+        self.diverged_at = trace.meta.get("diverged_at_epoch")
+
+    @staticmethod
+    def _curves(trace: Trace, metric: str) -> dict[str, Curve]:
+        curves = {}
+        for split, label in (("train", "train"), ("val", "validation")):
+            name = f"metrics/{split}_{metric}"
+            if name in trace:
+                channel = trace.channel(name)
+                curves[label] = Curve(label, channel.epochs, channel.values.astype(np.float32))
+        return curves
+
+    def moment(self, frame: int) -> Moment:
+        """The moment shown by ``frame``."""
+        return self.timeline.at(frame)
+
+    def field(self, moment: Moment) -> np.ndarray:
+        """Class probabilities on the grid at ``moment``: (res, res, classes), rows along y."""
+        probs = interpolate(self.fields, moment)
+        return probs.reshape(self.res, self.res, -1)
+
+    def epoch(self, moment: Moment) -> float:
+        """The training epoch at ``moment``."""
+        return float(interpolate(self.epochs, moment))
+
+    def caption(self, moment: Moment) -> str:
+        """One short line explaining what is happening, from the recorded numbers."""
+        acc = self.accuracy.get("validation") or self.accuracy.get("train")
+        split = "held-out" if "validation" in self.accuracy else "training"
+        if moment.phase == "start":
+            return ("Before training: random weights, so the colours ignore the data"
+                    + (f" ({acc.at(moment):.0%} {split} accuracy)" if acc else ""))
+        if self.overfit_from is not None and moment.index > self.overfit_from + 1:
+            return "Validation loss rises while training loss falls: the network is overfitting"
+        if moment.phase == "end":
+            end = f"After {self.total_epochs:g} epochs"
+            if self.diverged_at is not None:
+                end = f"Training diverged at epoch {self.diverged_at:.1f}"
+            return end + (f": {acc.at(moment):.0%} of {split} points classified correctly"
+                          if acc else "")
+        return "Each gradient step bends the boundary; colour shows how sure the network is"
+
+    def counter(self, moment: Moment) -> str:
+        """``epoch 12 / 60``."""
+        return f"epoch {self.epoch(moment):.0f} / {self.total_epochs:g}"
+
+
+def field_colors(probs: np.ndarray, theme: Theme) -> np.ndarray:
+    """RGB (res, res, 3) floats: the class colours mixed by probability, faded by uncertainty."""
+    classes = probs.shape[-1]
+    palette = np.array([rgb(theme.class_color(k)) for k in range(classes)], dtype=np.float32)
+    mixed = probs @ palette
+    confidence = (probs.max(axis=-1, keepdims=True) - 1 / classes) / (1 - 1 / classes)
+    alpha = 0.10 + 0.5 * np.clip(confidence, 0, 1)
+    background = np.array(rgb(theme.panel), dtype=np.float32)
+    return background * (1 - alpha) + mixed * alpha
+
+
+def margins(probs: np.ndarray) -> list[np.ndarray]:
+    """Per-class margin ``p_k - max_{j != k} p_j``; the boundary is where a margin is 0.
+
+    Two classes need one margin (the other is its negative).
+    """
+    classes = probs.shape[-1]
+    out = []
+    for k in range(1 if classes == 2 else classes):
+        others = np.delete(probs, k, axis=-1).max(axis=-1)
+        out.append(probs[..., k] - others)
+    return out
+
+
+def _subtitle(trace: Trace) -> str:
+    meta = trace.meta
+    model, train = meta.get("model", {}), meta.get("train", {})
+    widths = "-".join(str(w) for w in model.get("widths", []))
+    activation = (model.get("activation") or "").lower()
+    optimizer = train.get("optimizer", {})
+    data = meta["dataset"]
+    return (f"{data['name']} · MLP {widths} {activation} · {optimizer.get('name', '')} "
+            f"lr={optimizer.get('lr', 0):g} · {data['n_train']} train / {data['n_val']} held out")

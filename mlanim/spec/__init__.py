@@ -1,0 +1,55 @@
+"""The scene spec: YAML in, a frozen validated pydantic model out, with located errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlanim.spec.sections import (
+    DataSpec,
+    ModelSpec,
+    OptimizerSpec,
+    RenderSpec,
+    SceneSpec,
+    TrainedSceneSpec,
+    TrainSpec,
+)
+from mlanim.spec.validate import validate
+from mlanim.spec.yaml_source import YamlSource, read_yaml
+
+__all__ = [
+    "DataSpec",
+    "LoadedSpec",
+    "ModelSpec",
+    "OptimizerSpec",
+    "RenderSpec",
+    "SceneSpec",
+    "TrainSpec",
+    "TrainedSceneSpec",
+    "YamlSource",
+    "load_spec",
+]
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec with the file it came from (for relative paths and error positions)."""
+
+    spec: SceneSpec
+    source: YamlSource
+    path: Path
+
+    def resolve(self, relative: str) -> Path:
+        """A path written in the spec: relative to the spec's folder, else to the working folder."""
+        candidate = Path(relative).expanduser()
+        if candidate.is_absolute():
+            return candidate
+        beside_spec = self.path.parent / candidate
+        return beside_spec if beside_spec.exists() or not candidate.exists() else candidate
+
+
+def load_spec(path: Path, kinds: Mapping[str, type[SceneSpec]]) -> LoadedSpec:
+    """Read and validate the spec at ``path`` against the registered scene kinds' models."""
+    source = read_yaml(path)
+    return LoadedSpec(validate(source, kinds), source, path)

@@ -1,0 +1,150 @@
+"""The shared sections of a scene spec (see SPEC.md): data, model, train, render.
+
+Every model forbids unknown keys and is frozen: the parsed spec is inert data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PositiveInt = Annotated[int, Field(gt=0)]
+
+GENERATED_SETS = ("moons", "circles", "xor", "spiral", "gaussians")
+SKLEARN_SETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
+FILE_SETS = ("csv", "npz")
+
+DatasetName = Literal[
+    "moons", "circles", "xor", "spiral", "gaussians",
+    "iris", "wine", "breast_cancer", "digits", "diabetes",
+    "csv", "npz",
+]
+
+
+class Section(BaseModel):
+    """Base of every spec section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSpec(Section):
+    """Which dataset to train on and how to prepare it."""
+
+    name: DatasetName = Field("moons", description="generated, scikit-learn's, or a local csv/npz")
+    n_samples: int = Field(400, ge=10, le=1_000_000, description="generated sets only")
+    noise: float = Field(0.2, ge=0, le=10, description="generated sets only")
+    classes: int = Field(3, ge=2, le=20, description="spiral and gaussians")
+    test_fraction: float = Field(0.25, ge=0, le=0.9, description="held-out validation split")
+    path: str | None = Field(None, description="csv / npz file (relative to the spec file)")
+    target: str | None = Field(None, description="csv: the target column")
+    features: list[str | int] | None = Field(None, description="columns to use (names or indices)")
+    task: Literal["auto", "classification", "regression"] = "auto"
+    standardize: bool = Field(True, description="zero mean, unit variance from the training split")
+
+    @model_validator(mode="after")
+    def _file_sets_need_a_path(self) -> DataSpec:
+        if self.name in FILE_SETS and not self.path:
+            raise ValueError(f"data.name {self.name} needs data.path: the file to read")
+        if self.name == "csv" and not self.target:
+            raise ValueError("data.name csv needs data.target: the column to predict")
+        return self
+
+
+class ModelSpec(Section):
+    """The network architecture."""
+
+    type: Literal["mlp", "cnn", "rnn", "transformer"] = "mlp"
+    hidden: list[PositiveInt] = Field([16, 16], description="neurons per hidden layer")
+    activation: Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "linear"] = "tanh"
+    dropout: float = Field(0.0, ge=0, lt=1)
+
+
+OptimizerName = Literal["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
+
+
+class OptimizerSpec(Section):
+    """A torch.optim optimizer and its arguments (only those the optimizer accepts)."""
+
+    name: OptimizerName = "adam"
+    lr: float = Field(0.01, gt=0, le=100, description="learning rate")
+    momentum: float | None = Field(None, ge=0, lt=1)
+    betas: tuple[float, float] | None = None
+    weight_decay: float | None = Field(None, ge=0)
+    eps: float | None = Field(None, gt=0)
+    alpha: float | None = Field(None, gt=0, lt=1)
+    dampening: float | None = Field(None, ge=0, le=1)
+    amsgrad: bool | None = None
+    centered: bool | None = None
+    lr_decay: float | None = Field(None, ge=0)
+
+    def arguments(self) -> dict[str, object]:
+        """The torch.optim keyword arguments the user set (lr always)."""
+        skip = {"name"}
+        return {k: v for k, v in self.model_dump().items() if k not in skip and v is not None}
+
+
+class TrainSpec(Section):
+    """How long and how to train, and how often to record."""
+
+    epochs: PositiveInt | None = Field(None, le=100_000, description="or steps:")
+    steps: PositiveInt | None = Field(None, le=10_000_000)
+    batch_size: PositiveInt | Literal["full"] = Field(32, description="a number, or full")
+    optimizer: OptimizerSpec = OptimizerSpec()
+    loss: Literal["auto", "cross_entropy", "mse"] = "auto"
+    record_every: PositiveInt = Field(1, description="epochs between snapshots")
+    record_every_steps: PositiveInt | None = Field(None, description="steps between snapshots")
+    on_divergence: Literal["error", "stop"] = Field(
+        "error", description="NaN/inf loss: fail (error) or keep the run up to that point (stop)"
+    )
+
+    @model_validator(mode="after")
+    def _epochs_or_steps(self) -> TrainSpec:
+        if self.epochs is not None and self.steps is not None:
+            raise ValueError("give train.epochs or train.steps, not both")
+        return self
+
+    @property
+    def total_epochs(self) -> int | None:
+        """Epochs to train when counted in epochs (60 when neither epochs nor steps is set)."""
+        if self.steps is not None:
+            return None
+        return self.epochs or 60
+
+
+class RenderSpec(Section):
+    """How to turn the trace into files."""
+
+    backend: Literal["manim", "matplotlib"] | None = Field(
+        None, description="manim | matplotlib; default: the scene kind's own"
+    )
+    formats: list[Literal["mp4", "gif", "webm", "png", "svg", "pdf"]] = Field(
+        ["mp4", "gif"], min_length=1
+    )
+    quality: Literal["low", "medium", "high", "4k"] = Field(
+        "medium", description="low 480p15 | medium 720p30 | high 1080p60 | 4k 2160p60"
+    )
+    duration: float = Field(10.0, gt=0, le=600, description="seconds of animation")
+    fps: PositiveInt | None = Field(None, le=120, description="override the quality's frame rate")
+    theme: Literal["dark", "light", "paper"] = "dark"
+    aspect: Literal["16:9", "4:3", "1:1", "9:16"] = "16:9"
+    captions: bool = Field(True, description="short on-screen explanations")
+
+
+class SceneSpec(Section):
+    """What every scene kind's spec has. A kind subclasses this with its own ``scene`` literal."""
+
+    scene: str
+    title: str | None = Field(None, description="title card and caption")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="drives data, init and batching")
+    render: RenderSpec = RenderSpec()
+    output: str | None = Field(None, description="path without extension; default outputs/<stem>")
+
+
+class TrainedSceneSpec(SceneSpec):
+    """A scene that trains a model (or reads a trace recorded elsewhere)."""
+
+    data: DataSpec = DataSpec()
+    model: ModelSpec = ModelSpec()
+    train: TrainSpec = TrainSpec()
+    trace: str | None = Field(None, description="a trace file recorded elsewhere, instead of training")

@@ -1,0 +1,196 @@
+"""The trace file: named channels of snapshots, static arrays, and JSON metadata, in one zip.
+
+A channel's values have the snapshot index as first axis, with the training step and epoch of
+each snapshot beside them. Channels marked ``half`` are stored as float16 (pictures, projections);
+``full`` ones as float32 (values that tests compare with torch to 1e-5). Reading is lazy: an array
+is decompressed when first asked for.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from mlanim.encode.atomic import atomic_path
+from mlanim.errors import DataError
+
+FORMAT_VERSION = 1
+Precision = Literal["half", "full"]
+
+
+@dataclass
+class Channel:
+    """Snapshots of one recorded quantity."""
+
+    values: np.ndarray
+    steps: np.ndarray
+    epochs: np.ndarray
+
+
+@dataclass
+class TraceWriter:
+    """Accumulates snapshots during training, then freezes them into a `Trace`."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    _rows: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    _when: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    _precision: dict[str, Precision] = field(default_factory=dict)
+    _static: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def add(self, name: str, value: Any, step: int, epoch: float,
+            precision: Precision = "full") -> None:
+        """Append one snapshot of channel ``name`` taken at ``step`` / ``epoch``."""
+        self._rows.setdefault(name, []).append(np.asarray(value, dtype=np.float32))
+        self._when.setdefault(name, []).append((step, epoch))
+        self._precision[name] = precision
+
+    def static(self, name: str, value: np.ndarray) -> None:
+        """Store an array that does not change over training (data points, grid axes)."""
+        self._static[name] = np.asarray(value)
+
+    def freeze(self) -> Trace:
+        """The recorded trace, held in memory."""
+        channels = {}
+        for name, rows in self._rows.items():
+            when = np.array(self._when[name], dtype=np.float64)
+            dtype = np.float16 if self._precision[name] == "half" else np.float32
+            channels[name] = Channel(np.stack(rows).astype(dtype),
+                                     when[:, 0].astype(np.int64), when[:, 1])
+        return Trace(dict(self.meta), channels, dict(self._static))
+
+
+class Trace:
+    """A recorded run: plain numpy data, no torch objects. Renderers read only this."""
+
+    def __init__(self, meta: dict[str, Any], channels: dict[str, Channel],
+                 statics: dict[str, np.ndarray], path: Path | None = None) -> None:
+        self.meta = meta
+        self.path = path
+        self._channels = channels
+        self._statics = statics
+
+    @property
+    def channel_names(self) -> list[str]:
+        """Names of the recorded channels."""
+        return sorted(self._channels)
+
+    @property
+    def static_names(self) -> list[str]:
+        """Names of the static arrays."""
+        return sorted(self._statics)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._channels or name in self._statics
+
+    def channel(self, name: str) -> Channel:
+        """The channel ``name``; a clear error when the trace lacks it."""
+        if name not in self._channels:
+            raise DataError(f"the trace has no channel '{name}'",
+                            hint="re-record it with --fresh, or use a trace made for this scene")
+        return self._channels[name]
+
+    def values(self, name: str) -> np.ndarray:
+        """Snapshot values of ``name`` as float32, first axis the snapshot index."""
+        return np.asarray(self.channel(name).values, dtype=np.float32)
+
+    def static(self, name: str) -> np.ndarray:
+        """A static array."""
+        if name not in self._statics:
+            raise DataError(f"the trace has no array '{name}'", hint="re-record it with --fresh")
+        return self._statics[name]
+
+    def channels_with_prefix(self, prefix: str) -> Iterator[str]:
+        """Channel names starting with ``prefix`` in recording order."""
+        return (n for n in self._channels if n.startswith(prefix))
+
+    def save(self, path: Path) -> Path:
+        """Write the trace to ``path`` atomically (zip of .npy members plus meta.json)."""
+        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as box:
+            meta = dict(self.meta, format_version=FORMAT_VERSION,
+                        channels={n: list(c.values.shape) for n, c in self._channels.items()},
+                        channel_order=list(self._channels))
+            box.writestr("meta.json", json.dumps(meta, indent=1, sort_keys=True))
+            for name, chan in self._channels.items():
+                for part in ("values", "steps", "epochs"):
+                    _write_array(box, f"channels/{name}/{part}", getattr(chan, part))
+            for name, value in self._statics.items():
+                _write_array(box, f"static/{name}", value)
+        return path
+
+
+def _write_array(box: zipfile.ZipFile, name: str, value: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+    box.writestr(f"{name}.npy", buffer.getvalue())
+
+
+class _LazyArrays(dict):
+    """A dict of arrays read from the zip on first access."""
+
+    def __init__(self, box: zipfile.ZipFile, prefix: str, names: list[str]) -> None:
+        super().__init__()
+        self._box, self._prefix, self._names = box, prefix, names
+
+    def __missing__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        with self._box.open(f"{self._prefix}{name}.npy") as handle:
+            value = np.load(io.BytesIO(handle.read()), allow_pickle=False)
+        self[name] = value
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+
+class _LazyChannels(dict):
+    def __init__(self, arrays: _LazyArrays, names: list[str]) -> None:
+        super().__init__()
+        self._arrays, self._names = arrays, names
+
+    def __missing__(self, name: str) -> Channel:
+        if name not in self._names:
+            raise KeyError(name)
+        parts = [self._arrays[f"{name}/{p}"] for p in ("values", "steps", "epochs")]
+        self[name] = Channel(*parts)
+        return self[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def items(self):  # type: ignore[override]
+        return ((n, self[n]) for n in self._names)
+
+
+def load_trace(path: Path) -> Trace:
+    """Open a trace file; arrays are read lazily when used."""
+    try:
+        box = zipfile.ZipFile(path)
+        meta = json.loads(box.read("meta.json"))
+    except FileNotFoundError:
+        raise DataError(f"trace file not found: {path}") from None
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError):
+        raise DataError(f"{path} is not an mlanim trace file") from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise DataError(f"{path}: trace format {meta.get('format_version')} is not supported",
+                        hint="record it again with this version of mlanim")
+    members = [m[: -len(".npy")] for m in box.namelist() if m.endswith(".npy")]
+    channel_names = list(meta["channel_order"])
+    arrays = _LazyArrays(box, "channels/", [m.removeprefix("channels/") for m in members
+                                            if m.startswith("channels/")])
+    statics = _LazyArrays(box, "static/", [m.removeprefix("static/") for m in members
+                                           if m.startswith("static/")])
+    return Trace(meta, _LazyChannels(arrays, channel_names), statics, path)

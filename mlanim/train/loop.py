@@ -1,0 +1,101 @@
+"""The built-in training loop: seeded batches, real torch.optim, the Recorder at its cadence."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from mlanim.data import Dataset
+from mlanim.errors import TrainingDiverged
+from mlanim.progress import Progress, SilentProgress
+from mlanim.spec.sections import TrainSpec
+from mlanim.train.optim import make_optimizer
+from mlanim.train.recorder import Recorder, default_loss
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """How a run ended."""
+
+    steps: int
+    epochs: float
+    diverged_at_epoch: float | None = None
+
+
+def seed_everything(seed: int) -> None:
+    """Make CPU training bit-identical for the same seed."""
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def fit(model: nn.Module, dataset: Dataset, spec: TrainSpec, seed: int,
+        recorder: Recorder | None = None, progress: Progress | None = None) -> FitResult:
+    """Train ``model`` on ``dataset`` as ``spec`` says, snapshotting into ``recorder``."""
+    progress = progress or SilentProgress()
+    x, y = torch.from_numpy(dataset.x_train), torch.from_numpy(dataset.y_train)
+    n = len(x)
+    batch = n if spec.batch_size == "full" else min(spec.batch_size, n)
+    per_epoch = math.ceil(n / batch)
+    total_steps = spec.steps or per_epoch * (spec.total_epochs or 0)
+    optimizer = make_optimizer(spec.optimizer, model.parameters())
+    loss_fn = recorder.loss_fn if recorder else default_loss(dataset)
+    regression = dataset.task == "regression"
+    order_rng = torch.Generator().manual_seed(seed)
+    cadence = _Cadence(spec, per_epoch)
+    if recorder:
+        recorder.snapshot(step=0, epoch=0.0)
+
+    step = 0
+    model.train()
+    with progress.task("training", total=total_steps) as bar:
+        while step < total_steps:
+            order = torch.randperm(n, generator=order_rng)
+            for start in range(0, n, batch):
+                rows = order[start:start + batch]
+                out = model(x[rows])
+                loss = loss_fn(out.squeeze(-1) if regression else out, y[rows])
+                value = loss.item()
+                epoch = step / per_epoch
+                if not math.isfinite(value):
+                    return _diverged(spec, recorder, step, epoch, value)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                step += 1
+                epoch = step / per_epoch
+                if recorder and cadence.due(step, total_steps):
+                    recorder.capture_grads(step, epoch)
+                optimizer.step()
+                if recorder and cadence.due(step, total_steps):
+                    recorder.snapshot(step, epoch)
+                bar.advance()
+                if step % per_epoch == 0:
+                    bar.note(f"epoch {step // per_epoch}  loss {value:.4f}")
+                if step >= total_steps:
+                    break
+    return FitResult(step, step / per_epoch)
+
+
+class _Cadence:
+    """Decides after which optimizer steps a snapshot is due."""
+
+    def __init__(self, spec: TrainSpec, per_epoch: int) -> None:
+        self.every = spec.record_every_steps or spec.record_every * per_epoch
+
+    def due(self, step: int, total_steps: int) -> bool:
+        return step % self.every == 0 or step == total_steps
+
+
+def _diverged(spec: TrainSpec, recorder: Recorder | None, step: int, epoch: float,
+              value: float) -> FitResult:
+    lr = spec.optimizer.lr
+    if spec.on_divergence == "stop" and recorder is not None and step > 0:
+        return FitResult(step, epoch, diverged_at_epoch=epoch)
+    raise TrainingDiverged(
+        f"the loss became {value} at epoch {epoch:.2f} (step {step + 1}); training stopped",
+        key_path=("train", "optimizer", "lr"),
+        hint=f"try a smaller learning rate such as lr: {lr / 10:g}, "
+             "or set train.on_divergence: stop to render the run up to that point",
+    )

@@ -1,0 +1,49 @@
+"""What a scene asks training to record: the channels, the samples, and the cadence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A regular grid over the input plane; the model's output is recorded on it."""
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    resolution: int
+
+    def axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The x and y coordinates of the grid lines."""
+        return (np.linspace(*self.x_range, self.resolution, dtype=np.float32),
+                np.linspace(*self.y_range, self.resolution, dtype=np.float32))
+
+    def points(self) -> np.ndarray:
+        """All grid points, row-major over y then x: shape (resolution**2, 2)."""
+        xs, ys = self.axes()
+        xx, yy = np.meshgrid(xs, ys)
+        return np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+@dataclass(frozen=True)
+class RecordingPlan:
+    """Channels to record. Training records only what is planned.
+
+    Snapshots are taken before training and then every ``every_epochs`` epochs (or every
+    ``every_steps`` optimizer steps when set).
+    """
+
+    metrics: bool = True
+    params: bool = False
+    grads: bool = False
+    activation_samples: tuple[int, ...] = ()
+    grid: Grid | None = None
+    hidden_layers: tuple[str, ...] = ()
+    every_epochs: int = 1
+    every_steps: int | None = None
+
+    def key(self) -> dict:
+        """Plain data that identifies the plan, for the trace cache key."""
+        return asdict(self)
