@@ -22,6 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Turn real neural-network training into videos, GIFs and figures.")
 
 _state = {"debug": False}
+FRESH_HELP = "retrain instead of using the cached trace"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -62,7 +63,8 @@ def _split_formats(values: list[str] | None) -> tuple[str, ...]:
     allowed = ("mp4", "gif", "webm", "png", "svg", "pdf")
     for fmt in formats:
         if fmt not in allowed:
-            raise UserError(f"unknown format '{fmt}' for --format", hint=f"use {', '.join(allowed)}")
+            raise UserError(f"unknown format '{fmt}' for --format",
+                            hint=f"use {', '.join(allowed)}")
     return formats
 
 
@@ -81,7 +83,7 @@ def render(
     fmt: Annotated[list[str] | None, typer.Option("--format", "-f",
                                                   help="mp4,gif,webm,png,svg,pdf")] = None,
     quality: Annotated[str | None, typer.Option(help="low | medium | high | 4k")] = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="retrain instead of using the cache")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help=FRESH_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
 ) -> None:
     """Train (or reuse the cached trace) and render each spec; print the files written."""
@@ -144,7 +146,7 @@ def schema() -> None:
 def trace(
     specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")],
     out: Annotated[Path | None, typer.Option("--out", help="also copy the trace here")] = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="retrain instead of using the cache")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help=FRESH_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train and record only; print the trace file (re-render later without retraining)."""
@@ -175,7 +177,7 @@ def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]
         channel = recorded.channel(name)
         last = channel.values[-1]
         tail = f"  last {float(last):.4f}" if last.size == 1 else ""
-        typer.echo(f"  {name:<28} {str(tuple(channel.values.shape)):<20} "
+        typer.echo(f"  {name:<28} {tuple(channel.values.shape)!s:<20} "
                    f"{channel.values.dtype}{tail}")
     for name in recorded.static_names:
         typer.echo(f"  {name:<28} {tuple(recorded.static(name).shape)} (static)")

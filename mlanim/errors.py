@@ -55,7 +55,7 @@ class OutputError(UserError):
     """An output file or folder cannot be written."""
 
 
-class TrainingDiverged(UserError):
+class TrainingDivergedError(UserError):
     """The loss became NaN or infinite during training."""
 
 

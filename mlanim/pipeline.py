@@ -3,6 +3,8 @@ encode. Each stage reads only what the previous one produced."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +68,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
         raise SpecError(f"scene {spec.scene} has no training section")
     from mlanim import train
 
-    with _located(loaded, "load data"):
+    with _located(loaded):
         dataset = train.load_dataset(spec, loaded.resolve)
         kind.check(spec, dataset)
         plan = kind.plan(spec, dataset)
@@ -77,7 +79,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     if path.exists() and not fresh:
         progress.message(f"using cached trace {path} (--fresh retrains)")
         return load_trace(path)
-    with _located(loaded, "train and record"):
+    with _located(loaded):
         trace = train.record(spec, plan, dataset, progress)
     trace.save(path)
     return load_trace(path)
@@ -88,7 +90,7 @@ def render(path: Path, options: RenderOptions | None = None,
     """Render the spec at ``path`` to the formats it asks for; returns the files written."""
     options, progress = options or RenderOptions(), progress or SilentProgress()
     loaded = load(path)
-    with _located(loaded, "apply options"):
+    with _located(loaded):
         spec = options.apply(loaded.spec)
     kind = scenes.get(spec.scene)
     backend = spec.render.backend or kind.default_backend
@@ -101,7 +103,7 @@ def render(path: Path, options: RenderOptions | None = None,
     trace = obtain_trace(loaded, spec, options.fresh, progress)
     video = VideoSettings.from_spec(spec.render)
     theme = load_theme(spec.render.theme)
-    with _located(loaded, "draw"):
+    with _located(loaded):
         drawing = kind.frames(spec, trace, video, theme, backend)
     try:
         moving = [f for f in targets if f not in FIGURE_FORMATS and f != "png"]
@@ -112,18 +114,14 @@ def render(path: Path, options: RenderOptions | None = None,
         drawing.close()
 
 
-class _located:
-    """Adds the spec file and line to user errors that name only a key path."""
-
-    def __init__(self, loaded: LoadedSpec, stage: str) -> None:
-        self.loaded, self.stage = loaded, stage
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, _tb) -> bool:
-        if isinstance(error, UserError) and error.file is None:
-            error.file = str(self.loaded.path)
+@contextmanager
+def _located(loaded: LoadedSpec) -> Iterator[None]:
+    """Add the spec file, and the line of the key path, to user errors raised inside."""
+    try:
+        yield
+    except UserError as error:
+        if error.file is None:
+            error.file = str(loaded.path)
             if error.key_path:
-                error.line, error.column = self.loaded.source.position(tuple(error.key_path))
-        return False
+                error.line, error.column = loaded.source.position(tuple(error.key_path))
+        raise

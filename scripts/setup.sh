@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config python3-venv)
+SYSTEM_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config python3-venv fonts-dejavu-core)
 
 have_system_libs() {
   command -v pkg-config >/dev/null 2>&1 && pkg-config --exists cairo pangocairo

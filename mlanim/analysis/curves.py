@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def overfitting_onset(train_loss: np.ndarray, val_loss: np.ndarray, patience: int = 3) -> int | None:
+def overfitting_onset(
+    train_loss: np.ndarray, val_loss: np.ndarray, patience: int = 3
+) -> int | None:
     """First snapshot after which validation loss rises for ``patience`` snapshots in a row
     while training loss keeps falling; None when the curves show no overfitting."""
     if len(val_loss) < patience + 2:

@@ -42,12 +42,14 @@ def _pick_features(x: np.ndarray, names: tuple[str, ...], wanted: list[str | int
     for item in wanted:
         if isinstance(item, int):
             if not 0 <= item < len(names):
-                raise DataError(f"data.features: index {item} is out of range (0..{len(names) - 1})")
+                raise DataError(f"data.features: index {item} is out of range "
+                                f"(0..{len(names) - 1})", key_path=("data", "features"))
             columns.append(item)
         elif item in names:
             columns.append(names.index(item))
         else:
-            raise DataError(f"data.features: no feature '{item}'", hint=f"features are: {', '.join(names)}")
+            raise DataError(f"data.features: no feature '{item}'", key_path=("data", "features"),
+                            hint=f"features are: {', '.join(names)}")
     return x[:, columns], tuple(names[c] for c in columns)
 
 

@@ -42,8 +42,8 @@ class Dataset:
         return {
             "name": self.name,
             "task": self.task,
-            "n_train": int(len(self.x_train)),
-            "n_val": int(len(self.x_val)),
+            "n_train": len(self.x_train),
+            "n_val": len(self.x_val),
             "feature_names": list(self.feature_names),
             "class_names": list(self.class_names),
         }
@@ -63,7 +63,7 @@ def split_and_scale(
     """Shuffle with ``seed``, hold out ``test_fraction``, standardize with training statistics."""
     order = np.random.default_rng(seed).permutation(len(x))
     x, y = x[order].astype(np.float32), y[order]
-    n_val = int(round(len(x) * test_fraction))
+    n_val = round(len(x) * test_fraction)
     x_train, x_val = x[n_val:], x[:n_val]
     y_train, y_val = y[n_val:], y[:n_val]
     if standardize:

@@ -32,7 +32,8 @@ def generated(spec: DataSpec, seed: int) -> Raw:
     else:
         x, y = datasets.make_blobs(n, centers=spec.classes, cluster_std=1.0 + 4 * noise,
                                    random_state=seed)
-    return x, y, ("x1", "x2"), None
+    classes = spec.classes if spec.name in ("spiral", "gaussians") else 2
+    return x, y, ("x1", "x2"), tuple(f"class {k}" for k in range(classes))
 
 
 def _spiral(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple:
@@ -68,23 +69,24 @@ def from_csv(path: Path, spec: DataSpec) -> Raw:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     if len(rows) < 3:
-        raise DataError(f"{path}: needs a header row and at least two data rows")
+        raise DataError("a csv needs a header row and at least two data rows", str(path))
     header, body = [h.strip() for h in rows[0]], [r for r in rows[1:] if any(c.strip() for c in r)]
     if spec.target not in header:
-        raise DataError(f"{path}: no column '{spec.target}' for data.target",
-                        hint=f"columns are: {', '.join(header)}")
+        raise DataError(f"{path} has no column '{spec.target}' (data.target)",
+                        key_path=("data", "target"), hint=f"columns are: {', '.join(header)}")
     target_at = header.index(spec.target)
     feature_cols = [i for i in range(len(header)) if i != target_at]
     x = np.empty((len(body), len(feature_cols)), dtype=np.float64)
     for r, row in enumerate(body):
         if len(row) != len(header):
-            raise DataError(f"{path}:{r + 2}: has {len(row)} fields, the header has {len(header)}")
+            raise DataError(f"row has {len(row)} fields, the header has {len(header)}",
+                            str(path), r + 2)
         for j, col in enumerate(feature_cols):
             try:
                 x[r, j] = float(row[col])
             except ValueError:
                 raise DataError(
-                    f"{path}:{r + 2}: column '{header[col]}' is not numeric ({row[col]!r})",
+                    f"column '{header[col]}' is not numeric ({row[col]!r})", str(path), r + 2,
                     hint="encode it as numbers, or leave it out with data.features: [...]",
                 ) from None
     y = np.array([row[target_at].strip() for row in body])
@@ -109,4 +111,5 @@ def from_npz(path: Path) -> Raw:
 
 def _must_exist(path: Path) -> None:
     if not path.is_file():
-        raise DataError(f"data file not found: {path}", hint="check data.path in the spec")
+        raise DataError(f"data file not found: {path}", key_path=("data", "path"),
+                        hint="check data.path (relative paths start at the spec's folder)")

@@ -10,14 +10,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.artist import Artist  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from mlanim.render.theme import Theme  # noqa: E402
-from mlanim.render.video import VideoSettings  # noqa: E402
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
 
 DPI = 100
 

@@ -16,8 +16,8 @@ from mlanim.data import Dataset
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
 from mlanim.spec.sections import SceneSpec
-from mlanim.train.plan import RecordingPlan
 from mlanim.trace import Trace
+from mlanim.train.plan import RecordingPlan
 
 
 class Frames(Protocol):

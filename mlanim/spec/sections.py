@@ -147,4 +147,4 @@ class TrainedSceneSpec(SceneSpec):
     data: DataSpec = DataSpec()
     model: ModelSpec = ModelSpec()
     train: TrainSpec = TrainSpec()
-    trace: str | None = Field(None, description="a trace file recorded elsewhere, instead of training")
+    trace: str | None = Field(None, description="a trace recorded elsewhere, instead of training")

@@ -67,9 +67,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and not path_has_union(part):
             path.append(part)  # a missing or forbidden key: name it, then stop
@@ -100,7 +100,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model inside an annotation such as ``list[Foo] | None``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType, list, tuple, typing.Annotated):
+    containers = (typing.Union, types.UnionType, list, tuple, typing.Annotated)
+    if typing.get_origin(annotation) in containers:
         for arg in typing.get_args(annotation):
             found = _model_in(arg)
             if found:

@@ -37,7 +37,7 @@ class YamlSource:
 
 
 def read_yaml(path: Path) -> YamlSource:
-    """Parse ``path`` with a safe round-trip loader; malformed YAML becomes a located `SpecError`."""
+    """Parse ``path`` with a safe round-trip loader; bad YAML becomes a located `SpecError`."""
     name = str(path)
     if not path.exists():
         raise SpecError(f"spec file not found: {name}", hint="check the path")

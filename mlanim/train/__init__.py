@@ -12,12 +12,12 @@ from mlanim import __version__, data, models
 from mlanim.data import Dataset
 from mlanim.progress import Progress
 from mlanim.spec.sections import TrainedSceneSpec
+from mlanim.trace import Trace
 from mlanim.train.loop import FitResult, fit, seed_everything
 from mlanim.train.plan import Grid, RecordingPlan
 from mlanim.train.recorder import Recorder
-from mlanim.trace import Trace
 
-__all__ = ["FitResult", "Grid", "RecordingPlan", "Recorder", "fit", "record", "seed_everything"]
+__all__ = ["FitResult", "Grid", "Recorder", "RecordingPlan", "fit", "record", "seed_everything"]
 
 
 def record(spec: TrainedSceneSpec, plan: RecordingPlan, dataset: Dataset,

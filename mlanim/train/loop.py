@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from mlanim.data import Dataset
-from mlanim.errors import TrainingDiverged
+from mlanim.errors import TrainingDivergedError
 from mlanim.progress import Progress, SilentProgress
 from mlanim.spec.sections import TrainSpec
 from mlanim.train.optim import make_optimizer
@@ -93,7 +93,7 @@ def _diverged(spec: TrainSpec, recorder: Recorder | None, step: int, epoch: floa
     lr = spec.optimizer.lr
     if spec.on_divergence == "stop" and recorder is not None and step > 0:
         return FitResult(step, epoch, diverged_at_epoch=epoch)
-    raise TrainingDiverged(
+    raise TrainingDivergedError(
         f"the loss became {value} at epoch {epoch:.2f} (step {step + 1}); training stopped",
         key_path=("train", "optimizer", "lr"),
         hint=f"try a smaller learning rate such as lr: {lr / 10:g}, "

@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from mlanim.data import Dataset
-from mlanim.train.plan import RecordingPlan
 from mlanim.trace import Trace, TraceWriter
+from mlanim.train.plan import RecordingPlan
 
 
 class Recorder:

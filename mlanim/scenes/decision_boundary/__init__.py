@@ -19,8 +19,8 @@ from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import Frames, SceneKind
 from mlanim.scenes.decision_boundary.story import Story
 from mlanim.spec.sections import Section, TrainedSceneSpec
-from mlanim.train.plan import Grid, RecordingPlan
 from mlanim.trace import Trace
+from mlanim.train.plan import Grid, RecordingPlan
 
 
 class BoundaryShow(Section):

@@ -31,7 +31,7 @@ def layout(video: VideoSettings) -> Layout:
         return Layout(field=(0.05, 0.11, side, 0.70),
                       loss=(right, 0.50, width, 0.26),
                       accuracy=(right, 0.14, width, 0.22),
-                      legend=(right, 0.80), title_y=0.95, caption_y=0.035)
+                      legend=(right, 0.815), title_y=0.95, caption_y=0.035)
     top_height = 0.50 if aspect >= 0.9 else 0.42
     side_w = top_height * (1 / aspect)
     return Layout(field=((1 - side_w) / 2, 0.40, side_w, top_height),

@@ -146,7 +146,7 @@ class MplBoundary:
             head.set_data(x[-1:], y[-1:])
         for name, curves, title in self.curve_titles:
             fmt = "{:.0%}" if name == "accuracy" else "{:.3f}"
-            values = "   ".join(f"{label} {fmt.format(c.at(moment))}"
+            values = "   ".join(f"{label} {fmt.format(c.shown(moment))}"
                                 for label, c in curves.items())
             title.set_text(f"{name}:  {values}")
         self.counter.set_text(story.counter(moment))

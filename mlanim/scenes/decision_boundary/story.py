@@ -37,6 +37,10 @@ class Curve:
         """The value at ``moment`` (interpolated)."""
         return float(interpolate(self.values, moment))
 
+    def shown(self, moment: Moment) -> float:
+        """The recorded value of the snapshot nearest ``moment``: what numbers on screen say."""
+        return float(self.values[min(round(moment.position), len(self.values) - 1)])
+
 
 class Story:
     """The decision-boundary scene's data, indexed by video moment."""
@@ -44,7 +48,7 @@ class Story:
     def __init__(self, spec, trace: Trace, video: VideoSettings) -> None:
         self.spec = spec
         output = trace.channel("grid/output")
-        self.res = int(round(np.sqrt(output.values.shape[1])))
+        self.res = round(np.sqrt(output.values.shape[1]))
         self.fields = output.values  # (S, res*res, K) float16
         self.epochs = output.epochs
         self.grid_x, self.grid_y = trace.static("grid/x"), trace.static("grid/y")
@@ -93,14 +97,14 @@ class Story:
         split = "held-out" if "validation" in self.accuracy else "training"
         if moment.phase == "start":
             return ("Before training: random weights, so the colours ignore the data"
-                    + (f" ({acc.at(moment):.0%} {split} accuracy)" if acc else ""))
+                    + (f" ({acc.shown(moment):.0%} {split} accuracy)" if acc else ""))
         if self.overfit_from is not None and moment.index > self.overfit_from + 1:
             return "Validation loss rises while training loss falls: the network is overfitting"
         if moment.phase == "end":
             end = f"After {self.total_epochs:g} epochs"
             if self.diverged_at is not None:
                 end = f"Training diverged at epoch {self.diverged_at:.1f}"
-            return end + (f": {acc.at(moment):.0%} of {split} points classified correctly"
+            return end + (f": {acc.shown(moment):.0%} of {split} points classified correctly"
                           if acc else "")
         return "Each gradient step bends the boundary; colour shows how sure the network is"
 
@@ -115,7 +119,7 @@ def field_colors(probs: np.ndarray, theme: Theme) -> np.ndarray:
     palette = np.array([rgb(theme.class_color(k)) for k in range(classes)], dtype=np.float32)
     mixed = probs @ palette
     confidence = (probs.max(axis=-1, keepdims=True) - 1 / classes) / (1 - 1 / classes)
-    alpha = 0.10 + 0.5 * np.clip(confidence, 0, 1)
+    alpha = 0.08 + 0.34 * np.clip(confidence, 0, 1)
     background = np.array(rgb(theme.panel), dtype=np.float32)
     return background * (1 - alpha) + mixed * alpha
 
