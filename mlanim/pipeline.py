@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mlanim import scenes
 from mlanim.encode import FIGURE_FORMATS, write_outputs
-from mlanim.encode.atomic import ensure_writable_folder
+from mlanim.encode.atomic import check_writable_folder
 from mlanim.errors import SpecError, UserError
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.theme import load_theme
@@ -99,7 +99,7 @@ def render(path: Path, options: RenderOptions | None = None,
                                   ("render", "backend"), f"use one of: {', '.join(kind.backends)}")
     targets = output_targets(loaded, spec, options.out_dir)
     for target in targets.values():
-        ensure_writable_folder(target.parent)
+        check_writable_folder(target.parent)
     trace = obtain_trace(loaded, spec, options.fresh, progress)
     video = VideoSettings.from_spec(spec.render)
     theme = load_theme(spec.render.theme)

@@ -90,6 +90,10 @@ def from_csv(path: Path, spec: DataSpec) -> Raw:
                     hint="encode it as numbers, or leave it out with data.features: [...]",
                 ) from None
     y = np.array([row[target_at].strip() for row in body])
+    try:
+        y = y.astype(np.float64)  # numeric targets: classes or regression decided later
+    except ValueError:
+        pass  # text labels are classes
     return x, y, tuple(header[c] for c in feature_cols), None
 
 

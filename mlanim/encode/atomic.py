@@ -27,6 +27,22 @@ def ensure_writable_folder(folder: Path) -> None:
                           hint="choose another folder with --out") from None
 
 
+def check_writable_folder(folder: Path) -> None:
+    """Fail early, before any training, if ``folder`` could not be created or written.
+
+    Creates nothing, so a run that fails later leaves no empty folder behind.
+    """
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"cannot create output folder {folder}: {existing} is not a folder",
+                          hint="choose another folder with --out")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {folder} is not writable",
+                          hint="choose another folder with --out")
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path to write; rename it onto ``path`` only if the block succeeds."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -69,8 +69,8 @@ class TraceWriter:
 class Trace:
     """A recorded run: plain numpy data, no torch objects. Renderers read only this."""
 
-    def __init__(self, meta: dict[str, Any], channels: dict[str, Channel],
-                 statics: dict[str, np.ndarray], path: Path | None = None) -> None:
+    def __init__(self, meta: dict[str, Any], channels: Mapping[str, Channel],
+                 statics: Mapping[str, np.ndarray], path: Path | None = None) -> None:
         self.meta = meta
         self.path = path
         self._channels = channels
@@ -131,48 +131,25 @@ def _write_array(box: zipfile.ZipFile, name: str, value: np.ndarray) -> None:
     box.writestr(f"{name}.npy", buffer.getvalue())
 
 
-class _LazyArrays(dict):
-    """A dict of arrays read from the zip on first access."""
+class _Lazy(Mapping):
+    """A read-only mapping whose values are loaded on first access, then kept."""
 
-    def __init__(self, box: zipfile.ZipFile, prefix: str, names: list[str]) -> None:
-        super().__init__()
-        self._box, self._prefix, self._names = box, prefix, names
+    def __init__(self, names: list[str], load: Callable[[str], Any]) -> None:
+        self._names, self._load = names, load
+        self._loaded: dict[str, Any] = {}
 
-    def __missing__(self, name: str) -> np.ndarray:
-        if name not in self._names:
-            raise KeyError(name)
-        with self._box.open(f"{self._prefix}{name}.npy") as handle:
-            value = np.load(io.BytesIO(handle.read()), allow_pickle=False)
-        self[name] = value
-        return value
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in self._names:
+                raise KeyError(name)
+            self._loaded[name] = self._load(name)
+        return self._loaded[name]
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-
-class _LazyChannels(dict):
-    def __init__(self, arrays: _LazyArrays, names: list[str]) -> None:
-        super().__init__()
-        self._arrays, self._names = arrays, names
-
-    def __missing__(self, name: str) -> Channel:
-        if name not in self._names:
-            raise KeyError(name)
-        parts = [self._arrays[f"{name}/{p}"] for p in ("values", "steps", "epochs")]
-        self[name] = Channel(*parts)
-        return self[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 
     def __len__(self) -> int:
         return len(self._names)
-
-    def items(self):  # type: ignore[override]
-        return ((n, self[n]) for n in self._names)
 
 
 def load_trace(path: Path) -> Trace:
@@ -187,10 +164,15 @@ def load_trace(path: Path) -> Trace:
     if meta.get("format_version") != FORMAT_VERSION:
         raise DataError(f"{path}: trace format {meta.get('format_version')} is not supported",
                         hint="record it again with this version of mlanim")
-    members = [m[: -len(".npy")] for m in box.namelist() if m.endswith(".npy")]
-    channel_names = list(meta["channel_order"])
-    arrays = _LazyArrays(box, "channels/", [m.removeprefix("channels/") for m in members
-                                            if m.startswith("channels/")])
-    statics = _LazyArrays(box, "static/", [m.removeprefix("static/") for m in members
-                                           if m.startswith("static/")])
-    return Trace(meta, _LazyChannels(arrays, channel_names), statics, path)
+    def array(member: str) -> np.ndarray:
+        with box.open(f"{member}.npy") as handle:
+            return np.load(io.BytesIO(handle.read()), allow_pickle=False)
+
+    def channel(name: str) -> Channel:
+        return Channel(*(array(f"channels/{name}/{part}")
+                         for part in ("values", "steps", "epochs")))
+
+    statics = [m[len("static/"): -len(".npy")] for m in box.namelist()
+               if m.startswith("static/")]
+    return Trace(meta, _Lazy(list(meta["channel_order"]), channel),
+                 _Lazy(statics, lambda name: array(f"static/{name}")), path)

@@ -1,0 +1,39 @@
+"""Shared fixtures: an isolated working folder and trace cache, and small fast specs."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SMALL_SCENE = """\
+scene: decision_boundary
+title: "Test moons"
+seed: 3
+data: {name: moons, n_samples: 120, noise: 0.2}
+model: {hidden: [8], activation: tanh}
+train: {epochs: 6, batch_size: 16, optimizer: {name: adam, lr: 0.05}}
+show: {resolution: 40}
+render: {quality: low, duration: 1.0, formats: [mp4]}
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run each test in its own folder with its own trace cache."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLANIM_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path):
+    """Write YAML text (dedented) to a spec file and return its path."""
+
+    def write(text: str = SMALL_SCENE, name: str = "scene.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write

@@ -1,0 +1,132 @@
+"""The command line: paths on stdout, one-line errors with exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlanim.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_render_prints_each_path_written(write_spec, tmp_path):
+    result = run("render", str(write_spec()), "--format", "mp4,png", "--out", "o", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split() == ["o/scene.mp4", "o/scene.png"]
+    assert Path("o/scene.png").stat().st_size > 0
+
+
+def test_output_name_comes_from_the_spec(write_spec):
+    spec = write_spec(Path(write_spec()).read_text() + "output: renders/moons\n")
+    result = run("render", str(spec), "-f", "png", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "renders/moons.png"
+
+
+def one_error_line(result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert lines[0].startswith("mlanim: error: ")
+    return lines[0]
+
+
+def test_bad_spec_exits_2_with_one_line(write_spec):
+    spec = write_spec("scene: decision_boundary\ntrain: {epochs: 5, batchsize: 8}\n")
+    line = one_error_line(run("render", str(spec)))
+    assert f"{spec}:2:" in line and "did you mean 'batch_size'?" in line
+    assert not Path("outputs").exists()
+
+
+def test_nan_loss_names_the_epoch_and_suggests_a_smaller_lr(write_spec):
+    spec = write_spec("""\
+        scene: decision_boundary
+        data: {name: moons, n_samples: 100, standardize: false}
+        model: {hidden: [64, 64], activation: relu}
+        train: {epochs: 5, optimizer: {name: sgd, lr: 100}}
+        """)
+    line = one_error_line(run("render", str(spec), "-q"))
+    assert "the loss became" in line and "epoch" in line and "smaller learning rate" in line
+    assert f"{spec}:4:" in line
+    assert not Path("outputs").exists()
+
+
+def test_diverged_run_still_renders_when_asked(write_spec):
+    spec = write_spec("""\
+        scene: decision_boundary
+        data: {name: moons, n_samples: 100, standardize: false}
+        model: {hidden: [64, 64], activation: relu}
+        train: {epochs: 5, optimizer: {name: sgd, lr: 100}, on_divergence: stop}
+        render: {formats: [png], quality: low}
+        """)
+    result = run("render", str(spec), "-q")
+    assert result.exit_code == 0, result.output
+
+
+def test_missing_csv_exits_2(write_spec):
+    spec = write_spec("scene: decision_boundary\ndata: {name: csv, path: no.csv, target: y}\n")
+    line = one_error_line(run("render", str(spec)))
+    assert "data file not found" in line and f"{spec}:2:" in line
+
+
+def test_more_than_two_features_suggests_picking_two(write_spec):
+    line = one_error_line(run("render", str(write_spec("scene: decision_boundary\n"
+                                                       "data: {name: iris}\n"))))
+    assert "data.features" in line
+
+
+def test_unwritable_output_folder_exits_2(write_spec, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    line = one_error_line(run("render", str(write_spec()), "--out", str(blocker / "sub")))
+    assert "output folder" in line
+
+
+def test_unknown_format_and_backend(write_spec):
+    assert "unknown format 'mov'" in one_error_line(run("render", str(write_spec()), "-f", "mov"))
+    assert "unknown backend" in one_error_line(run("render", str(write_spec()),
+                                                   "--backend", "blender"))
+
+
+def test_validate_scenes_new_schema(write_spec):
+    assert run("validate", str(write_spec())).stdout.strip().endswith("ok (decision_boundary)")
+    assert "decision_boundary" in run("scenes").stdout
+    template = run("new", "decision_boundary").stdout
+    assert run("validate", str(write_spec(template, "t.yaml"))).exit_code == 0
+    assert '"$schema"' in run("schema").stdout
+    assert "unknown scene kind" in one_error_line(run("new", "sankey"))
+
+
+def test_trace_then_inspect_then_render_from_the_trace(write_spec, tmp_path):
+    result = run("trace", str(write_spec()), "--out", "runs", "-q")
+    assert result.exit_code == 0, result.output
+    trace_file = result.stdout.strip()
+    assert trace_file == "runs/scene.mlanim"
+    listing = run("inspect", trace_file).stdout
+    assert "metrics/val_loss" in listing and "grid/output" in listing
+    from_trace = write_spec(f"scene: decision_boundary\ntrace: {tmp_path / trace_file}\n"
+                            "render: {formats: [png], quality: low}\n", "replay.yaml")
+    assert run("render", str(from_trace), "-q").exit_code == 0
+
+
+def test_installed_script_exit_codes(write_spec):
+    spec = write_spec("scene: nope\n")
+    done = subprocess.run([sys.executable, "-m", "mlanim", "render", str(spec)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stdout == "" and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["render", "--help"]])
+def test_help(args):
+    assert run(*args).exit_code == 0
