@@ -9,7 +9,7 @@ import torch
 
 from mlanim import data, models, pipeline, train
 from mlanim.spec.sections import DataSpec, ModelSpec, TrainSpec
-from mlanim.train import Grid, RecordingPlan, Recorder, fit, seed_everything
+from mlanim.train import Grid, Recorder, RecordingPlan, fit, seed_everything
 
 DATASET = data.load(DataSpec(name="moons", n_samples=100), seed=0)
 TRAIN = TrainSpec(epochs=4, batch_size=10, optimizer={"name": "momentum", "lr": 0.1})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from pathlib import Path
 
@@ -90,10 +91,8 @@ def from_csv(path: Path, spec: DataSpec) -> Raw:
                     hint="encode it as numbers, or leave it out with data.features: [...]",
                 ) from None
     y = np.array([row[target_at].strip() for row in body])
-    try:
-        y = y.astype(np.float64)  # numeric targets: classes or regression decided later
-    except ValueError:
-        pass  # text labels are classes
+    with contextlib.suppress(ValueError):  # text labels stay text: they are classes
+        y = y.astype(np.float64)
     return x, y, tuple(header[c] for c in feature_cols), None
 
 
