@@ -3,19 +3,23 @@ encode. Each stage reads only what the previous one produced."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+
+import numpy as np
 
 from mlanim import scenes
 from mlanim.encode import FIGURE_FORMATS, write_outputs
 from mlanim.encode.atomic import check_writable_folder
 from mlanim.errors import SpecError, UserError
+from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.progress import Progress, SilentProgress
-from mlanim.render.theme import load_theme
+from mlanim.render.theme import Theme, load_theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.base import iterate
+from mlanim.scenes.base import Frames, iterate
 from mlanim.spec import LoadedSpec, SceneSpec, load_spec
 from mlanim.spec.sections import TrainedSceneSpec
 from mlanim.trace import Trace, load_trace
@@ -107,11 +111,30 @@ def render(path: Path, options: RenderOptions | None = None,
         drawing = kind.frames(spec, trace, video, theme, backend)
     try:
         moving = [f for f in targets if f not in FIGURE_FORMATS and f != "png"]
-        frames = iterate(drawing) if moving else [drawing.frame(drawing.count - 1)]
+        if not moving:
+            frames: Iterable[np.ndarray] = [drawing.frame(drawing.count - 1)]
+        else:
+            frames = _frames(drawing, partial(draw_scene, spec.scene, spec, trace.path, video,
+                                              theme, backend))
         return write_outputs(frames, video, targets,
                              lambda p: kind.figure(spec, trace, video, theme, p), progress)
     finally:
         drawing.close()
+
+
+def draw_scene(scene: str, spec: SceneSpec, trace_path: Path, video: VideoSettings,
+               theme: Theme, backend: str) -> Frames:
+    """Build a scene's drawing from picklable parts (how worker processes get theirs)."""
+    return scenes.get(scene).frames(spec, load_trace(trace_path), video, theme, backend)
+
+
+def _frames(drawing: Frames, factory: Callable[[], Frames]) -> Iterable[np.ndarray]:
+    """All frames, drawn on a thread one step ahead of the encoder; or by a process pool when
+    ``$MLANIM_WORKERS`` asks for one (worth it for long manim renders on many cores)."""
+    workers = worker_count()
+    if workers > 1 and drawing.count >= MIN_PARALLEL_FRAMES:
+        return draw_in_order(factory, drawing.count, workers)
+    return prefetch(iterate(drawing))
 
 
 @contextmanager

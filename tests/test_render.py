@@ -61,6 +61,17 @@ def test_mp4_gif_webm_decode_with_expected_size_count_and_duration(write_spec):
     assert total_ms == pytest.approx(1000, abs=20)
 
 
+def test_gif_frames_composite_to_the_true_picture(write_spec):
+    """GIF frames store only changed pixels; decoded, the last one must equal the still."""
+    gif, png = render(write_spec(), formats=("gif", "png"))
+    image = Image.open(gif)
+    image.seek(image.n_frames - 1)
+    decoded = np.asarray(image.convert("RGB"), dtype=np.float32)
+    still = np.asarray(Image.open(png).convert("RGB").resize(image.size, Image.LANCZOS),
+                       dtype=np.float32)
+    assert np.abs(decoded - still).mean() < 4.0  # palette quantization only
+
+
 def test_last_frame_matches_the_reference_still(write_spec):
     """To refresh after a deliberate visual change: MLANIM_UPDATE_REFERENCE=1 pytest -k still"""
     (png,) = render(write_spec(), formats=("png",))

@@ -6,6 +6,7 @@ files onto their real names only after every writer finished.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -66,6 +67,7 @@ class GifWriter:
         self.fps = fps
         scale = min(1.0, settings["max_width"] / width)
         self.size = (int(width * scale) // 2 * 2, int(height * scale) // 2 * 2)
+        self.colors = min(int(settings["colors"]), TRANSPARENT)
         self._frames: list[Image.Image] = []
         self._seen = 0
 
@@ -79,29 +81,48 @@ class GifWriter:
         self._seen += 1
 
     def close(self) -> None:
-        """Quantize to one shared palette and write the GIF."""
+        """Quantize to one shared palette and write the GIF.
+
+        Pixels unchanged since the previous frame are written as transparent, so the static
+        parts of a frame (titles, axes, settled regions) cost almost nothing after frame one.
+        """
         if not self._frames:
             return
-        palette = _shared_palette(self._frames)
-        frames = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in self._frames]
+        palette = _shared_palette(self._frames, self.colors)
+        indices = [np.asarray(f.quantize(palette=palette, dither=Image.Dither.NONE))
+                   for f in self._frames]
+        frames = [_paletted(indices[0], palette)]
+        for previous, current in itertools.pairwise(indices):
+            delta = np.where(current == previous, TRANSPARENT, current).astype(np.uint8)
+            frames.append(_paletted(delta, palette))
         delays = _delays_ms(len(frames), self.stride / self.fps)
         frames[0].save(self.path, format="GIF", save_all=True, append_images=frames[1:],
-                       duration=delays, loop=0, optimize=False, disposal=1)
+                       duration=delays, loop=0, optimize=False, disposal=1,
+                       transparency=TRANSPARENT)
 
     def abort(self) -> None:
         """Drop the frames."""
         self._frames = []
 
 
-def _shared_palette(frames: list[Image.Image]) -> Image.Image:
-    """A 256-colour palette fit to up to 8 frames spread over the video."""
+TRANSPARENT = 255  # palette index reserved for "unchanged since the previous frame"
+
+
+def _paletted(indices: np.ndarray, palette: Image.Image) -> Image.Image:
+    image = Image.fromarray(indices, mode="P")
+    image.putpalette(palette.getpalette())
+    return image
+
+
+def _shared_palette(frames: list[Image.Image], colors: int) -> Image.Image:
+    """A palette of ``colors`` colours fit to up to 8 frames spread over the video."""
     picks = frames[:: max(1, len(frames) // 8)][:8]
     width, height = picks[0].size
     montage = Image.new("RGB", (width, height * len(picks)))
     for i, frame in enumerate(picks):
         montage.paste(frame, (0, i * height))
     montage = montage.resize((width // 2, height * len(picks) // 2))
-    return montage.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    return montage.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
 
 
 def _delays_ms(count: int, seconds_per_frame: float) -> list[int]:

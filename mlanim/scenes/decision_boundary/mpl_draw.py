@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.lines import Line2D
+from PIL import Image
 
-from mlanim.render.mpl import BlitCanvas, new_figure, points, style_axes
+from mlanim.render.mpl import BlitCanvas, new_figure, points, style_axes, transparent_layer
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
 from mlanim.scenes.decision_boundary.layout import layout
@@ -25,7 +26,14 @@ class MplBoundary:
         self._field_panel()
         self._curve_panels()
         self._contours: list = []
-        self.canvas = BlitCanvas(self.fig, self._animated())
+        # Frames paint the field straight into the pixel buffer and lay the points over it as
+        # one pre-rendered layer; the artists themselves appear only in vector figures.
+        for artist in [self.image, *self.points]:
+            artist.set_visible(False)
+        curves = [a for _, line, head in self.curve_lines for a in (line, head)]
+        texts = [self.counter, self.caption, *(title for _, _, title in self.curve_titles)]
+        self.canvas = BlitCanvas(self.fig, curves, texts)
+        self._field_box = self.canvas.pixel_box(self.field_ax)
         self.count = video.count
 
     def _size(self, pt: float) -> float:
@@ -62,20 +70,13 @@ class MplBoundary:
         ax.set_ylabel(story.feature_names[1])
         ax.set_xticks([])
         ax.set_yticks([])
-        size = self._size(34) * (300 / max(300, len(story.x_train))) ** 0.5
-        edge = theme.background
-        colors = [theme.class_color(int(c)) for c in story.y_train]
-        self.train_points = ax.scatter(*story.x_train.T, c=colors, s=size, zorder=3,
-                                       edgecolors=edge, linewidths=self._size(0.6))
-        self.val_points = None
-        if story.spec.show.validation and len(story.x_val):
-            ring = [theme.class_color(int(c)) for c in story.y_val]
-            self.val_points = ax.scatter(*story.x_val.T, facecolors="none", edgecolors=ring,
-                                         s=size * 1.1, linewidths=self._size(1.4), zorder=3)
+        self.points = self._draw_points(ax)
+        self.points_layer = transparent_layer(self.video, self.place.field, ax.get_xlim(),
+                                              ax.get_ylim(), self._draw_points)
         handles = [Line2D([], [], marker="o", linestyle="", color=theme.class_color(k),
                           markersize=self._size(8), label=name)
                    for k, name in enumerate(story.class_names)]
-        if self.val_points is not None:
+        if len(self.points) > 1:
             handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
                                   markeredgecolor=theme.muted, markersize=self._size(8),
                                   label="held out"))
@@ -84,6 +85,19 @@ class MplBoundary:
                         else "center", bbox_to_anchor=(x, y), ncol=min(len(handles), 5),
                         frameon=False, fontsize=self._size(12), labelcolor=theme.text,
                         handletextpad=0.3, columnspacing=1.2)
+
+    def _draw_points(self, ax) -> list:
+        """Training points as dots, held-out points as rings, coloured by true class."""
+        story, theme = self.story, self.theme
+        size = self._size(34) * (300 / max(300, len(story.x_train))) ** 0.5
+        colors = [theme.class_color(int(c)) for c in story.y_train]
+        drawn = [ax.scatter(*story.x_train.T, c=colors, s=size, zorder=3,
+                            edgecolors=theme.background, linewidths=self._size(0.6))]
+        if story.spec.show.validation and len(story.x_val):
+            ring = [theme.class_color(int(c)) for c in story.y_val]
+            drawn.append(ax.scatter(*story.x_val.T, facecolors="none", edgecolors=ring,
+                                    s=size * 1.1, linewidths=self._size(1.4), zorder=3))
+        return drawn
 
     def _curve_panels(self) -> None:
         story, theme = self.story, self.theme
@@ -113,18 +127,20 @@ class MplBoundary:
                             fontsize=self._size(12.5), ha="left", va="bottom")
             self.curve_titles.append((name, curves, title))
 
-    def _animated(self) -> list:
-        artists = [self.image, self.train_points, self.counter, self.caption]
-        artists += [a for _, line, head in self.curve_lines for a in (line, head)]
-        artists += [title for _, _, title in self.curve_titles]
-        if self.val_points is not None:
-            artists.append(self.val_points)
-        return artists
-
     def frame(self, index: int) -> np.ndarray:
         """Draw frame ``index``."""
-        self._update(self.story.moment(index))
-        return self.canvas.capture()
+        moment = self.story.moment(index)
+        self.canvas.restore()
+        self._update(moment)
+        self._paint_field()
+        return self.canvas.capture(overlays=((self.points_layer, self._field_box),))
+
+    def _paint_field(self) -> None:
+        rows, cols = self._field_box
+        size = (cols.stop - cols.start, rows.stop - rows.start)
+        colors = np.clip(self.image.get_array() * 255, 0, 255).astype(np.uint8)[::-1]
+        image = Image.fromarray(colors).resize(size, Image.Resampling.BILINEAR)
+        self.canvas.buffer()[rows, cols, :3] = np.asarray(image)
 
     def _update(self, moment) -> None:
         story, theme = self.story, self.theme
@@ -155,7 +171,9 @@ class MplBoundary:
     def save_final(self, path: Path) -> None:
         """The last frame's state as a vector (or raster) figure, by ``path``'s suffix."""
         self._update(self.story.moment(self.count - 1))
-        for artist in self.canvas.animated:
+        for artist in [self.image, *self.points]:
+            artist.set_visible(True)
+        for artist in [*self.canvas.animated, *self.canvas.sprites]:
             artist.set_animated(False)
         self.fig.savefig(path, format=path.suffix.lstrip(".") or "svg",
                          facecolor=self.fig.get_facecolor())

@@ -1,0 +1,92 @@
+"""The one place where work runs in parallel: today a local process pool, later anything else.
+
+Frames are drawn by worker processes, each holding its own drawing (figure or camera) built once
+by a picklable factory, and come back in order so the encoder can consume them as they arrive.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+_worker_drawing: Any = None
+
+# Below this many frames, starting workers costs more than it saves.
+MIN_PARALLEL_FRAMES = 60
+
+
+def worker_count() -> int:
+    """Drawing processes asked for by ``$MLANIM_WORKERS`` (default 1: draw in this process).
+
+    On this project's 2-core machines a drawing thread beside the encoder beats processes,
+    whose start-up and frame pickling cost more than they save (benchmarks/render_throughput).
+    """
+    setting = os.environ.get("MLANIM_WORKERS", "1").strip()
+    return int(setting) if setting.isdigit() else 1
+
+
+def _start_worker(factory: Callable[[], Any]) -> None:
+    global _worker_drawing
+    _worker_drawing = factory()
+
+
+def _draw(index: int) -> np.ndarray:
+    return _worker_drawing.frame(index)
+
+
+def draw_in_order(factory: Callable[[], Any], count: int, workers: int,
+                  chunk: int = 4) -> Iterator[np.ndarray]:
+    """Frames ``0..count-1`` drawn by ``workers`` processes, yielded in order.
+
+    ``factory`` must be picklable (a module-level function or a ``functools.partial`` of one).
+    Workers are started with ``spawn``: forking a process that has run torch can deadlock.
+    """
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=_start_worker, initargs=(factory,)) as pool:
+        yield from pool.imap(_draw, range(count), chunksize=chunk)
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterable[Any], depth: int = 4) -> Iterator[Any]:
+    """Produce ``items`` on a background thread, up to ``depth`` ahead of the consumer.
+
+    Drawing one frame while the encoder (which runs in C and releases the GIL) compresses the
+    previous one overlaps the two on separate cores without starting any process.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+        except BaseException as error:  # handed to the consumer, re-raised there
+            failure.append(error)
+        finally:
+            buffer.put(_DONE)
+
+    worker = threading.Thread(target=produce, name="mlanim-draw", daemon=True)
+    worker.start()
+    try:
+        while (item := buffer.get()) is not _DONE:
+            yield item
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
