@@ -57,3 +57,13 @@ def test_training_changes_change_the_key(write_spec):
     ta = pipeline.obtain_trace(a, a.spec, False, SilentProgress())
     tb = pipeline.obtain_trace(b, b.spec, False, SilentProgress())
     assert ta.path != tb.path
+
+
+def test_half_precision_only_where_values_fit():
+    writer = TraceWriter()
+    writer.add("grid/output", [1.5, -2.0], 0, 0, "half")
+    writer.add("huge/output", [1e6, 2.0], 0, 0, "half")
+    trace = writer.freeze()
+    assert trace.channel("grid/output").values.dtype == np.float16
+    assert trace.channel("huge/output").values.dtype == np.float32
+    assert trace.values("huge/output")[0, 0] == 1e6

@@ -60,10 +60,17 @@ class TraceWriter:
         channels = {}
         for name, rows in self._rows.items():
             when = np.array(self._when[name], dtype=np.float64)
-            dtype = np.float16 if self._precision[name] == "half" else np.float32
-            channels[name] = Channel(np.stack(rows).astype(dtype),
-                                     when[:, 0].astype(np.int64), when[:, 1])
+            values = np.stack(rows)
+            if self._precision[name] == "half" and _fits_half(values):
+                values = values.astype(np.float16)
+            channels[name] = Channel(values, when[:, 0].astype(np.int64), when[:, 1])
         return Trace(dict(self.meta), channels, dict(self._static))
+
+
+def _fits_half(values: np.ndarray) -> bool:
+    """float16 holds magnitudes up to 65504; a diverging run's outputs may not fit."""
+    finite = values[np.isfinite(values)]
+    return finite.size == 0 or float(np.abs(finite).max()) < 60000
 
 
 class Trace:

@@ -35,18 +35,28 @@ class Recorder:
         self._y_train = torch.from_numpy(dataset.y_train)
         self._x_val = torch.from_numpy(dataset.x_val)
         self._y_val = torch.from_numpy(dataset.y_val)
+        self._x_all = torch.cat([self._x_train, self._x_val])
         self._grid = torch.from_numpy(plan.grid.points()) if plan.grid else None
-        self._captured: dict[str, torch.Tensor] = {}
-        self._capturing = False
-        self._hooks = [module.register_forward_hook(self._hook(name))
-                       for name, module in model.named_modules() if name]
         self._store_statics()
 
-    def _hook(self, name: str):
-        def keep_output(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-            if self._capturing and isinstance(output, torch.Tensor):
-                self._captured[name] = output.detach()
-        return keep_output
+    def _forward_capturing(self, x: torch.Tensor, capture: bool) -> tuple[torch.Tensor, dict]:
+        """One forward pass; with ``capture``, every named submodule's output too. The hooks
+        exist only during this call, so training steps run without them."""
+        captured: dict[str, torch.Tensor] = {}
+        hooks = []
+        if capture:
+            def keep(name: str):
+                def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
+                    if isinstance(output, torch.Tensor):
+                        captured[name] = output.detach()
+                return hook
+            hooks = [module.register_forward_hook(keep(name))
+                     for name, module in self.model.named_modules() if name]
+        try:
+            return self.model(x), captured
+        finally:
+            for hook in hooks:
+                hook.remove()
 
     def _store_statics(self) -> None:
         for name in ("x_train", "y_train", "x_val", "y_val"):
@@ -62,19 +72,24 @@ class Recorder:
         was_training = self.model.training
         self.model.eval()
         try:
-            if self.plan.metrics:
-                self._metrics(step, epoch)
-            if self.plan.params:
+            plan = self.plan
+            if plan.metrics or plan.activation_samples or plan.hidden_layers:
+                # Train and validation rows in one pass serve metrics, activations and hidden.
+                out, layers = self._forward_capturing(
+                    self._x_all, bool(plan.activation_samples or plan.hidden_layers))
+                self._metrics(out, step, epoch)
+                rows = list(plan.activation_samples)
+                for name, value in layers.items():
+                    if rows:
+                        self.writer.add(f"activations/{name}", value[rows].numpy(), step, epoch)
+                    if name in plan.hidden_layers:
+                        self.writer.add(f"hidden/{name}", value.numpy(), step, epoch, "half")
+            if plan.params:
                 for name, param in self.model.named_parameters():
                     self.writer.add(f"params/{name}", param.detach().numpy(), step, epoch)
-            if self.plan.activation_samples:
-                self._layer_outputs("activations", list(self.plan.activation_samples), None,
-                                    step, epoch, "full")
-            if self.plan.hidden_layers:
-                self._layer_outputs("hidden", None, self.plan.hidden_layers, step, epoch, "half")
-            if self._grid is not None:
-                out = self.model(self._grid)
-                self.writer.add("grid/output", self._as_prediction(out), step, epoch, "half")
+            if self._grid is not None:  # raw outputs (logits): probabilities are derived later
+                self.writer.add("grid/output", self.model(self._grid).numpy(), step, epoch,
+                                "half")
         finally:
             self.model.train(was_training)
 
@@ -86,44 +101,27 @@ class Recorder:
             if param.grad is not None:
                 self.writer.add(f"grads/{name}", param.grad.detach().numpy(), step, epoch)
 
-    def _metrics(self, step: int, epoch: float) -> None:
-        for split, x, y in (("train", self._x_train, self._y_train),
-                            ("val", self._x_val, self._y_val)):
-            if len(x) == 0:
+    def _metrics(self, out_all: torch.Tensor, step: int, epoch: float) -> None:
+        """Loss and accuracy of each split, from the model's output on train + val rows."""
+        if not self.plan.metrics:
+            return
+        n_train = len(self._x_train)
+        for split, out, y in (("train", out_all[:n_train], self._y_train),
+                              ("val", out_all[n_train:], self._y_val)):
+            if len(y) == 0:
                 continue
-            out = self.model(x)
             self.writer.add(f"metrics/{split}_loss", self._loss(out, y), step, epoch)
             if self.dataset.task == "classification":
                 accuracy = (out.argmax(dim=1) == y).float().mean().item()
                 self.writer.add(f"metrics/{split}_acc", accuracy, step, epoch)
-
-    def _layer_outputs(self, prefix: str, rows: list[int] | None, layers: tuple[str, ...] | None,
-                       step: int, epoch: float, precision) -> None:
-        x = torch.cat([self._x_train, self._x_val]) if rows is None else self._x_train[rows]
-        self._capturing, self._captured = True, {}
-        try:
-            self.model(x)
-        finally:
-            self._capturing = False
-        for name, value in self._captured.items():
-            if layers is None or name in layers:
-                self.writer.add(f"{prefix}/{name}", value.numpy(), step, epoch, precision)
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> float:
         if self.dataset.task == "regression":
             out = out.squeeze(-1)
         return float(self.loss_fn(out, y).item())
 
-    def _as_prediction(self, out: torch.Tensor) -> torch.Tensor:
-        if self.dataset.task == "classification":
-            return torch.softmax(out, dim=-1)
-        return out
-
     def finish(self, **meta: object) -> Trace:
-        """Detach the hooks and return the trace, with ``meta`` added to its metadata."""
-        for hook in self._hooks:
-            hook.remove()
-        self._hooks = []
+        """The trace, with ``meta`` added to its metadata."""
         self.writer.meta.update(meta)
         return self.writer.freeze()
 

@@ -49,7 +49,7 @@ class Story:
         self.spec = spec
         output = trace.channel("grid/output")
         self.res = round(np.sqrt(output.values.shape[1]))
-        self.fields = output.values  # (S, res*res, K) float16
+        self.fields = softmax(output.values)  # (S, res*res, K) class probabilities
         self.epochs = output.epochs
         self.grid_x, self.grid_y = trace.static("grid/x"), trace.static("grid/y")
         self.x_train, self.y_train = trace.static("data/x_train"), trace.static("data/y_train")
@@ -111,6 +111,21 @@ class Story:
     def counter(self, moment: Moment) -> str:
         """``epoch 12 / 60``."""
         return f"epoch {self.epoch(moment):.0f} / {self.total_epochs:g}"
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities from recorded logits, along the last axis (float32).
+
+    Where a diverged network output NaN or infinity, the probabilities are uniform: the
+    picture shows no opinion rather than an invented one.
+    """
+    z = logits.astype(np.float32)
+    broken = ~np.isfinite(z).all(axis=-1, keepdims=True)
+    z = np.where(broken, 0.0, z)
+    z -= z.max(axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z
 
 
 def field_colors(probs: np.ndarray, theme: Theme) -> np.ndarray:
