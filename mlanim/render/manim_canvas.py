@@ -44,10 +44,17 @@ class ManimCanvas:
         """Figure-fraction lengths in manim units."""
         return fraction_w * self.frame_width, fraction_h * FRAME_HEIGHT
 
+    @property
+    def unit(self) -> float:
+        """Length in manim units of what measures 1 unit on a landscape frame.
+
+        manim units are a fixed fraction of the frame's height, while mlanim sizes follow the
+        frame's short side; in portrait the two differ, so sizes are scaled by this."""
+        return min(self.video.width, self.video.height) / self.video.height
+
     def font_size(self, points: float) -> float:
-        """manim font size for a matplotlib-style point size given for 720p (scales with the
-        frame, since manim units scale with it)."""
-        return points * FONT_PER_POINT * 720 / 720
+        """manim font size for a point size given for a 720-pixel short side."""
+        return points * FONT_PER_POINT * self.unit
 
     def text(self, content: str, points: float, color: str, bold: bool = False):
         """A new Pango `Text` (building one takes about 0.1 s: reuse static ones)."""

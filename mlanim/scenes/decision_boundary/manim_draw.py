@@ -25,7 +25,15 @@ from manim.constants import RESAMPLING_ALGORITHMS
 from mlanim.render.manim_canvas import ManimCanvas
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.decision_boundary.layout import Rect, layout
+from mlanim.scenes.decision_boundary.layout import (
+    CAPTION_PT,
+    COUNTER_PT,
+    SUBTITLE_PT,
+    TITLE_PT,
+    Rect,
+    layout,
+)
+from mlanim.scenes.decision_boundary.mpl_draw import _short, wrap
 from mlanim.scenes.decision_boundary.story import Curve, Story, field_colors, margins
 
 
@@ -68,9 +76,10 @@ class ManimBoundary:
         wide = not self.video.portrait
         corner = UL if wide else UP
         anchor = c.point(0.05 if wide else 0.5, place.title_y)
-        title = c.text(self.story.title, 20, t.text, bold=True).move_to(anchor, aligned_edge=corner)
-        subtitle = c.text(self.story.subtitle, 11, t.muted)
-        subtitle.next_to(title, DOWN, buff=0.12, aligned_edge=LEFT if wide else UP)
+        title = c.text(self.story.title, TITLE_PT, t.text, bold=True)
+        title.move_to(anchor, aligned_edge=corner)
+        subtitle = c.text(self.story.subtitle, SUBTITLE_PT * 0.92, t.muted)
+        subtitle.move_to(c.point(0.05 if wide else 0.5, place.subtitle_y), aligned_edge=corner)
         self.static += [title, subtitle]
         self._legend()
 
@@ -78,13 +87,17 @@ class ManimBoundary:
         c, t = self.canvas, self.theme
         items = []
         for k, name in enumerate(self.story.class_names):
-            dot = Dot(radius=0.07, color=t.class_color(k))
+            dot = Dot(radius=0.07 * c.unit, color=t.class_color(k))
             items.append(VGroup(dot, c.text(name, 11.5, t.text).next_to(dot, RIGHT, buff=0.08)))
         if self.story.spec.show.validation and len(self.story.x_val):
-            ring = Circle(radius=0.065, color=t.muted, stroke_width=2)
+            ring = Circle(radius=0.065 * c.unit, color=t.muted, stroke_width=2)
             items.append(VGroup(ring, c.text("held out", 11.5, t.text).next_to(ring, RIGHT,
                                                                                 buff=0.08)))
         legend = VGroup(*items).arrange(RIGHT, buff=0.35)
+        room = self.canvas.units(self.place.legend_width)[0]
+        if legend.width > room:
+            legend.arrange_in_grid(cols=max(1, len(items) // 2 + len(items) % 2),
+                                   buff=(0.35, 0.12), cell_alignment=LEFT)
         x, y = self.place.legend
         if self.video.portrait:
             legend.move_to(c.point(x, y))
@@ -104,7 +117,7 @@ class ManimBoundary:
         self.image.stretch_to_fit_width(self.field.width)
         self.image.stretch_to_fit_height(self.field.height)
         self.image.move_to(self.field.center)
-        radius = 0.045 * (300 / max(300, len(s.x_train))) ** 0.5
+        radius = 0.045 * self.canvas.unit * (300 / max(300, len(s.x_train))) ** 0.5
         dots = [Dot(p, radius=radius, color=t.class_color(int(c)), stroke_color=t.background,
                     stroke_width=1)
                 for p, c in zip(self.field.to_scene(*s.x_train.T), s.y_train, strict=True)]
@@ -139,7 +152,8 @@ class ManimBoundary:
     def _gridlines(self, panel: _Panel, name: str) -> list:
         t, c = self.theme, self.canvas
         items = []
-        for value in np.linspace(0, panel.y_range[1], 5)[1:-1]:
+        ticks = [0.25, 0.5, 0.75, 1.0] if name == "accuracy" else _nice_ticks(panel.y_range[1])
+        for value in [v for v in ticks if 0 < v < panel.y_range[1] * 0.99]:
             a, b = panel.to_scene([0, panel.x_range[1]], [value, value])
             items.append(Line(a, b, stroke_color=t.grid, stroke_width=1))
             label = f"{value:.0%}" if name == "accuracy" else f"{value:.2g}"
@@ -166,14 +180,21 @@ class ManimBoundary:
             moving += self._curve_lines(panel, curves, moment)
             moving.append(self._curve_title(panel, curves, name, moment))
         wide = not self.video.portrait
-        counter = c.label(s.counter(moment), 24, t.accent, bold=True)
-        counter.move_to(c.point(0.965 if wide else 0.5, self.place.title_y if wide else 0.925),
-                        aligned_edge=UR if wide else UP)
+        counter = c.label(s.counter(moment), COUNTER_PT, t.accent, bold=True)
+        x, y, _ = self.place.counter
+        counter.move_to(c.point(x, y), aligned_edge=UR if wide else UP)
         moving.append(counter)
         if self.video.captions:
-            moving.append(c.label(s.caption(moment), 14, t.text)
-                          .move_to(c.point(0.5, self.place.caption_y), aligned_edge=DOWN))
+            moving.append(self._caption(s.caption(moment)))
         return c.capture(self.static + moving, (self.points,))
+
+    def _caption(self, text: str):
+        """Centred lines (one shared label per line, so repeated captions cost nothing)."""
+        c = self.canvas
+        lines = [c.label(line, CAPTION_PT, self.theme.text)
+                 for line in wrap(text, self.place.caption_chars).split("\n")]
+        group = VGroup(*lines).arrange(DOWN, buff=0.08 * c.unit)
+        return group.move_to(c.point(0.5, self.place.caption_y), aligned_edge=DOWN)
 
     def _boundary(self, probs: np.ndarray) -> list:
         s = self.story
@@ -201,15 +222,16 @@ class ManimBoundary:
                     line.start_new_path(piece[0])
                     line.add_points_as_corners(piece[1:])
                 items.append(line)
-            items.append(Dot(points[-1], radius=0.05, color=color))
+            items.append(Dot(points[-1], radius=0.05 * self.canvas.unit, color=color))
         return items
 
     def _curve_title(self, panel: _Panel, curves: dict[str, Curve], name: str, moment):
         fmt = "{:.0%}" if name == "accuracy" else "{:.3f}"
-        values = "   ".join(f"{label} {fmt.format(c.shown(moment))}"
-                            for label, c in curves.items())
+        values = "   ".join(f"{_short(label, self.place.narrow)} "
+                            f"{fmt.format(c.shown(moment))}" for label, c in curves.items())
         top_left = panel.lower_left + np.array([0, panel.height, 0])
-        return self.canvas.label(f"{name}:  {values}", 12, self.theme.text) \
+        size = 11 if self.place.narrow else 12
+        return self.canvas.label(f"{name}:  {values}", size, self.theme.text) \
             .next_to(top_left, UP, buff=0.1, aligned_edge=DL).align_to(top_left, LEFT)
 
     def close(self) -> None:
@@ -229,9 +251,10 @@ def _dashes(points: np.ndarray, dash: float, gap: float) -> list[np.ndarray]:
 
 
 def _nice_ticks(top: float) -> list[float]:
-    step = 10 ** np.floor(np.log10(max(top, 1) / 2))
+    """Round tick values from 0 to ``top``: steps of 1, 2 or 5 times a power of ten."""
+    step = 10 ** np.floor(np.log10(top / 2)) if top > 0 else 1.0
     for factor in (1, 2, 5, 10):
         if top / (step * factor) <= 6:
             step *= factor
             break
-    return [float(v) for v in np.arange(0, top + 1e-9, step)]
+    return [round(float(v), 10) for v in np.arange(0, top + 1e-9, step)]

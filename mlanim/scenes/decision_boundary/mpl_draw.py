@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,13 @@ from PIL import Image
 from mlanim.render.mpl import BlitCanvas, new_figure, points, style_axes, transparent_layer
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.decision_boundary.layout import layout
+from mlanim.scenes.decision_boundary.layout import (
+    CAPTION_PT,
+    COUNTER_PT,
+    SUBTITLE_PT,
+    TITLE_PT,
+    layout,
+)
 from mlanim.scenes.decision_boundary.story import Story, field_colors, margins
 
 
@@ -42,17 +49,17 @@ class MplBoundary:
     def _texts(self) -> None:
         theme, fig, place = self.theme, self.fig, self.place
         wide = not self.video.portrait
-        x0 = 0.05 if wide else 0.5
-        align = "left" if wide else "center"
+        x0, align = (0.05, "left") if wide else (0.5, "center")
         fig.text(x0, place.title_y, self.story.title, color=theme.text, ha=align, va="top",
-                 fontsize=self._size(21 if wide else 19), fontweight="bold")
-        fig.text(x0, place.title_y - (0.062 if wide else 0.038), self.story.subtitle,
-                 color=theme.muted, ha=align, va="top", fontsize=self._size(12))
-        self.counter = fig.text(0.965 if wide else 0.5, place.title_y if wide else 0.925, "",
-                                color=theme.accent, ha="right" if wide else "center", va="top",
-                                fontsize=self._size(24), fontweight="bold")
+                 fontsize=self._size(TITLE_PT), fontweight="bold")
+        fig.text(x0, place.subtitle_y, self.story.subtitle, color=theme.muted, ha=align,
+                 va="top", fontsize=self._size(SUBTITLE_PT))
+        x, y, ha = place.counter
+        self.counter = fig.text(x, y, "", color=theme.accent, ha=ha, va="top",
+                                fontsize=self._size(COUNTER_PT), fontweight="bold")
         self.caption = fig.text(0.5, place.caption_y, "", color=theme.text, ha="center",
-                                va="bottom", fontsize=self._size(14))
+                                va="bottom", fontsize=self._size(CAPTION_PT),
+                                multialignment="center", linespacing=1.3)
         self.caption.set_visible(self.video.captions)
 
     def _field_panel(self) -> None:
@@ -82,9 +89,16 @@ class MplBoundary:
                                   label="held out"))
         x, y = self.place.legend
         self.fig.legend(handles=handles, loc="lower left" if not self.video.portrait
-                        else "center", bbox_to_anchor=(x, y), ncol=min(len(handles), 5),
+                        else "center", bbox_to_anchor=(x, y), ncol=self._legend_columns(handles),
                         frameon=False, fontsize=self._size(12), labelcolor=theme.text,
-                        handletextpad=0.3, columnspacing=1.2)
+                        handletextpad=0.3, columnspacing=1.2, borderaxespad=0, borderpad=0)
+
+    def _legend_columns(self, handles: list) -> int:
+        """As many entries per row as fit the legend's width."""
+        char = self._size(12) * 100 / 72 * 0.6
+        widest = max(len(h.get_label()) for h in handles) * char + 3.2 * char
+        fit = int(self.place.legend_width * self.video.width // widest)
+        return max(1, min(len(handles), fit))
 
     def _draw_points(self, ax) -> list:
         """Training points as dots, held-out points as rings, coloured by true class."""
@@ -124,7 +138,8 @@ class MplBoundary:
                 (head,) = ax.plot([], [], "o", color=color, markersize=self._size(6), zorder=4)
                 self.curve_lines.append((curve, line, head))
             title = ax.text(0.0, 1.04, "", transform=ax.transAxes, color=theme.text,
-                            fontsize=self._size(12.5), ha="left", va="bottom")
+                            fontsize=self._size(11 if self.place.narrow else 12.5),
+                            ha="left", va="bottom")
             self.curve_titles.append((name, curves, title))
 
     def frame(self, index: int) -> np.ndarray:
@@ -162,11 +177,11 @@ class MplBoundary:
             head.set_data(x[-1:], y[-1:])
         for name, curves, title in self.curve_titles:
             fmt = "{:.0%}" if name == "accuracy" else "{:.3f}"
-            values = "   ".join(f"{label} {fmt.format(c.shown(moment))}"
-                                for label, c in curves.items())
+            values = "   ".join(f"{_short(label, self.place.narrow)} "
+                                f"{fmt.format(c.shown(moment))}" for label, c in curves.items())
             title.set_text(f"{name}:  {values}")
         self.counter.set_text(story.counter(moment))
-        self.caption.set_text(story.caption(moment))
+        self.caption.set_text(wrap(story.caption(moment), self.place.caption_chars))
 
     def save_final(self, path: Path) -> None:
         """The last frame's state as a vector (or raster) figure, by ``path``'s suffix."""
@@ -181,3 +196,12 @@ class MplBoundary:
     def close(self) -> None:
         """Free the figure."""
         self.canvas.close()
+
+
+def _short(label: str, narrow: bool) -> str:
+    return "val" if narrow and label == "validation" else label
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a caption into centred lines that fit the frame."""
+    return "\n".join(textwrap.wrap(text, max(20, width)))
