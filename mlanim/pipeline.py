@@ -70,10 +70,10 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
         return load_trace(loaded.resolve(spec.trace))
     if not isinstance(spec, TrainedSceneSpec):
         raise SpecError(f"scene {spec.scene} has no training section")
-    from mlanim import train
+    from mlanim import data, train
 
     with _located(loaded):
-        dataset = train.load_dataset(spec, loaded.resolve)
+        dataset = data.load(spec.data, spec.seed, loaded.resolve)
         kind.check(spec, dataset)
         plan = kind.plan(spec, dataset)
     payload = {"scene": spec.scene, "seed": spec.seed, "plan": plan.key(),

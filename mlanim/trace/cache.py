@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,9 @@ def cache_dir() -> Path:
 
 def cache_key(payload: dict[str, Any]) -> str:
     """A stable hash of ``payload`` (plain JSON-able data) and the library versions."""
-    import torch
-
     from mlanim import __version__
 
-    full = dict(payload, mlanim=__version__, torch=torch.__version__, trace_format=FORMAT_VERSION)
+    full = dict(payload, mlanim=__version__, torch=version("torch"), trace_format=FORMAT_VERSION)
     text = json.dumps(full, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
