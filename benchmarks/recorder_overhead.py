@@ -21,7 +21,7 @@ from _common import QUICKSTART, stopwatch
 from mlanim import models, pipeline, scenes
 from mlanim.train import Recorder, RecordingPlan, fit, load_dataset, seed_everything
 
-REPEATS = 5
+REPEATS = 7
 
 
 

@@ -48,6 +48,21 @@ def test_recording_does_not_change_training():
         assert torch.equal(a, b)
 
 
+def test_each_snapshot_keeps_the_values_of_its_own_moment():
+    """Parameters change in place at every optimizer step: snapshots must be copies."""
+    model = fresh_model()
+    initial = {name: p.detach().clone() for name, p in model.named_parameters()}
+    recorder = Recorder(model, RecordingPlan(params=True, grads=True), DATASET)
+    fit(model, DATASET, TRAIN, seed=0, recorder=recorder)
+    trace = recorder.finish()
+    for name, value in initial.items():
+        snapshots = trace.values(f"params/{name}")
+        np.testing.assert_array_equal(snapshots[0], value.numpy())
+        assert not np.array_equal(snapshots[0], snapshots[-1])
+    grads = trace.values("grads/fc1.weight")
+    assert not np.array_equal(grads[0], grads[-1])
+
+
 def test_snapshots_match_the_model_they_were_taken_from():
     model = fresh_model()
     grid = Grid((-2, 2), (-1.5, 1.5), 12)

@@ -46,8 +46,11 @@ class TraceWriter:
 
     def add(self, name: str, value: Any, step: int, epoch: float,
             precision: Precision = "full") -> None:
-        """Append one snapshot of channel ``name`` taken at ``step`` / ``epoch``."""
-        self._rows.setdefault(name, []).append(np.asarray(value, dtype=np.float32))
+        """Append a copy of one snapshot of channel ``name`` taken at ``step`` / ``epoch``.
+
+        Always a copy: a view of a live tensor would be rewritten by the next optimizer step.
+        """
+        self._rows.setdefault(name, []).append(np.array(value, dtype=np.float32, copy=True))
         self._when.setdefault(name, []).append((step, epoch))
         self._precision[name] = precision
 
@@ -69,6 +72,9 @@ class TraceWriter:
 
 def _fits_half(values: np.ndarray) -> bool:
     """float16 holds magnitudes up to 65504; a diverging run's outputs may not fit."""
+    largest = float(np.max(values, initial=0.0)), -float(np.min(values, initial=0.0))
+    if all(np.isfinite(largest)):
+        return max(largest) < 60000
     finite = values[np.isfinite(values)]
     return finite.size == 0 or float(np.abs(finite).max()) < 60000
 

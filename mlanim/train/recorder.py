@@ -9,7 +9,7 @@ The built-in loop and a user's own loop use it the same way::
     recorder.snapshot(step, epoch)                  # at the planned cadence
     trace = recorder.finish()
 
-Snapshots run in eval mode under ``no_grad`` and draw no random numbers, so recording does not
+Snapshots run in eval mode under inference mode and draw no random numbers, so recording does not
 change the training run: a recorded run and a plain run end with identical weights.
 """
 
@@ -66,7 +66,7 @@ class Recorder:
             self.writer.static("grid/x", xs)
             self.writer.static("grid/y", ys)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def snapshot(self, step: int, epoch: float) -> None:
         """Record every planned channel of the model's current state."""
         was_training = self.model.training
