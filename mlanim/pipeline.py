@@ -85,6 +85,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
         return load_trace(path)
     with _located(loaded):
         trace = train.record(spec, plan, dataset, progress)
+    trace.meta["spec_hash"] = path.stem
     trace.save(path)
     return load_trace(path)
 

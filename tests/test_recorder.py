@@ -107,3 +107,21 @@ def _silent():
     from mlanim.progress import SilentProgress
 
     return SilentProgress()
+
+
+def test_loss_choice_is_honoured_in_training_and_metrics():
+    ce, mse = (TrainSpec(epochs=1, batch_size="full", loss=name, optimizer={"name": "sgd"})
+               for name in ("cross_entropy", "mse"))
+    traces = []
+    for spec in (ce, mse):
+        model = fresh_model()
+        recorder = Recorder(model, RecordingPlan(), DATASET, spec.loss)
+        fit(model, DATASET, spec, seed=0, recorder=recorder)
+        traces.append(recorder.finish())
+    model = fresh_model()
+    x, y = torch.from_numpy(DATASET.x_train), torch.from_numpy(DATASET.y_train)
+    with torch.no_grad():
+        probs = torch.softmax(model(x), dim=1)
+        expected = torch.nn.functional.mse_loss(probs, torch.nn.functional.one_hot(y, 2).float())
+    np.testing.assert_allclose(traces[1].values("metrics/train_loss")[0], expected, rtol=1e-6)
+    assert traces[0].values("metrics/train_loss")[0] > traces[1].values("metrics/train_loss")[0]

@@ -12,8 +12,9 @@ from mlanim.data import Dataset
 from mlanim.errors import TrainingDivergedError
 from mlanim.progress import Progress, SilentProgress
 from mlanim.spec.sections import TrainSpec
+from mlanim.train.losses import make_loss
 from mlanim.train.optim import make_optimizer
-from mlanim.train.recorder import Recorder, default_loss
+from mlanim.train.recorder import Recorder
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,7 @@ def fit(model: nn.Module, dataset: Dataset, spec: TrainSpec, seed: int,
     per_epoch = math.ceil(n / batch)
     total_steps = spec.steps or per_epoch * (spec.total_epochs or 0)
     optimizer = make_optimizer(spec.optimizer, model.parameters())
-    loss_fn = recorder.loss_fn if recorder else default_loss(dataset)
-    regression = dataset.task == "regression"
+    loss_fn = make_loss(spec.loss, dataset.task)
     order_rng = torch.Generator().manual_seed(seed)
     cadence = _Cadence(spec, per_epoch)
     if recorder:
@@ -56,7 +56,7 @@ def fit(model: nn.Module, dataset: Dataset, spec: TrainSpec, seed: int,
             for start in range(0, n, batch):
                 rows = order[start:start + batch]
                 out = model(x[rows])
-                loss = loss_fn(out.squeeze(-1) if regression else out, y[rows])
+                loss = loss_fn(out, y[rows])
                 value = loss.item()
                 epoch = step / per_epoch
                 if not math.isfinite(value):

@@ -20,6 +20,7 @@ from torch import nn
 
 from mlanim.data import Dataset
 from mlanim.trace import Trace, TraceWriter
+from mlanim.train.losses import make_loss
 from mlanim.train.plan import RecordingPlan
 
 
@@ -27,9 +28,9 @@ class Recorder:
     """Records the channels of ``plan`` from ``model`` on ``dataset`` into a trace."""
 
     def __init__(self, model: nn.Module, plan: RecordingPlan, dataset: Dataset,
-                 loss_fn: nn.Module | None = None) -> None:
+                 loss: str = "auto") -> None:
         self.model, self.plan, self.dataset = model, plan, dataset
-        self.loss_fn = loss_fn or default_loss(dataset)
+        self.loss_fn = make_loss(loss, dataset.task)
         self.writer = TraceWriter(meta={"dataset": dataset.describe()})
         self._x_train = torch.from_numpy(dataset.x_train)
         self._y_train = torch.from_numpy(dataset.y_train)
@@ -110,22 +111,12 @@ class Recorder:
                               ("val", out_all[n_train:], self._y_val)):
             if len(y) == 0:
                 continue
-            self.writer.add(f"metrics/{split}_loss", self._loss(out, y), step, epoch)
+            self.writer.add(f"metrics/{split}_loss", self.loss_fn(out, y).item(), step, epoch)
             if self.dataset.task == "classification":
                 accuracy = (out.argmax(dim=1) == y).float().mean().item()
                 self.writer.add(f"metrics/{split}_acc", accuracy, step, epoch)
-
-    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> float:
-        if self.dataset.task == "regression":
-            out = out.squeeze(-1)
-        return float(self.loss_fn(out, y).item())
 
     def finish(self, **meta: object) -> Trace:
         """The trace, with ``meta`` added to its metadata."""
         self.writer.meta.update(meta)
         return self.writer.freeze()
-
-
-def default_loss(dataset: Dataset) -> nn.Module:
-    """Cross-entropy for classes, mean squared error for regression."""
-    return nn.CrossEntropyLoss() if dataset.task == "classification" else nn.MSELoss()

@@ -23,7 +23,7 @@ def record(spec: TrainedSceneSpec, plan: RecordingPlan, dataset: Dataset,
     """Build the spec's model, train it with ``plan`` recorded, and return the trace."""
     seed_everything(spec.seed)
     model = models.build(spec.model, dataset)
-    recorder = Recorder(model, plan, dataset)
+    recorder = Recorder(model, plan, dataset, spec.train.loss)
     result = fit(model, dataset, spec.train, spec.seed, recorder, progress)
     return recorder.finish(
         scene=spec.scene,
