@@ -9,7 +9,10 @@ from mlanim.errors import SpecError
 from mlanim.scenes.base import SceneKind
 from mlanim.spec.sections import SceneSpec
 
-BUILTIN = {"decision_boundary": "mlanim.scenes.decision_boundary:KIND"}
+BUILTIN = {
+    "decision_boundary": "mlanim.scenes.decision_boundary:KIND",
+    "network_pulses": "mlanim.scenes.network_pulses:KIND",
+}
 
 
 @cache

@@ -63,11 +63,15 @@ def fit(model: nn.Module, dataset: Dataset, spec: TrainSpec, seed: int,
                     return _diverged(spec, recorder, step, epoch, value)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                if recorder:
+                    recorder.before_update(step, epoch, rows)
                 step += 1
                 epoch = step / per_epoch
                 if recorder and cadence.due(step, total_steps):
                     recorder.capture_grads(step, epoch)
                 optimizer.step()
+                if recorder:
+                    recorder.after_update(step - 1, epoch)
                 if recorder and cadence.due(step, total_steps):
                     recorder.snapshot(step, epoch)
                 bar.advance()

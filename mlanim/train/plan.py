@@ -32,7 +32,9 @@ class RecordingPlan:
     """Channels to record. Training records only what is planned.
 
     Snapshots are taken before training and then every ``every_epochs`` epochs (or every
-    ``every_steps`` optimizer steps when set).
+    ``every_steps`` optimizer steps when set). At each of ``focus_steps`` (0-based optimizer
+    steps) the recorder also keeps the weights before and after the update, the batch
+    gradients, and training sample ``focus_sample``'s own forward and backward pass.
     """
 
     metrics: bool = True
@@ -43,6 +45,9 @@ class RecordingPlan:
     hidden_layers: tuple[str, ...] = ()
     every_epochs: int = 1
     every_steps: int | None = None
+    focus_steps: tuple[int, ...] = ()
+    focus_sample: int = 0
+    params_precision: str = "full"
 
     def key(self) -> dict:
         """Plain data that identifies the plan, for the trace cache key."""

@@ -15,6 +15,8 @@ change the training run: a recorded run and a plain run end with identical weigh
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -87,12 +89,63 @@ class Recorder:
                         self.writer.add(f"hidden/{name}", value.numpy(), step, epoch, "half")
             if plan.params:
                 for name, param in self.model.named_parameters():
-                    self.writer.add(f"params/{name}", param.detach().numpy(), step, epoch)
+                    self.writer.add(f"params/{name}", param.detach().numpy(), step, epoch,
+                                    "half" if plan.params_precision == "half" else "full")
             if self._grid is not None:  # raw outputs (logits): probabilities are derived later
                 self.writer.add("grid/output", self.model(self._grid).numpy(), step, epoch,
                                 "half")
         finally:
             self.model.train(was_training)
+
+    def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
+        """Call after ``backward`` and before ``optimizer.step`` with the 0-based step index
+        and the batch's row indices; records the focus channels if ``step`` is a focus step."""
+        if step not in self.plan.focus_steps:
+            return
+        for name, param in self.model.named_parameters():
+            self.writer.add(f"focus/params_pre/{name}", param.detach().numpy(), step, epoch)
+            if param.grad is not None:
+                self.writer.add(f"focus/grads/{name}", param.grad.detach().numpy(), step, epoch)
+        batch = torch.zeros(len(self._x_train), dtype=torch.bool)
+        batch[rows] = True
+        self.writer.add("focus/batch", batch.numpy(), step, epoch)
+        self._sample_pass(step, epoch)
+
+    def after_update(self, step: int, epoch: float) -> None:
+        """Call after ``optimizer.step``: the post-update weights of a focus step."""
+        if step in self.plan.focus_steps:
+            for name, param in self.model.named_parameters():
+                self.writer.add(f"focus/params_post/{name}", param.detach().numpy(), step, epoch)
+
+    def _sample_pass(self, step: int, epoch: float) -> None:
+        """The focus sample's forward and backward pass through a copy of the model (eval
+        mode, so no dropout and no random numbers; the model's own gradients stay as they
+        are): every layer's output, and dL/d(output) for this sample's loss."""
+        twin = copy.deepcopy(self.model).eval()
+        outputs: dict[str, torch.Tensor] = {}
+
+        def keep(name: str):
+            def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
+                if isinstance(output, torch.Tensor):
+                    output.retain_grad()
+                    outputs[name] = output
+            return hook
+
+        for name, module in twin.named_modules():
+            if name:
+                module.register_forward_hook(keep(name))
+        row = self.plan.focus_sample
+        x, y = self._x_train[row: row + 1], self._y_train[row: row + 1]
+        with torch.enable_grad():
+            out = twin(x.clone().requires_grad_(False))
+            loss = self.loss_fn(out, y)
+            loss.backward()
+        self.writer.add("focus/x", x[0].numpy(), step, epoch)
+        self.writer.add("focus/loss", loss.item(), step, epoch)
+        for name, value in outputs.items():
+            self.writer.add(f"focus/out/{name}", value.detach()[0].numpy(), step, epoch)
+            if value.grad is not None:
+                self.writer.add(f"focus/grad/{name}", value.grad[0].numpy(), step, epoch)
 
     def capture_grads(self, step: int, epoch: float) -> None:
         """Record the gradients now in ``param.grad`` (call after backward, before step)."""

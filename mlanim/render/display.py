@@ -1,0 +1,94 @@
+"""A backend-neutral picture: a list of simple shapes in figure fractions.
+
+A scene computes one `Picture` per moment from its trace; `paint_mpl` and `paint_manim` turn it
+into pixels. Both backends therefore show the same numbers, colours and positions. Coordinates
+run from (0, 0) at the bottom left to (1, 1) at the top right; sizes are in points for a frame
+whose short side is 720 pixels, and scale with the frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A straight stroke."""
+
+    start: Point
+    end: Point
+    color: str
+    width: float = 1.0
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True)
+class Polyline:
+    """A connected stroke through ``points``, optionally dashed."""
+
+    points: tuple[Point, ...]
+    color: str
+    width: float = 1.5
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A disc of ``radius`` points, filled and/or outlined."""
+
+    center: Point
+    radius: float
+    fill: str | None
+    edge: str | None = None
+    edge_width: float = 1.0
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True)
+class Rect:
+    """An axis-aligned rectangle (left, bottom, width, height in figure fractions)."""
+
+    box: tuple[float, float, float, float]
+    fill: str | None
+    edge: str | None = None
+    edge_width: float = 1.0
+
+
+@dataclass(frozen=True)
+class Image:
+    """An RGB array (rows top to bottom, floats 0..1) stretched over ``box``."""
+
+    box: tuple[float, float, float, float]
+    pixels: np.ndarray = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Label:
+    """Text anchored at ``at``; ``ha`` left/center/right, ``va`` bottom/center/top."""
+
+    at: Point
+    text: str
+    size: float
+    color: str
+    ha: str = "center"
+    va: str = "center"
+    bold: bool = False
+
+
+Shape = Line | Polyline | Circle | Rect | Image | Label
+
+
+@dataclass
+class Picture:
+    """Shapes drawn in order, back to front."""
+
+    shapes: list[Shape] = field(default_factory=list)
+
+    def add(self, *shapes: Shape) -> Picture:
+        """Append shapes; returns self for chaining."""
+        self.shapes.extend(shapes)
+        return self

@@ -1,0 +1,97 @@
+"""Paints a `Picture` with manim's camera (Pango text, cairo strokes; no LaTeX)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlanim.render import display as d
+from mlanim.render.manim_canvas import FONT_PER_POINT, ManimCanvas
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+
+# manim stroke widths are in units of 1/100 of a manim unit at 1080p-equivalent; this maps a
+# line width in points (720p) to them.
+STROKE_PER_POINT = 2.0
+
+
+class ManimPainter:
+    """Builds manim mobjects for each picture and captures them with one camera."""
+
+    def __init__(self, video: VideoSettings, theme: Theme) -> None:
+        self.video, self.theme = video, theme
+        self.canvas = ManimCanvas(video, theme)
+
+    def _units_per_point(self) -> float:
+        # a point at 720p is 100/72 px on a 720 px short side; manim: frame height = 8 units
+        return 8.0 / 720 * 100 / 72 * self.canvas.unit
+
+    def paint(self, picture: d.Picture) -> np.ndarray:
+        """Render ``picture`` and return the RGB frame."""
+        self._uses: dict[tuple, int] = {}
+        return self.canvas.capture([m for s in picture.shapes if (m := self._mobject(s))])
+
+    def _mobject(self, shape: d.Shape):
+        from manim import Circle, ImageMobject, Line, Rectangle, VMobject
+
+        c = self.canvas
+        if isinstance(shape, d.Line):
+            return Line(c.point(*shape.start), c.point(*shape.end), color=shape.color,
+                        stroke_width=shape.width * STROKE_PER_POINT * c.unit,
+                        stroke_opacity=shape.alpha)
+        if isinstance(shape, d.Polyline):
+            line = VMobject(stroke_color=shape.color,
+                            stroke_width=shape.width * STROKE_PER_POINT * c.unit)
+            line.set_points_as_corners([c.point(*p) for p in shape.points])
+            return line
+        if isinstance(shape, d.Circle):
+            circle = Circle(radius=shape.radius * self._units_per_point(),
+                            stroke_color=shape.edge or shape.fill or "#000000",
+                            stroke_width=(shape.edge_width * STROKE_PER_POINT * c.unit
+                                          if shape.edge else 0),
+                            fill_color=shape.fill or "#000000",
+                            fill_opacity=shape.alpha if shape.fill else 0.0)
+            return circle.move_to(c.point(*shape.center))
+        if isinstance(shape, d.Rect):
+            x, y, w, h = shape.box
+            width, height = c.units(w, h)
+            rect = Rectangle(width=width, height=height, stroke_color=shape.edge or "#000000",
+                             stroke_width=shape.edge_width * STROKE_PER_POINT * c.unit
+                             if shape.edge else 0,
+                             fill_color=shape.fill or "#000000",
+                             fill_opacity=1.0 if shape.fill else 0.0)
+            return rect.move_to(c.point(x + w / 2, y + h / 2))
+        if isinstance(shape, d.Image):
+            x, y, w, h = shape.box
+            rgba = np.concatenate([np.clip(shape.pixels, 0, 1) * 255,
+                                   np.full((*shape.pixels.shape[:2], 1), 255)], axis=-1)
+            image = ImageMobject(rgba.astype(np.uint8))
+            image.stretch_to_fit_width(c.units(w)[0])
+            image.stretch_to_fit_height(c.units(0, h)[1])
+            return image.move_to(c.point(x + w / 2, y + h / 2))
+        if isinstance(shape, d.Label):
+            return self._label(shape)
+        return None
+
+    def _label(self, shape: d.Label):
+        from manim import DOWN, LEFT, RIGHT, UP
+
+        content = shape.text.lstrip(" ")
+        indent = (len(shape.text) - len(content)) * shape.size * 0.32 * 100 / 72 \
+            * self.video.scale / self.video.width  # Pango drops leading spaces
+        key = (content, shape.size, shape.color, shape.bold)
+        use = self._uses.get(key, 0)
+        self._uses[key] = use + 1
+        # shared labels are reused across frames; a string shown twice in one frame needs
+        # its own copy for each further place
+        text = self.canvas.label(content + "\u200b" * use, shape.size, shape.color, shape.bold)
+        at = (shape.at[0] + (indent if shape.ha == "left" else 0.0), shape.at[1])
+        edge = np.zeros(3)
+        edge += {"left": LEFT, "right": RIGHT, "center": 0 * LEFT}[shape.ha]
+        edge += {"bottom": DOWN, "top": UP, "center": 0 * UP, "baseline": DOWN}[shape.va]
+        return text.move_to(self.canvas.point(*at), aligned_edge=edge)
+
+    def close(self) -> None:
+        """Nothing to free."""
+
+
+__all__ = ["FONT_PER_POINT", "ManimPainter"]

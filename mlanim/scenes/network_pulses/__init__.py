@@ -1,0 +1,155 @@
+"""Scene kind ``network_pulses``: one training step happening inside a real network.
+
+Green pulses carry a sample's features forward through the weights, each node filling with its
+activation; red pulses carry the error back, each node showing its δ = ∂L/∂z and each edge
+glowing with its batch gradient ∂L/∂w; then every weight morphs from its value before the
+update to its value after it. Between the animated steps, training fast-forwards through the
+recorded weight snapshots. Every number is the recorded one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from mlanim.data import Dataset
+from mlanim.errors import SpecError
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import SceneKind
+from mlanim.spec.sections import DataSpec, ModelSpec, OptimizerSpec, Section, TrainedSceneSpec
+from mlanim.spec.sections import TrainSpec as BaseTrainSpec
+from mlanim.trace import Trace
+from mlanim.train.plan import RecordingPlan
+
+# Weight snapshots for fast-forwards are kept within this many stored numbers.
+SNAPSHOT_BUDGET = 40_000_000
+
+
+class PulsesShow(Section):
+    """What the pulses scene shows."""
+
+    steps: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, description="training steps (0-based) animated pulse by pulse; default first, "
+        "second and last")
+    sample: int = Field(0, ge=0, description="which training example travels through")
+    values: bool = Field(True, description="activations written on nodes")
+    equations: bool = Field(True, description="the focused neuron's sum with live numbers")
+    edge_width: Literal["weight", "uniform"] = "weight"
+
+
+class PulsesSpec(TrainedSceneSpec):
+    """A small network, one training step at a time, every number real."""
+
+    scene: Literal["network_pulses"] = "network_pulses"
+    data: DataSpec = DataSpec(name="iris")
+    model: ModelSpec = ModelSpec(hidden=[5], activation="sigmoid")
+    train: BaseTrainSpec = BaseTrainSpec(epochs=30, batch_size="full",
+                                         optimizer=OptimizerSpec(name="sgd", lr=0.5))
+    show: PulsesShow = PulsesShow()
+
+
+def focus_steps(spec: PulsesSpec, total_steps: int) -> list[int]:
+    """The animated steps: as given, or the first, second and last."""
+    if spec.show.steps is not None:
+        return sorted(set(spec.show.steps))
+    return sorted({0, min(1, total_steps - 1), total_steps - 1})
+
+
+def total_steps(spec: PulsesSpec, dataset: Dataset) -> int:
+    """Optimizer steps the spec's training will take."""
+    train = spec.train
+    n = len(dataset.x_train)
+    batch = n if train.batch_size == "full" else min(train.batch_size, n)
+    return train.steps or math.ceil(n / batch) * (train.total_epochs or 0)
+
+
+class NetworkPulses(SceneKind):
+    """Registry entry for ``network_pulses``."""
+
+    name = "network_pulses"
+    description = "forward and backward pulses through a real network, weights updating"
+    Spec = PulsesSpec
+    default_backend = "manim"
+
+    def check(self, spec: PulsesSpec, dataset: Dataset) -> None:
+        """The sample and steps must exist; the model must be an MLP."""
+        if spec.model.type != "mlp":
+            raise SpecError(f"network_pulses draws MLPs, not model type '{spec.model.type}'",
+                            key_path=("model", "type"), hint="use type: mlp")
+        if spec.show.sample >= len(dataset.x_train):
+            raise SpecError(f"show.sample {spec.show.sample} is out of range: the training "
+                            f"split has {len(dataset.x_train)} examples",
+                            key_path=("show", "sample"),
+                            hint=f"use 0..{len(dataset.x_train) - 1}")
+        total = total_steps(spec, dataset)
+        late = [s for s in spec.show.steps or [] if s >= total]
+        if late:
+            raise SpecError(f"show.steps {late} are beyond training, which takes {total} steps "
+                            f"(0..{total - 1})", key_path=("show", "steps"),
+                            hint="lower them or train longer")
+
+    def plan(self, spec: PulsesSpec, dataset: Dataset) -> RecordingPlan:
+        """Focus channels at the animated steps; weights and the sample's activations at a
+        cadence for the fast-forwards (within a storage budget)."""
+        total = total_steps(spec, dataset)
+        widths = [dataset.n_features, *spec.model.hidden, dataset.n_outputs]
+        n_params = sum(a * b + b for a, b in itertools.pairwise(widths))
+        snapshots = max(2, min(40, SNAPSHOT_BUDGET // max(n_params, 1)))
+        every = max(1, math.ceil(total / snapshots))
+        return RecordingPlan(
+            metrics=True, params=True, activation_samples=(spec.show.sample,),
+            every_steps=every, focus_steps=tuple(focus_steps(spec, total)),
+            focus_sample=spec.show.sample,
+            params_precision="half" if n_params > 200_000 else "full")
+
+    def frames(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               backend: str):
+        """The animation drawn by ``backend`` from one shared picture per frame."""
+        from mlanim.scenes.network_pulses.picture import frame_picture
+        from mlanim.scenes.network_pulses.story import PulseStory
+
+        story = PulseStory(spec, trace, video, theme)
+        return PictureFrames(story, frame_picture, video, theme, backend)
+
+    def figure(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               path: Path) -> None:
+        """The last frame as a vector figure."""
+        from mlanim.render.paint_mpl import MplPainter
+        from mlanim.scenes.network_pulses.picture import frame_picture
+        from mlanim.scenes.network_pulses.story import PulseStory
+
+        story = PulseStory(spec, trace, video, theme)
+        painter = MplPainter(video, theme)
+        try:
+            painter.save(frame_picture(story, video.count - 1), path)
+        finally:
+            painter.close()
+
+
+class PictureFrames:
+    """Frames of any scene that describes each frame as a `Picture`."""
+
+    def __init__(self, story, compose, video: VideoSettings, theme: Theme, backend: str) -> None:
+        if backend == "manim":
+            from mlanim.render.paint_manim import ManimPainter as Painter
+        else:
+            from mlanim.render.paint_mpl import MplPainter as Painter
+        self.story, self.compose = story, compose
+        self.painter = Painter(video, theme)
+        self.count = video.count
+
+    def frame(self, index: int):
+        """Draw frame ``index``."""
+        return self.painter.paint(self.compose(self.story, index))
+
+    def close(self) -> None:
+        """Free the painter."""
+        self.painter.close()
+
+
+KIND = NetworkPulses()

@@ -1,0 +1,176 @@
+"""What the pulses scene shows at each moment, as a backend-neutral `Picture`.
+
+Every value drawn comes from the trace: the focus sample's recorded layer outputs and
+gradients, the batch gradients, the weights before and after each animated update, and the
+weight snapshots that fast-forwards morph through.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlanim.render.theme import Theme, rgb
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.network_pulses.network import Network, build_network
+from mlanim.scenes.network_pulses.timeline import Beat, PulseTimeline, Segment, plan_segments
+from mlanim.trace import Trace
+
+FORWARD, BACKWARD = "#3ddc84", "#ff5a5a"
+NETWORK_AREA = (0.16, 0.19, 0.34, 0.60)
+
+
+def _hex(color: np.ndarray) -> str:
+    r, g, b = (round(float(c) * 255) for c in np.clip(color, 0, 1))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _smooth(p: float) -> float:
+    return p * p * (3 - 2 * p)
+
+
+class PulseStory:
+    """Builds the picture for each frame from the trace."""
+
+    def __init__(self, spec, trace: Trace, video: VideoSettings, theme: Theme) -> None:
+        self.spec, self.trace, self.video, self.theme = spec, trace, video, theme
+        meta = trace.meta
+        self.task = meta["dataset"]["task"]
+        self.activation = (meta["model"].get("activation") or "linear").lower()
+        self.net: Network = build_network(trace, NETWORK_AREA, self.activation, self.task)
+        focus = trace.channel("focus/x")
+        self.focus_steps = [int(s) for s in focus.steps]
+        self.total_steps = int(meta["steps"])
+        self.depth = len(self.net.layers) - 1
+        self.timeline = PulseTimeline(
+            plan_segments(self.focus_steps, self.depth, self.total_steps), video.count)
+        self.count = video.count
+        self.lr = float(meta["train"]["optimizer"]["lr"])
+        self._load_focus()
+        self._load_snapshots()
+        self.title = spec.title or "One training step, inside the network"
+        data = meta["dataset"]
+        self.subtitle = (f"{data['name']} · MLP {'-'.join(map(str, meta['model']['widths']))} "
+                         f"{self.activation} · {meta['train']['optimizer']['name']} "
+                         f"lr={self.lr:g} · sample #{spec.show.sample}")
+
+    # ---- data ------------------------------------------------------------------------------
+
+    def _load_focus(self) -> None:
+        t = self.trace
+        self.x = t.values("focus/x")  # (F, n_in)
+        self.sample_loss = t.values("focus/loss")
+        self.pre, self.post, self.grads = {}, {}, {}
+        self.outputs, self.deltas = {}, {}
+        for layer in self.net.layers[1:]:
+            for kind in ("weight", "bias"):
+                name = f"{layer.linear}.{kind}"
+                self.pre[name] = t.values(f"focus/params_pre/{name}")
+                self.post[name] = t.values(f"focus/params_post/{name}")
+                self.grads[name] = t.values(f"focus/grads/{name}")
+            self.outputs[layer.index] = t.values(f"focus/out/{layer.activation or layer.linear}")
+            self.deltas[layer.index] = t.values(f"focus/grad/{layer.linear}")
+        self.weight_scale = {
+            layer.index: float(max(np.abs(self.pre[f"{layer.linear}.weight"]).max(),
+                                   np.abs(self.post[f"{layer.linear}.weight"]).max()))
+            for layer in self.net.layers[1:]}
+        self.targets = t.static("data/y_train")[self.spec.show.sample]
+        self.batch_size = int(t.values("focus/batch")[0].sum())
+
+    def _load_snapshots(self) -> None:
+        t = self.trace
+        self.snap_counts = t.channel(f"params/{self.net.weight_name(1)}").steps \
+            if f"params/{self.net.weight_name(1)}" in t else np.array([], dtype=int)
+        loss = t.channel("metrics/train_loss")
+        self.loss_steps, self.loss_values = loss.steps, loss.values.astype(float)
+        self.acc = t.values("metrics/train_acc") if "metrics/train_acc" in t else None
+
+    def layer_values(self, layer: int, f: int) -> np.ndarray:
+        """Outputs of ``layer`` (0 = inputs) for the focus sample at focus step ``f``; the
+        output layer shows probabilities for classification."""
+        if layer == 0:
+            return self.x[f]
+        values = self.outputs[layer][f]
+        if layer == self.depth and self.task == "classification":
+            z = values - values.max()
+            values = np.exp(z) / np.exp(z).sum()
+        return values
+
+    def weights_at(self, beat: Beat) -> dict[str, np.ndarray]:
+        """The weights drawn at ``beat``: before the update, morphing through it, after it,
+        or morphing through the recorded snapshots of a fast-forward."""
+        seg, p = beat.segment, beat.progress
+        if seg.phase == "update":
+            return {k: self.pre[k][seg.focus] + (self.post[k][seg.focus] - self.pre[k][seg.focus])
+                    * _smooth(p) for k in self.pre}
+        if seg.phase in ("forward", "loss", "backward"):
+            return {k: v[seg.focus] for k, v in self.pre.items()}
+        if seg.phase == "fast":
+            return self._morph(seg, p)
+        f = max(seg.focus, 0)
+        source = self.post if seg.phase == "outro" else self.pre
+        if seg.phase == "outro" and len(self.snap_counts):
+            return self._snapshot(len(self.snap_counts) - 1)
+        return {k: v[f] for k, v in source.items()}
+
+    def _snapshot(self, i: int) -> dict[str, np.ndarray]:
+        return {k: self.trace.values(f"params/{k}")[i] for k in self.pre}
+
+    def _morph(self, seg: Segment, p: float) -> dict[str, np.ndarray]:
+        """Through the recorded states between ``start_count`` and ``end_count`` steps."""
+        keys: list[tuple[float, dict[str, np.ndarray]]] = []
+        if seg.focus >= 0:
+            keys.append((seg.start_count, {k: v[seg.focus] for k, v in self.post.items()}))
+        for i, count in enumerate(self.snap_counts):
+            if seg.start_count <= count <= seg.end_count and \
+                    not (keys and count == keys[0][0]):
+                keys.append((float(count), self._snapshot(i)))
+        if seg.focus + 1 < len(self.focus_steps):
+            keys.append((seg.end_count, {k: v[seg.focus + 1] for k, v in self.pre.items()}))
+        if len(keys) == 1:
+            return keys[0][1]
+        counts = np.array([c for c, _ in keys])
+        at = seg.start_count + p * (seg.end_count - seg.start_count)
+        j = int(np.clip(np.searchsorted(counts, at, side="right") - 1, 0, len(keys) - 2))
+        span = max(counts[j + 1] - counts[j], 1e-9)
+        w = float(np.clip((at - counts[j]) / span, 0, 1))
+        a, b = keys[j][1], keys[j + 1][1]
+        return {k: a[k] + (b[k] - a[k]) * w for k in a}
+
+    def step_label(self, beat: Beat) -> str:
+        """``step 2 / 30`` (1-based, as people count)."""
+        seg = beat.segment
+        if seg.phase == "fast":
+            count = seg.start_count + beat.progress * (seg.end_count - seg.start_count)
+            return f"step {int(count)} / {self.total_steps}"
+        if seg.phase == "intro":
+            return f"step 0 / {self.total_steps}"
+        if seg.phase == "outro":
+            return f"step {self.total_steps} / {self.total_steps}"
+        return f"step {self.focus_steps[seg.focus] + 1} / {self.total_steps}"
+
+    def done_steps(self, beat: Beat) -> float:
+        """Optimizer steps completed at ``beat`` (for the loss inset's marker)."""
+        seg = beat.segment
+        if seg.phase == "fast":
+            return seg.start_count + beat.progress * (seg.end_count - seg.start_count)
+        if seg.phase == "intro":
+            return 0.0
+        if seg.phase == "outro":
+            return float(self.total_steps)
+        step = self.focus_steps[seg.focus]
+        return step + (_smooth(beat.progress) if seg.phase == "update" else 0.0)
+
+    # ---- colours --------------------------------------------------------------------------
+
+    def value_color(self, value: float, scale: float) -> str:
+        """Diverging fill: positive values towards the theme's positive colour."""
+        t = self.theme
+        v = float(np.clip(value / scale, -1, 1)) if scale > 0 else 0.0
+        base = np.array(rgb(t.panel))
+        target = np.array(rgb(t.positive if v >= 0 else t.negative))
+        return _hex(base + (target - base) * abs(v) ** 0.8)
+
+
+def value_scale(values: np.ndarray) -> float:
+    """Bounded activations keep their scale; larger ones are scaled to their layer's max."""
+    return max(1.0, float(np.max(np.abs(values)))) if values.size else 1.0

@@ -1,0 +1,67 @@
+"""The pulses scene's clock: which step, which phase, which layer, how far along."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+WEIGHTS = {"intro": 0.6, "forward": 1.0, "loss": 1.0, "backward": 0.9, "update": 1.5,
+           "fast": 1.6, "outro": 1.2}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of video: a phase of one focus step (or a fast-forward between them)."""
+
+    phase: str  # intro | forward | loss | backward | update | fast | outro
+    focus: int  # index into the focus steps (-1 before the first)
+    layer: int = 0  # forward: transition layer -> layer+1; backward: layer+1 -> layer
+    start_count: int = 0  # fast: optimizer steps done at the start and the end
+    end_count: int = 0
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One frame's place in the story."""
+
+    segment: Segment
+    progress: float  # 0..1 through the segment
+
+
+def plan_segments(focus_steps: list[int], depth: int, total_steps: int) -> list[Segment]:
+    """intro, then per focus step forward x depth, loss, backward x depth, update, with
+    fast-forwards over the steps between them, and an outro after the last training step."""
+    segments = [Segment("intro", -1)]
+    done = 0  # optimizer steps completed so far
+    for f, step in enumerate(focus_steps):
+        if step > done:
+            segments.append(Segment("fast", f - 1, 0, done, step))
+        segments += [Segment("forward", f, layer) for layer in range(depth)]
+        segments.append(Segment("loss", f))
+        segments += [Segment("backward", f, layer) for layer in reversed(range(depth))]
+        segments.append(Segment("update", f))
+        done = step + 1
+    if done < total_steps:
+        segments.append(Segment("fast", len(focus_steps) - 1, 0, done, total_steps))
+    segments.append(Segment("outro", len(focus_steps) - 1))
+    return segments
+
+
+class PulseTimeline:
+    """Shares the video's frames among segments in proportion to their weights."""
+
+    def __init__(self, segments: list[Segment], frames: int) -> None:
+        self.segments = segments
+        weights = np.array([WEIGHTS[s.phase] for s in segments])
+        self.edges = np.concatenate([[0.0], np.cumsum(weights / weights.sum())]) * frames
+        self.frames = frames
+
+    def at(self, frame: int) -> Beat:
+        """The beat shown by ``frame``."""
+        position = min(frame + 0.5, self.frames - 1e-9)
+        index = int(np.searchsorted(self.edges, position, side="right") - 1)
+        index = min(max(index, 0), len(self.segments) - 1)
+        span = self.edges[index + 1] - self.edges[index]
+        progress = float(np.clip((position - self.edges[index]) / max(span, 1e-9), 0, 1))
+        return Beat(self.segments[index], progress)
