@@ -15,7 +15,7 @@ from mlanim.scenes.network_pulses.story import (
 )
 from mlanim.scenes.network_pulses.timeline import Beat
 
-PANEL_X = 0.665
+PANEL_X = 0.69
 ARRIVE = 0.8  # fraction of a transition the pulses take to arrive
 
 
@@ -163,6 +163,8 @@ class _Composer:
             if layer.block:
                 self._block(layer, values, scale, shown, deltas, delta_on)
                 continue
+            room = float(np.min(np.abs(np.diff(layer.ys)))) if len(layer.ys) > 1 else 1.0
+            roomy = room > self._frac(self.r * 2 + 14)  # space under each node for its δ
             for k, n in enumerate(layer.shown):
                 xy = self._node_xy(layer, k)
                 v = float(values[n])
@@ -174,10 +176,11 @@ class _Composer:
                     width = 0.8 + 3.5 * abs(float(deltas[n])) / dscale
                     self.pic.add(d.Circle(xy, self.r + width / 2 + 1, None, BACKWARD,
                                           width * delta_on))
-                    self.pic.add(d.Label((xy[0], xy[1] - self._frac(self.r + 5)),
-                                         f"δ {_fmt(float(deltas[n]))}", 8.5, BACKWARD, "center",
-                                         "top"))
-                if shown > 0.5 and s.spec.show.values:
+                    if roomy:
+                        self.pic.add(d.Label((xy[0], xy[1] - self._frac(self.r + 5)),
+                                             f"δ {_fmt(float(deltas[n]))}", 8.5, BACKWARD,
+                                             "center", "top"))
+                if shown > 0.5 and s.spec.show.values and self.r >= 8:
                     self.pic.add(d.Label(xy, _fmt(v), max(7.0, self.r * 0.58), t.text))
             if layer.hidden_count and not layer.block:
                 x, y = layer.x, float(layer.ys[-1])
@@ -188,8 +191,10 @@ class _Composer:
         return points * 100 / 72 * self.s.video.scale / self.s.video.height
 
     def _block_box(self, layer: Layer) -> tuple[float, float, float, float]:
-        height = self.s.net.area[3] * 0.8
-        width = height * self.s.video.height / self.s.video.width * 0.35
+        net = self.s.net
+        height = net.area[3] * 0.8
+        gap = net.area[2] / max(len(net.layers) - 1, 1)
+        width = min(height * self.s.video.height / self.s.video.width * 0.35, gap * 0.45)
         return (layer.x - width / 2, float(layer.ys[0]) - height / 2, width, height)
 
     def _block(self, layer: Layer, values, scale, shown, deltas, delta_on) -> None:
@@ -216,7 +221,8 @@ class _Composer:
     def _layer_titles(self) -> None:
         top = self.s.net.area[1] + self.s.net.area[3] + 0.045
         for layer in self.s.net.layers:
-            self.pic.add(d.Label((layer.x, top), layer.title, 10.5, self.t.muted))
+            title = layer.title if len(self.s.net.layers) <= 3 else layer.title.split(" (")[0]
+            self.pic.add(d.Label((layer.x, top), title, 10.5, self.t.muted))
 
     def _io_labels(self) -> None:
         s, t, net = self.s, self.t, self.s.net
@@ -303,7 +309,7 @@ class _Composer:
     def _inset(self) -> None:
         """Training loss over all steps, with a marker at the current one."""
         s, t = self.s, self.t
-        x0, y0, w, h = PANEL_X + 0.03, 0.15, 0.27, 0.12
+        x0, y0, w, h = PANEL_X + 0.03, 0.15, 0.25, 0.12
         steps, values = s.loss_steps.astype(float), s.loss_values
         top = float(np.nanmax(values)) * 1.1 or 1.0
         total = max(float(s.total_steps), 1.0)

@@ -16,7 +16,25 @@ from mlanim.scenes.network_pulses.timeline import Beat, PulseTimeline, Segment, 
 from mlanim.trace import Trace
 
 FORWARD, BACKWARD = "#3ddc84", "#ff5a5a"
-NETWORK_AREA = (0.16, 0.19, 0.34, 0.60)
+
+
+def network_area(layers: int) -> tuple[float, float, float, float]:
+    """Wider for deeper networks, leaving room for labels and the right-hand panel."""
+    return (0.15, 0.19, min(0.40, 0.17 * (layers - 1)), 0.60)
+
+
+class Blend:
+    """``a + (b - a) * w``, computed only for the entries asked for: a frame draws a few
+    hundred weights, and a large model's full matrices must not be copied every frame."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray | None = None, w: float = 0.0) -> None:
+        self.a, self.b, self.w = a, b, w
+
+    def __getitem__(self, index) -> np.ndarray:
+        a = np.asarray(self.a[index], dtype=np.float32)
+        if self.b is None or self.w == 0.0:
+            return a
+        return a + (np.asarray(self.b[index], dtype=np.float32) - a) * np.float32(self.w)
 
 
 def _hex(color: np.ndarray) -> str:
@@ -36,7 +54,9 @@ class PulseStory:
         meta = trace.meta
         self.task = meta["dataset"]["task"]
         self.activation = (meta["model"].get("activation") or "linear").lower()
-        self.net: Network = build_network(trace, NETWORK_AREA, self.activation, self.task)
+        depth = len(meta["model"]["widths"])
+        self.net: Network = build_network(trace, network_area(depth), self.activation,
+                                          self.task)
         focus = trace.channel("focus/x")
         self.focus_steps = [int(s) for s in focus.steps]
         self.total_steps = int(meta["steps"])
@@ -95,27 +115,26 @@ class PulseStory:
             values = np.exp(z) / np.exp(z).sum()
         return values
 
-    def weights_at(self, beat: Beat) -> dict[str, np.ndarray]:
+    def weights_at(self, beat: Beat) -> dict[str, Blend]:
         """The weights drawn at ``beat``: before the update, morphing through it, after it,
         or morphing through the recorded snapshots of a fast-forward."""
         seg, p = beat.segment, beat.progress
         if seg.phase == "update":
-            return {k: self.pre[k][seg.focus] + (self.post[k][seg.focus] - self.pre[k][seg.focus])
-                    * _smooth(p) for k in self.pre}
+            return {k: Blend(self.pre[k][seg.focus], self.post[k][seg.focus], _smooth(p))
+                    for k in self.pre}
         if seg.phase in ("forward", "loss", "backward"):
-            return {k: v[seg.focus] for k, v in self.pre.items()}
+            return {k: Blend(v[seg.focus]) for k, v in self.pre.items()}
         if seg.phase == "fast":
             return self._morph(seg, p)
-        f = max(seg.focus, 0)
-        source = self.post if seg.phase == "outro" else self.pre
         if seg.phase == "outro" and len(self.snap_counts):
             return self._snapshot(len(self.snap_counts) - 1)
-        return {k: v[f] for k, v in source.items()}
+        source = self.post if seg.phase == "outro" else self.pre
+        return {k: Blend(v[max(seg.focus, 0)]) for k, v in source.items()}
 
     def _snapshot(self, i: int) -> dict[str, np.ndarray]:
-        return {k: self.trace.values(f"params/{k}")[i] for k in self.pre}
+        return {k: self.trace.channel(f"params/{k}").values[i] for k in self.pre}
 
-    def _morph(self, seg: Segment, p: float) -> dict[str, np.ndarray]:
+    def _morph(self, seg: Segment, p: float) -> dict[str, Blend]:
         """Through the recorded states between ``start_count`` and ``end_count`` steps."""
         keys: list[tuple[float, dict[str, np.ndarray]]] = []
         if seg.focus >= 0:
@@ -127,14 +146,14 @@ class PulseStory:
         if seg.focus + 1 < len(self.focus_steps):
             keys.append((seg.end_count, {k: v[seg.focus + 1] for k, v in self.pre.items()}))
         if len(keys) == 1:
-            return keys[0][1]
+            return {k: Blend(v) for k, v in keys[0][1].items()}
         counts = np.array([c for c, _ in keys])
         at = seg.start_count + p * (seg.end_count - seg.start_count)
         j = int(np.clip(np.searchsorted(counts, at, side="right") - 1, 0, len(keys) - 2))
         span = max(counts[j + 1] - counts[j], 1e-9)
         w = float(np.clip((at - counts[j]) / span, 0, 1))
         a, b = keys[j][1], keys[j + 1][1]
-        return {k: a[k] + (b[k] - a[k]) * w for k in a}
+        return {k: Blend(a[k], b[k], w) for k in a}
 
     def step_label(self, beat: Beat) -> str:
         """``step 2 / 30`` (1-based, as people count)."""
