@@ -115,14 +115,31 @@ def _paletted(indices: np.ndarray, palette: Image.Image) -> Image.Image:
 
 
 def _shared_palette(frames: list[Image.Image], colors: int) -> Image.Image:
-    """A palette of ``colors`` colours fit to up to 8 frames spread over the video."""
-    picks = frames[:: max(1, len(frames) // 8)][:8]
+    """A palette of ``colors`` colours fit to 16 frames spread over the video.
+
+    Median cut serves large areas; small but important marks (a pulse, a marker dot) cover
+    too few pixels to get an entry of their own and would take a wrong colour. So a quarter
+    of the palette goes to the pixels the first fit reproduces worst.
+    """
+    picks = frames[:: max(1, len(frames) // 16)][:16]
     width, height = picks[0].size
     montage = Image.new("RGB", (width, height * len(picks)))
     for i, frame in enumerate(picks):
         montage.paste(frame, (0, i * height))
-    montage = montage.resize((width // 2, height * len(picks) // 2))
-    return montage.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    montage = montage.resize((width // 2, height * len(picks) // 2), Image.Resampling.NEAREST)
+    main = colors * 3 // 4
+    first = montage.quantize(colors=main, method=Image.Quantize.MEDIANCUT)
+    pixels = np.asarray(montage, dtype=np.int16)
+    error = np.abs(pixels - np.asarray(first.convert("RGB"), dtype=np.int16)).sum(axis=-1)
+    misfits = pixels[error > 48].astype(np.uint8)
+    palette = first.getpalette()[: main * 3]
+    if len(misfits):
+        extra = Image.fromarray(misfits.reshape(-1, 1, 3)).quantize(
+            colors=colors - main, method=Image.Quantize.MEDIANCUT)
+        palette += extra.getpalette()[: (colors - main) * 3]
+    image = Image.new("P", (1, 1))
+    image.putpalette(palette)
+    return image
 
 
 def _delays_ms(count: int, seconds_per_frame: float) -> list[int]:

@@ -177,7 +177,7 @@ class _Composer:
                     self.pic.add(d.Circle(xy, self.r + width / 2 + 1, None, BACKWARD,
                                           width * delta_on))
                     if roomy:
-                        self.pic.add(d.Label((xy[0], xy[1] - self._frac(self.r + 5)),
+                        self.pic.add(d.Label((xy[0], xy[1] - self._frac(self.r + 8)),
                                              f"δ {_fmt(float(deltas[n]))}", 8.5, BACKWARD,
                                              "center", "top"))
                 if shown > 0.5 and s.spec.show.values and self.r >= 8:
@@ -227,7 +227,7 @@ class _Composer:
     def _io_labels(self) -> None:
         s, t, net = self.s, self.t, self.s.net
         first, last = net.layers[0], net.layers[-1]
-        gap = self._frac(self.r + 6) * s.video.height / s.video.width
+        gap = self._frac(self.r + 11) * s.video.height / s.video.width
         if not first.block:
             for k, n in enumerate(first.shown):
                 x, y = self._node_xy(first, k)
@@ -262,8 +262,9 @@ class _Composer:
         """The equation panel: the focused neuron's sum with this step's numbers."""
         s, t = self.s, self.t
         x0, y = PANEL_X, 0.80
-        lines = self._equation_lines() if self.seg.phase in \
-            ("forward", "loss", "backward", "update") else _phase_guide(s)
+        focus_phase = self.seg.phase in ("forward", "loss", "backward", "update")
+        lines = self._equation_lines() if focus_phase and s.spec.show.equations \
+            else _phase_guide(s)
         for text, color in lines:
             self.pic.add(d.Label((x0, y), text, 10.5, color or t.text, "left", "top"))
             y -= 0.048
