@@ -93,7 +93,7 @@ def build_network(trace: Trace, area: tuple[float, float, float, float],
                      bottom, height)
         layers.append(Layer(i, title, size, shown, xs[i], ys, linear, act, names))
     most = max(max(len(layer.shown) + 1, 1) for layer in layers)
-    radius = float(min(15.0, 0.36 * height * 720 * 0.72 / most))
+    radius = float(min(15.0, 0.36 * min(height, 0.6) * 720 * 0.72 / most))
     return Network(tuple(layers), radius, area)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import dataclass
+
 import numpy as np
 
 from mlanim.render import display as d
@@ -15,8 +18,31 @@ from mlanim.scenes.network_pulses.story import (
 )
 from mlanim.scenes.network_pulses.timeline import Beat
 
-PANEL_X = 0.69
 ARRIVE = 0.8  # fraction of a transition the pulses take to arrive
+
+
+@dataclass(frozen=True)
+class PulseLayout:
+    """Where the header, equation panel, loss inset, legend and caption go."""
+
+    counter: tuple[float, float, str]
+    phase: tuple[float, float, str]
+    panel: tuple[float, float, float]  # x, top y, line step
+    inset: tuple[float, float, float, float]
+    legend_y: float
+    caption_y: float
+    caption_chars: int
+
+
+def pulse_layout(video) -> PulseLayout:
+    """Panel right of the network when wide; below it when square or tall."""
+    chars = int(video.width * 0.94 / (13 * video.scale * 100 / 72 * 0.55))
+    if not video.portrait:
+        return PulseLayout((0.965, 0.955, "right"), (0.965, 0.885, "right"),
+                           (0.69, 0.80, 0.048), (0.72, 0.15, 0.25, 0.12), 0.105, 0.035, chars)
+    line = 22 * video.scale / video.height
+    return PulseLayout((0.04, 0.875, "left"), (0.96, 0.875, "right"), (0.05, 0.425, line),
+                       (0.58, 0.15, 0.37, 0.10), 0.085, 0.012, chars)
 
 
 def frame_picture(story: PulseStory, frame: int) -> d.Picture:
@@ -34,6 +60,7 @@ class _Composer:
         self.weights = story.weights_at(beat)
         self.pic = d.Picture()
         self.r = story.net.radius
+        self.place = pulse_layout(story.video)
 
     # ---- what is revealed when ------------------------------------------------------------
 
@@ -239,7 +266,7 @@ class _Composer:
             text = last.names[n]
             if out_on > 0.5:
                 text += f"  {values[n]:.2f}" if s.task == "classification" else \
-                    f"  {values[n]:.3g}"
+                    f"  {values[n]:.3g}".replace("-", "−")
             target = s.task == "classification" and int(s.targets) == n
             color = t.accent if target and out_on > 0.5 else t.text
             self.pic.add(d.Label((x + gap, y), text + ("  ◀ target" if target and out_on > 0.5
@@ -251,23 +278,25 @@ class _Composer:
 
     def _header(self) -> None:
         s, t = self.s, self.t
-        self.pic.add(d.Label((0.04, 0.955), s.title, 20, t.text, "left", "top", bold=True),
-                     d.Label((0.04, 0.895), s.subtitle, 11.5, t.muted, "left", "top"),
-                     d.Label((0.965, 0.955), s.step_label(self.beat), 22, t.accent, "right",
-                             "top", bold=True),
-                     d.Label((0.965, 0.885), _phase_name(self.seg.phase), 12, t.muted, "right",
-                             "top"))
+        top = 1 - 0.045 * 720 / s.video.height * s.video.scale
+        below = top - 0.06 * 720 / s.video.height * s.video.scale
+        (cx, cy, ch), (px, py, ph) = self.place.counter, self.place.phase
+        self.pic.add(d.Label((0.04, top), s.title, 20, t.text, "left", "top", bold=True),
+                     d.Label((0.04, below), s.subtitle, 11.5, t.muted, "left", "top"),
+                     d.Label((cx, top if ch == "right" else cy), s.step_label(self.beat), 22,
+                             t.accent, ch, "top", bold=True),
+                     d.Label((px, py), _phase_name(self.seg.phase), 12, t.muted, ph, "top"))
 
     def _panel(self) -> None:
         """The equation panel: the focused neuron's sum with this step's numbers."""
         s, t = self.s, self.t
-        x0, y = PANEL_X, 0.80
+        x0, y, step = self.place.panel
         focus_phase = self.seg.phase in ("forward", "loss", "backward", "update")
         lines = self._equation_lines() if focus_phase and s.spec.show.equations \
             else _phase_guide(s)
         for text, color in lines:
             self.pic.add(d.Label((x0, y), text, 10.5, color or t.text, "left", "top"))
-            y -= 0.048
+            y -= step
 
     def _equation_lines(self) -> list[tuple[str, str | None]]:
         s, t, f, net = self.s, self.t, self.f, self.s.net
@@ -310,7 +339,7 @@ class _Composer:
     def _inset(self) -> None:
         """Training loss over all steps, with a marker at the current one."""
         s, t = self.s, self.t
-        x0, y0, w, h = PANEL_X + 0.03, 0.15, 0.25, 0.12
+        x0, y0, w, h = self.place.inset
         steps, values = s.loss_steps.astype(float), s.loss_values
         top = float(np.nanmax(values)) * 1.1 or 1.0
         total = max(float(s.total_steps), 1.0)
@@ -334,19 +363,26 @@ class _Composer:
                      d.Label((x0 - 0.006, y0 + h), f"{top:.2g}", 9, t.muted, "right", "top"))
 
     def _legend(self) -> None:
-        t, y = self.t, 0.105
+        t, y, video = self.t, self.place.legend_y, self.s.video
         items = [(FORWARD, "forward pulse"), (BACKWARD, "backward pulse, δ = ∂L/∂z"),
                  (t.positive, "positive weight"), (t.negative, "negative weight")]
-        x = 0.06
+        char = 9.5 * video.scale * 100 / 72 * 0.64 / video.width
+        x = 0.05
         for color, text in items:
+            width = 0.03 + char * len(text)
+            if x + width > 0.98:  # wrap onto a second row
+                x, y = 0.05, y - 0.03 * 720 / video.height * video.scale
             self.pic.add(d.Circle((x, y), 4.5, color, None),
-                         d.Label((x + 0.01, y), text, 9.5, t.muted, "left"))
-            x += 0.03 + 0.0075 * len(text)
+                         d.Label((x + 0.012, y), text, 9.5, t.muted, "left"))
+            x += width
 
     def _caption(self) -> None:
         if self.s.video.captions:
-            self.pic.add(d.Label((0.5, 0.035), _caption(self.s, self.beat), 13, self.t.text,
-                                 "center", "bottom"))
+            lines = textwrap.wrap(_caption(self.s, self.beat), self.place.caption_chars)
+            height = 13 * 1.35 * 100 / 72 * self.s.video.scale / self.s.video.height
+            for k, line in enumerate(reversed(lines)):
+                self.pic.add(d.Label((0.5, self.place.caption_y + k * height), line, 13,
+                                     self.t.text, "center", "bottom"))
 
 
 def _caption(s: PulseStory, beat: Beat) -> str:
@@ -395,11 +431,14 @@ def _phase_guide(s: PulseStory) -> list[tuple[str, str | None]]:
 
 
 def _fmt(value: float, digits: int = 2) -> str:
+    """Short numbers with a true minus sign."""
     if abs(value) >= 100:
-        return f"{value:.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.{digits}f}".replace("-", "−")
+        text = f"{value:.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.{digits}f}"
+    return text.replace("-", "−")
 
 
 def _paren(value: float) -> str:

@@ -18,8 +18,11 @@ from mlanim.trace import Trace
 FORWARD, BACKWARD = "#3ddc84", "#ff5a5a"
 
 
-def network_area(layers: int) -> tuple[float, float, float, float]:
-    """Wider for deeper networks, leaving room for labels and the right-hand panel."""
+def network_area(layers: int, portrait: bool) -> tuple[float, float, float, float]:
+    """Wider for deeper networks, leaving room for labels and the panel (right of it in
+    landscape frames, below it in square and portrait ones)."""
+    if portrait:
+        return (0.17, 0.47, min(0.60, 0.22 * (layers - 1)), 0.27)
     return (0.15, 0.19, min(0.40, 0.17 * (layers - 1)), 0.60)
 
 
@@ -55,8 +58,8 @@ class PulseStory:
         self.task = meta["dataset"]["task"]
         self.activation = (meta["model"].get("activation") or "linear").lower()
         depth = len(meta["model"]["widths"])
-        self.net: Network = build_network(trace, network_area(depth), self.activation,
-                                          self.task)
+        self.net: Network = build_network(trace, network_area(depth, video.portrait),
+                                          self.activation, self.task)
         focus = trace.channel("focus/x")
         self.focus_steps = [int(s) for s in focus.steps]
         self.total_steps = int(meta["steps"])
