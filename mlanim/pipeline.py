@@ -14,14 +14,13 @@ import numpy as np
 from mlanim import scenes
 from mlanim.encode import FIGURE_FORMATS, write_outputs
 from mlanim.encode.atomic import check_writable_folder
-from mlanim.errors import SpecError, UserError
+from mlanim.errors import UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.theme import Theme, load_theme
 from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import Frames, iterate
 from mlanim.spec import LoadedSpec, SceneSpec, load_spec
-from mlanim.spec.sections import TrainedSceneSpec
 from mlanim.trace import Trace, load_trace
 from mlanim.trace.cache import cache_key, cached_trace_path
 
@@ -64,27 +63,18 @@ def output_targets(loaded: LoadedSpec, spec: SceneSpec, out_dir: Path | None) ->
 
 def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
                  progress: Progress) -> Trace:
-    """Stage 2-3: the trace from ``trace:``, from the cache, or by training now."""
+    """Stage 2-3: the trace from ``trace:``, from the cache, or by recording now."""
     kind = scenes.get(spec.scene)
-    if isinstance(spec, TrainedSceneSpec) and spec.trace:
+    if getattr(spec, "trace", None):
         return load_trace(loaded.resolve(spec.trace))
-    if not isinstance(spec, TrainedSceneSpec):
-        raise SpecError(f"scene {spec.scene} has no training section")
-    from mlanim import data, train
-
     with _located(loaded):
-        dataset = data.load(spec.data, spec.seed, loaded.resolve)
-        kind.check(spec, dataset)
-        plan = kind.plan(spec, dataset)
-    payload = {"scene": spec.scene, "seed": spec.seed, "plan": plan.key(),
-               **{name: getattr(spec, name).model_dump(mode="json")
-                  for name in ("data", "model", "train")}}
+        payload, make = kind.recording(spec, loaded.resolve)
     path = cached_trace_path(cache_key(payload))
     if path.exists() and not fresh:
         progress.message(f"using cached trace {path} (--fresh retrains)")
         return load_trace(path)
     with _located(loaded):
-        trace = train.record(spec, plan, dataset, progress)
+        trace = make(progress)
     trace.meta["spec_hash"] = path.stem
     trace.save(path)
     return load_trace(path)

@@ -64,6 +64,7 @@ class Image:
 
     box: tuple[float, float, float, float]
     pixels: np.ndarray = field(compare=False)
+    smooth: bool = False  # bilinear (pictures of fields) rather than crisp cells
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ class ManimPainter:
             rgba = np.concatenate([np.clip(shape.pixels, 0, 1) * 255,
                                    np.full((*shape.pixels.shape[:2], 1), 255)], axis=-1)
             image = ImageMobject(rgba.astype(np.uint8))
+            if shape.smooth:
+                from manim.constants import RESAMPLING_ALGORITHMS
+
+                image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["bilinear"])
             image.stretch_to_fit_width(c.units(w)[0])
             image.stretch_to_fit_height(c.units(0, h)[1])
             return image.move_to(c.point(x + w / 2, y + h / 2))

@@ -107,7 +107,8 @@ class MplPainter:
         elif isinstance(shape, d.Image):
             x, y, w, h = shape.box
             ax.imshow(np.clip(shape.pixels, 0, 1), extent=(x, x + w, y, y + h),
-                      interpolation="nearest", aspect="auto", zorder=z)
+                      interpolation="bilinear" if shape.smooth else "nearest", aspect="auto",
+                      zorder=z)
         elif isinstance(shape, d.Label):
             ax.text(*shape.at, shape.text, fontsize=self._pt(shape.size), color=shape.color,
                     ha=shape.ha, va=shape.va,

@@ -12,6 +12,7 @@ from mlanim.spec.sections import SceneSpec
 BUILTIN = {
     "decision_boundary": "mlanim.scenes.decision_boundary:KIND",
     "network_pulses": "mlanim.scenes.network_pulses:KIND",
+    "optimizer_paths": "mlanim.scenes.optimizer_paths:KIND",
 }
 
 

@@ -6,13 +6,14 @@ A kind is one module with one `SceneKind` subclass instance named ``KIND``, regi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar, Protocol
 
 import numpy as np
 
 from mlanim.data import Dataset
+from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
 from mlanim.spec.sections import SceneSpec
@@ -46,6 +47,23 @@ class SceneKind:
     Spec: ClassVar[type[SceneSpec]]
     backends: ClassVar[tuple[str, ...]] = ("matplotlib", "manim")
     default_backend: ClassVar[str] = "matplotlib"
+
+    def recording(self, spec: SceneSpec, resolve: Callable[[str], Path]
+                  ) -> tuple[dict, Callable[[Progress], Trace]]:
+        """What identifies this scene's recording (the trace cache key), and how to make it.
+
+        The default trains the spec's model on its data with the kind's `plan`; kinds that
+        record something else (an optimizer on an analytic surface) override this.
+        """
+        from mlanim import data, train
+
+        dataset = data.load(spec.data, spec.seed, resolve)
+        self.check(spec, dataset)
+        plan = self.plan(spec, dataset)
+        payload = {"scene": spec.scene, "seed": spec.seed, "plan": plan.key(),
+                   **{name: getattr(spec, name).model_dump(mode="json")
+                      for name in ("data", "model", "train")}}
+        return payload, lambda progress: train.record(spec, plan, dataset, progress)
 
     def check(self, spec: SceneSpec, dataset: Dataset) -> None:
         """Raise a `SpecError` when the spec and data cannot make this scene."""

@@ -22,10 +22,12 @@ def template(model: type[SceneSpec]) -> str:
     kind = model.model_fields["scene"].default
     doc = (model.__doc__ or "").strip().splitlines()[0]
     lines = [f"# mlanim scene spec: {kind}. {doc}", f"scene: {kind}"]
-    for name, field in model.model_fields.items():
+    last = ("render", "output")  # the scene's own sections first, presentation after
+    order = [n for n in model.model_fields if n not in last] + list(last)
+    for name in order:
         if name == "scene" or name in SKIP_IN_TEMPLATE:
             continue
-        lines += _field_lines(name, field, 0)
+        lines += _field_lines(name, model.model_fields[name], 0)
     return "\n".join(lines) + "\n"
 
 
@@ -39,6 +41,11 @@ def _field_lines(name: str, field: Any, depth: int) -> list[str]:
         for child, child_field in nested.model_fields.items():
             lines += _field_lines(child, child_field, depth + 1)
         return lines
+    if isinstance(default, list) and default and isinstance(default[0], BaseModel):
+        items = [", ".join(f"{k}: {_yaml_value(v)}"
+                           for k, v in item.model_dump(exclude_none=True).items())
+                 for item in default]
+        return [f"{pad}{name}:{note}", *(f"{pad}  - {{{item}}}" for item in items)]
     if default is None:
         return [f"{pad}# {name}:{note}"]
     return [f"{pad}{name}: {_yaml_value(default)}{note}"]

@@ -1,0 +1,133 @@
+"""optimizer_paths: each path is exactly a plain torch.optim loop; surfaces have their minima
+where they should; expressions are parsed safely; bad input exits 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from mlanim import pipeline
+from mlanim.cli import app
+from mlanim.progress import SilentProgress
+from mlanim.scenes.optimizer_paths.picture import clip_polyline
+from mlanim.scenes.optimizer_paths.record import GRID
+from mlanim.scenes.optimizer_paths.surfaces import SURFACES, ExpressionError, parse_expression
+
+SPEC = """\
+scene: optimizer_paths
+surface: {function: rosenbrock}
+start: [-1.5, 2.0]
+steps: 60
+optimizers:
+  - {name: sgd, lr: 0.001}
+  - {name: momentum, lr: 0.001, momentum: 0.9}
+  - {name: adam, lr: 0.05, betas: [0.8, 0.99]}
+  - {name: rmsprop, lr: 0.01}
+  - {name: adagrad, lr: 0.3}
+render: {quality: low, duration: 1, formats: [mp4]}
+"""
+
+TORCH = {"sgd": (torch.optim.SGD, {}), "momentum": (torch.optim.SGD, {"momentum": 0.9}),
+         "adam": (torch.optim.Adam, {"betas": (0.8, 0.99)}), "rmsprop": (torch.optim.RMSprop, {}),
+         "adagrad": (torch.optim.Adagrad, {})}
+
+
+def trace_of(write_spec, text=SPEC):
+    loaded = pipeline.load(write_spec(text))
+    return pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+
+
+def test_paths_equal_a_plain_torch_optim_loop(write_spec):
+    trace = trace_of(write_spec)
+    rosenbrock = SURFACES["rosenbrock"].fn
+    for i, (name, lr) in enumerate([("sgd", 0.001), ("momentum", 0.001), ("adam", 0.05),
+                                    ("rmsprop", 0.01), ("adagrad", 0.3)]):
+        cls, extra = TORCH[name]
+        point = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)
+        optimizer = cls([point], lr=lr, **extra)
+        expected = [point.detach().clone()]
+        for _ in range(60):
+            optimizer.zero_grad()
+            rosenbrock(point[0], point[1]).backward()
+            optimizer.step()
+            expected.append(point.detach().clone())
+        np.testing.assert_allclose(trace.values(f"path/{i}"), torch.stack(expected).numpy(),
+                                   rtol=1e-6, atol=1e-7)  # stored as float32
+
+
+@pytest.mark.parametrize("name", [n for n in SURFACES if n != "saddle"])
+def test_grid_minimum_is_at_a_known_minimum(name):
+    surface = SURFACES[name]
+    xs, ys = np.linspace(*surface.x_range, GRID), np.linspace(*surface.y_range, GRID)
+    gx, gy = np.meshgrid(xs, ys)
+    values = surface.fn(torch.from_numpy(gx), torch.from_numpy(gy)).numpy()
+    row, col = np.unravel_index(np.argmin(values), values.shape)
+    cell = max(xs[1] - xs[0], ys[1] - ys[0])
+    distance = min(np.hypot(xs[col] - mx, ys[row] - my) for mx, my in surface.minima)
+    assert distance <= 2 * cell
+
+
+def test_expression_compiles_to_torch():
+    fn = parse_expression("x**2 + 10*y**2 - cos(pi*x) + exp(-abs(y)) / 2")
+    x, y = torch.tensor(0.3), torch.tensor(-0.7)
+    expected = x**2 + 10 * y**2 - torch.cos(torch.pi * x) + torch.exp(-torch.abs(y)) / 2
+    assert torch.isclose(fn(x, y), expected)
+
+
+@pytest.mark.parametrize("text", ["__import__('os').system('ls')", "x.real", "open('f')",
+                                  "[x for x in y]", "lambda: 1", "x if y else 1", "z + 1",
+                                  "sin(x, y)", "x +"])
+def test_expressions_outside_the_whitelist_are_refused(text):
+    with pytest.raises(ExpressionError):
+        parse_expression(text)
+
+
+@pytest.mark.parametrize(("yaml", "message"), [
+    ("surface: {expression: \"__import__('os')\"}", "not allowed"),
+    ("surface: {function: rosenbrok}", "did you mean 'rosenbrock'"),
+    ("start: [5, 5]", "outside the plotted range"),
+    ("surface: {function: booth, x_range: [2, 2]}", "from low to high"),
+    ("optimizers: [{name: adam, lr: 0.1, momentum: 0.9}]", "takes no argument 'momentum'"),
+])
+def test_bad_input_exits_2(write_spec, yaml, message):
+    spec = write_spec(f"scene: optimizer_paths\n{yaml}\n")
+    result = CliRunner().invoke(app, ["render", str(spec)])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_divergence_stops_cleanly_and_still_renders(write_spec):
+    text = """\
+        scene: optimizer_paths
+        surface: {function: quadratic}
+        steps: 50
+        optimizers: [{name: sgd, lr: 0.01}, {name: sgd, lr: 0.2, label: too fast}]
+        render: {quality: low, duration: 1, formats: [mp4, png]}
+        """
+    trace = trace_of(write_spec, text)
+    calm, wild = trace.meta["optimizers"]
+    assert calm["diverged_at"] is None and wild["stop"] == "diverged"
+    assert wild["diverged_at"] < 50
+    files = pipeline.render(write_spec(text), pipeline.RenderOptions(out_dir=Path("o")),
+                            SilentProgress())
+    assert all(f.stat().st_size > 0 for f in files)
+
+
+def test_render_decodes(write_spec):
+    (mp4,) = pipeline.render(write_spec(), pipeline.RenderOptions(out_dir=Path("o")),
+                             SilentProgress())
+    with av.open(str(mp4)) as box:
+        assert sum(1 for _ in box.decode(video=0)) == 15
+
+
+def test_clip_polyline_cuts_at_the_box_edge():
+    points = np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 0.5], [0.5, 0.5]])
+    pieces = clip_polyline(points, (-1.0, 1.0), (-1.0, 1.0))
+    assert len(pieces) == 2
+    np.testing.assert_allclose(pieces[0], [[0, 0], [1, 0]])
+    np.testing.assert_allclose(pieces[1], [[1, 0.5], [0.5, 0.5]])
