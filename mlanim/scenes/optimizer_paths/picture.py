@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 
 from mlanim.render import display as d
-from mlanim.render.theme import Theme, rgb
+from mlanim.render.surface_view import (
+    Orbit,
+    banded_image,
+    clip_polyline,
+    grid_height,
+    log_height,
+    wireframe,
+)
+from mlanim.render.theme import Theme
 from mlanim.render.timeline import SnapshotTimeline
 from mlanim.render.video import VideoSettings
 from mlanim.trace import Trace
-
-BANDS = 16
-WIRES = 26
 
 
 class PathStory:
@@ -34,11 +38,12 @@ class PathStory:
         self.xs, self.ys = trace.static("surface/x"), trace.static("surface/y")
         self.values = trace.static("surface/values").astype(np.float64)
         self.floor = float(np.nanmin(self.values))
-        self.height = _log_height(self.values, self.floor)
+        self.height = log_height(self.values, self.floor)
         self.timeline = SnapshotTimeline(self.steps + 1, video.count, video.fps)
         self.colors = [theme.class_color(i) for i in range(len(self.opts))]
         self.title = spec.title or f"Optimizers racing on the {meta['surface']} function"
-        self.background = _banded_image(self.height, theme)
+        self.background = banded_image(self.height, theme)
+        self._height_at = grid_height(self.height, self.xs, self.ys)
         self.count = video.count
 
     def step_at(self, frame: int) -> float:
@@ -59,39 +64,9 @@ class PathStory:
         values = self.losses[i]
         return float(values[min(round(step), len(values) - 1)])
 
-    def z(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def z(self, x, y) -> np.ndarray:
         """The normalised log height of the surface at data points (bilinear on the grid)."""
-        from scipy.ndimage import map_coordinates
-
-        col = (np.asarray(x) - self.xs[0]) / (self.xs[-1] - self.xs[0]) * (len(self.xs) - 1)
-        row = (np.asarray(y) - self.ys[0]) / (self.ys[-1] - self.ys[0]) * (len(self.ys) - 1)
-        return map_coordinates(self.height, [row, col], order=1, mode="nearest")
-
-
-def _log_height(values: np.ndarray, floor: float) -> np.ndarray:
-    """log(1 + f − min f), scaled to 0..1: the usual way to see a valley that spans decades."""
-    lifted = np.log1p(np.maximum(values - floor, 0))
-    return lifted / max(float(np.nanmax(lifted)), 1e-12)
-
-
-def _band_palette(theme: Theme, count: int) -> np.ndarray:
-    low, high = np.array(rgb(theme.panel)), np.array(rgb(theme.text))
-    if theme.name != "dark":
-        low, high = np.array(rgb(theme.muted)) * 0.55 + 0.45, np.array(rgb(theme.panel))
-    mix = np.linspace(0.04, 0.42, count)[:, None]
-    return low + (high - low) * mix
-
-
-def _banded_image(height: np.ndarray, theme: Theme) -> np.ndarray:
-    """Filled contour bands (equal steps of log height) with their edges drawn as lines."""
-    band = np.minimum((height * BANDS).astype(int), BANDS - 1)
-    image = _band_palette(theme, BANDS)[band]
-    edge = np.zeros_like(band, dtype=bool)
-    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
-    edge[1:, :] |= band[1:, :] != band[:-1, :]
-    line = np.array(rgb(theme.grid if theme.name == "dark" else theme.muted))
-    image[edge] = image[edge] * 0.35 + line * 0.65
-    return image[::-1]  # rows top to bottom
+        return self._height_at(x, y)
 
 
 def path_picture(story: PathStory, frame: int) -> d.Picture:
@@ -157,48 +132,6 @@ def _contour(pic: d.Picture, s: PathStory, step: float, box) -> None:
             d.Label((x0 - 0.006, y0 + h), f"{s.y_range[1]:g}", 9, t.muted, "right", "top"))
 
 
-def clip_polyline(points: np.ndarray, x_range, y_range) -> list[np.ndarray]:
-    """The parts of a polyline inside the box, each segment cut where it crosses the edge
-    (Liang-Barsky), so a path leaving the plot is drawn up to the edge and no further."""
-    pieces: list[list[np.ndarray]] = []
-    current: list[np.ndarray] = []
-    for a, b in itertools.pairwise(points):
-        cut = _clip_segment(a, b, x_range, y_range)
-        if cut is None:
-            if current:
-                pieces.append(current)
-            current = []
-            continue
-        start, end = cut
-        if not current or np.abs(current[-1] - start).max() > 1e-12:
-            if current:
-                pieces.append(current)
-            current = [start]
-        current.append(end)
-    if current:
-        pieces.append(current)
-    return [np.array(p) for p in pieces if len(p) > 1]
-
-
-def _clip_segment(a, b, x_range, y_range):
-    t0, t1 = 0.0, 1.0
-    delta = b - a
-    for p, q in ((-delta[0], a[0] - x_range[0]), (delta[0], x_range[1] - a[0]),
-                 (-delta[1], a[1] - y_range[0]), (delta[1], y_range[1] - a[1])):
-        if p == 0:
-            if q < 0:
-                return None
-            continue
-        r = q / p
-        if p < 0:
-            t0 = max(t0, r)
-        else:
-            t1 = min(t1, r)
-        if t0 > t1:
-            return None
-    return a + t0 * delta, a + t1 * delta
-
-
 def _inside(s: PathStory, p, margin: float) -> bool:
     (x0, x1), (y0, y1) = s.x_range, s.y_range
     mx, my = (x1 - x0) * margin, (y1 - y0) * margin
@@ -208,35 +141,9 @@ def _inside(s: PathStory, p, margin: float) -> bool:
 def _surface(pic: d.Picture, s: PathStory, step: float, box, frame: int) -> None:
     """A wireframe of the log surface seen from an orbiting camera, the paths riding on it."""
     t = s.theme
-    azimuth = math.radians(-55 + 50 * frame / max(s.count - 1, 1))
-    elevation = math.radians(32)
-    left, bottom, w, h = box
-
-    def project(x, y, z):
-        u = (np.asarray(x) - s.x_range[0]) / (s.x_range[1] - s.x_range[0]) * 2 - 1
-        v = (np.asarray(y) - s.y_range[0]) / (s.y_range[1] - s.y_range[0]) * 2 - 1
-        rx = u * math.cos(azimuth) - v * math.sin(azimuth)
-        depth = u * math.sin(azimuth) + v * math.cos(azimuth)
-        sy = (np.asarray(z) * 1.1 - 0.2) * math.cos(elevation) + depth * math.sin(elevation)
-        return left + w * (0.5 + rx / 3.0), bottom + h * (0.36 + sy / 3.0), depth
-
-    index = np.linspace(0, len(s.xs) - 1, WIRES).round().astype(int)
-    palette = _band_palette(t, BANDS)
-    segments = []
-    for k in index:  # wires along x (fixed row) and along y (fixed column)
-        for line_x, line_y in ((s.xs[index], np.full(WIRES, s.ys[k])),
-                               (np.full(WIRES, s.xs[k]), s.ys[index])):
-            z = s.z(line_x, line_y)
-            px, py, depth = project(line_x, line_y, z)
-            for a in range(WIRES - 1):
-                level = min(int((z[a] + z[a + 1]) / 2 * BANDS), BANDS - 1)
-                shade = palette[level] * 0.5 + np.array(rgb(t.text)) * 0.18 \
-                    if t.name == "dark" else palette[level] * 0.8
-                segments.append(((depth[a] + depth[a + 1]) / 2,
-                                 d.Line((px[a], py[a]), (px[a + 1], py[a + 1]),
-                                        _hex(shade), 0.9, 0.9)))
-    segments.sort(key=lambda item: -item[0])  # far first
-    pic.add(*(line for _, line in segments))
+    orbit = Orbit(box, s.x_range, s.y_range, -55 + 50 * frame / max(s.count - 1, 1))
+    project = orbit.project
+    pic.add(*wireframe(orbit, s.xs, s.ys, s.z, t))
     for i, path in enumerate(s.paths):
         head, _stopped = s.point(i, step)
         reached = np.vstack([path[: min(int(step), len(path) - 1) + 1], head])
@@ -321,8 +228,3 @@ def _num(value: float) -> str:
 
 def _pair(p) -> str:
     return f"({p[0]:g}, {p[1]:g})"
-
-
-def _hex(color: np.ndarray) -> str:
-    r, g, b = (round(float(c) * 255) for c in np.clip(color, 0, 1))
-    return f"#{r:02x}{g:02x}{b:02x}"

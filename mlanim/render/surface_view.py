@@ -1,0 +1,142 @@
+"""Drawing helpers shared by scenes that show a function of two variables: log height,
+banded contour images, polylines clipped to a box, and a simple orbiting 3-D projection."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from mlanim.render import display as d
+from mlanim.render.theme import Theme, rgb
+
+BANDS = 16
+WIRES = 26
+
+
+def log_height(values: np.ndarray, floor: float) -> np.ndarray:
+    """log(1 + f − min f), scaled to 0..1: the usual way to see a valley that spans decades."""
+    lifted = np.log1p(np.maximum(values - floor, 0))
+    return lifted / max(float(np.nanmax(lifted)), 1e-12)
+
+
+def band_palette(theme: Theme, count: int) -> np.ndarray:
+    low, high = np.array(rgb(theme.panel)), np.array(rgb(theme.text))
+    if theme.name != "dark":
+        low, high = np.array(rgb(theme.muted)) * 0.55 + 0.45, np.array(rgb(theme.panel))
+    mix = np.linspace(0.04, 0.42, count)[:, None]
+    return low + (high - low) * mix
+
+
+def banded_image(height: np.ndarray, theme: Theme) -> np.ndarray:
+    """Filled contour bands (equal steps of log height) with their edges drawn as lines."""
+    band = np.minimum((height * BANDS).astype(int), BANDS - 1)
+    image = band_palette(theme, BANDS)[band]
+    edge = np.zeros_like(band, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    line = np.array(rgb(theme.grid if theme.name == "dark" else theme.muted))
+    image[edge] = image[edge] * 0.35 + line * 0.65
+    return image[::-1]  # rows top to bottom
+
+
+def clip_polyline(points: np.ndarray, x_range, y_range) -> list[np.ndarray]:
+    """The parts of a polyline inside the box, each segment cut where it crosses the edge
+    (Liang-Barsky), so a path leaving the plot is drawn up to the edge and no further."""
+    pieces: list[list[np.ndarray]] = []
+    current: list[np.ndarray] = []
+    for a, b in itertools.pairwise(points):
+        cut = _clip_segment(a, b, x_range, y_range)
+        if cut is None:
+            if current:
+                pieces.append(current)
+            current = []
+            continue
+        start, end = cut
+        if not current or np.abs(current[-1] - start).max() > 1e-12:
+            if current:
+                pieces.append(current)
+            current = [start]
+        current.append(end)
+    if current:
+        pieces.append(current)
+    return [np.array(p) for p in pieces if len(p) > 1]
+
+
+def _clip_segment(a, b, x_range, y_range):
+    t0, t1 = 0.0, 1.0
+    delta = b - a
+    for p, q in ((-delta[0], a[0] - x_range[0]), (delta[0], x_range[1] - a[0]),
+                 (-delta[1], a[1] - y_range[0]), (delta[1], y_range[1] - a[1])):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        r = q / p
+        if p < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+        if t0 > t1:
+            return None
+    return a + t0 * delta, a + t1 * delta
+
+
+def hex_color(color: np.ndarray) -> str:
+    """An RGB float triple as ``#rrggbb``."""
+    r, g, b = (round(float(c) * 255) for c in np.clip(color, 0, 1))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+class Orbit:
+    """An orthographic camera circling a unit box: data (x, y, height 0..1) to figure points."""
+
+    def __init__(self, box, x_range, y_range, azimuth_deg: float, elevation_deg: float = 32):
+        self.box, self.x_range, self.y_range = box, x_range, y_range
+        self.azimuth, self.elevation = math.radians(azimuth_deg), math.radians(elevation_deg)
+
+    def project(self, x, y, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Figure x, figure y, and depth (larger is farther) of data points."""
+        left, bottom, w, h = self.box
+        u = (np.asarray(x) - self.x_range[0]) / (self.x_range[1] - self.x_range[0]) * 2 - 1
+        v = (np.asarray(y) - self.y_range[0]) / (self.y_range[1] - self.y_range[0]) * 2 - 1
+        rx = u * math.cos(self.azimuth) - v * math.sin(self.azimuth)
+        depth = u * math.sin(self.azimuth) + v * math.cos(self.azimuth)
+        sy = (np.asarray(z) * 1.1 - 0.2) * math.cos(self.elevation) + \
+            depth * math.sin(self.elevation)
+        return left + w * (0.5 + rx / 3.0), bottom + h * (0.36 + sy / 3.0), depth
+
+
+def wireframe(orbit: Orbit, xs: np.ndarray, ys: np.ndarray, height_at, theme: Theme
+              ) -> list[d.Line]:
+    """Wires of a height field, shaded by height, ordered far to near."""
+    index = np.linspace(0, len(xs) - 1, WIRES).round().astype(int)
+    palette = band_palette(theme, BANDS)
+    segments = []
+    for k in index:  # wires along x (fixed row) and along y (fixed column)
+        for line_x, line_y in ((xs[index], np.full(WIRES, ys[k])),
+                               (np.full(WIRES, xs[k]), ys[index])):
+            z = height_at(line_x, line_y)
+            px, py, depth = orbit.project(line_x, line_y, z)
+            for a in range(WIRES - 1):
+                level = min(int((z[a] + z[a + 1]) / 2 * BANDS), BANDS - 1)
+                shade = palette[level] * 0.5 + np.array(rgb(theme.text)) * 0.18 \
+                    if theme.name == "dark" else palette[level] * 0.8
+                segments.append(((depth[a] + depth[a + 1]) / 2,
+                                 d.Line((px[a], py[a]), (px[a + 1], py[a + 1]),
+                                        hex_color(shade), 0.9, 0.9)))
+    segments.sort(key=lambda item: -item[0])  # far first
+    return [line for _, line in segments]
+
+
+def grid_height(height: np.ndarray, xs: np.ndarray, ys: np.ndarray):
+    """A function giving the grid's height at data points (bilinear)."""
+    from scipy.ndimage import map_coordinates
+
+    def at(x, y):
+        col = (np.asarray(x) - xs[0]) / (xs[-1] - xs[0]) * (len(xs) - 1)
+        row = (np.asarray(y) - ys[0]) / (ys[-1] - ys[0]) * (len(ys) - 1)
+        return map_coordinates(height, [row, col], order=1, mode="nearest")
+
+    return at
