@@ -23,6 +23,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 bench: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[bench]"
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

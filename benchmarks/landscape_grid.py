@@ -1,0 +1,88 @@
+"""landscape_grid: loss-landscape grid evaluation, points/s, mlanim vs the `loss-landscapes`
+package (a benchmark-only dependency: pip install loss-landscapes) on the same model, data and
+plane: a digits MLP [64, 32], all 1,797 samples, a filter-normalised random plane, 21/41/81
+points per axis. The grid values must agree within 1e-4. Target: >= 1.5x the peer at 41x41.
+
+Run: .venv/bin/python benchmarks/landscape_grid.py
+"""
+
+from __future__ import annotations
+
+import copy
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+from sklearn.datasets import load_digits
+
+from mlanim.analysis.landscape import Directions, evaluate_plane
+from mlanim.models import mlp
+
+REPEATS = 3
+
+
+def peer_plane(model, x, y, steps: int, seed: int):
+    """The peer's grid, and the exact plane it used (rebuilt with its own helpers)."""
+    import loss_landscapes
+    import loss_landscapes.metrics
+    from loss_landscapes.model_interface.model_parameters import orthogonal_to, rand_u_like
+    from loss_landscapes.model_interface.model_wrapper import wrap_model
+
+    torch.manual_seed(seed)
+    metric = loss_landscapes.metrics.Loss(torch.nn.functional.cross_entropy, x, y)
+    start = time.perf_counter()
+    with torch.no_grad():
+        values = loss_landscapes.random_plane(model, metric, distance=1, steps=steps,
+                                              normalization="filter", deepcopy_model=True)
+    elapsed = time.perf_counter() - start
+
+    torch.manual_seed(seed)  # same draws as inside random_plane
+    center = wrap_model(copy.deepcopy(model)).get_module_parameters()
+    one, two = rand_u_like(center), None
+    two = orthogonal_to(one)
+    one.filter_normalize_(center)
+    two.filter_normalize_(center)
+    one.mul_(((center.model_norm() / 1) / steps) / one.model_norm())
+    two.mul_(((center.model_norm() / 1) / steps) / two.model_norm())
+    names = [n for n, _ in model.named_parameters()]
+    directions = Directions(dict(zip(names, one.parameters, strict=True)),
+                            dict(zip(names, two.parameters, strict=True)))
+    origin = {n: p.detach().clone() for n, p in model.named_parameters()}
+    # the peer walks column i along `one`; even columns sit one step further along `two`
+    coords = np.array([(i - steps / 2, (j + 1 if i % 2 == 0 else j) - steps / 2)
+                       for i in range(steps) for j in range(steps)])
+    return values, elapsed, origin, directions, coords
+
+
+def main() -> None:
+    torch.manual_seed(0)
+    data, target = load_digits(return_X_y=True)
+    x = torch.tensor(data / 16.0, dtype=torch.float32)
+    y = torch.tensor(target)
+    model = mlp(64, [64, 32], 10, "relu")
+    torch.optim.Adam(model.parameters(), lr=0.01)  # an untrained model is as good as any
+    ratios = {}
+    for steps in (21, 41, 81):
+        peer_times, ours_times = [], []
+        worst = 0.0
+        for repeat in range(REPEATS):  # interleaved, so machine noise hits both alike
+            values, elapsed, origin, directions, coords = peer_plane(model, x, y, steps, repeat)
+            peer_times.append(elapsed)
+            start = time.perf_counter()
+            ours = evaluate_plane(model, origin, directions, x, y, coords)
+            ours_times.append(time.perf_counter() - start)
+            worst = max(worst, float(np.abs(ours - values.reshape(-1)).max()))
+        peer_rate = steps * steps / statistics.median(peer_times)
+        ours_rate = steps * steps / statistics.median(ours_times)
+        ratios[steps] = ours_rate / peer_rate
+        print(f"{steps:>3}x{steps:<3} loss-landscapes {peer_rate:7.0f} points/s   mlanim "
+              f"{ours_rate:7.0f} points/s   {ratios[steps]:.2f}x   max |diff| {worst:.1e}")
+        if worst > 1e-4:
+            sys.exit(f"grid values disagree by {worst:.2e} (> 1e-4)")
+    print(f"landscape_grid: {ratios[41]:.2f}x loss-landscapes at 41x41 (target 1.50x)")
+
+
+if __name__ == "__main__":
+    main()
