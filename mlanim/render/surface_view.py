@@ -29,8 +29,15 @@ def band_palette(theme: Theme, count: int) -> np.ndarray:
     return low + (high - low) * mix
 
 
-def banded_image(height: np.ndarray, theme: Theme) -> np.ndarray:
-    """Filled contour bands (equal steps of log height) with their edges drawn as lines."""
+def banded_image(height: np.ndarray, theme: Theme, size: int = 240) -> np.ndarray:
+    """Filled contour bands (equal steps of log height) with their edges drawn as lines.
+
+    A coarse grid is first upsampled (bilinear) to ``size`` so band edges are smooth curves.
+    """
+    if max(height.shape) < size:
+        from scipy.ndimage import zoom
+
+        height = zoom(height, size / max(height.shape), order=1)
     band = np.minimum((height * BANDS).astype(int), BANDS - 1)
     image = band_palette(theme, BANDS)[band]
     edge = np.zeros_like(band, dtype=bool)

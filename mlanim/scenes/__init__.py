@@ -13,6 +13,7 @@ BUILTIN = {
     "decision_boundary": "mlanim.scenes.decision_boundary:KIND",
     "network_pulses": "mlanim.scenes.network_pulses:KIND",
     "optimizer_paths": "mlanim.scenes.optimizer_paths:KIND",
+    "loss_landscape": "mlanim.scenes.loss_landscape:KIND",
 }
 
 

@@ -102,6 +102,12 @@ class Trace:
     def __contains__(self, name: str) -> bool:
         return name in self._channels or name in self._statics
 
+    def attach(self, name: str, value: np.ndarray) -> None:
+        """Add a static array to an in-memory trace (derived data recorded with it)."""
+        if not isinstance(self._statics, dict):
+            raise TypeError("attach() works on a trace being recorded, not one read from disk")
+        self._statics[name] = np.asarray(value)
+
     def channel(self, name: str) -> Channel:
         """The channel ``name``; a clear error when the trace lacks it."""
         if name not in self._channels:

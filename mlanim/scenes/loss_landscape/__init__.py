@@ -1,0 +1,169 @@
+"""Scene kind ``loss_landscape``: a trained network's real loss surface and the path training took.
+
+The spec's model trains while its parameters are recorded every epoch. Then, still in the
+recording stage, the loss is evaluated on a 2-D slice through the final parameters, along the
+trajectory's two principal directions (``pca``, with the path projected onto them) or two
+filter-normalised random directions (``random``, Li et al. 2018). The grid is stored in the
+trace, so renders re-use it without torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from mlanim.data import Dataset
+from mlanim.errors import SpecError
+from mlanim.progress import Progress
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import SceneKind
+from mlanim.spec.sections import DataSpec, ModelSpec, OptimizerSpec, Section, TrainedSceneSpec
+from mlanim.spec.sections import TrainSpec as BaseTrainSpec
+from mlanim.trace import Trace
+from mlanim.train.plan import RecordingPlan
+
+
+class LandscapeSection(Section):
+    """How the 2-D slice is chosen and sampled."""
+
+    directions: Literal["pca", "random"] = Field(
+        "pca", description="pca (of the weight trajectory) | random (filter-normalised)")
+    resolution: int = Field(41, ge=11, le=201, description="grid points per axis (odd)")
+    span: float = Field(1.0, gt=0, le=100, description="how far the grid reaches")
+
+    @field_validator("resolution")
+    @classmethod
+    def _odd(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError(f"landscape.resolution must be odd so the trained weights sit on "
+                             f"the grid's centre (try {value + 1})")
+        return value
+
+
+class LandscapeSpec(TrainedSceneSpec):
+    """A trained network's loss around its final weights, with the training path on it."""
+
+    scene: Literal["loss_landscape"] = "loss_landscape"
+    data: DataSpec = DataSpec(name="moons")
+    model: ModelSpec = ModelSpec(hidden=[16, 16])
+    train: BaseTrainSpec = BaseTrainSpec(epochs=40, optimizer=OptimizerSpec(name="sgd", lr=0.1))
+    landscape: LandscapeSection = LandscapeSection()
+    view: Literal["contour", "surface", "both"] = "both"
+
+
+class LossLandscape(SceneKind):
+    """Registry entry for ``loss_landscape``."""
+
+    name = "loss_landscape"
+    description = "a trained network's real loss surface, with its training path"
+    Spec = LandscapeSpec
+    default_backend = "matplotlib"
+
+    def check(self, spec: LandscapeSpec, dataset: Dataset) -> None:
+        """Only MLPs: the fast grid evaluation relies on their layer structure."""
+        if spec.model.type != "mlp":
+            raise SpecError(f"loss_landscape evaluates MLPs, not model type "
+                            f"'{spec.model.type}'", key_path=("model", "type"),
+                            hint="use type: mlp")
+
+    def plan(self, spec: LandscapeSpec, dataset: Dataset) -> RecordingPlan:
+        """Metrics and every parameter, each epoch."""
+        return RecordingPlan(metrics=True, params=True, every_epochs=spec.train.record_every,
+                             every_steps=spec.train.record_every_steps)
+
+    def recording(self, spec: LandscapeSpec, resolve: Callable[[str], Path]
+                  ) -> tuple[dict, Callable[[Progress], Trace]]:
+        """Train and record, then evaluate the landscape and keep it in the trace."""
+        payload, train_and_record = super().recording(spec, resolve)
+        payload["landscape"] = spec.landscape.model_dump(mode="json")
+
+        def make(progress: Progress) -> Trace:
+            trace = train_and_record(progress)
+            add_landscape(trace, spec, progress)
+            return trace
+
+        return payload, make
+
+    def frames(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               backend: str):
+        """The path descending the landscape, drawn from one picture per frame."""
+        from mlanim.scenes.loss_landscape.picture import LandscapeStory, landscape_picture
+        from mlanim.scenes.network_pulses import PictureFrames
+
+        return PictureFrames(LandscapeStory(spec, trace, video, theme), landscape_picture,
+                             video, theme, backend)
+
+    def figure(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               path: Path) -> None:
+        """The final state as a vector figure."""
+        from mlanim.render.paint_mpl import MplPainter
+        from mlanim.scenes.loss_landscape.picture import LandscapeStory, landscape_picture
+
+        painter = MplPainter(video, theme)
+        try:
+            painter.save(landscape_picture(LandscapeStory(spec, trace, video, theme),
+                                           video.count - 1), path)
+        finally:
+            painter.close()
+
+
+def add_landscape(trace: Trace, spec: LandscapeSpec, progress: Progress) -> None:
+    """Directions, the projected path and the loss grid, attached to ``trace``."""
+    import torch
+
+    from mlanim import models
+    from mlanim.analysis.landscape import (
+        evaluate_plane,
+        pca_directions,
+        project,
+        random_directions,
+    )
+
+    meta = trace.meta
+    widths = meta["model"]["widths"]
+    names = [n for n in trace.channel_names if n.startswith("params/")]
+    snapshots = len(trace.channel(names[0]).values)
+    trajectory = [{n.removeprefix("params/"): torch.from_numpy(trace.values(n)[t])
+                   for n in names} for t in range(snapshots)]
+    origin = trajectory[-1]
+    if spec.landscape.directions == "pca":
+        directions, path = pca_directions(trajectory)
+        reach = np.abs(path).max(axis=0) * 1.3 * spec.landscape.span
+        reach = np.maximum(reach, 1e-3)
+    else:
+        directions = random_directions(origin, spec.seed)
+        path = project(trajectory, directions)
+        reach = np.array([spec.landscape.span, spec.landscape.span])
+    res = spec.landscape.resolution
+    a_axis, b_axis = np.linspace(-reach[0], reach[0], res), np.linspace(-reach[1], reach[1], res)
+    grid_a, grid_b = np.meshgrid(a_axis, b_axis)
+    coords = np.stack([grid_a.ravel(), grid_b.ravel()], axis=1)
+    model = models.mlp(widths[0], widths[1:-1], widths[-1], spec.model.activation)
+    x = torch.from_numpy(trace.static("data/x_train"))
+    y = torch.from_numpy(trace.static("data/y_train"))
+    task = meta["dataset"]["task"]
+    loss = {"auto": "cross_entropy" if task == "classification" else "mse",
+            "cross_entropy": "cross_entropy",
+            "mse": "mse_classes" if task == "classification" else "mse"}[spec.train.loss]
+    values = np.empty(len(coords))
+    with progress.task("landscape grid", total=len(coords)) as bar:
+        for start in range(0, len(coords), 400):
+            part = coords[start: start + 400]
+            values[start: start + len(part)] = evaluate_plane(model, origin, directions, x, y,
+                                                              part, loss)
+            bar.advance(len(part))
+    trace.attach("landscape/a", a_axis)
+    trace.attach("landscape/b", b_axis)
+    trace.attach("landscape/values", values.reshape(res, res))
+    trace.attach("landscape/path", path)
+    meta["landscape"] = {"directions": spec.landscape.directions,
+                         "explained": list(directions.explained or ()),
+                         "center_loss": float(values.reshape(res, res)[res // 2, res // 2])}
+
+
+KIND = LossLandscape()
