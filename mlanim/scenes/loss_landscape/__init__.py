@@ -21,7 +21,7 @@ from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.base import SceneKind
+from mlanim.scenes.picture_scene import PictureScene
 from mlanim.spec.sections import DataSpec, ModelSpec, OptimizerSpec, Section, TrainedSceneSpec
 from mlanim.spec.sections import TrainSpec as BaseTrainSpec
 from mlanim.trace import Trace
@@ -56,7 +56,7 @@ class LandscapeSpec(TrainedSceneSpec):
     view: Literal["contour", "surface", "both"] = "both"
 
 
-class LossLandscape(SceneKind):
+class LossLandscape(PictureScene):
     """Registry entry for ``loss_landscape``."""
 
     name = "loss_landscape"
@@ -89,27 +89,17 @@ class LossLandscape(SceneKind):
 
         return payload, make
 
-    def frames(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               backend: str):
-        """The path descending the landscape, drawn from one picture per frame."""
-        from mlanim.scenes.loss_landscape.picture import LandscapeStory, landscape_picture
-        from mlanim.scenes.network_pulses import PictureFrames
+    def story(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme):
+        """The landscape, path and curves, read once."""
+        from mlanim.scenes.loss_landscape.picture import LandscapeStory
 
-        return PictureFrames(LandscapeStory(spec, trace, video, theme), landscape_picture,
-                             video, theme, backend)
+        return LandscapeStory(spec, trace, video, theme)
 
-    def figure(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               path: Path) -> None:
-        """The final state as a vector figure."""
-        from mlanim.render.paint_mpl import MplPainter
-        from mlanim.scenes.loss_landscape.picture import LandscapeStory, landscape_picture
+    def compose(self, story, frame: int):
+        """One frame's picture."""
+        from mlanim.scenes.loss_landscape.picture import landscape_picture
 
-        painter = MplPainter(video, theme)
-        try:
-            painter.save(landscape_picture(LandscapeStory(spec, trace, video, theme),
-                                           video.count - 1), path)
-        finally:
-            painter.close()
+        return landscape_picture(story, frame)
 
 
 def add_landscape(trace: Trace, spec: LandscapeSpec, progress: Progress) -> None:

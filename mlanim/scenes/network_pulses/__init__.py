@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -20,7 +19,7 @@ from mlanim.data import Dataset
 from mlanim.errors import SpecError
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.base import SceneKind
+from mlanim.scenes.picture_scene import PictureScene
 from mlanim.spec.sections import DataSpec, ModelSpec, OptimizerSpec, Section, TrainedSceneSpec
 from mlanim.spec.sections import TrainSpec as BaseTrainSpec
 from mlanim.trace import Trace
@@ -68,7 +67,7 @@ def total_steps(spec: PulsesSpec, dataset: Dataset) -> int:
     return train.steps or math.ceil(n / batch) * (train.total_epochs or 0)
 
 
-class NetworkPulses(SceneKind):
+class NetworkPulses(PictureScene):
     """Registry entry for ``network_pulses``."""
 
     name = "network_pulses"
@@ -107,49 +106,17 @@ class NetworkPulses(SceneKind):
             focus_sample=spec.show.sample,
             params_precision="half" if n_params > 200_000 else "full")
 
-    def frames(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               backend: str):
-        """The animation drawn by ``backend`` from one shared picture per frame."""
-        from mlanim.scenes.network_pulses.picture import frame_picture
+    def story(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme):
+        """The recorded steps, read once."""
         from mlanim.scenes.network_pulses.story import PulseStory
 
-        story = PulseStory(spec, trace, video, theme)
-        return PictureFrames(story, frame_picture, video, theme, backend)
+        return PulseStory(spec, trace, video, theme)
 
-    def figure(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               path: Path) -> None:
-        """The last frame as a vector figure."""
-        from mlanim.render.paint_mpl import MplPainter
+    def compose(self, story, frame: int):
+        """One frame's picture."""
         from mlanim.scenes.network_pulses.picture import frame_picture
-        from mlanim.scenes.network_pulses.story import PulseStory
 
-        story = PulseStory(spec, trace, video, theme)
-        painter = MplPainter(video, theme)
-        try:
-            painter.save(frame_picture(story, video.count - 1), path)
-        finally:
-            painter.close()
-
-
-class PictureFrames:
-    """Frames of any scene that describes each frame as a `Picture`."""
-
-    def __init__(self, story, compose, video: VideoSettings, theme: Theme, backend: str) -> None:
-        if backend == "manim":
-            from mlanim.render.paint_manim import ManimPainter as Painter
-        else:
-            from mlanim.render.paint_mpl import MplPainter as Painter
-        self.story, self.compose = story, compose
-        self.painter = Painter(video, theme)
-        self.count = video.count
-
-    def frame(self, index: int):
-        """Draw frame ``index``."""
-        return self.painter.paint(self.compose(self.story, index))
-
-    def close(self) -> None:
-        """Free the painter."""
-        self.painter.close()
+        return frame_picture(story, frame)
 
 
 KIND = NetworkPulses()

@@ -18,13 +18,13 @@ from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.base import SceneKind
 from mlanim.scenes.optimizer_paths.surfaces import (
     SURFACES,
     ExpressionError,
     Surface,
     parse_expression,
 )
+from mlanim.scenes.picture_scene import PictureScene
 from mlanim.spec.sections import OptimizerSpec, SceneSpec, Section
 from mlanim.trace import Trace
 
@@ -119,7 +119,7 @@ def setup(spec: OptimizerPathsSpec) -> Setup:
     return Setup(base, x_range, y_range, start, spec.steps, spec.optimizers)
 
 
-class OptimizerPaths(SceneKind):
+class OptimizerPaths(PictureScene):
     """Registry entry for ``optimizer_paths``."""
 
     name = "optimizer_paths"
@@ -138,27 +138,18 @@ class OptimizerPaths(SceneKind):
                                                            "optimizers"})}
         return payload, lambda progress: record_paths(resolved, resolved.surface, progress)
 
-    def frames(self, spec: OptimizerPathsSpec, trace: Trace, video: VideoSettings,
-               theme: Theme, backend: str):
-        """The race, drawn from one shared picture per frame."""
-        from mlanim.scenes.network_pulses import PictureFrames
-        from mlanim.scenes.optimizer_paths.picture import PathStory, path_picture
+    def story(self, spec: OptimizerPathsSpec, trace: Trace, video: VideoSettings,
+              theme: Theme):
+        """The recorded paths and surface, read once."""
+        from mlanim.scenes.optimizer_paths.picture import PathStory
 
-        return PictureFrames(PathStory(spec, trace, video, theme), path_picture, video, theme,
-                             backend)
+        return PathStory(spec, trace, video, theme)
 
-    def figure(self, spec: OptimizerPathsSpec, trace: Trace, video: VideoSettings,
-               theme: Theme, path: Path) -> None:
-        """The finished race as a vector figure."""
-        from mlanim.render.paint_mpl import MplPainter
-        from mlanim.scenes.optimizer_paths.picture import PathStory, path_picture
+    def compose(self, story, frame: int):
+        """One frame's picture."""
+        from mlanim.scenes.optimizer_paths.picture import path_picture
 
-        painter = MplPainter(video, theme)
-        try:
-            painter.save(path_picture(PathStory(spec, trace, video, theme), video.count - 1),
-                         path)
-        finally:
-            painter.close()
+        return path_picture(story, frame)
 
 
 KIND = OptimizerPaths()

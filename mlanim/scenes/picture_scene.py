@@ -1,0 +1,71 @@
+"""Scene kinds that describe each frame as a backend-neutral `Picture`.
+
+Such a kind supplies a story (its trace, read once) and a composer (story, frame -> Picture);
+this base turns them into frames for matplotlib or manim, and into vector figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlanim.render.display import Picture
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import SceneKind
+from mlanim.spec.sections import SceneSpec
+from mlanim.trace import Trace
+
+
+class PictureFrames:
+    """Random-access frames painted from a story's pictures."""
+
+    def __init__(self, story: Any, compose, video: VideoSettings, theme: Theme,
+                 backend: str) -> None:
+        if backend == "manim":
+            from mlanim.render.paint_manim import ManimPainter as Painter
+        else:
+            from mlanim.render.paint_mpl import MplPainter as Painter
+        self.story, self.compose = story, compose
+        self.painter = Painter(video, theme)
+        self.count = video.count
+
+    def frame(self, index: int) -> np.ndarray:
+        """Draw frame ``index``."""
+        return self.painter.paint(self.compose(self.story, index))
+
+    def close(self) -> None:
+        """Free the painter."""
+        self.painter.close()
+
+
+class PictureScene(SceneKind):
+    """Base of kinds whose frames are `Picture`s: subclasses define `story` and `compose`."""
+
+    def story(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme) -> Any:
+        """Everything the composer needs, read from the trace once."""
+        raise NotImplementedError
+
+    def compose(self, story: Any, frame: int) -> Picture:
+        """The picture shown by ``frame``."""
+        raise NotImplementedError
+
+    def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               backend: str) -> PictureFrames:
+        """The animation painted by ``backend``."""
+        return PictureFrames(self.story(spec, trace, video, theme), self.compose, video, theme,
+                             backend)
+
+    def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+               path: Path) -> None:
+        """The last frame as a vector figure."""
+        from mlanim.render.paint_mpl import MplPainter
+
+        painter = MplPainter(video, theme)
+        try:
+            painter.save(self.compose(self.story(spec, trace, video, theme), video.count - 1),
+                         path)
+        finally:
+            painter.close()
