@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import Field
 
 from mlanim.data import Dataset
@@ -61,8 +62,7 @@ class DecisionBoundary(SceneKind):
 
     def plan(self, spec: DecisionBoundarySpec, dataset: Dataset) -> RecordingPlan:
         """Metrics and the model's output on a grid covering the data, every epoch."""
-        x = dataset.x_train if not len(dataset.x_val) else \
-            __import__("numpy").concatenate([dataset.x_train, dataset.x_val])
+        x = np.concatenate([dataset.x_train, dataset.x_val])
         lo, hi = x.min(axis=0), x.max(axis=0)
         pad = (hi - lo) * spec.show.margin
         grid = Grid((float(lo[0] - pad[0]), float(hi[0] + pad[0])),
