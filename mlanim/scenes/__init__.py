@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from importlib import import_module
 from importlib.metadata import entry_points
 
 from mlanim.errors import SpecError
@@ -31,8 +32,7 @@ def kinds() -> dict[str, SceneKind]:
 
 def _load(target: str) -> SceneKind:
     module_name, attr = target.split(":")
-    module = __import__(module_name, fromlist=[attr])
-    return getattr(module, attr)
+    return getattr(import_module(module_name), attr)
 
 
 def spec_models() -> dict[str, type[SceneSpec]]:
