@@ -76,26 +76,39 @@ class Recorder:
         self.model.eval()
         try:
             plan = self.plan
-            if plan.metrics or plan.activation_samples or plan.hidden_layers:
-                # Train and validation rows in one pass serve metrics, activations and hidden.
+            needs_rows = plan.metrics or plan.activation_samples or plan.hidden_layers
+            parts = ([self._x_all] if needs_rows else []) + \
+                ([self._grid] if self._grid is not None else [])
+            if parts:
+                # One forward pass serves metrics, activations, hidden layers and the grid:
+                # fewer, larger operations (each torch call has a fixed cost).
                 out, layers = self._forward_capturing(
-                    self._x_all, bool(plan.activation_samples or plan.hidden_layers))
-                self._metrics(out, step, epoch)
-                rows = list(plan.activation_samples)
-                for name, value in layers.items():
-                    if rows:
-                        self.writer.add(f"activations/{name}", value[rows].numpy(), step, epoch)
-                    if name in plan.hidden_layers:
-                        self.writer.add(f"hidden/{name}", value.numpy(), step, epoch, "half")
+                    torch.cat(parts) if len(parts) > 1 else parts[0],
+                    bool(plan.activation_samples or plan.hidden_layers))
+                n = len(self._x_all) if needs_rows else 0
+                if needs_rows:
+                    self._record_rows(out[:n], {k: v[:n] for k, v in layers.items()},
+                                      step, epoch)
+                if self._grid is not None:  # raw outputs (logits): probabilities come later
+                    self.writer.add("grid/output", out[n:].numpy(), step, epoch, "half")
             if plan.params:
                 for name, param in self.model.named_parameters():
                     self.writer.add(f"params/{name}", param.detach().numpy(), step, epoch,
                                     "half" if plan.params_precision == "half" else "full")
-            if self._grid is not None:  # raw outputs (logits): probabilities are derived later
-                self.writer.add("grid/output", self.model(self._grid).numpy(), step, epoch,
-                                "half")
         finally:
             self.model.train(was_training)
+
+    def _record_rows(self, out: torch.Tensor, layers: dict[str, torch.Tensor], step: int,
+                     epoch: float) -> None:
+        """Metrics, activations of the planned samples, and hidden layers, from one pass
+        over the training and validation rows."""
+        self._metrics(out, step, epoch)
+        rows = list(self.plan.activation_samples)
+        for name, value in layers.items():
+            if rows:
+                self.writer.add(f"activations/{name}", value[rows].numpy(), step, epoch)
+            if name in self.plan.hidden_layers:
+                self.writer.add(f"hidden/{name}", value.numpy(), step, epoch, "half")
 
     def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
         """Call after ``backward`` and before ``optimizer.step`` with the 0-based step index

@@ -27,7 +27,7 @@ from mlanim.train.plan import Grid, RecordingPlan
 class BoundaryShow(Section):
     """What the decision-boundary scene shows."""
 
-    resolution: int = Field(100, ge=20, le=400, description="grid points per axis of the field")
+    resolution: int = Field(80, ge=20, le=400, description="grid points per axis of the field")
     margin: float = Field(0.15, ge=0, le=2, description="room around the data, as a fraction")
     validation: bool = Field(True, description="draw held-out points as rings")
 
