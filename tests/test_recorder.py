@@ -125,3 +125,12 @@ def test_loss_choice_is_honoured_in_training_and_metrics():
         expected = torch.nn.functional.mse_loss(probs, torch.nn.functional.one_hot(y, 2).float())
     np.testing.assert_allclose(traces[1].values("metrics/train_loss")[0], expected, rtol=1e-6)
     assert traces[0].values("metrics/train_loss")[0] > traces[1].values("metrics/train_loss")[0]
+
+
+def test_the_plans_cadence_decides_when_snapshots_are_taken():
+    """Scene kinds set the cadence (network_pulses thins it for big models): the loop obeys."""
+    model = fresh_model()
+    recorder = Recorder(model, RecordingPlan(params=True, every_steps=7), DATASET)
+    fit(model, DATASET, TRAIN, seed=0, recorder=recorder)  # 4 epochs x 8 steps = 32 steps
+    steps = list(recorder.finish().channel("params/fc1.weight").steps)
+    assert steps == [0, 7, 14, 21, 28, 32]

@@ -44,7 +44,7 @@ def fit(model: nn.Module, dataset: Dataset, spec: TrainSpec, seed: int,
     optimizer = make_optimizer(spec.optimizer, model.parameters())
     loss_fn = make_loss(spec.loss, dataset.task)
     order_rng = torch.Generator().manual_seed(seed)
-    cadence = _Cadence(spec, per_epoch)
+    cadence = _Cadence(recorder.plan if recorder else None, per_epoch)
     if recorder:
         recorder.snapshot(step=0, epoch=0.0)
 
@@ -83,13 +83,13 @@ def fit(model: nn.Module, dataset: Dataset, spec: TrainSpec, seed: int,
 
 
 class _Cadence:
-    """Decides after which optimizer steps a snapshot is due."""
+    """Decides after which optimizer steps a snapshot is due: the recording plan says."""
 
-    def __init__(self, spec: TrainSpec, per_epoch: int) -> None:
-        self.every = spec.record_every_steps or spec.record_every * per_epoch
+    def __init__(self, plan, per_epoch: int) -> None:
+        self.every = (plan.every_steps or plan.every_epochs * per_epoch) if plan else 0
 
     def due(self, step: int, total_steps: int) -> bool:
-        return step % self.every == 0 or step == total_steps
+        return self.every > 0 and (step % self.every == 0 or step == total_steps)
 
 
 def _diverged(spec: TrainSpec, recorder: Recorder | None, step: int, epoch: float,
