@@ -2,7 +2,8 @@
 
 Each attention block computes Q, K and V with their own Linear modules, and turns scores into
 weights with its own Softmax module, so forward hooks see the queries, keys, values, the
-pre-softmax scores (the Softmax's input) and the attention weights (its output), per head.
+pre-softmax scores (the Softmax's input), the attention weights (its output) and the weighted
+values (the ``mix`` Identity's output), per head.
 """
 
 from __future__ import annotations
@@ -33,21 +34,23 @@ class SelfAttention(nn.Module):
         self.heads, self.head_width, self.causal = heads, width // heads, causal
         self.query, self.key, self.value = (nn.Linear(width, width) for _ in range(3))
         self.softmax = nn.Softmax(dim=-1)
+        self.mix = nn.Identity()  # weights @ V per head, visible to hooks
         self.output = nn.Linear(width, width)
 
-    def _split(self, x: torch.Tensor) -> torch.Tensor:
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) -> (B, H, T, C // H): one slice of the width per head."""
         batch, length, _ = x.shape
         return x.view(batch, length, self.heads, self.head_width).transpose(1, 2)  # (B, H, T, d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = self._split(self.query(x)), self._split(self.key(x)), self._split(self.value(x))
+        q, k, v = (self.split_heads(part(x)) for part in (self.query, self.key, self.value))
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.head_width)  # (B, H, T, T)
         if self.causal:
             length = x.shape[1]
             mask = torch.ones(length, length, dtype=torch.bool, device=x.device).triu(1)
             scores = scores.masked_fill(mask, float("-inf"))
         weights = self.softmax(scores)
-        mixed = (weights @ v).transpose(1, 2).reshape(x.shape)  # (B, T, C)
+        mixed = self.mix(weights @ v).transpose(1, 2).reshape(x.shape)  # (B, T, C)
         return self.output(mixed)
 
 

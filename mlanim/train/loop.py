@@ -94,10 +94,16 @@ class _Cadence:
 
 def _diverged(spec: TrainSpec, recorder: Recorder | None, step: int, epoch: float,
               value: float) -> FitResult:
-    lr = spec.optimizer.lr
     if spec.on_divergence == "stop" and recorder is not None and step > 0:
         return FitResult(step, epoch, diverged_at_epoch=epoch)
-    raise TrainingDivergedError(
+    raise divergence_error(spec, step, epoch, value)
+
+
+def divergence_error(spec: TrainSpec, step: int, epoch: float,
+                     value: float) -> TrainingDivergedError:
+    """The user-facing error for a loss that became NaN or infinite at ``step`` (0-based)."""
+    lr = spec.optimizer.lr
+    return TrainingDivergedError(
         f"the loss became {value} at epoch {epoch:.2f} (step {step + 1}); training stopped",
         key_path=("train", "optimizer", "lr"),
         hint=f"try a smaller learning rate such as lr: {lr / 10:g}, "
