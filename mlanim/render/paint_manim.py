@@ -64,11 +64,12 @@ class ManimPainter:
             x, y, w, h = shape.box
             rgba = np.concatenate([np.clip(shape.pixels, 0, 1) * 255,
                                    np.full((*shape.pixels.shape[:2], 1), 255)], axis=-1)
-            image = ImageMobject(rgba.astype(np.uint8))
-            if shape.smooth:
-                from manim.constants import RESAMPLING_ALGORITHMS
+            from manim.constants import RESAMPLING_ALGORITHMS
 
-                image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["bilinear"])
+            image = ImageMobject(rgba.astype(np.uint8))
+            # manim smooths images by default; cells of a matrix must stay crisp
+            image.set_resampling_algorithm(
+                RESAMPLING_ALGORITHMS["bilinear" if shape.smooth else "nearest"])
             image.stretch_to_fit_width(c.units(w)[0])
             image.stretch_to_fit_height(c.units(0, h)[1])
             return image.move_to(c.point(x + w / 2, y + h / 2))
