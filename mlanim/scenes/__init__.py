@@ -15,6 +15,7 @@ BUILTIN = {
     "network_pulses": "mlanim.scenes.network_pulses:KIND",
     "optimizer_paths": "mlanim.scenes.optimizer_paths:KIND",
     "loss_landscape": "mlanim.scenes.loss_landscape:KIND",
+    "attention": "mlanim.scenes.attention:KIND",
 }
 
 
