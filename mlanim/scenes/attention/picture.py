@@ -268,7 +268,7 @@ class _Frame:
         cell_px = min(box[2] * self.v.width / n_cols, box[3] * self.v.height / n_rows)
         if cell_px < 30 * self.v.scale:
             return
-        size = min(12.0, self.points_for(cell_px * 0.34))
+        size = min(12.0, self.points_for(cell_px * 0.30))
         for i in range(rows_shown if rows_shown is not None else n_rows):
             for j in range(n_cols):
                 if hidden is not None and hidden[i, j]:
@@ -456,7 +456,7 @@ class _Frame:
         gap = 28 * self.v.scale
         n = self.s.length
         square = {"scores", "weights"}
-        shares = np.array([1.4 if square & set(names) else 1.0 for names in rows])
+        shares = np.array([1.6 if square & set(names) else 0.8 for names in rows])
         heights = shares / shares.sum() * h * self.v.height
         boxes = {}
         top_px = 0.0
