@@ -23,8 +23,14 @@ def load(spec: DataSpec, seed: int, resolve: Callable[[str], Path] = Path) -> Da
         x, y, features, classes = sources.bundled(spec)
     elif spec.name == "csv":
         x, y, features, classes = sources.from_csv(resolve(spec.path or ""), spec)
-    else:
+    elif spec.name == "npz":
         x, y, features, classes = sources.from_npz(resolve(spec.path or ""))
+    else:
+        x, y, features, classes = sources.from_idx(resolve(spec.path or ""),
+                                                   resolve(spec.labels or ""))
+    image_shape = tuple(x.shape[1:]) if x.ndim == 3 and not spec.features else None
+    x = x.reshape(len(x), -1)
+    x, y = _limit(x, y, spec.limit, seed)
     x, features = _pick_features(x, features, spec.features)
     task = _infer_task(y) if spec.task == "auto" else spec.task
     y, classes = _encode_target(y, task, classes)
@@ -32,7 +38,15 @@ def load(spec: DataSpec, seed: int, resolve: Callable[[str], Path] = Path) -> Da
         raise DataError(f"dataset {spec.name} has missing or infinite feature values",
                         hint="clean or impute them before training")
     return split_and_scale(spec.name, x, y, task, features, classes,
-                           spec.test_fraction, spec.standardize, seed)
+                           spec.test_fraction, spec.standardize, seed, image_shape)
+
+
+def _limit(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int):
+    """A seeded random subset of ``limit`` rows (large files such as MNIST)."""
+    if limit is None or limit >= len(x):
+        return x, y
+    rows = np.sort(np.random.default_rng(seed).choice(len(x), limit, replace=False))
+    return x[rows], y[rows]
 
 
 def _pick_features(x: np.ndarray, names: tuple[str, ...], wanted: list[str | int] | None):

@@ -26,6 +26,7 @@ class Dataset:
     y_val: np.ndarray
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...] = ()
+    image_shape: tuple[int, ...] | None = None  # (height, width) when rows are images
 
     @property
     def n_features(self) -> int:
@@ -46,6 +47,7 @@ class Dataset:
             "n_val": len(self.x_val),
             "feature_names": list(self.feature_names),
             "class_names": list(self.class_names),
+            "image_shape": list(self.image_shape) if self.image_shape else None,
         }
 
 
@@ -59,6 +61,7 @@ def split_and_scale(
     test_fraction: float,
     standardize: bool,
     seed: int,
+    image_shape: tuple[int, ...] | None = None,
 ) -> Dataset:
     """Shuffle with ``seed``, hold out ``test_fraction``, standardize with training statistics."""
     order = np.random.default_rng(seed).permutation(len(x))
@@ -75,5 +78,5 @@ def split_and_scale(
         name, task,
         np.ascontiguousarray(x_train, np.float32), y_train.astype(cast),
         np.ascontiguousarray(x_val, np.float32), y_val.astype(cast),
-        feature_names, class_names,
+        feature_names, class_names, image_shape,
     )

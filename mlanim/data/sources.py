@@ -1,4 +1,5 @@
-"""Where raw arrays come from: generated sets, scikit-learn's bundled sets, local csv/npz files."""
+"""Where raw arrays come from: generated sets, scikit-learn's bundled sets, local csv, npz and
+IDX files. Image sets come back as (n, height, width); everything else as (n, features)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from mlanim.errors import DataError
 from mlanim.spec.sections import DataSpec
 
 Raw = tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...] | None]
-"""x, y, feature names, class names (None: infer from y)."""
+"""x, y, feature names (one per pixel for images), class names (None: infer from y)."""
 
 
 def generated(spec: DataSpec, seed: int) -> Raw:
@@ -56,7 +57,7 @@ def bundled(spec: DataSpec) -> Raw:
     if not names:
         names = tuple(f"x{i + 1}" for i in range(bunch.data.shape[1]))
     if spec.name == "digits":
-        names = tuple(f"px{r}_{c}" for r in range(8) for c in range(8))
+        return bunch.images, bunch.target, pixel_names((8, 8)), tuple(str(c) for c in range(10))
     classes = getattr(bunch, "target_names", None)
     class_names = tuple(str(c) for c in classes) if classes is not None else None
     if spec.name == "diabetes":
@@ -96,23 +97,78 @@ def from_csv(path: Path, spec: DataSpec) -> Raw:
     return x, y, tuple(header[c] for c in feature_cols), None
 
 
+NPZ_KEYS = (("X", "y"), ("images", "labels"), ("x", "y"), ("x_train", "y_train"))
+
+
 def from_npz(path: Path) -> Raw:
-    """An npz holding ``X`` (n, features...) or (n, h, w) and ``y`` (n,)."""
+    """An npz of features or images and their labels: ``X`` (n, features) or (n, h, w) with
+    ``y`` (n,); ``images`` with ``labels``; or MNIST-style ``x_train``/``y_train`` (with
+    ``x_test``/``y_test`` appended when present). Images come back as (n, h, w)."""
     _must_exist(path)
     try:
         with np.load(path, allow_pickle=False) as arrays:
-            if "X" not in arrays or "y" not in arrays:
-                raise DataError(f"{path}: needs arrays 'X' and 'y' (has {', '.join(arrays.files)})")
-            x, y = arrays["X"], arrays["y"]
+            keys = next((k for k in NPZ_KEYS if k[0] in arrays and k[1] in arrays), None)
+            if keys is None:
+                raise DataError(f"{path}: needs arrays X and y, or images and labels (has "
+                                f"{', '.join(arrays.files)})", key_path=("data", "path"))
+            x, y = arrays[keys[0]], arrays[keys[1]]
+            if keys[0] == "x_train" and "x_test" in arrays and "y_test" in arrays:
+                x = np.concatenate([x, arrays["x_test"]])
+                y = np.concatenate([y, arrays["y_test"]])
     except (OSError, ValueError) as err:
         raise DataError(f"{path}: not a readable npz file ({err})") from None
+    return _images_or_rows(path, x, y)
+
+
+def from_idx(images: Path, labels: Path) -> Raw:
+    """MNIST's IDX files (optionally gzipped): an image file and a label file."""
+    return _images_or_rows(images, _read_idx(images, ("data", "path")),
+                           _read_idx(labels, ("data", "labels")))
+
+
+def _read_idx(path: Path, key_path: tuple[str, str]) -> np.ndarray:
+    """One IDX array: two zero bytes, a type code, the number of dimensions, big-endian sizes,
+    then the values."""
+    import gzip
+
+    if not path.is_file():
+        raise DataError(f"data file not found: {path} ({'.'.join(key_path)})", key_path=key_path,
+                        hint="check the path (relative paths start at the spec's folder)")
+    opener = gzip.open if path.suffix == ".gz" else open
+    types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as err:
+        raise DataError(f"{path}: not readable ({err})", key_path=key_path) from None
+    if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in types:
+        raise DataError(f"{path} is not an IDX file", key_path=key_path,
+                        hint="give MNIST's train-images-idx3-ubyte / train-labels-idx1-ubyte")
+    dims = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
+    values = np.frombuffer(raw, dtype=types[raw[2]], offset=4 + 4 * dims)
+    if values.size != int(np.prod(shape)):
+        raise DataError(f"{path}: the header says {shape} but the file holds {values.size} "
+                        "values (truncated?)", key_path=key_path)
+    return values.reshape(shape)
+
+
+def _images_or_rows(path: Path, x: np.ndarray, y: np.ndarray) -> Raw:
     if len(x) != len(y):
-        raise DataError(f"{path}: X has {len(x)} rows but y has {len(y)}")
+        raise DataError(f"{path}: {len(x)} inputs but {len(y)} labels")
+    y = y.reshape(len(y))
+    if x.ndim == 3:
+        return x.astype(np.float64), y, pixel_names(x.shape[1:]), None
     x = x.reshape(len(x), -1).astype(np.float64)
     return x, y, tuple(f"x{i + 1}" for i in range(x.shape[1])), None
 
 
+def pixel_names(shape: tuple[int, ...]) -> tuple[str, ...]:
+    """``px{row}_{col}`` for every pixel of an image."""
+    return tuple(f"px{r}_{c}" for r in range(shape[0]) for c in range(shape[1]))
+
+
 def _must_exist(path: Path) -> None:
     if not path.is_file():
-        raise DataError(f"data file not found: {path}", key_path=("data", "path"),
+        raise DataError(f"data file not found: {path} (data.path)", key_path=("data", "path"),
                         hint="check data.path (relative paths start at the spec's folder)")

@@ -22,10 +22,44 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 
 def build(spec: ModelSpec, dataset: Dataset) -> nn.Module:
     """A freshly initialised model for ``dataset`` (seed torch before calling)."""
+    if spec.type == "cnn":
+        if dataset.image_shape is None:
+            raise SpecError("model.type cnn needs image data", key_path=("model", "type"),
+                            hint="use data: {name: digits}, an npz or idx file of images, or "
+                                 "type: mlp")
+        return cnn(dataset.image_shape, spec.channels, spec.hidden, dataset.n_outputs,
+                   spec.activation, spec.dropout)
     if spec.type != "mlp":
         raise SpecError(f"model type '{spec.type}' is not available for this scene yet",
                         key_path=("model", "type"), hint="use type: mlp")
     return mlp(dataset.n_features, spec.hidden, dataset.n_outputs, spec.activation, spec.dropout)
+
+
+def cnn(image_shape: tuple[int, ...], channels: list[int], hidden: list[int], n_out: int,
+        activation: str = "relu", dropout: float = 0.0) -> nn.Sequential:
+    """A small convolutional network on flattened ``image_shape`` rows, layers named
+    ``image, conv1, act1, pool1, ..., flat, fc1, act{k}, ..., out``: 3x3 convolutions that keep
+    the size, each followed by a 2x2 max-pool while the image is at least 4 pixels high."""
+    height, width = image_shape
+    layers: OrderedDict[str, nn.Module] = OrderedDict(image=nn.Unflatten(1, (1, height, width)))
+    depth = 1
+    for i, out_channels in enumerate(channels, start=1):
+        layers[f"conv{i}"] = nn.Conv2d(depth, out_channels, 3, padding=1)
+        layers[f"act{i}"] = ACTIVATIONS[activation]()
+        if min(height, width) >= 4:
+            layers[f"pool{i}"] = nn.MaxPool2d(2)
+            height, width = height // 2, width // 2
+        depth = out_channels
+    layers["flat"] = nn.Flatten()
+    size = depth * height * width
+    for i, neurons in enumerate(hidden, start=1):
+        layers[f"fc{i}"] = nn.Linear(size, neurons)
+        layers[f"act{len(channels) + i}"] = ACTIVATIONS[activation]()
+        if dropout > 0:
+            layers[f"drop{i}"] = nn.Dropout(dropout)
+        size = neurons
+    layers["out"] = nn.Linear(size, n_out)
+    return nn.Sequential(layers)
 
 
 def mlp(

@@ -13,12 +13,12 @@ PositiveInt = Annotated[int, Field(gt=0)]
 
 GENERATED_SETS = ("moons", "circles", "xor", "spiral", "gaussians")
 SKLEARN_SETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
-FILE_SETS = ("csv", "npz")
+FILE_SETS = ("csv", "npz", "idx")
 
 DatasetName = Literal[
     "moons", "circles", "xor", "spiral", "gaussians",
     "iris", "wine", "breast_cancer", "digits", "diabetes",
-    "csv", "npz",
+    "csv", "npz", "idx",
 ]
 
 
@@ -31,12 +31,17 @@ class Section(BaseModel):
 class DataSpec(Section):
     """Which dataset to train on and how to prepare it."""
 
-    name: DatasetName = Field("moons", description="generated, scikit-learn's, or a local csv/npz")
+    name: DatasetName = Field("moons", description="generated, scikit-learn's, or a local "
+                              "csv / npz / idx file")
     n_samples: int = Field(400, ge=10, le=1_000_000, description="generated sets only")
     noise: float = Field(0.2, ge=0, le=10, description="generated sets only")
     classes: int = Field(3, ge=2, le=20, description="spiral and gaussians")
     test_fraction: float = Field(0.25, ge=0, le=0.9, description="held-out validation split")
-    path: str | None = Field(None, description="csv / npz file (relative to the spec file)")
+    path: str | None = Field(None, description="csv / npz / idx images file (relative to the "
+                             "spec file)")
+    labels: str | None = Field(None, description="idx: the labels file")
+    limit: int | None = Field(None, ge=10, description="use a seeded random subset of this "
+                              "many rows")
     target: str | None = Field(None, description="csv: the target column")
     features: list[str | int] | None = Field(None, description="columns to use (names or indices)")
     task: Literal["auto", "classification", "regression"] = "auto"
@@ -48,6 +53,9 @@ class DataSpec(Section):
             raise ValueError(f"data.name {self.name} needs data.path: the file to read")
         if self.name == "csv" and not self.target:
             raise ValueError("data.name csv needs data.target: the column to predict")
+        if self.name == "idx" and not self.labels:
+            raise ValueError("data.name idx needs data.labels: the labels file (e.g. "
+                             "train-labels-idx1-ubyte)")
         return self
 
 
@@ -56,6 +64,7 @@ class ModelSpec(Section):
 
     type: Literal["mlp", "cnn", "rnn", "transformer"] = "mlp"
     hidden: list[PositiveInt] = Field([16, 16], description="neurons per hidden layer")
+    channels: list[PositiveInt] = Field([8, 16], description="cnn: filters per convolution")
     activation: Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "linear"] = "tanh"
     dropout: float = Field(0.0, ge=0, lt=1)
 
