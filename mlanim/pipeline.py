@@ -1,5 +1,5 @@
-"""The render pipeline as named stages: load spec, load data, record (or reuse) the trace, draw,
-encode. Each stage reads only what the previous one produced."""
+"""The render pipeline as named stages: load spec, load data, record (or reuse) the trace,
+analyse it, draw, encode. Each stage reads only what the previous one produced."""
 
 from __future__ import annotations
 
@@ -96,6 +96,8 @@ def render(path: Path, options: RenderOptions | None = None,
     for target in targets.values():
         check_writable_folder(target.parent)
     trace = obtain_trace(loaded, spec, options.fresh, progress)
+    with _located(loaded):
+        kind.analyse(spec, trace, progress)
     video = VideoSettings.from_spec(spec.render)
     theme = load_theme(spec.render.theme)
     with _located(loaded):

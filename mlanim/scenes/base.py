@@ -72,6 +72,10 @@ class SceneKind:
         """What training must record for this scene."""
         raise NotImplementedError
 
+    def analyse(self, spec: SceneSpec, trace: Trace, progress: Progress) -> None:
+        """Compute and cache what drawing derives from the trace when that is costly
+        (projections), showing progress; drawing then reads the cache. Default: nothing."""
+
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                backend: str) -> Frames:
         """The animation drawn by ``backend``."""

@@ -3,6 +3,8 @@
 A trace is stored under ``.mlanim/cache/`` (or ``$MLANIM_CACHE_DIR``) by the hash of everything that
 affects training: the data, model and train sections, the seed, the recording plan, and the
 versions of mlanim and torch. Changing only ``render:`` therefore re-renders without retraining.
+Data derived from a trace (projections) is cached beside it, keyed by the trace and by how it
+was derived, so switching between such analyses never retrains either.
 """
 
 from __future__ import annotations
@@ -34,3 +36,19 @@ def cache_key(payload: dict[str, Any]) -> str:
 def cached_trace_path(key: str) -> Path:
     """The cache file for ``key`` (it may not exist yet)."""
     return cache_dir() / f"{key}.mlanim"
+
+
+def trace_identity(meta: dict[str, Any], path: Path | None) -> str:
+    """What identifies a trace: its spec hash when it came from a spec, else its file."""
+    if meta.get("spec_hash"):
+        return str(meta["spec_hash"])
+    if path is not None and path.exists():
+        stat = path.stat()
+        return cache_key({"file": str(path.resolve()), "size": stat.st_size,
+                          "modified": stat.st_mtime_ns})
+    return cache_key({"meta": meta})
+
+
+def derived_path(identity: str, how: dict[str, Any]) -> Path:
+    """The cache file for data derived from the trace ``identity`` as ``how`` says."""
+    return cache_dir() / "derived" / f"{identity}-{cache_key(how)}.npz"

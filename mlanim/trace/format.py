@@ -4,6 +4,10 @@ A channel's values have the snapshot index as first axis, with the training step
 each snapshot beside them. Channels marked ``half`` are stored as float16 (pictures, projections);
 ``full`` ones as float32 (values that tests compare with torch to 1e-5). Reading is lazy: an array
 is decompressed when first asked for.
+
+float16 channels are stored losslessly as the difference of each snapshot's bit patterns from the
+previous snapshot's, high bytes apart from low bytes, then deflated: successive snapshots differ
+little, so this takes 0.56 of the raw size where plain deflate takes 0.87 (benchmarks/trace_size).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import numpy as np
 from mlanim.encode.atomic import atomic_path
 from mlanim.errors import DataError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+HALF_CODEC = "f16-delta-shuffle"
 Precision = Literal["half", "full"]
 
 
@@ -135,13 +141,34 @@ class Trace:
             meta = dict(self.meta, format_version=FORMAT_VERSION,
                         channels={n: list(c.values.shape) for n, c in self._channels.items()},
                         channel_order=list(self._channels))
+            coded = [n for n, c in self._channels.items() if c.values.dtype == np.float16]
+            meta["codecs"] = dict.fromkeys(coded, HALF_CODEC)
             box.writestr("meta.json", json.dumps(meta, indent=1, sort_keys=True))
             for name, chan in self._channels.items():
-                for part in ("values", "steps", "epochs"):
+                if name in coded:
+                    box.writestr(f"channels/{name}/values.bin", encode_half(chan.values))
+                else:
+                    _write_array(box, f"channels/{name}/values", chan.values)
+                for part in ("steps", "epochs"):
                     _write_array(box, f"channels/{name}/{part}", getattr(chan, part))
             for name, value in self._statics.items():
                 _write_array(box, f"static/{name}", value)
         return path
+
+
+def encode_half(values: np.ndarray) -> bytes:
+    """float16 snapshots (first axis) as bytes: bit-pattern deltas between snapshots, with all
+    high bytes before all low bytes."""
+    bits = np.ascontiguousarray(values, dtype=np.float16).view(np.uint16)
+    deltas = np.diff(bits, axis=0, prepend=np.zeros_like(bits[:1]))  # wraps modulo 2**16
+    return np.ascontiguousarray(deltas.astype("<u2").view(np.uint8).reshape(-1, 2).T).tobytes()
+
+
+def decode_half(data: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    """The inverse of `encode_half`."""
+    planes = np.frombuffer(data, dtype=np.uint8).reshape(2, -1)
+    deltas = np.ascontiguousarray(planes.T).view("<u2").reshape(shape)
+    return np.cumsum(deltas, axis=0, dtype=np.uint16).view(np.float16)
 
 
 def _write_array(box: zipfile.ZipFile, name: str, value: np.ndarray) -> None:
@@ -180,16 +207,22 @@ def load_trace(path: Path) -> Trace:
         raise DataError(f"trace file not found: {path}") from None
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError):
         raise DataError(f"{path} is not an mlanim trace file") from None
-    if meta.get("format_version") != FORMAT_VERSION:
+    if meta.get("format_version") not in READABLE_VERSIONS:
         raise DataError(f"{path}: trace format {meta.get('format_version')} is not supported",
                         hint="record it again with this version of mlanim")
     def array(member: str) -> np.ndarray:
         with box.open(f"{member}.npy") as handle:
             return np.load(io.BytesIO(handle.read()), allow_pickle=False)
 
+    codecs = meta.get("codecs", {})
+
     def channel(name: str) -> Channel:
-        return Channel(*(array(f"channels/{name}/{part}")
-                         for part in ("values", "steps", "epochs")))
+        if codecs.get(name) == HALF_CODEC:
+            values = decode_half(box.read(f"channels/{name}/values.bin"),
+                                 tuple(meta["channels"][name]))
+        else:
+            values = array(f"channels/{name}/values")
+        return Channel(values, *(array(f"channels/{name}/{part}") for part in ("steps", "epochs")))
 
     statics = [m[len("static/"): -len(".npy")] for m in box.namelist()
                if m.startswith("static/")]

@@ -87,9 +87,11 @@ class _Cadence:
 
     def __init__(self, plan, per_epoch: int) -> None:
         self.every = (plan.every_steps or plan.every_epochs * per_epoch) if plan else 0
+        self.extra = set(plan.extra_steps) if plan else set()
 
     def due(self, step: int, total_steps: int) -> bool:
-        return self.every > 0 and (step % self.every == 0 or step == total_steps)
+        regular = self.every > 0 and (step % self.every == 0 or step == total_steps)
+        return regular or step in self.extra
 
 
 def _diverged(spec: TrainSpec, recorder: Recorder | None, step: int, epoch: float,

@@ -35,6 +35,10 @@ class RecordingPlan:
     ``every_steps`` optimizer steps when set). At each of ``focus_steps`` (0-based optimizer
     steps) the recorder also keeps the weights before and after the update, the batch
     gradients, and training sample ``focus_sample``'s own forward and backward pass.
+
+    ``hidden_layers`` and ``probabilities`` (the softmax of the output) are recorded for the
+    ``rows`` of the training rows followed by the validation rows (all when empty), as float16.
+    ``extra_steps`` adds snapshots after those optimizer steps (inside the first epoch, say).
     """
 
     metrics: bool = True
@@ -48,6 +52,10 @@ class RecordingPlan:
     focus_steps: tuple[int, ...] = ()
     focus_sample: int = 0
     params_precision: str = "full"
+    probabilities: bool = False
+    rows: tuple[int, ...] = ()
+    extra_steps: tuple[int, ...] = ()
+    store_data: bool = True  # keep the dataset's arrays in the trace
 
     def key(self) -> dict:
         """Plain data that identifies the plan, for the trace cache key."""

@@ -39,6 +39,7 @@ class Recorder:
         self._x_val = torch.from_numpy(dataset.x_val)
         self._y_val = torch.from_numpy(dataset.y_val)
         self._x_all = torch.cat([self._x_train, self._x_val])
+        self._rows = torch.tensor(plan.rows) if plan.rows else slice(None)
         self._grid = torch.from_numpy(plan.grid.points()) if plan.grid else None
         self._store_statics()
 
@@ -62,7 +63,7 @@ class Recorder:
                 hook.remove()
 
     def _store_statics(self) -> None:
-        for name in ("x_train", "y_train", "x_val", "y_val"):
+        for name in ("x_train", "y_train", "x_val", "y_val") if self.plan.store_data else ():
             self.writer.static(f"data/{name}", getattr(self.dataset, name))
         if self.plan.grid:
             xs, ys = self.plan.grid.axes()
@@ -76,7 +77,8 @@ class Recorder:
         self.model.eval()
         try:
             plan = self.plan
-            needs_rows = plan.metrics or plan.activation_samples or plan.hidden_layers
+            needs_rows = (plan.metrics or plan.activation_samples or plan.hidden_layers
+                          or plan.probabilities)
             parts = ([self._x_all] if needs_rows else []) + \
                 ([self._grid] if self._grid is not None else [])
             if parts:
@@ -108,7 +110,11 @@ class Recorder:
             if rows:
                 self.writer.add(f"activations/{name}", value[rows].numpy(), step, epoch)
             if name in self.plan.hidden_layers:
-                self.writer.add(f"hidden/{name}", value.numpy(), step, epoch, "half")
+                self.writer.add(f"hidden/{name}", value[self._rows].flatten(1).numpy(), step,
+                                epoch, "half")
+        if self.plan.probabilities:
+            self.writer.add("outputs/probabilities",
+                            torch.softmax(out[self._rows], dim=1).numpy(), step, epoch, "half")
 
     def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
         """Call after ``backward`` and before ``optimizer.step`` with the 0-based step index
