@@ -68,6 +68,20 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Scatter:
+    """Many discs of one ``radius`` (points) at ``centers`` (N, 2 figure fractions), filled
+    with ``colors`` (N, 3 RGB floats in 0..1) and/or outlined in ``edge``; ``alpha`` applies
+    to both."""
+
+    centers: np.ndarray = field(compare=False)
+    radius: float
+    colors: np.ndarray | None = field(default=None, compare=False)
+    edge: str | None = None
+    edge_width: float = 1.0
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True)
 class Label:
     """Text anchored at ``at``; ``ha`` left/center/right, ``va`` bottom/center/top."""
 
@@ -80,7 +94,7 @@ class Label:
     bold: bool = False
 
 
-Shape = Line | Polyline | Circle | Rect | Image | Label
+Shape = Line | Polyline | Circle | Rect | Image | Scatter | Label
 
 
 @dataclass

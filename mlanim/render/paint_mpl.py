@@ -109,10 +109,25 @@ class MplPainter:
             ax.imshow(np.clip(shape.pixels, 0, 1), extent=(x, x + w, y, y + h),
                       interpolation="bilinear" if shape.smooth else "nearest", aspect="auto",
                       zorder=z)
+        elif isinstance(shape, d.Scatter):
+            ax.add_collection(self._scatter(shape, z))
         elif isinstance(shape, d.Label):
             ax.text(*shape.at, shape.text, fontsize=self._pt(shape.size), color=shape.color,
                     ha=shape.ha, va=shape.va,
                     fontweight="bold" if shape.bold else "normal", zorder=z)
+
+    def _scatter(self, shape: d.Scatter, z: int) -> EllipseCollection:
+        diameter = 2 * self._pt(shape.radius) * self.fig.dpi / POINTS_PER_INCH
+        count = len(shape.centers)
+        if shape.colors is not None:
+            faces = np.column_stack([np.clip(shape.colors, 0, 1), np.full(count, shape.alpha)])
+        else:
+            faces = "none"
+        return EllipseCollection(
+            np.full(count, diameter), np.full(count, diameter), np.zeros(count), units="dots",
+            offsets=shape.centers, offset_transform=self.ax.transData, facecolors=faces,
+            edgecolors=to_rgba(shape.edge, shape.alpha) if shape.edge else "none",
+            linewidths=self._pt(shape.edge_width), zorder=z)
 
     def close(self) -> None:
         """Free the figure."""
