@@ -16,6 +16,7 @@ BUILTIN = {
     "optimizer_paths": "mlanim.scenes.optimizer_paths:KIND",
     "loss_landscape": "mlanim.scenes.loss_landscape:KIND",
     "attention": "mlanim.scenes.attention:KIND",
+    "embedding_evolution": "mlanim.scenes.embedding_evolution:KIND",
 }
 
 

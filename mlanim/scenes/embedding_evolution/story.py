@@ -1,0 +1,85 @@
+"""The embedding trace read once: each method's layouts, the samples' classes, and what the
+model predicted for them at every snapshot, indexed by video frame."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlanim.analysis.projection import stability, star_vertices
+from mlanim.render.theme import Theme, rgb
+from mlanim.render.timeline import SnapshotTimeline
+from mlanim.render.video import VideoSettings
+from mlanim.trace import Trace
+
+METHOD_NAMES = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE", "star": "star coordinates"}
+METHOD_NOTES = {"pca": "fixed axes", "umap": "warm-started, aligned", "tsne": "warm-started",
+                "star": "class probabilities"}
+
+
+class EmbeddingStory:
+    """Everything the embedding pictures need."""
+
+    def __init__(self, spec, trace: Trace, video: VideoSettings, theme: Theme) -> None:
+        from mlanim.scenes.embedding_evolution import projection
+
+        self.spec, self.video, self.theme = spec, video, theme
+        meta = trace.meta
+        self.methods = spec.embed.methods
+        self.layouts = {m: projection(spec, trace, m) for m in self.methods}
+        self.stability = {m: stability(v) for m, v in self.layouts.items()}
+        self.bounds = {m: _bounds(v) for m, v in self.layouts.items()}
+        probabilities = trace.channel("outputs/probabilities")
+        self.predicted = np.asarray(probabilities.values).argmax(axis=-1)  # (S, N)
+        self.epochs = probabilities.epochs.astype(float)
+        self.labels = trace.static("samples/labels").astype(int)
+        self.held_out = trace.static("samples/held_out").astype(bool)
+        self.class_names = list(meta["dataset"]["class_names"])
+        self.colors = np.array([rgb(theme.class_color(c)) for c in range(len(self.class_names))])
+        self.metrics = {n.removeprefix("metrics/"): trace.values(n)
+                        for n in trace.channels_with_prefix("metrics/")}
+        self.metric_epochs = trace.channel("metrics/train_acc").epochs.astype(float)
+        self.traced = list(spec.embed.trace)
+        self.thumbnails = (np.asarray(trace.static("samples/thumbnails"), dtype=float)
+                           if "samples/thumbnails" in trace else None)
+        self.layer = meta["embed"]["layer"]
+        self.dataset = meta["dataset"]["name"]
+        self.network = meta["embed"]["network"]
+        self.total_epochs = float(meta["epochs"])
+        self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
+        self.star_vertices = star_vertices(len(self.class_names))
+        self.title = spec.title or f"How a network's {self.layer} layer sorts {self.dataset}"
+        self.count = video.count
+
+    def position(self, frame: int) -> float:
+        """The fractional snapshot ``frame`` shows."""
+        return self.timeline.at(frame).position
+
+    def points(self, method: str, position: float) -> np.ndarray:
+        """(N, 2) layout at a fractional snapshot, blended linearly between snapshots."""
+        values = self.layouts[method]
+        i = min(int(position), len(values) - 1)
+        if i >= len(values) - 1:
+            return values[-1]
+        return values[i] + (values[i + 1] - values[i]) * (position - i)
+
+    def wrong(self, position: float) -> np.ndarray:
+        """Which points the model misclassifies at the nearest snapshot."""
+        return self.predicted[min(round(position), len(self.predicted) - 1)] != self.labels
+
+    def epoch(self, position: float) -> float:
+        """Training epoch at a fractional snapshot."""
+        return float(np.interp(position, np.arange(len(self.epochs)), self.epochs))
+
+    def metric(self, name: str, position: float) -> float:
+        """A recorded metric at the epoch ``position`` shows."""
+        return float(np.interp(self.epoch(position), self.metric_epochs, self.metrics[name]))
+
+
+def _bounds(layouts: np.ndarray) -> tuple[float, float, float, float]:
+    """A square window (x0, y0, size, size) holding 99.5% of the points of every snapshot,
+    so the view never rescales while they move."""
+    low = np.percentile(layouts.reshape(-1, 2), 0.25, axis=0)
+    high = np.percentile(layouts.reshape(-1, 2), 99.75, axis=0)
+    size = float(max(high - low)) * 1.08 or 1.0
+    center = (low + high) / 2
+    return float(center[0] - size / 2), float(center[1] - size / 2), size, size
