@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: a trained quickstart trace and a stopwatch."""
+"""Helpers shared by the benchmarks: a trained quickstart trace, a stopwatch, and 10,000 digit
+images (scikit-learn's 1,797 plus noisy, shifted copies) with a spec that trains on them."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+from sklearn.datasets import load_digits
+
 from mlanim import pipeline
 from mlanim.progress import SilentProgress
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "scenes" / "quickstart.yaml"
+POINTS = 10_000
+EPOCHS = 44  # + the snapshot before training = 45 snapshots
 
 
 def quickstart_trace(**render_overrides):
@@ -28,3 +34,34 @@ def stopwatch() -> Iterator[list[float]]:
     start = time.perf_counter()
     yield elapsed
     elapsed.append(time.perf_counter() - start)
+
+
+
+
+def write_digits(folder: Path) -> Path:
+    """``folder/digits10k.npz`` with ``images`` (10000, 8, 8) and ``labels``."""
+    bunch = load_digits()
+    rng = np.random.default_rng(0)
+    copies = -(-POINTS // len(bunch.images))
+    images, labels = [], []
+    for k in range(copies):
+        shifted = np.roll(bunch.images, shift=(k % 3) - 1, axis=2) if k else bunch.images
+        images.append(np.clip(shifted + rng.normal(0, 1.5 * (k > 0), shifted.shape), 0, 16))
+        labels.append(bunch.target)
+    path = folder / "digits10k.npz"
+    np.savez(path, images=np.concatenate(images)[:POINTS], labels=np.concatenate(labels)[:POINTS])
+    return path
+
+
+def write_spec(folder: Path, embed: str) -> Path:
+    """A spec training the default MLP on the 10,000 images for `EPOCHS` epochs."""
+    write_digits(folder)
+    spec = folder / "digits10k.yaml"
+    spec.write_text(
+        "scene: embedding_evolution\n"
+        "data: {name: npz, path: digits10k.npz, test_fraction: 0.0}\n"
+        "model: {hidden: [64, 32]}\n"
+        f"train: {{epochs: {EPOCHS}, batch_size: 256, optimizer: {{name: sgd, lr: 0.05}}}}\n"
+        f"embed: {{{embed}, first_epoch: 0}}\n"
+        "render: {quality: low, duration: 1, formats: [png]}\n")
+    return spec

@@ -50,7 +50,7 @@ def build_task(spec: AttentionSpec, resolve: Callable[[str], Path]
         try:
             task = text_task(corpus, length, spec.seed, n=t.samples, level=t.level)
         except ValueError as err:
-            raise SpecError(str(err), key_path=("task", "corpus"),
+            raise SpecError(f"task.corpus: {err}", key_path=("task", "corpus"),
                             hint="give a longer corpus or a smaller task.length") from None
         held_out = text_task(corpus, length, spec.seed + HELD_OUT_SEED, n=HELD_OUT,
                              level=t.level)
