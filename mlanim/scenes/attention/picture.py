@@ -36,7 +36,7 @@ TASK_LINES = {
     "copy": "copy: each blank must become the digit it copies",
     "reverse": "reverse: each output is the input read backwards",
     "sort": "sort: the outputs are the inputs in ascending order",
-    "induction": "induction: the second half repeats the first; predict each next token",
+    "induction": "induction: the second half repeats the first",
     "text": "text: predict each next token of the corpus",
 }
 
@@ -148,7 +148,8 @@ class _Frame:
                          d.Label((0.96, y), self._accuracy_line(), 11.5, t.text, "right", "top"))
             return
         self.pic.add(
-            d.Label((0.04, top - line), sub, 11.5, t.muted, "left", "top"),
+            d.Label((0.04, top - line), sub, self.fit(sub, 0.64 * v.width, 11.5), t.muted,
+                    "left", "top"),
             d.Label((0.965, top), f"step {step} / {s.total_steps}", 20, t.accent, "right",
                     "top", bold=True),
             d.Label((0.965, top - line), self._accuracy_line(), 11.5, t.text, "right", "top"))
@@ -159,7 +160,8 @@ class _Frame:
 
     def fit(self, text: str, width_px: float, points: float) -> float:
         """``points``, or less so that ``text`` fits in ``width_px``."""
-        return max(7.0, min(points, self.points_for(width_px / (0.6 * max(len(text), 1)))))
+        # 0.68 em a character: Pango (manim) sets DejaVu wider than matplotlib does
+        return max(7.0, min(points, self.points_for(width_px / (0.68 * max(len(text), 1)))))
 
     def _accuracy_line(self) -> str:
         s = self.s
@@ -365,10 +367,14 @@ class _Frame:
         """The focused query's weights (last layer) written beside the keys it reads."""
         s = self.s
         layers = s.model["layers"]
+        spacing = self.v.width * (self._track_point(0, 1)[0] - self._track_point(0, 0)[0])
+        narrow = abs(spacing) < self.text_px(10.5) * 2.6  # a label is wider than a token
+        stack = len(s.heads) + 1
         for rank, h in enumerate(s.heads):
             for j in np.nonzero(weights[h, focus] >= FOCUS_LABEL_WEIGHT)[0]:
                 kx, ky = self._track_point(layers - 1, int(j))
-                lift = self.text_px(12) * (1.8 + 1.3 * rank)
+                row = rank + (stack * (int(j) % 2) if narrow and not self.v.portrait else 0)
+                lift = self.text_px(12) * (1.8 + 1.3 * row)
                 at = (kx + self.fx(lift * 1.6), ky) if self.v.portrait else \
                     (kx, ky + self.fy(lift))
                 self.pic.add(d.Label(at, f"{weights[h, focus, j]:.2f}", 10.5,

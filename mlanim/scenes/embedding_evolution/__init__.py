@@ -30,7 +30,7 @@ from mlanim.trace import Trace
 from mlanim.train.plan import RecordingPlan
 
 Method = Literal["pca", "umap", "tsne", "star"]
-PROJECTION_VERSION = 1  # bump when layouts are computed differently: cached ones are then redone
+PROJECTION_VERSION = 2  # bump when layouts are computed differently: cached ones are then redone
 OUTPUT = "output"  # the layer name meaning class probabilities
 
 

@@ -67,8 +67,7 @@ def _header(pic: d.Picture, s: EmbeddingStory, position: float) -> None:
     accuracy = f"accuracy {s.metric('train_acc', position):.0%} train"
     if held_out is not None:
         accuracy += f" · {s.metric('val_acc', position):.0%} held out"
-    sub = (f"{s.dataset}, {len(s.labels)} samples · {s.network} · each dot is one sample at "
-           f"layer {s.layer}, coloured by its true class")
+    sub = f"{s.dataset}, {len(s.labels)} samples · {s.network} · layer {s.layer}"
     epoch = f"epoch {s.epoch(position):.1f}" if s.epoch(position) < 1 else \
         f"epoch {s.epoch(position):.0f}"
     pic.add(d.Label((0.04, top), s.title, 20, t.text, "left", "top", bold=True))
@@ -81,7 +80,8 @@ def _header(pic: d.Picture, s: EmbeddingStory, position: float) -> None:
                         "top", bold=True),
                 d.Label((0.96, y), accuracy, 11, t.text, "right", "top"))
         return
-    pic.add(d.Label((0.04, top - 0.06 * unit), sub, 11, t.muted, "left", "top"),
+    fitted = max(7.0, min(11.0, 0.64 * v.width / (0.68 * len(sub) * _px(s, 1))))
+    pic.add(d.Label((0.04, top - 0.06 * unit), sub, fitted, t.muted, "left", "top"),
             d.Label((0.965, top), f"{epoch} / {s.total_epochs:.0f}", 20, t.accent, "right",
                     "top", bold=True),
             d.Label((0.965, top - 0.06 * unit), accuracy, 11.5, t.text, "right", "top"))
@@ -161,6 +161,8 @@ def _traced(pic: d.Picture, s: EmbeddingStory, method: str, place, sample: int, 
         THUMBNAIL_PX * s.video.scale / s.video.height
     side = 1 if head[0] < x0 + w * 0.75 else -1
     lift = 1 if head[1] < y0 + h * 0.75 else -1
+    if rank % 2 and y0 + h * 0.25 < head[1] < y0 + h * 0.75:
+        lift = -lift  # every other sample's image below its point, apart from the others
     corner = (head[0] + side * (0.02 + rank * 0.004), head[1] + lift * (0.03 + rank * 0.01))
     left = corner[0] if side > 0 else corner[0] - size_w
     bottom = corner[1] if lift > 0 else corner[1] - size_h
@@ -188,6 +190,8 @@ def _legend_and_chart(pic: d.Picture, s: EmbeddingStory, position: float, panels
         left = x0 + w + 0.05
         top = y0 + h - 0.01
         per_column = int(np.ceil(count / 2)) if count > 6 else count
+        pic.add(d.Label((left - 0.01, top + 0.045), "each dot is one sample, coloured by its "
+                        "true class", 11, t.muted, "left"))
         for k, name in enumerate(s.class_names):
             column, row = divmod(k, per_column)
             at = (left + column * 0.12, top - row * 0.045)
