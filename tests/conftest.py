@@ -37,3 +37,24 @@ def write_spec(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def render_fails(tmp_path: Path):
+    """Render a spec through the CLI expecting bad input; return its error line after checking
+    what every user error must be: exit code 2, one line naming the spec file, no output."""
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    def run(spec: Path) -> str:
+        out = tmp_path / "rejected"
+        result = CliRunner().invoke(app, ["render", str(spec), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        error = result.output.strip()
+        assert error.count("\n") == 0 and error.startswith("mlanim: error: "), error
+        assert f"{spec}:" in error, error
+        assert not out.exists() or not any(out.iterdir())
+        return error
+
+    return run

@@ -51,14 +51,8 @@ def cnn(image_shape: tuple[int, ...], channels: list[int], hidden: list[int], n_
             height, width = height // 2, width // 2
         depth = out_channels
     layers["flat"] = nn.Flatten()
-    size = depth * height * width
-    for i, neurons in enumerate(hidden, start=1):
-        layers[f"fc{i}"] = nn.Linear(size, neurons)
-        layers[f"act{len(channels) + i}"] = ACTIVATIONS[activation]()
-        if dropout > 0:
-            layers[f"drop{i}"] = nn.Dropout(dropout)
-        size = neurons
-    layers["out"] = nn.Linear(size, n_out)
+    _add_dense(layers, depth * height * width, hidden, n_out, activation, dropout,
+               first_act=len(channels) + 1)
     return nn.Sequential(layers)
 
 
@@ -70,12 +64,17 @@ def mlp(
     The names are what traces and scene specs use to refer to layers.
     """
     layers: OrderedDict[str, nn.Module] = OrderedDict()
-    width = n_in
+    _add_dense(layers, n_in, hidden, n_out, activation, dropout)
+    return nn.Sequential(layers)
+
+
+def _add_dense(layers: OrderedDict[str, nn.Module], width: int, hidden: list[int], n_out: int,
+               activation: str, dropout: float, first_act: int = 1) -> None:
+    """Append ``fc1, act{first_act}, [drop1], ..., out`` to ``layers``."""
     for i, size in enumerate(hidden, start=1):
         layers[f"fc{i}"] = nn.Linear(width, size)
-        layers[f"act{i}"] = ACTIVATIONS[activation]()
+        layers[f"act{first_act + i - 1}"] = ACTIVATIONS[activation]()
         if dropout > 0:
             layers[f"drop{i}"] = nn.Dropout(dropout)
         width = size
     layers["out"] = nn.Linear(width, n_out)
-    return nn.Sequential(layers)

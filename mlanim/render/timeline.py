@@ -56,8 +56,13 @@ class SnapshotTimeline:
 
 def interpolate(values: np.ndarray, moment: Moment) -> np.ndarray:
     """Linear blend between snapshot ``index`` and the next, along the first axis."""
-    i = moment.index
+    return blend(values, moment.position)
+
+
+def blend(values: np.ndarray, position: float) -> np.ndarray:
+    """``values`` at a fractional snapshot ``position`` (first axis), blended linearly."""
+    i = int(np.floor(position))
     if i >= len(values) - 1:
         return np.asarray(values[-1], dtype=np.float32)
     a, b = np.asarray(values[i], np.float32), np.asarray(values[i + 1], np.float32)
-    return a + (b - a) * np.float32(moment.fraction)
+    return a + (b - a) * np.float32(position - i)

@@ -508,7 +508,8 @@ class _Frame:
         x0, y0, w, h = box
         lift = self.text_px(11) * 0.5 + (self.text_px(self._token_points()) * 1.3
                                          if name in ("scores", "weights") else 0)
-        dims = f"  ({values.shape[0]} × {values.shape[1]})" if name in "xqkv" else ""
+        dims = f"  ({values.shape[0]} × {values.shape[1]})" if name in ("x", "q", "k", "v") \
+            else ""
         if len(title + dims) * self.text_px(11) * 0.6 > w * self.v.width * 1.15:
             dims = ""
         text = title + dims

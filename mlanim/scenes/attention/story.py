@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.render.theme import Theme
+from mlanim.render.timeline import blend
 from mlanim.render.video import VideoSettings
 from mlanim.trace import Trace
 
@@ -115,10 +116,7 @@ class AttentionStory:
 
     def at(self, array: np.ndarray, position: float) -> np.ndarray:
         """``array``'s snapshot at a fractional position, blended linearly."""
-        i = min(int(position), len(array) - 1)
-        if i >= len(array) - 1:
-            return array[-1]
-        return array[i] + (array[i + 1] - array[i]) * (position - i)
+        return blend(array, position)
 
     def step(self, position: float) -> float:
         """Training step at a fractional snapshot position."""

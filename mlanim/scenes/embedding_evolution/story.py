@@ -7,7 +7,7 @@ import numpy as np
 
 from mlanim.analysis.projection import stability, star_vertices
 from mlanim.render.theme import Theme, rgb
-from mlanim.render.timeline import SnapshotTimeline
+from mlanim.render.timeline import SnapshotTimeline, blend
 from mlanim.render.video import VideoSettings
 from mlanim.trace import Trace
 
@@ -56,11 +56,7 @@ class EmbeddingStory:
 
     def points(self, method: str, position: float) -> np.ndarray:
         """(N, 2) layout at a fractional snapshot, blended linearly between snapshots."""
-        values = self.layouts[method]
-        i = min(int(position), len(values) - 1)
-        if i >= len(values) - 1:
-            return values[-1]
-        return values[i] + (values[i + 1] - values[i]) * (position - i)
+        return blend(self.layouts[method], position)
 
     def wrong(self, position: float) -> np.ndarray:
         """Which points the model misclassifies at the nearest snapshot."""
