@@ -6,7 +6,9 @@ Exit codes: 0 done, 2 bad input, 1 internal fault (``--debug`` shows its traceba
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -42,6 +44,9 @@ def user_facing(command: F) -> F:
             _fail(str(err), 2)
         except KeyboardInterrupt:
             _fail("interrupted; no partial files were left", 130)
+        except BrokenPipeError:  # the reader went away (`mlanim inspect run | head`)
+            _silence_stdout()
+            raise typer.Exit(141) from None
         except typer.Exit:
             raise
         except Exception as err:
@@ -51,6 +56,12 @@ def user_facing(command: F) -> F:
                   1)
 
     return run  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.callback()
@@ -168,11 +179,10 @@ def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]
 
     recorded = load_trace(path)
     meta = recorded.meta
-    data = meta.get("dataset", {})
-    typer.echo(f"scene {meta.get('scene')}  seed {meta.get('seed')}  "
-               f"steps {meta.get('steps')}  epochs {meta.get('epochs')}")
-    typer.echo(f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
-               f"{data.get('n_val')} held out; model {meta.get('model', {}).get('widths')}")
+    epochs = meta.get("epochs")
+    typer.echo(f"scene {meta.get('scene')}  seed {meta.get('seed')}  steps {meta.get('steps')}"
+               + (f"  epochs {epochs:g}" if isinstance(epochs, (int, float)) else ""))
+    typer.echo(_describe_source(meta))
     for name in recorded.channel_names:
         channel = recorded.channel(name)
         last = channel.values[-1]
@@ -181,6 +191,21 @@ def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]
                    f"{channel.values.dtype}{tail}")
     for name in recorded.static_names:
         typer.echo(f"  {name:<28} {tuple(recorded.static(name).shape)} (static)")
+
+
+def _describe_source(meta: dict) -> str:
+    """What was trained on what: the dataset and layer widths, or the sequence task."""
+    model = meta.get("model", {})
+    if "task" in meta:
+        task = meta["task"]
+        return (f"task {task['name']}, length {task['length']}, {len(task['vocabulary'])} "
+                f"tokens; transformer {model.get('layers')} layers x {model.get('heads')} "
+                f"heads, d_model {model.get('d_model')}, {model.get('parameters')} parameters")
+    if "dataset" in meta:
+        data = meta["dataset"]
+        return (f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
+                f"{data.get('n_val')} held out; model {model.get('widths')}")
+    return f"surface {meta.get('surface')}" if "surface" in meta else "recorded elsewhere"
 
 
 def main() -> None:

@@ -130,3 +130,17 @@ def test_installed_script_exit_codes(write_spec):
 @pytest.mark.parametrize("args", [["--help"], ["render", "--help"]])
 def test_help(args):
     assert run(*args).exit_code == 0
+
+
+def test_a_reader_closing_the_pipe_is_not_a_fault(monkeypatch):
+    """`mlanim inspect run | head`: when the reader goes away, stop quietly (exit 141, as
+    Unix tools do), not with "internal fault"."""
+    import typer
+
+    def closed_pipe(*_args, **_kwargs):
+        raise BrokenPipeError
+
+    monkeypatch.setattr(typer, "echo", closed_pipe)
+    result = CliRunner().invoke(app, ["scenes"])
+    assert result.exit_code == 141
+    assert "fault" not in result.output
