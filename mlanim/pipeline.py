@@ -66,7 +66,14 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     """Stage 2-3: the trace from ``trace:``, from the cache, or by recording now."""
     kind = scenes.get(spec.scene)
     if getattr(spec, "trace", None):
-        return load_trace(loaded.resolve(spec.trace))
+        trace = load_trace(loaded.resolve(spec.trace))
+        recorded_for = trace.meta.get("scene")
+        if recorded_for not in (None, spec.scene):
+            raise loaded.source.error(
+                f"the trace {spec.trace} was recorded for scene {recorded_for}; this spec draws "
+                f"{spec.scene}", ("trace",),
+                f"record one with this spec: mlanim trace {loaded.path.name}")
+        return trace
     with _located(loaded):
         payload, make = kind.recording(spec, loaded.resolve)
     path = cached_trace_path(cache_key(payload))

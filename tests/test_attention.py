@@ -236,3 +236,10 @@ def test_bad_input_exits_2_with_one_located_line(write_spec, render_fails, line,
             if not line.startswith("task") else "scene: attention\n" + line + "\n")
     error = render_fails(write_spec(text))
     assert message in error and key in error, error
+
+
+def test_a_trace_recorded_for_another_scene_is_refused(write_spec, render_fails, tmp_path):
+    result = CliRunner().invoke(app, ["trace", str(write_spec()), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output  # conftest's decision_boundary scene
+    error = render_fails(write_spec("scene: attention\ntrace: r/scene.mlanim\n", "att.yaml"))
+    assert "recorded for scene decision_boundary" in error and "att.yaml:2:" in error
