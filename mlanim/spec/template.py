@@ -31,15 +31,21 @@ def template(model: type[SceneSpec]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _field_lines(name: str, field: Any, depth: int) -> list[str]:
+_FIELD_DEFAULT = object()
+
+
+def _field_lines(name: str, field: Any, depth: int, default: Any = _FIELD_DEFAULT) -> list[str]:
+    """``name``'s template lines. ``default`` is the value the enclosing section's default
+    gives it (a kind's ``data: DataSpec(name="digits")``), else the field's own default."""
     pad = "  " * depth
     nested = _model_in(field.annotation)
-    default = field.get_default(call_default_factory=True)
+    if default is _FIELD_DEFAULT:
+        default = field.get_default(call_default_factory=True)
     note = f"  # {field.description}" if field.description else ""
     if nested is not None and isinstance(default, BaseModel):
         lines = [f"{pad}{name}:{note}"]
-        for child, child_field in nested.model_fields.items():
-            lines += _field_lines(child, child_field, depth + 1)
+        for child, child_field in type(default).model_fields.items():
+            lines += _field_lines(child, child_field, depth + 1, getattr(default, child))
         return lines
     if isinstance(default, list) and default and isinstance(default[0], BaseModel):
         items = [", ".join(f"{k}: {_yaml_value(v)}"

@@ -90,6 +90,8 @@ class AttentionTrain(TrainSpec):
     steps: int | None = Field(1500, gt=0, le=1_000_000)
     batch_size: int | Literal["full"] = Field(64, description="a number, or full")
     optimizer: OptimizerSpec = OptimizerSpec(name="adam", lr=0.003)
+    record_every: int | None = Field(None, gt=0, description="epochs between snapshots; "
+                                     "default: about 60, dense early")
 
     @model_validator(mode="before")
     @classmethod

@@ -274,7 +274,7 @@ def snapshot_steps(spec: AttentionSpec, total: int, per_epoch: int) -> set[int]:
     form in the first tenth of training and would otherwise pass in two snapshots.
     """
     train = spec.train
-    if train.record_every_steps or "record_every" in train.model_fields_set:
+    if train.record_every_steps or train.record_every:
         every = train.record_every_steps or train.record_every * per_epoch
         return {*range(every, total + 1, every), total}
     even = np.linspace(0, total, SNAPSHOTS // 2 + 1)
