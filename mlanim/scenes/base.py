@@ -62,8 +62,24 @@ class SceneKind:
         plan = self.plan(spec, dataset)
         payload = {"scene": spec.scene, "seed": spec.seed, "plan": plan.key(),
                    **{name: getattr(spec, name).model_dump(mode="json")
-                      for name in ("data", "model", "train")}}
-        return payload, lambda progress: train.record(spec, plan, dataset, progress)
+                      for name in ("data", "model", "train")},
+                   **self.recording_key(spec)}
+
+        def make(progress: Progress) -> Trace:
+            trace = train.record(spec, plan, dataset, progress)
+            self.complete(spec, dataset, plan, trace, progress)
+            return trace
+
+        return payload, make
+
+    def recording_key(self, spec: SceneSpec) -> dict:
+        """What else, besides data, model, train and plan, changes this kind's recording."""
+        return {}
+
+    def complete(self, spec: SceneSpec, dataset: Dataset, plan: RecordingPlan, trace: Trace,
+                 progress: Progress) -> None:
+        """Add to a freshly recorded trace what belongs with it (derived in the recording
+        stage, while the data is at hand). Default: nothing."""
 
     def check(self, spec: SceneSpec, dataset: Dataset) -> None:
         """Raise a `SpecError` when the spec and data cannot make this scene."""

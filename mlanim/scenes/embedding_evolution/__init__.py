@@ -11,8 +11,6 @@ class, misclassified ones ringed; chosen samples leave a trail and show their im
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
@@ -145,25 +143,14 @@ class EmbeddingEvolution(PictureScene):
             every_epochs=spec.train.record_every, every_steps=spec.train.record_every_steps,
             extra_steps=first_epoch_steps(spec, dataset))
 
-    def recording(self, spec: EmbeddingSpec, resolve: Callable[[str], Path]
-                  ) -> tuple[dict, Callable[[Progress], Trace]]:
-        """Train and record, then keep the samples' labels and the traced samples' images."""
-        from mlanim import data, train
+    def recording_key(self, spec: EmbeddingSpec) -> dict:
+        """The traced samples' images are recorded with the trace."""
+        return {"traced": spec.embed.trace}
 
-        dataset = data.load(spec.data, spec.seed, resolve)
-        self.check(spec, dataset)
-        plan = self.plan(spec, dataset)
-        payload = {"scene": self.name, "seed": spec.seed, "plan": plan.key(),
-                   "traced": spec.embed.trace,
-                   **{name: getattr(spec, name).model_dump(mode="json")
-                      for name in ("data", "model", "train")}}
-
-        def make(progress: Progress) -> Trace:
-            trace = train.record(spec, plan, dataset, progress)
-            _attach_samples(trace, spec, dataset, plan)
-            return trace
-
-        return payload, make
+    def complete(self, spec: EmbeddingSpec, dataset: Dataset, plan: RecordingPlan,
+                 trace: Trace, progress: Progress) -> None:
+        """Keep the samples' labels and the traced samples' images."""
+        _attach_samples(trace, spec, dataset, plan)
 
     def analyse(self, spec: EmbeddingSpec, trace: Trace, progress: Progress) -> None:
         """Project every snapshot with each method drawn (cached)."""

@@ -9,8 +9,6 @@ trace, so renders re-use it without torch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -76,18 +74,14 @@ class LossLandscape(PictureScene):
         return RecordingPlan(metrics=True, params=True, every_epochs=spec.train.record_every,
                              every_steps=spec.train.record_every_steps)
 
-    def recording(self, spec: LandscapeSpec, resolve: Callable[[str], Path]
-                  ) -> tuple[dict, Callable[[Progress], Trace]]:
-        """Train and record, then evaluate the landscape and keep it in the trace."""
-        payload, train_and_record = super().recording(spec, resolve)
-        payload["landscape"] = spec.landscape.model_dump(mode="json")
+    def recording_key(self, spec: LandscapeSpec) -> dict:
+        """The landscape is evaluated in the recording stage and kept in the trace."""
+        return {"landscape": spec.landscape.model_dump(mode="json")}
 
-        def make(progress: Progress) -> Trace:
-            trace = train_and_record(progress)
-            add_landscape(trace, spec, progress)
-            return trace
-
-        return payload, make
+    def complete(self, spec: LandscapeSpec, dataset: Dataset, plan: RecordingPlan,
+                 trace: Trace, progress: Progress) -> None:
+        """Evaluate the landscape around the trained weights and keep it in the trace."""
+        add_landscape(trace, spec, progress)
 
     def story(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme):
         """The landscape, path and curves, read once."""
