@@ -111,8 +111,7 @@ class AttentionStory:
     def snapshot_at(self, progress: float) -> float:
         """Fractional snapshot index for sweep progress 0..1 (held briefly at both ends)."""
         inner = float(np.clip((progress - HOLD) / (1 - 2 * HOLD), 0, 1))
-        position = float(np.interp(inner, self.pace, np.arange(len(self.pace))))
-        return position
+        return float(np.interp(inner, self.pace, np.arange(len(self.pace))))
 
     def at(self, array: np.ndarray, position: float) -> np.ndarray:
         """``array``'s snapshot at a fractional position, blended linearly."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.analysis.projection import stability, star_vertices
+from mlanim.analysis.projection import star_vertices
 from mlanim.render.theme import Theme, rgb
 from mlanim.render.timeline import SnapshotTimeline, blend
 from mlanim.render.video import VideoSettings
@@ -26,13 +26,11 @@ class EmbeddingStory:
         meta = trace.meta
         self.methods = spec.embed.methods
         self.layouts = {m: projection(spec, trace, m) for m in self.methods}
-        self.stability = {m: stability(v) for m, v in self.layouts.items()}
         self.bounds = {m: _bounds(v) for m, v in self.layouts.items()}
         probabilities = trace.channel("outputs/probabilities")
         self.predicted = np.asarray(probabilities.values).argmax(axis=-1)  # (S, N)
         self.epochs = probabilities.epochs.astype(float)
         self.labels = trace.static("samples/labels").astype(int)
-        self.held_out = trace.static("samples/held_out").astype(bool)
         self.class_names = list(meta["dataset"]["class_names"])
         self.colors = np.array([rgb(theme.class_color(c)) for c in range(len(self.class_names))])
         self.metrics = {n.removeprefix("metrics/"): trace.values(n)
