@@ -71,7 +71,9 @@ def _root(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")
 
 def _split_formats(values: list[str] | None) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for v in values or [] for f in v.split(",") if f.strip())
-    allowed = ("mp4", "gif", "webm", "png", "svg", "pdf")
+    from mlanim.spec.sections import Format, choices
+
+    allowed = choices(Format)
     for fmt in formats:
         if fmt not in allowed:
             raise UserError(f"unknown format '{fmt}' for --format",
@@ -100,11 +102,13 @@ def render(
     """Train (or reuse the cached trace) and render each spec; print the files written."""
     from mlanim.pipeline import RenderOptions
     from mlanim.pipeline import render as run
+    from mlanim.spec.sections import Backend, Quality, choices
 
-    if backend not in (None, "manim", "matplotlib"):
-        raise UserError(f"unknown backend '{backend}'", hint="use manim or matplotlib")
-    if quality not in (None, "low", "medium", "high", "4k"):
-        raise UserError(f"unknown quality '{quality}'", hint="use low, medium, high or 4k")
+    if backend not in (None, *choices(Backend)):
+        raise UserError(f"unknown backend '{backend}'",
+                        hint=f"use {' or '.join(choices(Backend))}")
+    if quality not in (None, *choices(Quality)):
+        raise UserError(f"unknown quality '{quality}'", hint=f"use {', '.join(choices(Quality))}")
     options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh)
     for spec in specs:
         for path in run(spec, options, _progress(quiet)):
@@ -194,18 +198,12 @@ def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]
 
 
 def _describe_source(meta: dict) -> str:
-    """What was trained on what: the dataset and layer widths, or the sequence task."""
-    model = meta.get("model", {})
-    if "task" in meta:
-        task = meta["task"]
-        return (f"task {task['name']}, length {task['length']}, {len(task['vocabulary'])} "
-                f"tokens; transformer {model.get('layers')} layers x {model.get('heads')} "
-                f"heads, d_model {model.get('d_model')}, {model.get('parameters')} parameters")
-    if "dataset" in meta:
-        data = meta["dataset"]
-        return (f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
-                f"{data.get('n_val')} held out; model {model.get('widths')}")
-    return f"surface {meta.get('surface')}" if "surface" in meta else "recorded elsewhere"
+    """What the trace was recorded from, in the words of its scene kind."""
+    from mlanim.scenes import kinds
+    from mlanim.scenes.base import describe_training
+
+    kind = kinds().get(meta.get("scene") or "")
+    return kind.describe(meta) if kind else describe_training(meta)
 
 
 def main() -> None:

@@ -12,14 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from mlanim import scenes
+from mlanim.analysis.derived import Derived, derive
+from mlanim.atomic import check_writable_folder
 from mlanim.encode import FIGURE_FORMATS, write_outputs
-from mlanim.encode.atomic import check_writable_folder
 from mlanim.errors import UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.theme import Theme, load_theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.base import Frames, iterate
+from mlanim.scenes.base import Frames, SceneKind, iterate
 from mlanim.spec import LoadedSpec, SceneSpec, load_spec
 from mlanim.trace import Trace, load_trace
 from mlanim.trace.cache import cache_key, cached_trace_path
@@ -104,11 +105,11 @@ def render(path: Path, options: RenderOptions | None = None,
         check_writable_folder(target.parent)
     trace = obtain_trace(loaded, spec, options.fresh, progress)
     with _located(loaded):
-        kind.analyse(spec, trace, progress)
+        derived = analyse(kind, spec, trace, progress)
     video = VideoSettings.from_spec(spec.render)
     theme = load_theme(spec.render.theme)
     with _located(loaded):
-        drawing = kind.frames(spec, trace, video, theme, backend)
+        drawing = kind.frames(spec, trace, video, theme, backend, derived)
     try:
         moving = [f for f in targets if f not in FIGURE_FORMATS and f != "png"]
         if not moving:
@@ -117,15 +118,24 @@ def render(path: Path, options: RenderOptions | None = None,
             frames = _frames(drawing, partial(draw_scene, spec.scene, spec, trace.path, video,
                                               theme, backend))
         return write_outputs(frames, video, targets,
-                             lambda p: kind.figure(spec, trace, video, theme, p), progress)
+                             lambda p: kind.figure(spec, trace, video, theme, p, derived),
+                             progress)
     finally:
         drawing.close()
 
 
 def draw_scene(scene: str, spec: SceneSpec, trace_path: Path, video: VideoSettings,
                theme: Theme, backend: str) -> Frames:
-    """Build a scene's drawing from picklable parts (how worker processes get theirs)."""
-    return scenes.get(scene).frames(spec, load_trace(trace_path), video, theme, backend)
+    """Build a scene's drawing from picklable parts (how worker processes get theirs: the
+    derived data comes from the cache the parent process filled)."""
+    kind, trace = scenes.get(scene), load_trace(trace_path)
+    derived = analyse(kind, spec, trace, SilentProgress())
+    return kind.frames(spec, trace, video, theme, backend, derived)
+
+
+def analyse(kind: SceneKind, spec: SceneSpec, trace: Trace, progress: Progress) -> Derived:
+    """Stage 4: what the kind derives from the trace, computed or read from the cache."""
+    return derive(kind.analyses(spec, trace), trace, progress)
 
 
 def _frames(drawing: Frames, factory: Callable[[], Frames]) -> Iterable[np.ndarray]:

@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 from sklearn.metrics import silhouette_score
 
-from mlanim import data, models, pipeline
+from mlanim import data, models, pipeline, scenes
 from mlanim.analysis import projection as proj
 from mlanim.progress import SilentProgress
 from mlanim.render import display as d
@@ -143,7 +143,11 @@ def test_switching_method_reuses_the_trace_and_cached_layouts(write_spec, monkey
 
 def test_drawn_points_are_the_layouts_and_rings_the_misclassified(write_spec):
     spec, trace = trace_of(write_spec)
-    story = EmbeddingStory(spec, trace, VideoSettings(854, 480, 15, 2.0), load_theme("dark"))
+    kind = scenes.get("embedding_evolution")
+    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
+    story = kind.story(spec, trace, VideoSettings(854, 480, 15, 2.0), load_theme("dark"),
+                       derived)
+    assert isinstance(story, EmbeddingStory)
     last = story.count - 1
     picture = embedding_picture(story, last)
     points, rings = [s for s in picture.shapes if isinstance(s, d.Scatter)]

@@ -148,9 +148,14 @@ def test_bad_show_values_exit_2(write_spec, show, message):
 
 
 def test_unsupported_model_type_exits_2(write_spec):
-    spec = write_spec(SPEC.replace("type: mlp", "type: transformer"))
+    spec = write_spec(SPEC.replace("type: mlp", "type: cnn"))
     result = CliRunner().invoke(app, ["render", str(spec)])
     assert result.exit_code == 2 and "network_pulses draws MLPs" in result.stderr
+
+
+def test_a_model_type_that_does_not_build_is_refused_by_the_spec(write_spec, render_fails):
+    error = render_fails(write_spec(SPEC.replace("type: mlp", "type: rnn")))
+    assert "model.type" in error and "'mlp'" in error and "'cnn'" in error, error
 
 
 def test_registered():

@@ -15,6 +15,7 @@ from PIL import Image
 from mlanim import pipeline, scenes
 from mlanim.encode import video as encoders
 from mlanim.progress import SilentProgress
+from mlanim.render import display
 from mlanim.render.theme import load_theme, rgb
 from mlanim.render.video import VideoSettings
 from mlanim.scenes.decision_boundary.story import field_colors
@@ -89,22 +90,28 @@ def test_drawn_field_and_curves_are_the_recorded_numbers(write_spec):
     loaded = pipeline.load(write_spec())
     trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
     video, theme = VideoSettings.from_spec(loaded.spec.render), load_theme("dark")
-    drawing = scenes.get("decision_boundary").frames(loaded.spec, trace, video, theme,
-                                                     "matplotlib")
-    try:
-        drawing.frame(drawing.count - 1)
-        logits = trace.values("grid/output")[-1].reshape(40, 40, 2).astype(np.float64)
-        last = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)  # independent softmax
-        np.testing.assert_allclose(drawing.image.get_array(), field_colors(last, theme),
-                                   atol=1e-5)
-        for curve, line, _ in drawing.curve_lines:
-            split = "train" if curve.label == "train" else "val"
-            kind = "loss" if any(curve is c for c in drawing.story.loss.values()) else "acc"
-            np.testing.assert_allclose(line.get_ydata(), trace.values(f"metrics/{split}_{kind}"))
-        val_acc = trace.values("metrics/val_acc")[-1]
-        assert f"{val_acc:.0%}" in drawing.caption.get_text()
-    finally:
-        drawing.close()
+    kind = scenes.get("decision_boundary")
+    story = kind.story(loaded.spec, trace, video, theme)
+    picture = kind.compose(story, video.count - 1)
+
+    logits = trace.values("grid/output")[-1].reshape(40, 40, 2).astype(np.float64)
+    last = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)  # independent softmax
+    (field,) = [s for s in picture.shapes if isinstance(s, display.Image)]
+    np.testing.assert_allclose(field.pixels[::-1], field_colors(last, theme), atol=1e-5)
+
+    curves = [s for s in picture.shapes if isinstance(s, display.Polyline) and
+              s.color in (theme.train, theme.val) and len(s.points) > 2]
+    for chart, metric in zip(story.charts, ("loss", "acc"), strict=True):
+        x0, y0, w, h = chart.box
+        for split, color in (("train", theme.train), ("val", theme.val)):
+            (line,) = [c for c in curves if c.color == color and
+                       x0 - 1e-9 <= c.points[0][0] <= x0 + w and y0 <= c.points[0][1] <= y0 + h]
+            drawn = (np.array([p[1] for p in line.points[:-1]]) - y0) / h * chart.top
+            np.testing.assert_allclose(drawn, trace.values(f"metrics/{split}_{metric}"),
+                                       atol=1e-5)
+    val_acc = trace.values("metrics/val_acc")[-1]
+    assert any(f"{val_acc:.0%}" in s.text for s in picture.shapes
+               if isinstance(s, display.Label) and s.text.startswith("After"))
 
 
 def test_manim_backend_renders_the_same_timeline(write_spec):

@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from mlanim.train.losses import Loss
+
 Params = dict[str, torch.Tensor]
 
 
@@ -88,8 +90,9 @@ def project(trajectory: list[Params], directions: Directions) -> np.ndarray:
 @torch.inference_mode()
 def evaluate_plane(model: nn.Sequential, origin: Params, directions: Directions,
                    x: torch.Tensor, y: torch.Tensor, coords: np.ndarray,
-                   loss: str = "cross_entropy", chunk: int = 4) -> np.ndarray:
-    """Mean loss over (x, y) at ``origin + a*one + b*two`` for each (a, b) row of ``coords``.
+                   loss: Loss = functional.cross_entropy, chunk: int = 4) -> np.ndarray:
+    """Mean ``loss`` (one of `mlanim.train.losses`) over (x, y) at ``origin + a*one + b*two``
+    for each (a, b) row of ``coords``.
 
     ``model`` must be a Sequential of Linear layers and elementwise activations (mlanim's
     MLPs); its own parameters are not used or changed. Grid points go through in chunks of
@@ -139,17 +142,5 @@ def evaluate_plane(model: nn.Sequential, origin: Params, directions: Directions,
                 h.sigmoid_()
             elif not isinstance(module, nn.Dropout):
                 h = module(h)
-        out[start: start + len(h)] = _mean_loss(h, y, loss).numpy()
+        out[start: start + len(h)] = [float(loss(logits, y)) for logits in h]
     return out
-
-
-def _mean_loss(logits: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
-    g, n = logits.shape[:2]
-    if loss == "cross_entropy":
-        per = functional.cross_entropy(logits.reshape(g * n, -1), y.repeat(g),
-                                       reduction="none")
-        return per.view(g, n).mean(dim=1)
-    if loss == "mse_classes":
-        target = functional.one_hot(y, logits.shape[-1]).to(logits.dtype)
-        return ((torch.softmax(logits, -1) - target) ** 2).mean(dim=(1, 2))
-    return ((logits.squeeze(-1) - y) ** 2).mean(dim=1)

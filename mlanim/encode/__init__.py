@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlanim.encode.atomic import ensure_writable_folder, temporary_name
+from mlanim.atomic import ensure_writable_folder, temporary_name
 from mlanim.encode.video import AvWriter, GifWriter, PngWriter
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.video import VideoSettings

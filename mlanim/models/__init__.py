@@ -29,9 +29,6 @@ def build(spec: ModelSpec, dataset: Dataset) -> nn.Module:
                                  "type: mlp")
         return cnn(dataset.image_shape, spec.channels, spec.hidden, dataset.n_outputs,
                    spec.activation, spec.dropout)
-    if spec.type != "mlp":
-        raise SpecError(f"model type '{spec.type}' is not available for this scene yet",
-                        key_path=("model", "type"), hint="use type: mlp")
     return mlp(dataset.n_features, spec.hidden, dataset.n_outputs, spec.activation, spec.dropout)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.render import display as d
+from mlanim.render.frame import Units
 from mlanim.render.theme import Theme, rgb
 
 Box = tuple[float, float, float, float]
@@ -25,32 +26,117 @@ class Series:
     percent: bool = False  # show the current value as a percentage
 
 
-def line_chart(box: Box, x: np.ndarray, series: Sequence[Series], now: float, theme: Theme,
-               x_label: str, top: float | None = None) -> list[d.Shape]:
-    """Curves over ``x`` drawn up to ``now`` (interpolated there), their current values
-    labelled above the box; the y axis runs from 0 to ``top`` (default: the largest value)."""
+def chart_top(series: Sequence[Series], top: float | None = None) -> float:
+    """The y axis' upper end: ``top``, else 1.1 times the largest finite value."""
+    if top:
+        return top
+    finite = [float(np.nanmax(s.values)) for s in series if np.isfinite(s.values).any()]
+    largest = max(finite, default=1.0) * 1.1
+    return largest if np.isfinite(largest) and largest > 0 else 1.0
+
+
+def nice_ticks(low: float, high: float, count: int = 4) -> np.ndarray:
+    """About ``count`` round values (1, 2 or 5 times a power of ten apart) in [low, high]."""
+    span = high - low
+    if not np.isfinite(span) or span <= 0:
+        return np.array([low])
+    raw = span / max(count, 1)
+    power = 10 ** np.floor(np.log10(raw))
+    step = min((m * power for m in (1, 2, 5, 10) if m * power >= raw), default=raw)
+    first = np.ceil(low / step - 1e-9) * step
+    return np.round(np.arange(first, high + step * 1e-6, step), 12) + 0.0  # no "-0"
+
+
+def chart_axes(units: Units, box: Box, x_label: str, top: float, percent: bool = False,
+               x_range: tuple[float, float] | None = None) -> list[d.Shape]:
+    """The unchanging part of a line chart: its panel, grid lines with their values on the
+    y axis (and on the x axis over ``x_range``), and the x axis' name."""
+    x0, y0, w, h = box
+    theme = units.theme
+    tick = units.size("tick")
+    gap_x, gap_y = units.dx(4), units.dy(3)
+    shapes: list[d.Shape] = [d.Rect(box, theme.panel, theme.grid, 1.0)]
+    rows = max(1, min(4, int(h / (units.line(tick) * 1.6))))
+    for value in nice_ticks(0.0, top, rows):
+        y = y0 + h * value / top
+        if value > 0:
+            shapes.append(d.Line((x0, y), (x0 + w, y), theme.grid, 0.6))
+        text = f"{value:.0%}" if percent else f"{value:.3g}"
+        shapes.append(d.Label((x0 - gap_x, y), text, tick, theme.muted, "right", "center"))
+    if x_range is not None:
+        low, high = x_range
+        for value in nice_ticks(low, high, 5 if w > units.dx(260) else 3):
+            x = x0 + w * (value - low) / ((high - low) or 1.0)
+            shapes.append(d.Label((x, y0 - gap_y), f"{value:g}", tick, theme.muted, "center",
+                                  "top"))
+        shapes.append(d.Label((x0 + w / 2, y0 - gap_y - units.line(tick)), x_label, tick,
+                              theme.muted, "center", "top"))
+    else:
+        shapes.append(d.Label((x0 + w, y0 - gap_y), x_label, tick, theme.muted, "right",
+                              "top"))
+    return shapes
+
+
+def axes_room(units: Units, x_ticks: bool = True) -> tuple[float, float]:
+    """Room (width, height fractions) that `chart_axes` needs left of and below its box."""
+    tick = units.size("tick")
+    return units.width("100%", tick) + units.dx(6), units.line(tick) * (2 if x_ticks else 1)
+
+
+def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series], now: float,
+                 top: float, heading: str = "") -> list[d.Shape]:
+    """Curves over ``x`` drawn up to ``now`` (interpolated there) with a dot at their head,
+    and a row above the box with ``heading`` and each curve's current value (stacked when
+    the row does not fit the box's width)."""
     x0, y0, w, h = box
     x = np.asarray(x, dtype=float)
     span = float(x[-1] - x[0]) or 1.0
-    top = top or max(float(np.nanmax(s.values)) for s in series) * 1.1 or 1.0
-    shapes: list[d.Shape] = [
-        d.Rect(box, theme.panel, theme.grid, 1.0),
-        d.Label((x0 + w, y0 - 0.012), x_label, 9, theme.muted, "right", "top"),
-        d.Label((x0 - 0.006, y0 + h), f"{top:.2g}", 9, theme.muted, "right", "top"),
-        d.Label((x0 - 0.006, y0), "0", 9, theme.muted, "right", "bottom")]
-    label_y = y0 + h + 0.015
     upto = x <= now + 1e-9
+    shapes: list[d.Shape] = []
+    texts: list[tuple[str, str]] = [(heading, units.theme.text)] if heading else []
     for s in series:
         value = float(np.interp(now, x, s.values))
         xs = [*(x0 + w * (x[upto] - x[0]) / span), x0 + w * (now - x[0]) / span]
-        ys = [*(y0 + h * np.clip(s.values[upto] / top, 0, 1)), y0 + h * min(value / top, 1)]
+        ys = [*(y0 + h * np.clip(s.values[upto] / top, 0, 1)),
+              y0 + h * float(np.clip(value / top, 0, 1))]
         if len(xs) > 1:
             shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed))
+            shapes.append(d.Circle((xs[-1], ys[-1]), 3.0, s.color, None))
         shown = f"{value:.0%}" if s.percent else f"{value:.3f}"
-        shapes.append(d.Label((x0, label_y), f"{s.label} {shown}", 10.5, s.color, "left",
-                              "bottom"))
-        label_y += 0.042
-    return shapes
+        texts.append((f"{s.label} {shown}", s.color))
+    return shapes + _value_row(units, box, texts)
+
+
+def _value_row(units: Units, box: Box, texts: list[tuple[str, str]]) -> list[d.Label]:
+    x0, y0, w, h = box
+    size = units.size("label")
+    gap = units.dx(12)
+    widths = [units.width(text, size) for text, _ in texts]
+    y = y0 + h + units.dy(4)
+    if sum(widths) + gap * (len(texts) - 1) <= w:
+        labels, x = [], x0
+        for (text, color), width in zip(texts, widths, strict=True):
+            labels.append(d.Label((x, y), text, size, color, "left", "bottom"))
+            x += width + gap
+        return labels
+    step = units.line(size)
+    return [d.Label((x0, y + k * step), text, size, color, "left", "bottom")
+            for k, (text, color) in enumerate(reversed(texts))]
+
+
+def line_chart(units: Units, box: Box, x: np.ndarray, series: Sequence[Series], now: float,
+               x_label: str, top: float | None = None, heading: str = "") -> list[d.Shape]:
+    """A whole line chart: `chart_axes` and `chart_curves`."""
+    top = chart_top(series, top)
+    percent = all(s.percent for s in series)
+    x_range = (float(x[0]), float(x[-1]))
+    return [*chart_axes(units, box, x_label, top, percent, x_range),
+            *chart_curves(units, box, x, series, now, top, heading)]
+
+
+def value_row_height(units: Units, texts: int = 1) -> float:
+    """Room (figure fraction of the height) a chart's value row takes above its box."""
+    return units.line("label") * texts + units.dy(4)
 
 
 def sequential_pixels(values: np.ndarray, color: str, theme: Theme,

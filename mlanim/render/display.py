@@ -99,11 +99,22 @@ Shape = Line | Polyline | Circle | Rect | Image | Scatter | Label
 
 @dataclass
 class Picture:
-    """Shapes drawn in order, back to front."""
+    """Shapes drawn in order, back to front, over a ``background``.
+
+    The background holds what every frame of a render shows alike (titles, panel frames,
+    legends). A kind builds it once and hands the same tuple to every picture; painters then
+    paint it once and start each frame from its pixels.
+    """
 
     shapes: list[Shape] = field(default_factory=list)
+    background: tuple[Shape, ...] = ()
 
     def add(self, *shapes: Shape) -> Picture:
         """Append shapes; returns self for chaining."""
         self.shapes.extend(shapes)
         return self
+
+    @property
+    def all_shapes(self) -> list[Shape]:
+        """Background and shapes, back to front."""
+        return [*self.background, *self.shapes]

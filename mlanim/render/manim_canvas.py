@@ -35,6 +35,7 @@ class ManimCanvas:
                              pixel_height=video.height, frame_width=self.frame_width,
                              frame_height=FRAME_HEIGHT)
         self._shared = lru_cache(maxsize=1024)(self.text)
+        self._blank = self.camera.background.copy()
 
     def point(self, fx: float, fy: float) -> np.ndarray:
         """Figure fraction (0..1 from the bottom left) to manim coordinates."""
@@ -79,6 +80,13 @@ class ManimCanvas:
                         frame_height=FRAME_HEIGHT)
         camera.capture_mobjects(mobjects)
         return camera.pixel_array.copy()
+
+    def set_background(self, mobjects: list) -> None:
+        """Paint ``mobjects`` once as what every later frame starts from."""
+        self.camera.background = self._blank
+        self.camera.reset()
+        self.camera.capture_mobjects(mobjects)
+        self.camera.background = self.camera.pixel_array.copy()
 
     def capture(self, mobjects: list, layers: tuple[np.ndarray, ...] = ()) -> np.ndarray:
         """Render ``mobjects`` (back to front), lay ``layers`` on top, return the RGB frame."""

@@ -20,15 +20,23 @@ class ManimPainter:
     def __init__(self, video: VideoSettings, theme: Theme) -> None:
         self.video, self.theme = video, theme
         self.canvas = ManimCanvas(video, theme)
+        self._background: tuple[d.Shape, ...] | None = None
 
     def _units_per_point(self) -> float:
         # a point at 720p is 100/72 px on a 720 px short side; manim: frame height = 8 units
         return 8.0 / 720 * 100 / 72 * self.canvas.unit
 
     def paint(self, picture: d.Picture) -> np.ndarray:
-        """Render ``picture`` and return the RGB frame."""
-        self._uses: dict[tuple, int] = {}
-        return self.canvas.capture([m for s in picture.shapes if (m := self._mobject(s))])
+        """Render ``picture`` and return the RGB frame (over its background, painted once)."""
+        if picture.background is not self._background:
+            self._uses = {}
+            self.canvas.set_background(self._mobjects(picture.background))
+            self._background = picture.background
+        self._uses = {}
+        return self.canvas.capture(self._mobjects(picture.shapes))
+
+    def _mobjects(self, shapes) -> list:
+        return [m for s in shapes if (m := self._mobject(s))]
 
     def _mobject(self, shape: d.Shape):
         from manim import Circle, ImageMobject, Line, Rectangle, VMobject

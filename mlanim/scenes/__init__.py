@@ -1,7 +1,12 @@
-"""The scene-kind registry: every kind found through the ``mlanim.scenes`` entry-point group."""
+"""The scene-kind registry.
+
+Built-in kinds are the sub-packages of this package that declare ``KIND`` (adding one is adding
+a package); third-party kinds register through the ``mlanim.scenes`` entry-point group.
+"""
 
 from __future__ import annotations
 
+import pkgutil
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -10,31 +15,22 @@ from mlanim.errors import SpecError
 from mlanim.scenes.base import SceneKind
 from mlanim.spec.sections import SceneSpec
 
-BUILTIN = {
-    "decision_boundary": "mlanim.scenes.decision_boundary:KIND",
-    "network_pulses": "mlanim.scenes.network_pulses:KIND",
-    "optimizer_paths": "mlanim.scenes.optimizer_paths:KIND",
-    "loss_landscape": "mlanim.scenes.loss_landscape:KIND",
-    "attention": "mlanim.scenes.attention:KIND",
-    "embedding_evolution": "mlanim.scenes.embedding_evolution:KIND",
-}
+
+def builtin_names() -> list[str]:
+    """The packages under ``mlanim.scenes`` that are scene kinds."""
+    return [info.name for info in pkgutil.iter_modules(__path__) if info.ispkg]
 
 
 @cache
 def kinds() -> dict[str, SceneKind]:
-    """All registered scene kinds by name (built-ins even when the package is not installed)."""
+    """All scene kinds by name: the built-in packages, then plugins by entry point."""
     found: dict[str, SceneKind] = {}
-    for name, target in BUILTIN.items():
-        found[name] = _load(target)
+    for name in builtin_names():
+        found[name] = import_module(f"{__name__}.{name}").KIND
     for point in entry_points(group="mlanim.scenes"):
         if point.name not in found:
             found[point.name] = point.load()
     return dict(sorted(found.items()))
-
-
-def _load(target: str) -> SceneKind:
-    module_name, attr = target.split(":")
-    return getattr(import_module(module_name), attr)
 
 
 def spec_models() -> dict[str, type[SceneSpec]]:

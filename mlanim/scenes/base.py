@@ -12,6 +12,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
+from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
@@ -81,6 +82,10 @@ class SceneKind:
         """Add to a freshly recorded trace what belongs with it (derived in the recording
         stage, while the data is at hand). Default: nothing."""
 
+    def describe(self, meta: dict) -> str:
+        """One line on what a trace of this kind was recorded from (``mlanim inspect``)."""
+        return describe_training(meta)
+
     def check(self, spec: SceneSpec, dataset: Dataset) -> None:
         """Raise a `SpecError` when the spec and data cannot make this scene."""
 
@@ -88,16 +93,27 @@ class SceneKind:
         """What training must record for this scene."""
         raise NotImplementedError
 
-    def analyse(self, spec: SceneSpec, trace: Trace, progress: Progress) -> None:
-        """Compute and cache what drawing derives from the trace when that is costly
-        (projections), showing progress; drawing then reads the cache. Default: nothing."""
+    def analyses(self, spec: SceneSpec, trace: Trace) -> list[Analysis]:
+        """What drawing derives from the trace at a cost (projections): the pipeline's analyse
+        stage runs these or loads them from the cache, and hands the results to `frames` and
+        `figure` as ``derived``. Default: nothing."""
+        return []
 
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               backend: str) -> Frames:
+               backend: str, derived: Derived | None = None) -> Frames:
         """The animation drawn by ``backend``."""
         raise NotImplementedError
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               path: Path) -> None:
+               path: Path, derived: Derived | None = None) -> None:
         """A static vector figure of the final state (svg or pdf, by ``path``'s suffix)."""
         raise NotImplementedError
+
+
+def describe_training(meta: dict) -> str:
+    """The dataset and layer widths a trace was trained on, as one line."""
+    if "dataset" not in meta:
+        return "recorded elsewhere"
+    data, model = meta["dataset"], meta.get("model", {})
+    return (f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
+            f"{data.get('n_val')} held out; model {model.get('widths')}")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mlanim.analysis.derived import Derived
 from mlanim.render.display import Picture
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
@@ -44,8 +45,9 @@ class PictureFrames:
 class PictureScene(SceneKind):
     """Base of kinds whose frames are `Picture`s: subclasses define `story` and `compose`."""
 
-    def story(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme) -> Any:
-        """Everything the composer needs, read from the trace once."""
+    def story(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None) -> Any:
+        """Everything the composer needs, read from the trace (and derived data) once."""
         raise NotImplementedError
 
     def compose(self, story: Any, frame: int) -> Picture:
@@ -53,19 +55,19 @@ class PictureScene(SceneKind):
         raise NotImplementedError
 
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               backend: str) -> PictureFrames:
+               backend: str, derived: Derived | None = None) -> PictureFrames:
         """The animation painted by ``backend``."""
-        return PictureFrames(self.story(spec, trace, video, theme), self.compose, video, theme,
-                             backend)
+        return PictureFrames(self.story(spec, trace, video, theme, derived), self.compose,
+                             video, theme, backend)
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               path: Path) -> None:
+               path: Path, derived: Derived | None = None) -> None:
         """The last frame as a vector figure."""
         from mlanim.render.paint_mpl import MplPainter
 
         painter = MplPainter(video, theme)
+        story = self.story(spec, trace, video, theme, derived)
         try:
-            painter.save(self.compose(self.story(spec, trace, video, theme), video.count - 1),
-                         path)
+            painter.save(self.compose(story, video.count - 1), path)
         finally:
             painter.close()

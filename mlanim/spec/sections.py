@@ -5,7 +5,7 @@ Every model forbids unknown keys and is frozen: the parsed spec is inert data.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,19 @@ DatasetName = Literal[
     "iris", "wine", "breast_cancer", "digits", "diabetes",
     "csv", "npz", "idx",
 ]
+
+
+# The one list of each render choice; the command line, the encoders and the templates read
+# theirs from these.
+Backend = Literal["manim", "matplotlib"]
+Format = Literal["mp4", "gif", "webm", "png", "svg", "pdf"]
+Quality = Literal["low", "medium", "high", "4k"]
+ModelType = Literal["mlp", "cnn"]  # only types that `mlanim.models.build` builds
+
+
+def choices(options: object) -> tuple[str, ...]:
+    """The values a ``Literal`` type allows, in order."""
+    return get_args(options)
 
 
 class Section(BaseModel):
@@ -62,7 +75,7 @@ class DataSpec(Section):
 class ModelSpec(Section):
     """The network architecture."""
 
-    type: Literal["mlp", "cnn", "rnn", "transformer"] = "mlp"
+    type: ModelType = "mlp"
     hidden: list[PositiveInt] = Field([16, 16], description="neurons per hidden layer")
     channels: list[PositiveInt] = Field([8, 16], description="cnn: filters per convolution")
     activation: Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "linear"] = "tanh"
@@ -124,13 +137,13 @@ class TrainSpec(Section):
 class RenderSpec(Section):
     """How to turn the trace into files."""
 
-    backend: Literal["manim", "matplotlib"] | None = Field(
+    backend: Backend | None = Field(
         None, description="manim | matplotlib; default: the scene kind's own"
     )
-    formats: list[Literal["mp4", "gif", "webm", "png", "svg", "pdf"]] = Field(
+    formats: list[Format] = Field(
         ["mp4", "gif"], min_length=1
     )
-    quality: Literal["low", "medium", "high", "4k"] = Field(
+    quality: Quality = Field(
         "medium", description="low 480p15 | medium 720p30 | high 1080p60 | 4k 2160p60"
     )
     duration: float = Field(10.0, gt=0, le=600, description="seconds of animation")

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from mlanim.encode.atomic import atomic_path
+from mlanim.atomic import atomic_path
 from mlanim.errors import DataError
 
 FORMAT_VERSION = 2

@@ -1,9 +1,12 @@
-"""The built-in training loop: seeded batches, real torch.optim, the Recorder at its cadence."""
+"""The training loop: seeded batches, real torch.optim, a watcher (the Recorder, or a kind's
+probe) snapshotting at the steps the schedule and the recording plan give."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Set
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from torch import nn
@@ -15,6 +18,7 @@ from mlanim.spec.sections import TrainSpec
 from mlanim.train.losses import make_loss
 from mlanim.train.optim import make_optimizer
 from mlanim.train.recorder import Recorder
+from mlanim.train.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -32,71 +36,86 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+class Watcher(Protocol):
+    """What looks at a run while it trains: the `Recorder`, or a kind's own probe."""
+
+    def snapshot(self, step: int, epoch: float) -> None:
+        """Record the model's state after ``step`` optimizer steps."""
+
+    def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
+        """Gradients of step ``step`` (0-based) are ready; the weights are not yet updated."""
+
+    def capture_grads(self, step: int, epoch: float) -> None:
+        """A snapshot is due after this step: keep its gradients."""
+
+    def after_update(self, step: int, epoch: float) -> None:
+        """Step ``step`` (0-based) has updated the weights."""
+
+
 def fit(model: nn.Module, dataset: Dataset, spec: TrainSpec, seed: int,
         recorder: Recorder | None = None, progress: Progress | None = None) -> FitResult:
-    """Train ``model`` on ``dataset`` as ``spec`` says, snapshotting into ``recorder``."""
-    progress = progress or SilentProgress()
+    """Train ``model`` on ``dataset`` as ``spec`` says, snapshotting into ``recorder`` at the
+    steps its recording plan asks for."""
     x, y = torch.from_numpy(dataset.x_train), torch.from_numpy(dataset.y_train)
-    n = len(x)
-    batch = n if spec.batch_size == "full" else min(spec.batch_size, n)
-    per_epoch = math.ceil(n / batch)
-    total_steps = spec.steps or per_epoch * (spec.total_epochs or 0)
-    optimizer = make_optimizer(spec.optimizer, model.parameters())
+    schedule = Schedule.of(spec, len(x))
     loss_fn = make_loss(spec.loss, dataset.task)
-    order_rng = torch.Generator().manual_seed(seed)
-    cadence = _Cadence(recorder.plan if recorder else None, per_epoch)
-    if recorder:
-        recorder.snapshot(step=0, epoch=0.0)
+    due: set[int] = set()
+    if recorder is not None:
+        plan = recorder.plan
+        due = schedule.regular(plan.every_steps or plan.every_epochs * schedule.steps_per_epoch,
+                               plan.extra_steps)
+    return train_steps(model, schedule, lambda rows: loss_fn(model(x[rows]), y[rows]), spec,
+                       seed, recorder, due, progress)
 
+
+def train_steps(model: nn.Module, schedule: Schedule,
+                batch_loss: Callable[[torch.Tensor], torch.Tensor], spec: TrainSpec, seed: int,
+                watcher: Watcher | None = None, due: Set[int] = frozenset(),
+                progress: Progress | None = None) -> FitResult:
+    """The training loop every kind shares: seeded shuffled batches of row indices, the loss
+    ``batch_loss(rows)``, ``spec``'s torch.optim optimizer, snapshots after the ``due`` steps
+    (and before training), and ``spec.on_divergence`` when the loss stops being finite."""
+    progress = progress or SilentProgress()
+    optimizer = make_optimizer(spec.optimizer, model.parameters())
+    order_rng = torch.Generator().manual_seed(seed)
+    total, per_epoch = schedule.total_steps, schedule.steps_per_epoch
+    if watcher:
+        watcher.snapshot(step=0, epoch=0.0)
     step = 0
     model.train()
-    with progress.task("training", total=total_steps) as bar:
-        while step < total_steps:
-            order = torch.randperm(n, generator=order_rng)
-            for start in range(0, n, batch):
-                rows = order[start:start + batch]
-                out = model(x[rows])
-                loss = loss_fn(out, y[rows])
+    with progress.task("training", total=total) as bar:
+        while step < total:
+            order = torch.randperm(schedule.rows, generator=order_rng)
+            for start in range(0, schedule.rows, schedule.batch):
+                rows = order[start:start + schedule.batch]
+                loss = batch_loss(rows)
                 value = loss.item()
-                epoch = step / per_epoch
                 if not math.isfinite(value):
-                    return _diverged(spec, recorder, step, epoch, value)
+                    return _diverged(spec, watcher, step, schedule.epoch(step), value)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                if recorder:
-                    recorder.before_update(step, epoch, rows)
+                if watcher:
+                    watcher.before_update(step, schedule.epoch(step), rows)
                 step += 1
-                epoch = step / per_epoch
-                if recorder and cadence.due(step, total_steps):
-                    recorder.capture_grads(step, epoch)
+                epoch = schedule.epoch(step)
+                if watcher and step in due:
+                    watcher.capture_grads(step, epoch)
                 optimizer.step()
-                if recorder:
-                    recorder.after_update(step - 1, epoch)
-                if recorder and cadence.due(step, total_steps):
-                    recorder.snapshot(step, epoch)
+                if watcher:
+                    watcher.after_update(step - 1, epoch)
+                    if step in due:
+                        watcher.snapshot(step, epoch)
                 bar.advance()
                 if step % per_epoch == 0:
                     bar.note(f"epoch {step // per_epoch}  loss {value:.4f}")
-                if step >= total_steps:
+                if step >= total:
                     break
-    return FitResult(step, step / per_epoch)
+    return FitResult(step, schedule.epoch(step))
 
 
-class _Cadence:
-    """Decides after which optimizer steps a snapshot is due: the recording plan says."""
-
-    def __init__(self, plan, per_epoch: int) -> None:
-        self.every = (plan.every_steps or plan.every_epochs * per_epoch) if plan else 0
-        self.extra = set(plan.extra_steps) if plan else set()
-
-    def due(self, step: int, total_steps: int) -> bool:
-        regular = self.every > 0 and (step % self.every == 0 or step == total_steps)
-        return regular or step in self.extra
-
-
-def _diverged(spec: TrainSpec, recorder: Recorder | None, step: int, epoch: float,
+def _diverged(spec: TrainSpec, watcher: Watcher | None, step: int, epoch: float,
               value: float) -> FitResult:
-    if spec.on_divergence == "stop" and recorder is not None and step > 0:
+    if spec.on_divergence == "stop" and watcher is not None and step > 0:
         return FitResult(step, epoch, diverged_at_epoch=epoch)
     raise divergence_error(spec, step, epoch, value)
 

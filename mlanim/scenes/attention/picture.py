@@ -8,7 +8,6 @@ one; captions quote recorded values.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,31 +15,24 @@ import numpy as np
 from mlanim.render import display as d
 from mlanim.render.charts import (
     Series,
+    axes_room,
     cell_box,
     cell_center,
     diverging_pixels,
     ink_on,
     line_chart,
     sequential_pixels,
+    value_row_height,
 )
+from mlanim.render.frame import LegendItem
 from mlanim.render.theme import rgb
 from mlanim.scenes.attention.story import AttentionStory, Segment
 
-POINT_PX = 100 / 72  # pixels per point at scale 1
 EDGES_SWEEP = 0.55  # share of an evolving edges segment spent sweeping training
 MIN_WEIGHT_DRAWN = 0.03  # thinner lines are invisible anyway, and cost time in manim
 FOCUS_LABEL_WEIGHT = 0.15  # weights written beside the keys in the focus walk
 QKV_STAGES = ("x", "qkv", "dot", "scale", "softmax", "mix")
 QKV_STAGE_WEIGHTS = (1.0, 1.2, 1.0, 1.0, 1.7, 1.2)
-TASK_LINES = {
-    "copy": "copy: each blank must become the digit it copies",
-    "reverse": "reverse: each output is the input read backwards",
-    "sort": "sort: the outputs are the inputs in ascending order",
-    "induction": "induction: the second half repeats the first",
-    "text": "text: predict each next token of the corpus",
-}
-
-
 def attention_picture(story: AttentionStory, frame: int) -> d.Picture:
     """One frame of the attention scene."""
     return _Frame(story, frame).compose()
@@ -56,15 +48,21 @@ class _Areas:
 
 
 def _areas(story: AttentionStory) -> _Areas:
-    v = story.video
-    top = 0.80 if not v.portrait else 0.86
-    if v.portrait:
-        return _Areas((0.06, 0.36, 0.88, top - 0.38),
-                      ((0.12, 0.12, 0.34, 0.11), (0.60, 0.12, 0.34, 0.11)),
-                      (0.05, 0.12, 0.90, top - 0.14))
-    return _Areas((0.05, 0.11, 0.68, top - 0.12),
-                  ((0.77, 0.50, 0.19, 0.2), (0.77, 0.17, 0.19, 0.2)),
-                  (0.04, 0.12, 0.92, top - 0.15))
+    f = story.frame
+    x, y, w, h = f.body
+    room_x, room_y = axes_room(f)
+    rows = value_row_height(f, 2)
+    if f.video.portrait:
+        charts_h = max(h * 0.2, f.dy(90))
+        charts = f.split((x + room_x, y + room_y, w - room_x, charts_h - room_y - rows),
+                         [1, 1], gap=16 + room_x / f.dx(1))
+        main = (x, y + charts_h + f.dy(12), w, h - charts_h - f.dy(12))
+        return _Areas(main, tuple(charts), f.body)
+    side = w * 0.26
+    charts = f.split((x + w - side + room_x, y + room_y, side - room_x, h - room_y),
+                     [1, 1], vertical=True, gap=16 + (room_y + rows) / f.dy(1))
+    charts = [(cx, cy, cw, ch - rows) for cx, cy, cw, ch in charts]
+    return _Areas((x, y, w - side - f.dx(24), h), tuple(charts), f.body)
 
 
 class _Frame:
@@ -77,6 +75,7 @@ class _Frame:
         self.progress = self.seg.progress(frame)
         self.position = self._position()
         self.pic = d.Picture()
+        self.u = story.frame  # unit conversions
         self.areas = _areas(story)
 
     def _position(self) -> float:
@@ -96,23 +95,6 @@ class _Frame:
         return self.seg.view == "edges" and (not self.seg.evolving or
                                              self.progress > EDGES_SWEEP)
 
-    # sizes ---------------------------------------------------------------------------------
-    def fx(self, pixels: float) -> float:
-        """Pixels (at this frame's size) as a fraction of the width."""
-        return pixels / self.v.width
-
-    def fy(self, pixels: float) -> float:
-        """Pixels as a fraction of the height."""
-        return pixels / self.v.height
-
-    def points_for(self, pixels: float) -> float:
-        """The label size (points) whose text is about ``pixels`` tall."""
-        return pixels / (self.v.scale * POINT_PX)
-
-    def text_px(self, points: float) -> float:
-        """Height in pixels of text of ``points``."""
-        return points * self.v.scale * POINT_PX
-
     # composition ---------------------------------------------------------------------------
     def compose(self) -> d.Picture:
         self._header()
@@ -120,48 +102,17 @@ class _Frame:
          "qkv": self._qkv}[self.seg.view]()
         if self.seg.view in ("heatmap", "edges"):
             self._charts()
-        if self.v.captions:
-            lines = textwrap.wrap(self._caption(), self._chars_across(13))
-            for k, text in enumerate(reversed(lines)):
-                self.pic.add(d.Label((0.5, 0.03 + k * self.fy(self.text_px(13) * 1.4)), text,
-                                     13, self.t.text, "center", "bottom"))
+        self.pic.add(*self.s.frame.caption(self._caption()))
         return self.pic
 
     def _header(self) -> None:
-        s, t, v = self.s, self.t, self.v
-        unit = min(v.width, v.height) / v.height
-        top = 1 - 0.045 * unit
-        model = s.model
-        layers = f"{model['layers']} layer{'s' if model['layers'] > 1 else ''}"
-        sub = (f"{TASK_LINES[s.task['name']]} · {layers} × {model['heads']} heads, "
-               f"d_model {model['d_model']}")
-        step = round(s.step(self.position))
-        line = 0.06 * unit
-        self.pic.add(d.Label((0.04, top), s.title, 20, t.text, "left", "top", bold=True))
-        if v.portrait:
-            for k, text in enumerate(textwrap.wrap(sub, self._chars_across(11.5)), start=1):
-                self.pic.add(d.Label((0.04, top - k * line * 0.75), text, 11.5, t.muted, "left",
-                                     "top"))
-            y = top - (k + 0.6) * line * 0.75
-            self.pic.add(d.Label((0.04, y), f"step {step} / {s.total_steps}", 16, t.accent,
-                                 "left", "top", bold=True),
-                         d.Label((0.96, y), self._accuracy_line(), 11.5, t.text, "right", "top"))
-            return
-        self.pic.add(
-            d.Label((0.04, top - line), sub, self.fit(sub, 0.64 * v.width, 11.5), t.muted,
-                    "left", "top"),
-            d.Label((0.965, top), f"step {step} / {s.total_steps}", 20, t.accent, "right",
-                    "top", bold=True),
-            d.Label((0.965, top - line), self._accuracy_line(), 11.5, t.text, "right", "top"))
-
-    def _chars_across(self, points: float, share: float = 0.92) -> int:
-        """About how many characters of ``points`` fit in ``share`` of the width."""
-        return max(20, int(share * self.v.width / (self.text_px(points) * 0.55)))
+        step = round(self.s.step(self.position))
+        self.pic.add(*self.s.frame.header(f"step {step} / {self.s.total_steps}",
+                                          self._accuracy_line()))
 
     def fit(self, text: str, width_px: float, points: float) -> float:
-        """``points``, or less so that ``text`` fits in ``width_px``."""
-        # 0.68 em a character: Pango (manim) sets DejaVu wider than matplotlib does
-        return max(7.0, min(points, self.points_for(width_px / (0.68 * max(len(text), 1)))))
+        """``points``, or less (down to 7) so that ``text`` fits in ``width_px``."""
+        return self.u.fit(text, points, self.u.x_px(width_px), smallest=min(1.0, 7.0 / points))
 
     def _accuracy_line(self) -> str:
         s = self.s
@@ -187,7 +138,7 @@ class _Frame:
         x0, y0, w, h = area
         width_px, height_px = w * self.v.width, h * self.v.height
         label_px = self._label_margin_px()
-        title_px = self.text_px(12) * 1.9
+        title_px = self.u.px(12) * 1.9
         gap = 16 * self.v.scale
 
         def side_for(cols: int) -> float:
@@ -200,20 +151,20 @@ class _Frame:
         rows = -(-count // cols)
         used_w = cols * (side + label_px + gap) - gap
         used_h = rows * (side + label_px + title_px + gap) - gap
-        left = x0 + (w - self.fx(used_w)) / 2
-        below = (h - self.fy(used_h)) / 2
+        left = x0 + (w - self.u.x_px(used_w)) / 2
+        below = (h - self.u.y_px(used_h)) / 2
         boxes = []
         for k in range(count):
             r, c = divmod(k, cols)
-            top = y0 + h - below - self.fy(r * (side + label_px + title_px + gap) + label_px
+            top = y0 + h - below - self.u.y_px(r * (side + label_px + title_px + gap) + label_px
                                            + title_px)
-            x = left + self.fx(c * (side + label_px + gap) + label_px)
-            boxes.append((x, top - self.fy(side), self.fx(side), self.fy(side)))
+            x = left + self.u.x_px(c * (side + label_px + gap) + label_px)
+            boxes.append((x, top - self.u.y_px(side), self.u.x_px(side), self.u.y_px(side)))
         return boxes, side + label_px + gap
 
     def _label_margin_px(self) -> float:
         longest = max(len(t) for t in self.s.tokens)
-        return self.text_px(self._token_points()) * (0.7 * longest + 0.8)
+        return self.u.px(self._token_points()) * (0.7 * longest + 0.8)
 
     def _token_points(self) -> float:
         return 12.0 if self.s.length <= 12 else (10.0 if self.s.length <= 24 else 8.0)
@@ -237,11 +188,11 @@ class _Frame:
             title = f"L{layer + 1} H{head + 1}" + (f" · {mass:.2f} on pattern" if on_pattern
                                                     else "")
         label_px = self._label_margin_px()
-        self.pic.add(d.Label((x0, y0 + h + self.fy(label_px + self.text_px(12) * 0.5)), title,
+        self.pic.add(d.Label((x0, y0 + h + self.u.y_px(label_px + self.u.px(12) * 0.5)), title,
                              self.fit(title, room_px, 12), color, "left", "bottom", bold=True))
         if hint:
             self.pic.add(d.Label((x0, y0 - 0.012), "row: a query token · column: the key "
-                                 "token it reads", 9.5, t.muted, "left", "top"))
+                                 "token it reads", self.u.size("value"), t.muted, "left", "top"))
 
     def _pattern_outline(self, box, n: int) -> None:
         for row, col in self.s.pattern:
@@ -250,16 +201,16 @@ class _Frame:
     def _token_labels(self, box, shape: tuple[int, int], rows: bool, cols: bool) -> None:
         """Example tokens beside a matrix's rows (queries) and above its columns (keys)."""
         t, n_rows, n_cols = self.t, *shape
-        size = min(self._token_points(), self.points_for(box[3] * self.v.height / n_rows * 0.7))
+        size = min(self._token_points(), self.u.points(box[3] * self.v.height / n_rows * 0.7))
         step = 1 if size >= 7 else 2
         size = max(size, 7)
         x0, y0, _, h = box
         for i in range(0, n_rows, step) if rows else ():
             _, y = cell_center(box, shape, i, 0)
-            self.pic.add(d.Label((x0 - self.fx(5), y), self.s.tokens[i], size, t.text, "right"))
+            self.pic.add(d.Label((x0 - self.u.x_px(5), y), self.s.tokens[i], size, t.text, "right"))
         for j in range(0, n_cols, step) if cols else ():
             x, _ = cell_center(box, shape, 0, j)
-            self.pic.add(d.Label((x, y0 + h + self.fy(4)), self.s.tokens[j], size, t.text,
+            self.pic.add(d.Label((x, y0 + h + self.u.y_px(4)), self.s.tokens[j], size, t.text,
                                  "center", "bottom"))
 
     def _cell_numbers(self, box, values: np.ndarray, pixels: np.ndarray,
@@ -270,7 +221,7 @@ class _Frame:
         cell_px = min(box[2] * self.v.width / n_cols, box[3] * self.v.height / n_rows)
         if cell_px < 30 * self.v.scale:
             return
-        size = min(12.0, self.points_for(cell_px * 0.30))
+        size = min(12.0, self.u.points(cell_px * 0.30))
         for i in range(rows_shown if rows_shown is not None else n_rows):
             for j in range(n_cols):
                 if hidden is not None and hidden[i, j]:
@@ -301,13 +252,13 @@ class _Frame:
 
     def _track_point(self, track: int, i: int) -> tuple[float, float]:
         """Where token ``i`` sits on ``track`` (0 the input, the last the output)."""
-        x0, y0, w, h = self.areas.main
+        x0, y0, w, h = self._tracks_area()
         n, tracks = self.s.length, self.s.model["layers"] + 1
         along = (i + 0.5) / n
         across = 0.12 + 0.72 * track / (tracks - 1)
         if self.v.portrait:
             return x0 + w * across, y0 + h * (1 - along)
-        titles = self.fx(self.text_px(10) * 11)  # room for the track titles at the left
+        titles = self.u.x_px(self.u.px(10) * 11)  # room for the track titles at the left
         return x0 + titles + (w - titles) * along, y0 + h * across
 
     def _edge_lines(self, layer: int, head: int, weights: np.ndarray, focus: int | None
@@ -338,8 +289,8 @@ class _Frame:
             texts, colors = ["•"] * s.length, [t.muted] * s.length
         for i, (text, color) in enumerate(zip(texts, colors, strict=True)):
             x, y = self._track_point(track, i)
-            pad_w = self.fx(self.text_px(size) * (0.5 * len(text) + 0.9))
-            pad_h = self.fy(self.text_px(size) * 1.5)
+            pad_w = self.u.x_px(self.u.px(size) * (0.5 * len(text) + 0.9))
+            pad_h = self.u.y_px(self.u.px(size) * 1.5)
             ring = t.accent if focus == i and track == tracks - 1 else t.grid
             self.pic.add(d.Rect((x - pad_w / 2, y - pad_h / 2, pad_w, pad_h), t.panel, ring,
                                 2.0 if ring == t.accent else 1.0),
@@ -358,60 +309,78 @@ class _Frame:
                 else f"after layer {track}")
         x, y = self._track_point(track, 0)
         if self.v.portrait:
-            self.pic.add(d.Label((x, y + self.fy(self.text_px(14) * 1.6)), name, 10, t.muted,
+            self.pic.add(d.Label((x, y + self.u.dy(14 * 1.6)), name, self.u.size("label"), t.muted,
                                  "center", "bottom"))
         else:
-            self.pic.add(d.Label((self.areas.main[0], y), name, 10, t.muted, "left"))
+            self.pic.add(d.Label((self._tracks_area()[0], y), name, self.u.size("label"), t.muted,
+                                 "left"))
 
     def _focus_weights(self, weights: np.ndarray, focus: int) -> None:
         """The focused query's weights (last layer) written beside the keys it reads."""
         s = self.s
         layers = s.model["layers"]
-        spacing = self.v.width * (self._track_point(0, 1)[0] - self._track_point(0, 0)[0])
-        narrow = abs(spacing) < self.text_px(10.5) * 2.6  # a label is wider than a token
+        f = s.frame
+        if self.v.portrait:
+            spacing = abs(self._track_point(0, 1)[1] - self._track_point(0, 0)[1])
+            narrow = spacing < f.line(10.5) * 1.05
+        else:
+            spacing = abs(self._track_point(0, 1)[0] - self._track_point(0, 0)[0])
+            narrow = spacing < f.width("0.00", 10.5, bold=True) * 1.15
         stack = len(s.heads) + 1
         for rank, h in enumerate(s.heads):
             for j in np.nonzero(weights[h, focus] >= FOCUS_LABEL_WEIGHT)[0]:
                 kx, ky = self._track_point(layers - 1, int(j))
-                row = rank + (stack * (int(j) % 2) if narrow and not self.v.portrait else 0)
-                lift = self.text_px(12) * (1.8 + 1.3 * row)
-                at = (kx + self.fx(lift * 1.6), ky) if self.v.portrait else \
-                    (kx, ky + self.fy(lift))
+                row = rank + (stack * (int(j) % 2) if narrow else 0)
+                if self.v.portrait:
+                    at = (kx + f.dx(24) + row * f.width("0.00 ", 10.5, bold=True), ky)
+                else:
+                    at = (kx, ky + f.dy(12 * 1.8) + row * f.line(10.5))
                 self.pic.add(d.Label(at, f"{weights[h, focus, j]:.2f}", 10.5,
                                      s.head_colors[h], "center", "bottom", bold=True))
 
+    def _legend_items(self) -> list[LegendItem]:
+        s = self.s
+        items = [LegendItem(s.head_colors[head], f"head {head + 1}", "line")
+                 for head in s.heads]
+        return [*items, LegendItem(self.t.grid, "line width = attention weight", "line")]
+
     def _head_legend(self) -> None:
-        s, t = self.s, self.t
-        x0, y0, _, h = self.areas.main
-        x, y = x0 + 0.01, (y0 - 0.02 if self.v.portrait else y0 + h + 0.005)
-        for head in s.heads:
-            self.pic.add(d.Line((x, y), (x + 0.025, y), s.head_colors[head], 4.0),
-                         d.Label((x + 0.032, y), f"head {head + 1}", 11, t.text, "left"))
-            x += 0.032 + self.fx(self.text_px(11) * 0.62 * 6) + 0.02
-        self.pic.add(d.Label((x, y), "line width = attention weight", 10, t.muted, "left"))
+        x0, y0, w, h = self.areas.main
+        self.pic.add(*self.s.frame.legend(self._legend_items(), (x0, y0 + h), w))
+
+    def _tracks_area(self) -> tuple[float, float, float, float]:
+        """The main area below the head legend (and, in portrait, the track titles)."""
+        f = self.s.frame
+        x0, y0, w, h = self.areas.main
+        used = f.legend_height(self._legend_items(), w) + f.dy(6)
+        if self.v.portrait:
+            used += f.line(10) + f.dy(12 * 1.6)
+        return x0, y0, w, h - used
 
     # positions -----------------------------------------------------------------------------
     def _positions(self) -> None:
-        s, t = self.s, self.t
+        s, t, f = self.s, self.t, self.s.frame
         table = s.positions  # (T, C)
         x0, y0, w, h = self.areas.full
-        label_px = self._label_margin_px() + self.text_px(10) * 4
-        cell_h = min(h * self.v.height / (s.length + 3), 40 * self.v.scale)
-        box_h = self.fy(cell_h * s.length)
-        box = (x0 + self.fx(label_px), y0 + (h - box_h) / 2, w - self.fx(label_px) - 0.02,
-               box_h)
+        size = self._token_points() - 1
+        labels = [f"position {i} · {s.tokens[i]}" for i in range(s.length)]
+        margin = max(f.width(label, size) for label in labels) + f.dx(8)
+        heading = "sinusoidal position encoding added to each token's embedding (−1 to 1)"
+        heading_size = f.fit(heading, "heading", w)
+        room = f.line(heading_size) + f.line("tick") + f.dy(8)
+        cell_h = min((h - room) / s.length, f.dy(30))
+        box_h = cell_h * s.length
+        box = (x0 + margin, y0 + (h - box_h) / 2, w - margin, box_h)
         self.pic.add(d.Image(box, diverging_pixels(table, t, 1.0)),
                      d.Rect(box, None, t.grid, 1.0))
-        for i in range(s.length):
+        for i, label in enumerate(labels):
             _, y = cell_center(box, table.shape, i, 0)
-            self.pic.add(d.Label((box[0] - self.fx(6), y), f"position {i} · {s.tokens[i]}",
-                                 self._token_points() - 1, t.text, "right"))
+            self.pic.add(d.Label((box[0] - f.dx(6), y), label, size, t.text, "right"))
         bx, by, bw, bh = box
-        self.pic.add(d.Label((bx, by + bh + 0.012), "sinusoidal position encoding added to "
-                             "each token's embedding (−1 to 1)", 11.5, t.text, "left",
+        self.pic.add(d.Label((x0, by + bh + f.dy(4)), heading, heading_size, t.text, "left",
                              "bottom"),
-                     d.Label((bx + bw, by - 0.012), f"dimension 0 … {table.shape[1] - 1}", 9,
-                             t.muted, "right", "top"))
+                     d.Label((bx + bw, by - f.dy(3)), f"dimension 0 … {table.shape[1] - 1}",
+                             f.size("tick"), t.muted, "right", "top"))
 
     # qkv -----------------------------------------------------------------------------------
     def _qkv_stage(self) -> tuple[int, float]:
@@ -447,9 +416,10 @@ class _Frame:
             self._qkv_panel(boxes[name], name, title, values, current, hidden, stage, within)
         heading = (f"layer {layer + 1} · head {head + 1}, trained (step {s.total_steps}), "
                    f"example {' '.join(s.tokens)}")
-        self.pic.add(d.Label((self.areas.full[0], self.areas.full[1] + self.areas.full[3]),
-                             heading, self.fit(heading, self.areas.full[2] * self.v.width, 11),
-                             s.head_colors[head], "left", "bottom", bold=True))
+        f = s.frame
+        x0, y0, w, h = self.areas.full
+        self.pic.add(d.Label((x0, y0 + h), heading, f.fit(heading, "heading", w, bold=True),
+                             s.head_colors[head], "left", "top", bold=True))
 
     def _qkv_boxes(self, rows: list[list[str]], shapes: dict[str, tuple[int, int]]
                    ) -> dict[str, tuple]:
@@ -457,8 +427,9 @@ class _Frame:
         in them) get more height than rows of feature matrices, which are as wide as their
         columns allow."""
         x0, y0, w, h = self.areas.full
+        h -= self.s.frame.line("heading") * 1.2  # the heading naming layer, head and example
         label_px = self._label_margin_px()
-        title_px = self.text_px(11) * 2.2
+        title_px = self.u.px(11) * 2.2
         gap = 28 * self.v.scale
         n = self.s.length
         square = {"scores", "weights"}
@@ -474,13 +445,14 @@ class _Frame:
             cell_w = min(cell_h, free / columns) if columns else cell_h
             widths = [n * cell_h if m in square else shapes[m][1] * cell_w for m in names]
             used = sum(widths) + len(names) * (label_px + gap) - gap
-            x = x0 + (w - self.fx(used)) / 2
-            top = y0 + h - self.fy(top_px + title_px + (label_px * 0.8 if square & set(names)
+            x = x0 + (w - self.u.x_px(used)) / 2
+            top = y0 + h - self.u.y_px(top_px + title_px + (label_px * 0.8 if square & set(names)
                                                         else 0))
             for name, width in zip(names, widths, strict=True):
-                x += self.fx(label_px)
-                boxes[name] = (x, top - self.fy(n * cell_h), self.fx(width), self.fy(n * cell_h))
-                x += self.fx(width + gap)
+                x += self.u.x_px(label_px)
+                height = self.u.y_px(n * cell_h)
+                boxes[name] = (x, top - height, self.u.x_px(width), height)
+                x += self.u.x_px(width + gap)
             top_px += row_px
         return boxes
 
@@ -506,14 +478,14 @@ class _Frame:
             self._cell_numbers(box, values, pixels, hidden if s.task["causal"] else None, fmt,
                                rows_shown)
         x0, y0, w, h = box
-        lift = self.text_px(11) * 0.5 + (self.text_px(self._token_points()) * 1.3
+        lift = self.u.px(11) * 0.5 + (self.u.px(self._token_points()) * 1.3
                                          if name in ("scores", "weights") else 0)
         dims = f"  ({values.shape[0]} × {values.shape[1]})" if name in ("x", "q", "k", "v") \
             else ""
-        if len(title + dims) * self.text_px(11) * 0.6 > w * self.v.width * 1.15:
+        if len(title + dims) * self.u.px(11) * 0.6 > w * self.v.width * 1.15:
             dims = ""
         text = title + dims
-        self.pic.add(d.Label((x0, y0 + h + self.fy(lift)), text,
+        self.pic.add(d.Label((x0, y0 + h + self.u.y_px(lift)), text,
                              self.fit(text, w * self.v.width * 1.15, 11),
                              t.accent if current else t.text, "left", "bottom", bold=current))
 
@@ -528,8 +500,8 @@ class _Frame:
         if s.task["name"] != "text":
             accuracy.append(Series("held-out sequences", s.metrics["val_seq_acc"], t.val,
                                    dashed=True, percent=True))
-        self.pic.add(*line_chart(loss_box, s.steps, loss, now, t, "step"),
-                     *line_chart(acc_box, s.steps, accuracy, now, t, "step", top=1.0))
+        self.pic.add(*line_chart(s.frame, loss_box, s.steps, loss, now, "step"),
+                     *line_chart(s.frame, acc_box, s.steps, accuracy, now, "step", top=1.0))
 
     def _caption(self) -> str:
         view = self.seg.view

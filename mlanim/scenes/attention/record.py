@@ -9,7 +9,6 @@ only during a snapshot.
 
 from __future__ import annotations
 
-import math
 import platform
 from collections.abc import Callable
 from pathlib import Path
@@ -30,10 +29,10 @@ from mlanim.data.sequences import (
 )
 from mlanim.errors import DataError, SpecError
 from mlanim.progress import Progress
-from mlanim.scenes.attention import DEFAULT_CORPUS, AttentionSpec
+from mlanim.scenes.attention.spec import DEFAULT_CORPUS, AttentionSpec
 from mlanim.trace import Trace, TraceWriter
-from mlanim.train.loop import divergence_error, seed_everything
-from mlanim.train.optim import make_optimizer
+from mlanim.train.loop import seed_everything, train_steps
+from mlanim.train.schedule import Schedule
 
 HELD_OUT = 500  # sequences for the held-out accuracy
 SNAPSHOTS = 60  # default number of snapshots over training
@@ -213,6 +212,29 @@ def evaluate(model: nn.Module, task: SequenceTask, rows: slice = slice(None)
             right.all(dim=1).float().mean().item())
 
 
+class AttentionWatcher:
+    """Snapshots for the training loop: the probe's attention on the example, and the loss and
+    accuracy on training and held-out sequences (the loop's other hooks are not needed)."""
+
+    def __init__(self, writer: TraceWriter, model: nn.Module, probe: AttentionProbe,
+                 task: SequenceTask, held_out: SequenceTask) -> None:
+        self.writer, self.model, self.probe = writer, model, probe
+        self.task, self.held_out = task, held_out
+
+    def snapshot(self, step: int, epoch: float) -> None:
+        """Record attention and metrics after ``step`` optimizer steps."""
+        _snapshot(self.writer, self.model, self.probe, self.task, self.held_out, step, epoch)
+
+    def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
+        """Nothing to keep before an update."""
+
+    def capture_grads(self, step: int, epoch: float) -> None:
+        """Gradients are not part of this scene."""
+
+    def after_update(self, step: int, epoch: float) -> None:
+        """Nothing to keep after an update."""
+
+
 def record_attention(spec: AttentionSpec, task: SequenceTask, held_out: SequenceTask,
                      example: list[int], progress: Progress) -> Trace:
     """Train the transformer on ``task`` and return the trace of its attention on ``example``."""
@@ -220,53 +242,24 @@ def record_attention(spec: AttentionSpec, task: SequenceTask, held_out: Sequence
     model = build_model(spec, task)
     writer = TraceWriter(meta=_meta(spec, task, example))
     writer.meta["model"]["parameters"] = sum(p.numel() for p in model.parameters())
-    probe = AttentionProbe(model, example)
     x, y = torch.from_numpy(task.inputs), torch.from_numpy(task.targets)
-    n = len(x)
-    batch = n if spec.train.batch_size == "full" else min(spec.train.batch_size, n)
-    per_epoch = math.ceil(n / batch)
-    total = spec.train.steps or per_epoch * (spec.train.total_epochs or 0)
-    due = snapshot_steps(spec, total, per_epoch)
-    optimizer = make_optimizer(spec.train.optimizer, model.parameters())
-    order_rng = torch.Generator().manual_seed(spec.seed)
-
-    def snapshot(step: int) -> None:
-        _snapshot(writer, model, probe, task, held_out, step, step / per_epoch)
-
-    snapshot(0)
-    step, stopped_at = 0, None
-    with progress.task("training", total=total) as bar:
-        while step < total and stopped_at is None:
-            order = torch.randperm(n, generator=order_rng)
-            for start in range(0, n, batch):
-                rows = order[start: start + batch]
-                loss = sequence_loss(model(x[rows]), y[rows], task.scored_from)
-                if not math.isfinite(loss.item()):
-                    if spec.train.on_divergence == "stop" and step > 0:
-                        stopped_at = step
-                        break
-                    raise divergence_error(spec.train, step, step / per_epoch, loss.item())
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                step += 1
-                if step in due:
-                    snapshot(step)
-                    bar.note(f"loss {loss.item():.4f}")
-                bar.advance()
-                if step >= total:
-                    break
-    if stopped_at is not None and step not in due:
-        snapshot(step)
+    schedule = Schedule.of(spec.train, len(x))
+    due = snapshot_steps(spec, schedule)
+    watcher = AttentionWatcher(writer, model, AttentionProbe(model, example), task, held_out)
+    result = train_steps(model, schedule,
+                         lambda rows: sequence_loss(model(x[rows]), y[rows], task.scored_from),
+                         spec.train, spec.seed, watcher, due, progress)
+    stopped_at = result.steps if result.diverged_at_epoch is not None else None
+    if stopped_at is not None and stopped_at not in due:
+        watcher.snapshot(stopped_at, result.epochs)
     for name, value in model.state_dict().items():
         writer.static(f"model/{name}", value.numpy())
     writer.static("example/tokens", np.array(example, dtype=np.int64))
-    writer.meta.update(steps=step, epochs=step / per_epoch,
-                       diverged_at_step=stopped_at)
+    writer.meta.update(steps=result.steps, epochs=result.epochs, diverged_at_step=stopped_at)
     return writer.freeze()
 
 
-def snapshot_steps(spec: AttentionSpec, total: int, per_epoch: int) -> set[int]:
+def snapshot_steps(spec: AttentionSpec, schedule: Schedule) -> set[int]:
     """The steps after which a snapshot is taken (step 0, before training, always).
 
     As the spec says with ``record_every_steps`` or ``record_every`` (epochs); by default about
@@ -275,11 +268,8 @@ def snapshot_steps(spec: AttentionSpec, total: int, per_epoch: int) -> set[int]:
     """
     train = spec.train
     if train.record_every_steps or train.record_every:
-        every = train.record_every_steps or train.record_every * per_epoch
-        return {*range(every, total + 1, every), total}
-    even = np.linspace(0, total, SNAPSHOTS // 2 + 1)
-    early = np.geomspace(1, total, SNAPSHOTS // 2)
-    return {round(float(s)) for s in (*even, *early) if s >= 1} | {total}
+        return schedule.regular(schedule.every(train))
+    return schedule.dense_early(SNAPSHOTS)
 
 
 def _snapshot(writer: TraceWriter, model: nn.Module, probe: AttentionProbe,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.render.frame import Frame
 from mlanim.render.theme import Theme
 from mlanim.render.timeline import blend
 from mlanim.render.video import VideoSettings
@@ -93,6 +94,12 @@ class AttentionStory:
         self.pattern = [tuple(p) for p in self.task["pattern"] if max(p) < self.length]
         self.title = spec.title or _default_title(self.task["name"])
         self.count = video.count
+        layers = f"{self.model['layers']} layer{'s' if self.model['layers'] > 1 else ''}"
+        subtitle = (f"{TASK_LINES[self.task['name']]} · {layers} × {self.model['heads']} "
+                    f"heads, d_model {self.model['d_model']}")
+        self.frame = Frame(video, theme, self.title, subtitle,
+                           counter_sample=f"step {self.total_steps} / {self.total_steps}",
+                           status_sample="held-out sequences right 100%")
 
     def _most_focused_head(self) -> tuple[int, int]:
         """The (layer, head) whose final attention is most concentrated (largest mean of each
@@ -143,6 +150,15 @@ class AttentionStory:
 def _visible(token: str) -> str:
     """Whitespace drawn as a visible mark."""
     return {" ": "␣", "\n": "↵", "\t": "⇥"}.get(token, token)
+
+
+TASK_LINES = {
+    "copy": "copy: each blank must become the digit it copies",
+    "reverse": "reverse: each output is the input read backwards",
+    "sort": "sort: the outputs are the inputs in ascending order",
+    "induction": "induction: the second half repeats the first",
+    "text": "text: predict each next token of the corpus",
+}
 
 
 def _default_title(task: str) -> str:

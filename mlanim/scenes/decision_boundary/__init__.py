@@ -1,45 +1,27 @@
 """Scene kind ``decision_boundary``: the class-probability field forming over epochs.
 
-Left, the network's predicted class probabilities over the input plane, shaded by confidence, with
-the boundary where the prediction flips and the training (dots) and validation (rings) points.
-Right, the train and validation loss and accuracy up to the current epoch.
+The network's predicted class probabilities over the input plane, shaded by confidence, with
+the boundary where the prediction flips and the training (dots) and validation (rings) points;
+beside it the train and validation loss and accuracy up to the current epoch.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
-
 import numpy as np
-from pydantic import Field
 
+from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
 from mlanim.errors import SpecError
+from mlanim.render.frame import Frame
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.base import Frames, SceneKind
-from mlanim.scenes.decision_boundary.story import Story
-from mlanim.spec.sections import Section, TrainedSceneSpec
+from mlanim.scenes.decision_boundary.spec import DecisionBoundarySpec
+from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
 from mlanim.train.plan import Grid, RecordingPlan
 
 
-class BoundaryShow(Section):
-    """What the decision-boundary scene shows."""
-
-    resolution: int = Field(80, ge=20, le=400, description="grid points per axis of the field")
-    margin: float = Field(0.15, ge=0, le=2, description="room around the data, as a fraction")
-    validation: bool = Field(True, description="draw held-out points as rings")
-
-
-class DecisionBoundarySpec(TrainedSceneSpec):
-    """A classifier on 2-D data: the boundary forming over epochs, with loss curves."""
-
-    scene: Literal["decision_boundary"] = "decision_boundary"
-    show: BoundaryShow = BoundaryShow()
-
-
-class DecisionBoundary(SceneKind):
+class DecisionBoundary(PictureScene):
     """Registry entry for ``decision_boundary``."""
 
     name = "decision_boundary"
@@ -70,28 +52,20 @@ class DecisionBoundary(SceneKind):
         return RecordingPlan(metrics=True, grid=grid, every_epochs=spec.train.record_every,
                              every_steps=spec.train.record_every_steps)
 
-    def frames(self, spec: DecisionBoundarySpec, trace: Trace, video: VideoSettings,
-               theme: Theme, backend: str) -> Frames:
-        """The animation, drawn by matplotlib or manim."""
+    def story(self, spec: DecisionBoundarySpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None):
+        """The recorded field and curves, laid out in the shared frame."""
+        from mlanim.scenes.decision_boundary.picture import BoundaryPicture
+        from mlanim.scenes.decision_boundary.story import Story
+
         story = Story(spec, trace, video)
-        if backend == "manim":
-            from mlanim.scenes.decision_boundary.manim_draw import ManimBoundary
+        frame = Frame(video, theme, story.title, story.subtitle,
+                      counter_sample=story.counter(story.moment(video.count - 1)))
+        return BoundaryPicture(story, frame, theme)
 
-            return ManimBoundary(story, video, theme)
-        from mlanim.scenes.decision_boundary.mpl_draw import MplBoundary
-
-        return MplBoundary(story, video, theme)
-
-    def figure(self, spec: DecisionBoundarySpec, trace: Trace, video: VideoSettings,
-               theme: Theme, path: Path) -> None:
-        """The final state as a vector figure."""
-        from mlanim.scenes.decision_boundary.mpl_draw import MplBoundary
-
-        drawing = MplBoundary(Story(spec, trace, video), video, theme)
-        try:
-            drawing.save_final(path)
-        finally:
-            drawing.close()
+    def compose(self, story, frame: int):
+        """One frame's picture."""
+        return story.picture(frame)
 
 
 KIND = DecisionBoundary()

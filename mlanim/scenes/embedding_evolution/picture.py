@@ -3,88 +3,92 @@ method, the class legend and the accuracy so far; traced samples with their trai
 
 from __future__ import annotations
 
-import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 
 from mlanim.render import display as d
-from mlanim.render.charts import Series, line_chart
+from mlanim.render.charts import Series, axes_room, line_chart, value_row_height
+from mlanim.render.frame import LegendItem
 from mlanim.scenes.embedding_evolution.story import METHOD_NAMES, METHOD_NOTES, EmbeddingStory
 
 Box = tuple[float, float, float, float]
-POINT_PX = 100 / 72
-THUMBNAIL_PX = 54
+THUMBNAIL_PT = 39  # a traced sample's image, in points
 
 
 def embedding_picture(story: EmbeddingStory, frame: int) -> d.Picture:
     """One frame of the embedding scene."""
-    s, v = story, story.video
+    s = story
     position = s.position(frame)
     pic = d.Picture()
     _header(pic, s, position)
-    panels, side = _panel_boxes(s)
-    for method, box in zip(s.methods, panels, strict=True):
+    place = _layout(s)
+    for method, box in zip(s.methods, place.panels, strict=True):
         _panel(pic, s, method, box, position)
-    _legend_and_chart(pic, s, position, panels, side)
-    if v.captions:
-        _caption(pic, s, frame, position)
+    if place.note:
+        note = "each dot is one sample, coloured by its true class"
+        size = s.frame.fit(note, "label", place.legend_width, smallest=0.6)
+        pic.add(d.Label(place.note, note, size, s.theme.muted, "left", "top"))
+    pic.add(*s.frame.legend(_legend_items(s), place.legend_at, place.legend_width,
+                            centered=place.centered))
+    if place.chart is not None:
+        _accuracy_chart(pic, s, position, place.chart)
+    _caption(pic, s, frame, position)
     return pic
 
 
-def _px(s: EmbeddingStory, points: float) -> float:
-    return points * s.video.scale * POINT_PX
+@dataclass(frozen=True)
+class EmbeddingLayout:
+    """Where the panels, legend and accuracy chart go."""
+
+    panels: list[Box]
+    legend_at: tuple[float, float]
+    legend_width: float
+    centered: bool
+    chart: Box | None
+    note: tuple[float, float] | None
 
 
-def _panel_boxes(s: EmbeddingStory) -> tuple[list[Box], float]:
-    """Square panels in a row (landscape) or a column (portrait), as large as fits beside the
-    legend and chart; returns the boxes and the side in pixels."""
-    v, count = s.video, len(s.methods)
-    top, bottom = (0.80, 0.12) if not v.portrait else (0.84, 0.34)
-    height_px = (top - bottom) * v.height - _px(s, 12) * 2.2
-    gap = 22 * v.scale
-    if v.portrait:
-        side = min(height_px / count - gap, 0.9 * v.width) if count > 1 else \
-            min(height_px, 0.9 * v.width)
-        side = min(side, (0.9 * v.width - gap * (count - 1)) / count) if count > 1 else side
-        used = count * side + (count - 1) * gap
-        left = (v.width - used) / 2
-        y = (bottom * v.height + height_px - side)
-        return [((left + k * (side + gap)) / v.width, y / v.height, side / v.width,
-                 side / v.height) for k in range(count)], side
-    reserved = 0.0 if count > 1 else 0.36 * v.width
-    side = min(height_px, (0.92 * v.width - reserved - gap * (count - 1)) / count)
-    left = 0.05 * v.width if count == 1 else (v.width - count * side - (count - 1) * gap) / 2
-    y = bottom * v.height + (height_px - side) / 2
-    return [((left + k * (side + gap)) / v.width, y / v.height, side / v.width, side / v.height)
-            for k in range(count)], side
+def _legend_items(s: EmbeddingStory) -> list[LegendItem]:
+    items = [LegendItem(s.theme.class_color(k), name) for k, name in enumerate(s.class_names)]
+    return [*items, LegendItem(s.theme.text, "ringed: misclassified now", "ring")]
+
+
+def _layout(s: EmbeddingStory) -> EmbeddingLayout:
+    """Square panels in a row (or a column in portrait); beside a single panel the legend and
+    the accuracy chart, below several the legend (and the chart in portrait)."""
+    f, count = s.frame, len(s.methods)
+    x, y, w, h = f.body
+    heading = f.line("heading") + f.dy(4)
+    room_x, room_y = axes_room(f)
+    rows = value_row_height(f, 2)
+    wide = f.video.width > f.video.height
+    if count == 1 and wide:
+        left, right = f.split(f.body, [1.4, 1], gap=30)
+        panel = f.square(f.inset(left, top=heading / f.dy(1)), align="left")
+        rx, ry, rw, rh = right
+        note_h = f.line("label") + f.dy(6)
+        legend_h = f.legend_height(_legend_items(s), rw)
+        chart_h = min(rh * 0.45, rh - note_h - legend_h - room_y - rows - f.dy(16))
+        chart = (rx + room_x, ry + room_y, rw - room_x, chart_h)
+        return EmbeddingLayout([panel], (rx, ry + rh - note_h), rw, False, chart, (rx, ry + rh))
+    legend_h = f.legend_height(_legend_items(s), w)
+    chart_h = max(h * 0.2, f.dy(90)) if not wide else 0.0
+    top = y + chart_h + legend_h + f.dy(10)
+    area = (x, top, w, y + h - top - heading)
+    parts = f.split(area, [1] * count, vertical=not wide and count > 1, gap=22)
+    panels = [f.square(part) for part in parts]
+    chart = (x + room_x, y + room_y, w - room_x, chart_h - room_y - rows) if chart_h else None
+    return EmbeddingLayout(panels, (0.5, y + chart_h + legend_h), w, True, chart, None)
 
 
 def _header(pic: d.Picture, s: EmbeddingStory, position: float) -> None:
-    t, v = s.theme, s.video
-    unit = min(v.width, v.height) / v.height
-    top = 1 - 0.045 * unit
-    held_out = s.metrics.get("val_acc")
     accuracy = f"accuracy {s.metric('train_acc', position):.0%} train"
-    if held_out is not None:
+    if s.metrics.get("val_acc") is not None:
         accuracy += f" · {s.metric('val_acc', position):.0%} held out"
-    sub = f"{s.dataset}, {len(s.labels)} samples · {s.network} · layer {s.layer}"
-    epoch = f"epoch {s.epoch(position):.1f}" if s.epoch(position) < 1 else \
-        f"epoch {s.epoch(position):.0f}"
-    pic.add(d.Label((0.04, top), s.title, 20, t.text, "left", "top", bold=True))
-    if v.portrait:
-        lines = textwrap.wrap(sub, max(30, int(0.9 * v.width / (_px(s, 11) * 0.55))))
-        for k, line in enumerate(lines, start=1):
-            pic.add(d.Label((0.04, top - 0.034 * k * unit), line, 11, t.muted, "left", "top"))
-        y = top - 0.034 * (len(lines) + 1) * unit
-        pic.add(d.Label((0.04, y), f"{epoch} / {s.total_epochs:.0f}", 16, t.accent, "left",
-                        "top", bold=True),
-                d.Label((0.96, y), accuracy, 11, t.text, "right", "top"))
-        return
-    fitted = max(7.0, min(11.0, 0.64 * v.width / (0.68 * len(sub) * _px(s, 1))))
-    pic.add(d.Label((0.04, top - 0.06 * unit), sub, fitted, t.muted, "left", "top"),
-            d.Label((0.965, top), f"{epoch} / {s.total_epochs:.0f}", 20, t.accent, "right",
-                    "top", bold=True),
-            d.Label((0.965, top - 0.06 * unit), accuracy, 11.5, t.text, "right", "top"))
+    epoch = s.epoch(position)
+    shown = f"{epoch:.1f}" if epoch < 1 else f"{epoch:.0f}"
+    pic.add(*s.frame.header(f"epoch {shown} / {s.total_epochs:.0f}", accuracy))
 
 
 def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: float) -> None:
@@ -106,7 +110,8 @@ def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: f
     if method == "pca" and len(s.methods) == 1:
         basis = s.spec.embed.basis
         title += " of the last epoch" if basis == -1 else f" of snapshot {basis}"
-    pic.add(d.Label((x0, y0 + h + 0.012), title, 12, t.text, "left", "bottom", bold=True))
+    pic.add(d.Label((x0, y0 + h + s.frame.dy(4)), title, s.frame.size("heading"), t.text, "left",
+                    "bottom", bold=True))
 
 
 def _placer(s: EmbeddingStory, method: str, box: Box):
@@ -140,7 +145,8 @@ def _star_axes(pic: d.Picture, s: EmbeddingStory, place) -> None:
     for k, corner in enumerate(corners):
         pic.add(d.Line(tuple(center), tuple(corner), t.grid, 0.8))
         outward = (corner - center) * 0.07
-        pic.add(d.Label(tuple(corner + outward), s.class_names[k], 12, t.class_color(k),
+        pic.add(d.Label(tuple(corner + outward), s.class_names[k], s.frame.size("heading"),
+                        t.class_color(k),
                         bold=True))
 
 
@@ -157,8 +163,17 @@ def _traced(pic: d.Picture, s: EmbeddingStory, method: str, place, sample: int, 
     head = tuple(path[-1])
     pic.add(d.Circle(head, 5.5, color, t.text, 1.5))
     x0, y0, w, h = box
-    size_w, size_h = THUMBNAIL_PX * s.video.scale / s.video.width, \
-        THUMBNAIL_PX * s.video.scale / s.video.height
+    if s.thumbnails is None:  # tabular data: the note goes in the panel's corner, linked
+        f = s.frame
+        at = (x0 + f.dx(6), y0 + h - f.dy(4) - rank * f.line("value"))
+        pic.add(d.Line((at[0] + f.dx(3), at[1] - f.line("value") / 2), head, color, 0.8, 0.6))
+        predicted = s.class_names[int(s.predicted[min(round(position), len(s.predicted) - 1),
+                                                  sample])]
+        truth = s.class_names[int(s.labels[sample])]
+        note = f"#{sample}: {truth}" + ("" if predicted == truth else f", seen as {predicted}")
+        pic.add(d.Label(at, note, f.size("value"), t.text, "left", "top"))
+        return
+    size_w, size_h = s.frame.dx(THUMBNAIL_PT), s.frame.dy(THUMBNAIL_PT)
     side = 1 if head[0] < x0 + w * 0.75 else -1
     lift = 1 if head[1] < y0 + h * 0.75 else -1
     if rank % 2 and y0 + h * 0.25 < head[1] < y0 + h * 0.75:
@@ -176,43 +191,9 @@ def _traced(pic: d.Picture, s: EmbeddingStory, method: str, place, sample: int, 
         ink = image if s.theme.name == "dark" else 1 - image
         pic.add(d.Image((left, bottom, size_w, size_h), np.repeat(ink[..., None], 3, axis=2)),
                 d.Rect((left, bottom, size_w, size_h), None, color, 2.0))
-    else:
-        pic.add(d.Rect((left, bottom, size_w, size_h * 0.45), t.panel, color, 1.5))
-    pic.add(d.Label((left + size_w / 2, bottom - 0.008), note, 9.5, t.text, "center", "top"))
-
-
-def _legend_and_chart(pic: d.Picture, s: EmbeddingStory, position: float, panels: list[Box],
-                      side_px: float) -> None:
-    t, v = s.theme, s.video
-    count = len(s.class_names)
-    if len(s.methods) == 1 and not v.portrait:
-        x0, y0, w, h = panels[0]
-        left = x0 + w + 0.05
-        top = y0 + h - 0.01
-        per_column = int(np.ceil(count / 2)) if count > 6 else count
-        pic.add(d.Label((left - 0.01, top + 0.045), "each dot is one sample, coloured by its "
-                        "true class", 11, t.muted, "left"))
-        for k, name in enumerate(s.class_names):
-            column, row = divmod(k, per_column)
-            at = (left + column * 0.12, top - row * 0.045)
-            pic.add(d.Circle(at, 6, t.class_color(k), None),
-                    d.Label((at[0] + 0.014, at[1]), name, 12, t.text, "left"))
-        box = (left, y0 + 0.02, 0.96 - left, 0.22)
-        _accuracy_chart(pic, s, position, box)
-        pic.add(d.Circle((left, top - (per_column + 0.3) * 0.045), 6, None, t.text, 1.2),
-                d.Label((left + 0.014, top - (per_column + 0.3) * 0.045),
-                        "ringed: misclassified now", 11, t.muted, "left"))
-        return
-    # below the panels: the legend in one row (compare view, portrait)
-    below = min(p[1] for p in panels) - 0.06
-    step = min(0.9 / count, 0.11)
-    start = 0.5 - step * count / 2
-    for k, name in enumerate(s.class_names):
-        at = (start + k * step + 0.01, below)
-        pic.add(d.Circle(at, 5.5, t.class_color(k), None),
-                d.Label((at[0] + 0.012, at[1]), name, 11, t.text, "left"))
-    if v.portrait:
-        _accuracy_chart(pic, s, position, (0.12, below - 0.17, 0.8, 0.11))
+        pic.add(d.Label((left + size_w / 2, bottom - s.frame.dy(3)), note, s.frame.size("value"),
+                        t.text, "center",
+                        "top"))
 
 
 def _accuracy_chart(pic: d.Picture, s: EmbeddingStory, position: float, box: Box) -> None:
@@ -221,11 +202,11 @@ def _accuracy_chart(pic: d.Picture, s: EmbeddingStory, position: float, box: Box
     if "val_acc" in s.metrics:
         series.append(Series("held-out accuracy", s.metrics["val_acc"], t.val, dashed=True,
                              percent=True))
-    pic.add(*line_chart(box, s.metric_epochs, series, s.epoch(position), t, "epoch", top=1.0))
+    pic.add(*line_chart(s.frame, box, s.metric_epochs, series, s.epoch(position), "epoch",
+                        top=1.0))
 
 
 def _caption(pic: d.Picture, s: EmbeddingStory, frame: int, position: float) -> None:
-    t, v = s.theme, s.video
     phase = s.timeline.at(frame).phase
     wrong = int(s.wrong(position).sum())
     if phase == "start":
@@ -241,7 +222,4 @@ def _caption(pic: d.Picture, s: EmbeddingStory, frame: int, position: float) -> 
     else:
         text = (f"Samples of one class move together as training separates them; ringed: "
                 f"misclassified now ({wrong})")
-    lines = textwrap.wrap(text, max(30, int(0.92 * v.width / (_px(s, 13) * 0.55))))
-    for k, line in enumerate(reversed(lines)):
-        pic.add(d.Label((0.5, 0.03 + k * _px(s, 13) * 1.4 / v.height), line, 13, t.text,
-                        "center", "bottom"))
+    pic.add(*s.frame.caption(text))

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlanim.analysis.derived import Analysis
 from mlanim.analysis.projection import star_vertices
+from mlanim.errors import SpecError
+from mlanim.progress import Progress
+from mlanim.render.frame import Frame
 from mlanim.render.theme import Theme, rgb
 from mlanim.render.timeline import SnapshotTimeline, blend
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.embedding_evolution.spec import EmbeddingSpec
 from mlanim.trace import Trace
 
 METHOD_NAMES = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE", "star": "star coordinates"}
@@ -19,13 +24,12 @@ METHOD_NOTES = {"pca": "fixed axes", "umap": "warm-started, aligned", "tsne": "w
 class EmbeddingStory:
     """Everything the embedding pictures need."""
 
-    def __init__(self, spec, trace: Trace, video: VideoSettings, theme: Theme) -> None:
-        from mlanim.scenes.embedding_evolution import projection
-
+    def __init__(self, spec, trace: Trace, layouts: dict[str, np.ndarray], video: VideoSettings,
+                 theme: Theme) -> None:
         self.spec, self.video, self.theme = spec, video, theme
         meta = trace.meta
         self.methods = spec.embed.methods
-        self.layouts = {m: projection(spec, trace, m) for m in self.methods}
+        self.layouts = layouts  # method -> (S, N, 2), from the analyse stage
         self.bounds = {m: _bounds(v) for m, v in self.layouts.items()}
         probabilities = trace.channel("outputs/probabilities")
         self.predicted = np.asarray(probabilities.values).argmax(axis=-1)  # (S, N)
@@ -47,6 +51,12 @@ class EmbeddingStory:
         self.star_vertices = star_vertices(len(self.class_names))
         self.title = spec.title or f"How a network's {self.layer} layer sorts {self.dataset}"
         self.count = video.count
+        self.subtitle = (f"{self.dataset}, {len(self.labels)} samples · {self.network} · "
+                         f"layer {self.layer}")
+        self.frame = Frame(video, theme, self.title, self.subtitle,
+                           counter_sample=f"epoch {self.total_epochs:.1f} / "
+                                          f"{self.total_epochs:.0f}",
+                           status_sample="accuracy 100% train · 100% held out")
 
     def position(self, frame: int) -> float:
         """The fractional snapshot ``frame`` shows."""
@@ -77,3 +87,26 @@ def _bounds(layouts: np.ndarray) -> tuple[float, float, float, float]:
     size = float(max(high - low)) * 1.08 or 1.0
     center = (low + high) / 2
     return float(center[0] - size / 2), float(center[1] - size / 2), size, size
+
+
+PROJECTION_VERSION = 2  # bump when layouts are computed differently: cached ones are then redone
+
+
+def projection(spec: EmbeddingSpec, trace: Trace, method: str) -> Analysis:
+    """(S, N, 2) layouts of the recorded layer (the probabilities for ``star``) by
+    ``method``, as an analysis of the trace."""
+    channel = "outputs/probabilities" if method == "star" else trace.meta["embed"]["channel"]
+    key = {"method": method, "channel": channel, "seed": spec.seed, "basis": spec.embed.basis,
+           "version": PROJECTION_VERSION}
+
+    def compute(trace: Trace, progress: Progress) -> dict[str, np.ndarray]:
+        from mlanim.analysis.projection import layouts
+
+        values = trace.values(channel)
+        if not -len(values) <= spec.embed.basis < len(values):
+            raise SpecError(f"embed.basis {spec.embed.basis} is not a snapshot: the trace has "
+                            f"{len(values)} (0..{len(values) - 1})",
+                            key_path=("embed", "basis"), hint="use -1 for the last")
+        return {"layouts": layouts(method, values, spec.seed, spec.embed.basis, progress)}
+
+    return Analysis(f"projection/{method}", key, compute)

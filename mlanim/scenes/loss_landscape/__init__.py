@@ -9,49 +9,18 @@ trace, so renders re-use it without torch.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
-from pydantic import Field, field_validator
 
+from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.loss_landscape.spec import LandscapeSpec
 from mlanim.scenes.picture_scene import PictureScene
-from mlanim.spec.sections import DataSpec, ModelSpec, OptimizerSpec, Section, TrainedSceneSpec
-from mlanim.spec.sections import TrainSpec as BaseTrainSpec
 from mlanim.trace import Trace
 from mlanim.train.plan import RecordingPlan
-
-
-class LandscapeSection(Section):
-    """How the 2-D slice is chosen and sampled."""
-
-    directions: Literal["pca", "random"] = Field(
-        "pca", description="pca (of the weight trajectory) | random (filter-normalised)")
-    resolution: int = Field(41, ge=11, le=201, description="grid points per axis (odd)")
-    span: float = Field(1.0, gt=0, le=100, description="how far the grid reaches")
-
-    @field_validator("resolution")
-    @classmethod
-    def _odd(cls, value: int) -> int:
-        if value % 2 == 0:
-            raise ValueError(f"landscape.resolution must be odd so the trained weights sit on "
-                             f"the grid's centre (try {value + 1})")
-        return value
-
-
-class LandscapeSpec(TrainedSceneSpec):
-    """A trained network's loss around its final weights, with the training path on it."""
-
-    scene: Literal["loss_landscape"] = "loss_landscape"
-    data: DataSpec = DataSpec(name="moons")
-    model: ModelSpec = ModelSpec(hidden=[16, 16])
-    train: BaseTrainSpec = BaseTrainSpec(epochs=40, optimizer=OptimizerSpec(name="sgd", lr=0.1))
-    landscape: LandscapeSection = LandscapeSection()
-    view: Literal["contour", "surface", "both"] = "both"
 
 
 class LossLandscape(PictureScene):
@@ -83,9 +52,10 @@ class LossLandscape(PictureScene):
         """Evaluate the landscape around the trained weights and keep it in the trace."""
         add_landscape(trace, spec, progress)
 
-    def story(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme):
+    def story(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None):
         """The landscape, path and curves, read once."""
-        from mlanim.scenes.loss_landscape.picture import LandscapeStory
+        from mlanim.scenes.loss_landscape.story import LandscapeStory
 
         return LandscapeStory(spec, trace, video, theme)
 
@@ -107,6 +77,7 @@ def add_landscape(trace: Trace, spec: LandscapeSpec, progress: Progress) -> None
         project,
         random_directions,
     )
+    from mlanim.train.losses import make_loss
 
     meta = trace.meta
     widths = meta["model"]["widths"]
@@ -130,10 +101,7 @@ def add_landscape(trace: Trace, spec: LandscapeSpec, progress: Progress) -> None
     model = models.mlp(widths[0], widths[1:-1], widths[-1], spec.model.activation)
     x = torch.from_numpy(trace.static("data/x_train"))
     y = torch.from_numpy(trace.static("data/y_train"))
-    task = meta["dataset"]["task"]
-    loss = {"auto": "cross_entropy" if task == "classification" else "mse",
-            "cross_entropy": "cross_entropy",
-            "mse": "mse_classes" if task == "classification" else "mse"}[spec.train.loss]
+    loss = make_loss(spec.train.loss, meta["dataset"]["task"])
     values = np.empty(len(coords))
     with progress.task("landscape grid", total=len(coords)) as bar:
         for start in range(0, len(coords), 400):

@@ -11,45 +11,20 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated, Literal
 
-from pydantic import Field
-
+from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
 from mlanim.errors import SpecError
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.network_pulses.spec import PulsesSpec
 from mlanim.scenes.picture_scene import PictureScene
-from mlanim.spec.sections import DataSpec, ModelSpec, OptimizerSpec, Section, TrainedSceneSpec
-from mlanim.spec.sections import TrainSpec as BaseTrainSpec
 from mlanim.trace import Trace
 from mlanim.train.plan import RecordingPlan
+from mlanim.train.schedule import Schedule
 
 # Weight snapshots for fast-forwards are kept within this many stored numbers.
 SNAPSHOT_BUDGET = 40_000_000
-
-
-class PulsesShow(Section):
-    """What the pulses scene shows."""
-
-    steps: list[Annotated[int, Field(ge=0)]] | None = Field(
-        None, description="training steps (0-based) animated pulse by pulse; default first, "
-        "second and last")
-    sample: int = Field(0, ge=0, description="which training example travels through")
-    values: bool = Field(True, description="activations written on nodes")
-    equations: bool = Field(True, description="the focused neuron's sum with live numbers")
-    edge_width: Literal["weight", "uniform"] = "weight"
-
-
-class PulsesSpec(TrainedSceneSpec):
-    """A small network, one training step at a time, every number real."""
-
-    scene: Literal["network_pulses"] = "network_pulses"
-    data: DataSpec = DataSpec(name="iris")
-    model: ModelSpec = ModelSpec(hidden=[5], activation="sigmoid")
-    train: BaseTrainSpec = BaseTrainSpec(epochs=30, batch_size="full",
-                                         optimizer=OptimizerSpec(name="sgd", lr=0.5))
-    show: PulsesShow = PulsesShow()
 
 
 def focus_steps(spec: PulsesSpec, total_steps: int) -> list[int]:
@@ -61,10 +36,7 @@ def focus_steps(spec: PulsesSpec, total_steps: int) -> list[int]:
 
 def total_steps(spec: PulsesSpec, dataset: Dataset) -> int:
     """Optimizer steps the spec's training will take."""
-    train = spec.train
-    n = len(dataset.x_train)
-    batch = n if train.batch_size == "full" else min(train.batch_size, n)
-    return train.steps or math.ceil(n / batch) * (train.total_epochs or 0)
+    return Schedule.of(spec.train, len(dataset.x_train)).total_steps
 
 
 class NetworkPulses(PictureScene):
@@ -106,7 +78,8 @@ class NetworkPulses(PictureScene):
             focus_sample=spec.show.sample,
             params_precision="half" if n_params > 200_000 else "full")
 
-    def story(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme):
+    def story(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None):
         """The recorded steps, read once."""
         from mlanim.scenes.network_pulses.story import PulseStory
 

@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass
-
 import numpy as np
 
 from mlanim.render import display as d
+from mlanim.render.charts import Series, line_chart
+from mlanim.render.frame import LegendItem
 from mlanim.scenes.network_pulses.network import BLOCK_ABOVE, SHOW_ALL, SHOW_TOP, Layer
 from mlanim.scenes.network_pulses.story import (
     BACKWARD,
     FORWARD,
+    LEGEND_TEXTS,
     PulseStory,
     _smooth,
+    short_name,
     value_scale,
 )
 from mlanim.scenes.network_pulses.timeline import Beat
 
 ARRIVE = 0.8  # fraction of a transition the pulses take to arrive
-
-
-@dataclass(frozen=True)
-class PulseLayout:
-    """Where the header, equation panel, loss inset, legend and caption go."""
-
-    counter: tuple[float, float, str]
-    phase: tuple[float, float, str]
-    panel: tuple[float, float, float]  # x, top y, line step
-    inset: tuple[float, float, float, float]
-    legend_y: float
-    caption_y: float
-    caption_chars: int
-
-
-def pulse_layout(video) -> PulseLayout:
-    """Panel right of the network when wide; below it when square or tall."""
-    chars = int(video.width * 0.94 / (13 * video.scale * 100 / 72 * 0.55))
-    if not video.portrait:
-        return PulseLayout((0.965, 0.955, "right"), (0.965, 0.885, "right"),
-                           (0.69, 0.80, 0.048), (0.72, 0.15, 0.25, 0.12), 0.105, 0.035, chars)
-    line = 22 * video.scale / video.height
-    return PulseLayout((0.04, 0.875, "left"), (0.96, 0.875, "right"), (0.05, 0.425, line),
-                       (0.58, 0.15, 0.37, 0.10), 0.085, 0.012, chars)
 
 
 def frame_picture(story: PulseStory, frame: int) -> d.Picture:
@@ -60,7 +37,7 @@ class _Composer:
         self.weights = story.weights_at(beat)
         self.pic = d.Picture()
         self.r = story.net.radius
-        self.place = pulse_layout(story.video)
+        self.place = story.layout
 
     # ---- what is revealed when ------------------------------------------------------------
 
@@ -191,7 +168,7 @@ class _Composer:
                 self._block(layer, values, scale, shown, deltas, delta_on)
                 continue
             room = float(np.min(np.abs(np.diff(layer.ys)))) if len(layer.ys) > 1 else 1.0
-            roomy = room > self._frac(self.r * 2 + 14)  # space under each node for its δ
+            roomy = room > s.frame.dy(self.r * 2 + 22)  # space under each node for its δ
             for k, n in enumerate(layer.shown):
                 xy = self._node_xy(layer, k)
                 v = float(values[n])
@@ -204,18 +181,16 @@ class _Composer:
                     self.pic.add(d.Circle(xy, self.r + width / 2 + 1, None, BACKWARD,
                                           width * delta_on))
                     if roomy:
-                        self.pic.add(d.Label((xy[0], xy[1] - self._frac(self.r + 8)),
-                                             f"δ {_fmt(float(deltas[n]))}", 8.5, BACKWARD,
-                                             "center", "top"))
+                        self.pic.add(d.Label((xy[0], xy[1] - self.s.frame.dy(self.r + 8)),
+                                             f"δ {_fmt(float(deltas[n]))}",
+                                             s.frame.size("value") * 0.9, BACKWARD, "center",
+                                             "top"))
                 if shown > 0.5 and s.spec.show.values and self.r >= 8:
                     self.pic.add(d.Label(xy, _fmt(v), max(7.0, self.r * 0.58), t.text))
             if layer.hidden_count and not layer.block:
                 x, y = layer.x, float(layer.ys[-1])
-                self.pic.add(d.Label((x, y), f"… {layer.hidden_count} more", 9, t.muted))
-
-    def _frac(self, points: float) -> float:
-        """Points (720p) as a fraction of the frame height."""
-        return points * 100 / 72 * self.s.video.scale / self.s.video.height
+                self.pic.add(d.Label((x, y), f"… {layer.hidden_count} more", s.frame.size("tick"),
+                                     t.muted))
 
     def _block_box(self, layer: Layer) -> tuple[float, float, float, float]:
         net = self.s.net
@@ -242,23 +217,30 @@ class _Composer:
                 rows, cols, 1)
         self.pic.add(d.Image((x, y, w, h), pixels),
                      d.Rect((x, y, w, h), None, self.t.muted, 1.0),
-                     d.Label((layer.x, y - 0.012), f"all {layer.width}", 9, self.t.muted,
+                     d.Label((layer.x, y - self.s.frame.dy(3)), f"all {layer.width}",
+                             self.s.frame.size("tick"), self.t.muted,
                              "center", "top"))
 
     def _layer_titles(self) -> None:
-        top = self.s.net.area[1] + self.s.net.area[3] + 0.045
-        for layer in self.s.net.layers:
-            title = layer.title if len(self.s.net.layers) <= 3 else layer.title.split(" (")[0]
-            self.pic.add(d.Label((layer.x, top), title, 10.5, self.t.muted))
+        net, f = self.s.net, self.s.frame
+        top = net.area[1] + net.area[3] + f.dy(self.r + 10)
+        gap = net.area[2] / max(len(net.layers) - 1, 1)
+        for layer in net.layers:
+            title = layer.title if len(net.layers) <= 3 else layer.title.split(" (")[0]
+            size = f.fit(title, "label", gap * 0.9, smallest=0.75)
+            self.pic.add(d.Label((layer.x, top), title, size, self.t.muted, "center", "bottom"))
 
     def _io_labels(self) -> None:
         s, t, net = self.s, self.t, self.s.net
         first, last = net.layers[0], net.layers[-1]
-        gap = self._frac(self.r + 11) * s.video.height / s.video.width
+        gap = self.s.frame.dy(self.r + 11) * s.video.height / s.video.width
         if not first.block:
+            room = float(np.min(np.abs(np.diff(first.ys)))) if len(first.ys) > 1 else 1.0
+            size = min(s.frame.size("value"), room / s.frame.line(1.0) * 0.95)
             for k, n in enumerate(first.shown):
                 x, y = self._node_xy(first, k)
-                self.pic.add(d.Label((x - gap, y), _short(first.names[n]), 9.5, t.text, "right"))
+                self.pic.add(d.Label((x - gap, y), short_name(first.names[n]), size, t.text,
+                                     "right"))
         out_on = self.values_shown(last.index)
         values = s.layer_values(last.index, self.f)
         for k, n in enumerate(last.shown):
@@ -270,32 +252,29 @@ class _Composer:
             target = s.task == "classification" and int(s.targets) == n
             color = t.accent if target and out_on > 0.5 else t.text
             self.pic.add(d.Label((x + gap, y), text + ("  ◀ target" if target and out_on > 0.5
-                                                       else ""), 10, color, "left"))
+                                                       else ""), s.frame.size("label"), color,
+                                 "left"))
         if s.task == "regression" and out_on > 0.5:
             x, y = self._node_xy(last, 0)
             self.pic.add(d.Label((x + gap, y - 0.05), f"target {float(s.targets):.3g}", 10,
                                  t.accent, "left"))
 
     def _header(self) -> None:
-        s, t = self.s, self.t
-        top = 1 - 0.045 * 720 / s.video.height * s.video.scale
-        below = top - 0.06 * 720 / s.video.height * s.video.scale
-        (cx, cy, ch), (px, py, ph) = self.place.counter, self.place.phase
-        self.pic.add(d.Label((0.04, top), s.title, 20, t.text, "left", "top", bold=True),
-                     d.Label((0.04, below), s.subtitle, 11.5, t.muted, "left", "top"),
-                     d.Label((cx, top if ch == "right" else cy), s.step_label(self.beat), 22,
-                             t.accent, ch, "top", bold=True),
-                     d.Label((px, py), _phase_name(self.seg.phase), 12, t.muted, ph, "top"))
+        self.pic.add(*self.s.frame.header(self.s.step_label(self.beat),
+                                          _phase_name(self.seg.phase)))
 
     def _panel(self) -> None:
         """The equation panel: the focused neuron's sum with this step's numbers."""
         s, t = self.s, self.t
-        x0, y, step = self.place.panel
+        x0, y, width = self.place.panel
         focus_phase = self.seg.phase in ("forward", "loss", "backward", "update")
         lines = self._equation_lines() if focus_phase and s.spec.show.equations \
             else _phase_guide(s)
+        f = s.frame
+        step = f.line("label") * 1.25
         for text, color in lines:
-            self.pic.add(d.Label((x0, y), text, 10.5, color or t.text, "left", "top"))
+            size = f.fit(text, "label", width, smallest=0.75)
+            self.pic.add(d.Label((x0, y), text, size, color or t.text, "left", "top"))
             y -= step
 
     def _equation_lines(self) -> list[tuple[str, str | None]]:
@@ -337,52 +316,21 @@ class _Composer:
         return lines
 
     def _inset(self) -> None:
-        """Training loss over all steps, with a marker at the current one."""
-        s, t = self.s, self.t
-        x0, y0, w, h = self.place.inset
-        steps, values = s.loss_steps.astype(float), s.loss_values
-        top = float(np.nanmax(values)) * 1.1 or 1.0
-        total = max(float(s.total_steps), 1.0)
-
-        def at(step: float, value: float) -> tuple[float, float]:
-            return (x0 + w * step / total, y0 + h * float(np.clip(value / top, 0, 1)))
-
-        done = s.done_steps(self.beat)
-        now = float(np.interp(done, steps, values))
-        path = tuple(at(a, b) for a, b in zip(steps, values, strict=True) if a <= done + 1e-9)
-        self.pic.add(d.Rect((x0, y0, w, h), t.panel, t.grid, 1.0),
-                     d.Polyline(tuple(at(a, b) for a, b in zip(steps, values, strict=True)),
-                                t.grid, 1.2))
-        if len(path) > 1:
-            self.pic.add(d.Polyline((*path, at(done, now)), t.train, 2.0))
-        self.pic.add(d.Circle(at(done, now), 3.5, t.train, None),
-                     d.Label((x0, y0 + h + 0.012), f"training loss {now:.3f}", 10.5, t.text,
-                             "left", "bottom"),
-                     d.Label((x0 + w, y0 - 0.012), "step", 9, t.muted, "right", "top"),
-                     d.Label((x0, y0 - 0.012), "0", 9, t.muted, "left", "top"),
-                     d.Label((x0 - 0.006, y0 + h), f"{top:.2g}", 9, t.muted, "right", "top"))
+        """Training loss over all steps, drawn up to the current one."""
+        s, f = self.s, self.s.frame
+        series = [Series("training loss", s.loss_values.astype(float), self.t.train)]
+        self.pic.add(*line_chart(f, self.place.inset, s.loss_steps.astype(float), series,
+                                 float(s.done_steps(self.beat)), "step"))
 
     def _legend(self) -> None:
-        t, y, video = self.t, self.place.legend_y, self.s.video
-        items = [(FORWARD, "forward pulse"), (BACKWARD, "backward pulse, δ = ∂L/∂z"),
-                 (t.positive, "positive weight"), (t.negative, "negative weight")]
-        char = 9.5 * video.scale * 100 / 72 * 0.64 / video.width
-        x = 0.05
-        for color, text in items:
-            width = 0.03 + char * len(text)
-            if x + width > 0.98:  # wrap onto a second row
-                x, y = 0.05, y - 0.03 * 720 / video.height * video.scale
-            self.pic.add(d.Circle((x, y), 4.5, color, None),
-                         d.Label((x + 0.012, y), text, 9.5, t.muted, "left"))
-            x += width
+        t = self.t
+        colors = (FORWARD, BACKWARD, t.positive, t.negative)
+        items = [LegendItem(c, text) for c, text in zip(colors, LEGEND_TEXTS, strict=True)]
+        self.pic.add(*self.s.frame.legend(items, self.place.legend, self.place.legend_width,
+                                          "value"))
 
     def _caption(self) -> None:
-        if self.s.video.captions:
-            lines = textwrap.wrap(_caption(self.s, self.beat), self.place.caption_chars)
-            height = 13 * 1.35 * 100 / 72 * self.s.video.scale / self.s.video.height
-            for k, line in enumerate(reversed(lines)):
-                self.pic.add(d.Label((0.5, self.place.caption_y + k * height), line, 13,
-                                     self.t.text, "center", "bottom"))
+        self.pic.add(*self.s.frame.caption(_caption(self.s, self.beat)))
 
 
 def _caption(s: PulseStory, beat: Beat) -> str:
@@ -444,10 +392,6 @@ def _fmt(value: float, digits: int = 2) -> str:
 def _paren(value: float) -> str:
     text = _fmt(value)
     return f"({text})" if value < 0 else text
-
-
-def _short(name: str) -> str:
-    return name if len(name) <= 18 else name[:16] + "…"
 
 
 def _rgb(color: str) -> tuple[float, float, float]:

@@ -7,8 +7,11 @@ weight snapshots that fast-forwards morph through.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from mlanim.render.frame import Frame, LegendItem
 from mlanim.render.theme import Theme, rgb
 from mlanim.render.video import VideoSettings
 from mlanim.scenes.network_pulses.network import Network, build_network
@@ -18,12 +21,48 @@ from mlanim.trace import Trace
 FORWARD, BACKWARD = "#3ddc84", "#ff5a5a"
 
 
-def network_area(layers: int, portrait: bool) -> tuple[float, float, float, float]:
-    """Wider for deeper networks, leaving room for labels and the panel (right of it in
-    landscape frames, below it in square and portrait ones)."""
-    if portrait:
-        return (0.17, 0.47, min(0.60, 0.22 * (layers - 1)), 0.27)
-    return (0.15, 0.19, min(0.40, 0.17 * (layers - 1)), 0.60)
+@dataclass(frozen=True)
+class PulseLayout:
+    """Where the network, equation panel, loss inset and legend go (figure fractions)."""
+
+    network: tuple[float, float, float, float]  # node centres' area
+    panel: tuple[float, float, float]  # left x, top y, width
+    inset: tuple[float, float, float, float]
+    legend: tuple[float, float]  # top left
+    legend_width: float
+
+
+LEGEND_TEXTS = ("forward pulse", "backward pulse, δ = ∂L/∂z", "positive weight",
+                "negative weight")
+PANEL_LINES = 9  # the equation panel's longest text, in lines
+
+
+def pulse_layout(frame: Frame, depth: int, input_width: float, output_width: float
+                 ) -> PulseLayout:
+    """The network left of the panel (wide frames) or above it (square and tall ones), with
+    room at its sides for the input names (``input_width``) and output values."""
+    f = frame
+    x, y, w, h = f.body
+    legend_h = f.legend_height([LegendItem("", text) for text in LEGEND_TEXTS], w, "value")
+    bottom = y + legend_h + f.dy(40)  # room under the lowest node for its δ
+    titles = f.line("label") + f.dy(40)  # the layer titles above the top node
+    node = f.dx(24)  # a node's radius and the gap to its label
+    if f.video.width > f.video.height:
+        net_w = min(w * 0.62, input_width + output_width + 2 * node + f.dx(150) * (depth - 1))
+        net = (x + input_width + node, bottom + f.dy(16), net_w - input_width - output_width
+               - 2 * node, y + h - bottom - titles - f.dy(16))
+        panel_x = x + net_w + f.dx(24)
+        inset_h = max((y + h - bottom) * 0.22, f.dy(60))
+        inset = (panel_x + f.dx(24), bottom + f.line("tick") * 2, x + w - panel_x - f.dx(24),
+                 inset_h)
+        return PulseLayout(net, (panel_x, y + h, x + w - panel_x), inset, (x, y + legend_h), w)
+    net_h = (y + h - bottom) * 0.5
+    net = (x + input_width + node, y + h - net_h + f.dy(12), w - input_width - output_width
+           - 2 * node, net_h - titles - f.dy(12))
+    panel_top = y + h - net_h - f.dy(6)
+    inset_h = max((panel_top - bottom) * 0.25, f.dy(50))
+    inset = (x + w * 0.5, bottom + f.line("tick") * 2, w * 0.5, inset_h)
+    return PulseLayout(net, (x, panel_top, w), inset, (x, y + legend_h), w)
 
 
 class Blend:
@@ -38,6 +77,11 @@ class Blend:
         if self.b is None or self.w == 0.0:
             return a
         return a + (np.asarray(self.b[index], dtype=np.float32) - a) * np.float32(self.w)
+
+
+def short_name(name: str) -> str:
+    """A feature name cut to 18 characters."""
+    return name if len(name) <= 18 else name[:16] + "…"
 
 
 def _hex(color: np.ndarray) -> str:
@@ -58,24 +102,36 @@ class PulseStory:
         self.task = meta["dataset"]["task"]
         self.activation = (meta["model"].get("activation") or "linear").lower()
         depth = len(meta["model"]["widths"])
-        self.net: Network = build_network(trace, network_area(depth, video.portrait),
-                                          self.activation, self.task)
+        self.title = spec.title or "One training step, inside the network"
+        data = meta["dataset"]
+        self.lr = float(meta["train"]["optimizer"]["lr"])
+        self.subtitle = (f"{data['name']} · MLP {'-'.join(map(str, meta['model']['widths']))} "
+                         f"{self.activation} · {meta['train']['optimizer']['name']} "
+                         f"lr={self.lr:g} · sample #{spec.show.sample}")
+        self.total_steps = int(meta["steps"])
+        self.frame = Frame(video, theme, self.title, self.subtitle,
+                           counter_sample=f"step {self.total_steps} / {self.total_steps}",
+                           status_sample="backward pass")
+        self.layout = pulse_layout(self.frame, depth, *self._label_widths(data))
+        self.net: Network = build_network(trace, self.layout.network, self.activation,
+                                          self.task)
         focus = trace.channel("focus/x")
         self.focus_steps = [int(s) for s in focus.steps]
-        self.total_steps = int(meta["steps"])
         self.depth = len(self.net.layers) - 1
         self.timeline = PulseTimeline(
             plan_segments(self.focus_steps, self.depth, self.total_steps), video.count)
         self.count = video.count
-        self.lr = float(meta["train"]["optimizer"]["lr"])
         self._load_focus()
         self._load_snapshots()
-        self.title = spec.title or "One training step, inside the network"
-        data = meta["dataset"]
-        self.subtitle = (f"{data['name']} · MLP {'-'.join(map(str, meta['model']['widths']))} "
-                         f"{self.activation} · {meta['train']['optimizer']['name']} "
-                         f"lr={self.lr:g} · sample #{spec.show.sample}")
 
+    def _label_widths(self, data: dict) -> tuple[float, float]:
+        """How wide the input names and the output labels (class, value, target) are."""
+        f = self.frame
+        inputs = max((f.width(short_name(n), "value") for n in data["feature_names"]),
+                     default=0.0)
+        names = data.get("class_names") or ["output"]
+        outputs = max(f.width(f"{n}  0.00  ◀ target", "label") for n in names)
+        return inputs, outputs
     # ---- data ------------------------------------------------------------------------------
 
     def _load_focus(self) -> None:

@@ -10,83 +10,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
-
+from mlanim.analysis.derived import Derived
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.optimizer_paths.spec import (
+    OptimizerPathsSpec,
+    PathOptimizer,
+)
 from mlanim.scenes.optimizer_paths.surfaces import (
     SURFACES,
-    ExpressionError,
     Surface,
     parse_expression,
 )
 from mlanim.scenes.picture_scene import PictureScene
-from mlanim.spec.sections import OptimizerSpec, SceneSpec, Section
 from mlanim.trace import Trace
 
 Range = tuple[float, float]
-
-
-class SurfaceSpec(Section):
-    """The function to descend: a named classic, or an expression in x and y."""
-
-    function: Literal["quadratic", "rosenbrock", "beale", "himmelblau", "saddle", "rastrigin",
-                      "booth", "ackley"] = "rosenbrock"
-    expression: str | None = Field(None, description='e.g. "x**2 + 10*y**2" (parsed, not eval)')
-    x_range: Range | None = Field(None, description="default: the function's usual range")
-    y_range: Range | None = None
-    minima: list[tuple[float, float]] | None = Field(None, description="marked on the plot")
-
-    @field_validator("expression")
-    @classmethod
-    def _expression_parses(cls, text: str | None) -> str | None:
-        if text is not None:
-            try:
-                parse_expression(text)
-            except ExpressionError as err:
-                raise ValueError(f"surface.expression: {err}") from None
-        return text
-
-    @field_validator("x_range", "y_range")
-    @classmethod
-    def _range_has_size(cls, value: Range | None) -> Range | None:
-        if value is not None and not value[0] < value[1]:
-            raise ValueError(f"a range must go from low to high, got {list(value)}")
-        return value
-
-
-class PathOptimizer(OptimizerSpec):
-    """An optimizer to race, with an optional legend label."""
-
-    label: str | None = None
-
-    def arguments(self) -> dict[str, object]:
-        """torch arguments (the label is not one)."""
-        args = super().arguments()
-        args.pop("label", None)
-        return args
-
-
-def _default_optimizers() -> list[PathOptimizer]:
-    return [PathOptimizer(name="sgd", lr=0.001),
-            PathOptimizer(name="momentum", lr=0.001, momentum=0.9),
-            PathOptimizer(name="adam", lr=0.05), PathOptimizer(name="rmsprop", lr=0.01)]
-
-
-class OptimizerPathsSpec(SceneSpec):
-    """Optimizers racing on a loss surface, every step a real torch.optim step."""
-
-    scene: Literal["optimizer_paths"] = "optimizer_paths"
-    surface: SurfaceSpec = SurfaceSpec()
-    start: tuple[float, float] | None = Field(None, description="default: the function's own")
-    steps: Annotated[int, Field(gt=0, le=100_000)] = 300
-    optimizers: list[PathOptimizer] = Field(default_factory=_default_optimizers, min_length=1,
-                                            max_length=8)
-    view: Literal["contour", "surface", "both"] = "contour"
 
 
 @dataclass(frozen=True)
@@ -138,10 +80,14 @@ class OptimizerPaths(PictureScene):
                                                            "optimizers"})}
         return payload, lambda progress: record_paths(resolved, resolved.surface, progress)
 
-    def story(self, spec: OptimizerPathsSpec, trace: Trace, video: VideoSettings,
-              theme: Theme):
+    def describe(self, meta: dict) -> str:
+        """The surface the optimizers raced on."""
+        return f"surface {meta.get('surface')}: {len(meta.get('optimizers', []))} optimizers"
+
+    def story(self, spec: OptimizerPathsSpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None):
         """The recorded paths and surface, read once."""
-        from mlanim.scenes.optimizer_paths.picture import PathStory
+        from mlanim.scenes.optimizer_paths.story import PathStory
 
         return PathStory(spec, trace, video, theme)
 

@@ -7,99 +7,49 @@ import math
 import numpy as np
 
 from mlanim.render import display as d
+from mlanim.render.charts import value_row_height
+from mlanim.render.frame import LegendItem
 from mlanim.render.surface_view import (
     Orbit,
-    banded_image,
     clip_polyline,
-    grid_height,
-    log_height,
     wireframe,
 )
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import SnapshotTimeline
-from mlanim.render.video import VideoSettings
-from mlanim.trace import Trace
-
-
-class PathStory:
-    """The recorded paths and surface, indexed by video frame."""
-
-    def __init__(self, spec, trace: Trace, video: VideoSettings, theme: Theme) -> None:
-        self.spec, self.trace, self.video, self.theme = spec, trace, video, theme
-        meta = trace.meta
-        self.x_range, self.y_range = tuple(meta["x_range"]), tuple(meta["y_range"])
-        self.steps = int(meta["steps"])
-        self.opts = meta["optimizers"]
-        self.paths = [trace.values(f"path/{i}").astype(np.float64) for i in range(len(self.opts))]
-        self.losses = [trace.values(f"loss/{i}").astype(np.float64)
-                       for i in range(len(self.opts))]
-        self.minima = [tuple(m) for m in meta["minima"]]
-        self.start = tuple(meta["start"])
-        self.xs, self.ys = trace.static("surface/x"), trace.static("surface/y")
-        self.values = trace.static("surface/values").astype(np.float64)
-        self.floor = float(np.nanmin(self.values))
-        self.height = log_height(self.values, self.floor)
-        self.timeline = SnapshotTimeline(self.steps + 1, video.count, video.fps)
-        self.colors = [theme.class_color(i) for i in range(len(self.opts))]
-        self.title = spec.title or f"Optimizers racing on the {meta['surface']} function"
-        self.background = banded_image(self.height, theme)
-        self._height_at = grid_height(self.height, self.xs, self.ys)
-        self.count = video.count
-
-    def step_at(self, frame: int) -> float:
-        """Fractional optimizer step shown by ``frame``."""
-        return self.timeline.at(frame).position
-
-    def point(self, i: int, step: float) -> tuple[np.ndarray, bool]:
-        """Where path ``i`` is at ``step`` (interpolated), and whether it has stopped there."""
-        path = self.paths[i]
-        last = len(path) - 1
-        if step >= last:
-            return path[last], self.opts[i]["diverged_at"] is not None
-        k = int(step)
-        return path[k] + (path[k + 1] - path[k]) * (step - k), False
-
-    def loss(self, i: int, step: float) -> float:
-        """Path ``i``'s recorded loss at the nearest step reached."""
-        values = self.losses[i]
-        return float(values[min(round(step), len(values) - 1)])
-
-    def z(self, x, y) -> np.ndarray:
-        """The normalised log height of the surface at data points (bilinear on the grid)."""
-        return self._height_at(x, y)
+from mlanim.scenes.optimizer_paths.story import PathStory
 
 
 def path_picture(story: PathStory, frame: int) -> d.Picture:
     """One frame of the race."""
-    s, t, video = story, story.theme, story.video
+    s, video = story, story.video
     step = s.step_at(frame)
     pic = d.Picture()
+    f = s.frame
+    pic.add(*f.header(f"step {min(int(step), s.steps)} / {s.steps}"))
+    x, y, w, h = f.body
     view = s.spec.view
-    top = 1 - 0.045 * 720 / video.height * video.scale
-    pic.add(d.Label((0.04, top), s.title, 20, t.text, "left", "top", bold=True),
-            d.Label((0.04, top - 0.06 * 720 / video.height * video.scale),
-                    f"f(x, y) = {s.trace.meta['formula']} · start {_pair(s.start)}", 11.5,
-                    t.muted, "left", "top"),
-            d.Label((0.965, top), f"step {min(int(step), s.steps)} / {s.steps}", 22, t.accent,
-                    "right", "top", bold=True))
-    panel_top = 0.80 if not video.portrait else 0.86
-    size_h = panel_top - 0.12 if view != "both" else 0.58
-    side = size_h * video.height / video.width
-    if view in ("contour", "both"):
-        box = (0.05, 0.12 if view != "both" else 0.22, side, size_h)
-        _contour(pic, s, step, box)
-    if view in ("surface", "both"):
-        left = 0.05 if view == "surface" else 0.05 + side + 0.04
-        box = (left, 0.12 if view != "both" else 0.22, side, size_h)
-        _surface(pic, s, step, box, frame)
+    legend_rows = 2 if view == "both" else 0
+    room = f.line("legend") * 1.3 * legend_rows + (f.dy(12) if legend_rows else 0)
+    panels = (x, y + room, w, h - room)
+    tick = f.line("tick") * 1.2
     if view == "both":
-        _legend(pic, s, step, (0.05, 0.14), horizontal=True)
+        halves = f.split(panels, [1, 1], vertical=video.portrait, gap=24)
+        boxes = [f.square(f.inset(b, left=24, bottom=16, top=4)) for b in halves]
+        _contour(pic, s, step, boxes[0])
+        _surface(pic, s, step, boxes[1], frame)
+        _legend(pic, s, step, (x, y + room - f.dy(4)), w)
     else:
-        right = 0.05 + side + 0.06
-        _legend(pic, s, step, (right, panel_top - 0.02), horizontal=False)
-        _loss_chart(pic, s, step, (right, 0.14, 0.965 - right, 0.3))
-    if video.captions:
-        pic.add(d.Label((0.5, 0.03), _caption(s, step), 13, t.text, "center", "bottom"))
+        if video.portrait:
+            square_box, side = f.split(panels, [1.3, 1], vertical=True, gap=30)
+        else:
+            square_box, side = f.split(panels, [1.25, 1], gap=30)
+        box = f.square(f.inset(square_box, left=24, bottom=16, top=4),
+                       align="center" if video.portrait else "left")
+        (_contour if view == "contour" else _surface)(pic, s, step, box, frame)
+        _legend(pic, s, step, (side[0], side[1] + side[3]), side[2])
+        used = f.legend_height(_legend_items(s, step), side[2]) + f.dy(12)
+        chart = (side[0] + f.dx(24), side[1] + tick, side[2] - f.dx(24),
+                 min(side[3] - used - tick - value_row_height(f), side[3] * 0.5))
+        _loss_chart(pic, s, step, chart)
+    pic.add(*f.caption(_caption(s, step)))
     return pic
 
 
@@ -109,7 +59,7 @@ def _to_box(box, x_range, y_range, x, y):
             bottom + (y - y_range[0]) / (y_range[1] - y_range[0]) * h)
 
 
-def _contour(pic: d.Picture, s: PathStory, step: float, box) -> None:
+def _contour(pic: d.Picture, s: PathStory, step: float, box, frame: int = 0) -> None:
     t = s.theme
     pic.add(d.Image(box, s.background, smooth=True), d.Rect(box, None, t.grid, 1.0))
     where = lambda x, y: _to_box(box, s.x_range, s.y_range, x, y)  # noqa: E731
@@ -126,10 +76,12 @@ def _contour(pic: d.Picture, s: PathStory, step: float, box) -> None:
                 d.Circle(where(*head), 5.5, s.colors[i], t.background, 1.2)
             pic.add(marker)
     x0, y0, w, h = box
-    pic.add(d.Label((x0, y0 - 0.012), f"x {s.x_range[0]:g}", 9, t.muted, "left", "top"),
-            d.Label((x0 + w, y0 - 0.012), f"{s.x_range[1]:g}", 9, t.muted, "right", "top"),
-            d.Label((x0 - 0.006, y0), f"y {s.y_range[0]:g}", 9, t.muted, "right", "bottom"),
-            d.Label((x0 - 0.006, y0 + h), f"{s.y_range[1]:g}", 9, t.muted, "right", "top"))
+    f = s.frame
+    tick, below, beside = f.size("tick"), y0 - f.dy(3), x0 - f.dx(4)
+    pic.add(d.Label((x0, below), f"x {s.x_range[0]:g}", tick, t.muted, "left", "top"),
+            d.Label((x0 + w, below), f"{s.x_range[1]:g}", tick, t.muted, "right", "top"),
+            d.Label((beside, y0), f"y {s.y_range[0]:g}", tick, t.muted, "right", "bottom"),
+            d.Label((beside, y0 + h), f"{s.y_range[1]:g}", tick, t.muted, "right", "top"))
 
 
 def _inside(s: PathStory, p, margin: float) -> bool:
@@ -155,24 +107,18 @@ def _surface(pic: d.Picture, s: PathStory, step: float, box, frame: int) -> None
             pic.add(d.Circle((px[0], py[0]), 5.0, s.colors[i], t.background, 1.0))
 
 
-def _legend(pic: d.Picture, s: PathStory, step: float, at, horizontal: bool) -> None:
-    t, video = s.theme, s.video
-    x, y = at
-    row = 0.055 * 720 / video.height * video.scale
+def _legend_items(s: PathStory, step: float) -> list[LegendItem]:
+    items = []
     for i, opt in enumerate(s.opts):
         _, stopped = s.point(i, step)
         status = f"{opt['stop']} at step {opt['diverged_at']}" if stopped else \
             f"loss {_num(s.loss(i, step))}"
-        pic.add(d.Line((x, y), (x + 0.025, y), s.colors[i], 3.5),
-                d.Label((x + 0.033, y), opt["label"], 11.5, t.text, "left"),
-                d.Label((x + 0.033, y - row * 0.45), status, 10, t.muted, "left", "top"))
-        if horizontal:
-            char = 11.5 * video.scale * 100 / 72 * 0.62 / video.width
-            x += 0.06 + char * max(len(opt["label"]), len(status))
-            if x > 0.8:
-                x, y = at[0], y - row * 1.3
-        else:
-            y -= row * 1.25
+        items.append(LegendItem(s.colors[i], f"{opt['label']}  {status}", "line"))
+    return items
+
+
+def _legend(pic: d.Picture, s: PathStory, step: float, at, width: float) -> None:
+    pic.add(*s.frame.legend(_legend_items(s, step), at, width))
 
 
 def _loss_chart(pic: d.Picture, s: PathStory, step: float, box) -> None:
@@ -185,10 +131,11 @@ def _loss_chart(pic: d.Picture, s: PathStory, step: float, box) -> None:
     low = min(float(np.nanmin(v)) for v in logs)
     high = max(float(np.nanmax(v)) for v in logs)
     low, high = max(low, high - 10), high + 1e-9
+    f = s.frame
     pic.add(d.Rect(box, t.panel, t.grid, 1.0),
-            d.Label((x0, y0 + h + 0.012), "loss (log scale)" + (" − min" if shift else ""), 10.5,
-                    t.text, "left", "bottom"),
-            d.Label((x0 + w, y0 - 0.012), "step", 9, t.muted, "right", "top"))
+            d.Label((x0, y0 + h + f.dy(4)), "loss (log scale)" + (" − min" if shift else ""),
+                    f.size("label"), t.text, "left", "bottom"),
+            d.Label((x0 + w, y0 - f.dy(3)), "step", f.size("tick"), t.muted, "right", "top"))
     for i, values in enumerate(logs):
         upto = min(int(step), len(values) - 1)
         if upto < 1:
@@ -224,7 +171,3 @@ def _num(value: float) -> str:
     if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
         return f"{value:.2e}"
     return f"{value:.4f}"
-
-
-def _pair(p) -> str:
-    return f"({p[0]:g}, {p[1]:g})"

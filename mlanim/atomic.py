@@ -1,4 +1,5 @@
-"""Write-then-rename, so that an interrupted or failed write never leaves a broken file."""
+"""Files written whole or not at all: write to a temporary name, then rename (used by traces,
+caches and encoders alike; it imports no encoder)."""
 
 from __future__ import annotations
 

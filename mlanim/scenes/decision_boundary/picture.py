@@ -1,0 +1,164 @@
+"""One frame of the decision-boundary scene as a `Picture`: the probability field with its
+boundary and the data points, the class legend, and loss and accuracy charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import contourpy
+import numpy as np
+
+from mlanim.render import display as d
+from mlanim.render.charts import (
+    Series,
+    axes_room,
+    chart_axes,
+    chart_curves,
+    chart_top,
+    value_row_height,
+)
+from mlanim.render.frame import Box, Frame, LegendItem
+from mlanim.render.theme import Theme, rgb
+from mlanim.scenes.decision_boundary.story import Story, field_colors, margins
+
+
+@dataclass(frozen=True)
+class Charts:
+    """A loss or accuracy chart: its box, curves and axis top."""
+
+    name: str
+    box: Box
+    series: tuple[Series, ...]
+    top: float
+
+
+class BoundaryPicture:
+    """Lays the scene out once per render; `picture(frame)` composes each frame."""
+
+    def __init__(self, story: Story, frame: Frame, theme: Theme) -> None:
+        self.story, self.frame, self.theme = story, frame, theme
+        self.legend_items = self._legend_items()
+        self.field_box, legend_at, legend_width, chart_boxes = self._layout()
+        self.charts = self._charts(chart_boxes)
+        self.point_radius = 3.0 * (300 / max(300, len(story.x_train))) ** 0.5
+        self.train_points = self._place(story.x_train)
+        self.val_points = self._place(story.x_val)
+        self.background = tuple(self._background(legend_at, legend_width))
+
+    # -- layout, once ----------------------------------------------------------------------
+    def _layout(self) -> tuple[Box, tuple[float, float], float, list[Box]]:
+        f = self.frame
+        x, y, w, h = f.body
+        room_x, room_y = axes_room(f)
+        if f.video.width >= f.video.height:
+            left = f.split(f.body, [0.55, 0.45], gap=0)[0]
+            field = f.square(f.inset(left, bottom=14, top=14), align="left")
+            right = field[0] + field[2] + f.dx(48)
+            width = x + w - right
+            legend_h = f.legend_height(self.legend_items, width)
+            charts_box = (right + room_x, y + room_y, width - room_x,
+                          h - legend_h - f.dy(8) - room_y)
+            boxes = f.split(charts_box, [1, 1], vertical=True,
+                            gap=16 + (room_y + value_row_height(f)) / f.dy(1))
+            boxes = [(bx, by, bw, bh - value_row_height(f)) for bx, by, bw, bh in boxes]
+            return field, (right, y + h), width, boxes
+        legend_h = f.legend_height(self.legend_items, w)
+        charts_h = max(h * 0.3, f.dy(120))
+        field_box = (x, y + charts_h + legend_h + f.dy(14), w, h - charts_h - legend_h - f.dy(14))
+        field = f.square(f.inset(field_box, bottom=12, top=14))
+        charts_box = (x + room_x, y + room_y, w - room_x,
+                      charts_h - room_y - value_row_height(f, 2))
+        boxes = f.split(charts_box, [1, 1], gap=16 + room_x / f.dx(1))
+        return field, (0.5, y + charts_h + legend_h), w, boxes
+
+    def _legend_items(self) -> list[LegendItem]:
+        items = [LegendItem(self.theme.class_color(k), name)
+                 for k, name in enumerate(self.story.class_names)]
+        if self.story.spec.show.validation and len(self.story.x_val):
+            items.append(LegendItem(self.theme.muted, "held out", "ring"))
+        return items
+
+    def _charts(self, boxes: list[Box]) -> list[Charts]:
+        t, story = self.theme, self.story
+        charts = []
+        for box, (name, curves) in zip(boxes, (("loss", story.loss),
+                                               ("accuracy", story.accuracy)), strict=False):
+            if not curves:
+                continue
+            series = tuple(Series("val" if label == "validation" else label,
+                                  curve.values.astype(np.float64),
+                                  t.train if label == "train" else t.val,
+                                  dashed=label != "train", percent=name == "accuracy")
+                           for label, curve in curves.items())
+            top = 1.0 if name == "accuracy" else chart_top(series)
+            charts.append(Charts(name, box, series, top))
+        return charts
+
+    def _background(self, legend_at: tuple[float, float], width: float) -> list[d.Shape]:
+        f, t, story = self.frame, self.theme, self.story
+        x0, y0, w, h = self.field_box
+        shapes: list[d.Shape] = [*f.titles(), d.Rect(self.field_box, t.panel, t.grid, 1.0)]
+        shapes += [d.Label((x0 + w, y0 - f.dy(3)), f"{story.feature_names[0]} →",
+                           f.size("tick"), t.muted, "right", "top"),
+                   d.Label((x0, y0 + h + f.dy(3)), f"↑ {story.feature_names[1]}",
+                           f.size("tick"), t.muted, "left", "bottom")]
+        centered = f.video.portrait
+        shapes += f.legend(self.legend_items, legend_at, width, centered=centered)
+        for chart in self.charts:
+            shapes += chart_axes(f, chart.box, "epoch", chart.top, chart.name == "accuracy",
+                                 (0.0, story.total_epochs))
+        return shapes
+
+    def _place(self, points: np.ndarray) -> np.ndarray:
+        """Data coordinates -> figure fractions inside the field panel."""
+        story = self.story
+        x0, y0, w, h = self.field_box
+        (gx0, gx1), (gy0, gy1) = (story.grid_x[[0, -1]], story.grid_y[[0, -1]])
+        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        return np.column_stack([x0 + (points[:, 0] - gx0) / (gx1 - gx0) * w,
+                                y0 + (points[:, 1] - gy0) / (gy1 - gy0) * h])
+
+    # -- one frame -------------------------------------------------------------------------
+    def picture(self, index: int) -> d.Picture:
+        """The picture shown by frame ``index``."""
+        story, f = self.story, self.frame
+        moment = story.moment(index)
+        pic = d.Picture(background=self.background)
+        probs = story.field(moment)
+        pic.add(d.Image(self.field_box, field_colors(probs, self.theme)[::-1], smooth=True))
+        pic.add(*self._boundary(probs), *self._points())
+        epoch = story.epoch(moment)
+        for chart in self.charts:
+            pic.add(*chart_curves(f, chart.box, story.epochs, chart.series, epoch, chart.top,
+                                  chart.name))
+        pic.add(*f.counter(story.counter(moment)))
+        pic.add(*f.caption(story.caption(moment)))
+        return pic
+
+    def _boundary(self, probs: np.ndarray) -> list[d.Shape]:
+        """Where the predicted class flips: the zero lines of the class margins."""
+        story = self.story
+        lines: list[d.Shape] = []
+        for margin in margins(probs):
+            if not margin.min() < 0 < margin.max():
+                continue
+            generator = contourpy.contour_generator(story.grid_x, story.grid_y, margin)
+            for piece in generator.lines(0.0):
+                if len(piece) > 1:
+                    placed = self._place(piece)
+                    lines.append(d.Polyline(tuple(map(tuple, placed)), self.theme.text, 1.6))
+        return lines
+
+    def _points(self) -> list[d.Shape]:
+        """Training points as dots, held-out points as rings, coloured by true class."""
+        t, story = self.theme, self.story
+        palette = np.array([rgb(t.class_color(k)) for k in range(len(story.class_names))])
+        shapes: list[d.Shape] = [d.Scatter(self.train_points, self.point_radius,
+                                           palette[story.y_train.astype(int)], t.background,
+                                           0.6)]
+        if story.spec.show.validation and len(story.x_val):
+            for k in np.unique(story.y_val.astype(int)):
+                ring = self.val_points[story.y_val.astype(int) == k]
+                shapes.append(d.Scatter(ring, self.point_radius * 1.05, None,
+                                        t.class_color(int(k)), 1.4))
+        return shapes

@@ -1,0 +1,69 @@
+"""The recorded optimizer paths and the surface, indexed by video frame."""
+
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlanim.render.frame import Frame
+from mlanim.render.surface_view import (
+    banded_image,
+    grid_height,
+    log_height,
+)
+from mlanim.render.theme import Theme
+from mlanim.render.timeline import SnapshotTimeline
+from mlanim.render.video import VideoSettings
+from mlanim.trace import Trace
+
+
+class PathStory:
+    """The recorded paths and surface, indexed by video frame."""
+
+    def __init__(self, spec, trace: Trace, video: VideoSettings, theme: Theme) -> None:
+        self.spec, self.trace, self.video, self.theme = spec, trace, video, theme
+        meta = trace.meta
+        self.x_range, self.y_range = tuple(meta["x_range"]), tuple(meta["y_range"])
+        self.steps = int(meta["steps"])
+        self.opts = meta["optimizers"]
+        self.paths = [trace.values(f"path/{i}").astype(np.float64) for i in range(len(self.opts))]
+        self.losses = [trace.values(f"loss/{i}").astype(np.float64)
+                       for i in range(len(self.opts))]
+        self.minima = [tuple(m) for m in meta["minima"]]
+        self.start = tuple(meta["start"])
+        self.xs, self.ys = trace.static("surface/x"), trace.static("surface/y")
+        self.values = trace.static("surface/values").astype(np.float64)
+        self.floor = float(np.nanmin(self.values))
+        self.height = log_height(self.values, self.floor)
+        self.timeline = SnapshotTimeline(self.steps + 1, video.count, video.fps)
+        self.colors = [theme.class_color(i) for i in range(len(self.opts))]
+        self.title = spec.title or f"Optimizers racing on the {meta['surface']} function"
+        self.background = banded_image(self.height, theme)
+        self._height_at = grid_height(self.height, self.xs, self.ys)
+        self.count = video.count
+        start = f"({self.start[0]:g}, {self.start[1]:g})"
+        subtitle = f"f(x, y) = {meta['formula']} · start {start}"
+        self.frame = Frame(video, theme, self.title, subtitle,
+                           counter_sample=f"step {self.steps} / {self.steps}")
+
+    def step_at(self, frame: int) -> float:
+        """Fractional optimizer step shown by ``frame``."""
+        return self.timeline.at(frame).position
+
+    def point(self, i: int, step: float) -> tuple[np.ndarray, bool]:
+        """Where path ``i`` is at ``step`` (interpolated), and whether it has stopped there."""
+        path = self.paths[i]
+        last = len(path) - 1
+        if step >= last:
+            return path[last], self.opts[i]["diverged_at"] is not None
+        k = int(step)
+        return path[k] + (path[k + 1] - path[k]) * (step - k), False
+
+    def loss(self, i: int, step: float) -> float:
+        """Path ``i``'s recorded loss at the nearest step reached."""
+        values = self.losses[i]
+        return float(values[min(round(step), len(values) - 1)])
+
+    def z(self, x, y) -> np.ndarray:
+        """The normalised log height of the surface at data points (bilinear on the grid)."""
+        return self._height_at(x, y)

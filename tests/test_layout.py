@@ -1,0 +1,105 @@
+"""No text leaves the canvas and no two texts lie on each other, for every scene kind, aspect
+and quality: checked from the `Picture` shapes (text measured with the painters' font), so
+no pixels are needed. Each kind's trace is recorded once, from a small spec."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mlanim import pipeline, scenes
+from mlanim.progress import SilentProgress
+from mlanim.render.frame import Units, layout_problems
+from mlanim.render.theme import load_theme
+from mlanim.render.video import VideoSettings
+
+SMALL = {
+    "decision_boundary": """
+        scene: decision_boundary
+        data: {name: iris, features: [petal length (cm), petal width (cm)]}
+        model: {hidden: [8]}
+        train: {epochs: 6}
+        """,
+    "network_pulses": """
+        scene: network_pulses
+        data: {name: wine}
+        model: {hidden: [6, 5], activation: sigmoid}
+        train: {epochs: 4, batch_size: full, optimizer: {name: sgd, lr: 0.5}}
+        show: {steps: [0, 3]}
+        """,
+    "optimizer_paths": """
+        scene: optimizer_paths
+        surface: {function: rosenbrock}
+        steps: 60
+        optimizers: [{name: sgd, lr: 0.001}, {name: adam, lr: 0.05},
+                     {name: momentum, lr: 0.001, momentum: 0.9, label: "heavy ball"}]
+        view: both
+        """,
+    "loss_landscape": """
+        scene: loss_landscape
+        data: {name: moons, n_samples: 160}
+        model: {hidden: [6]}
+        train: {epochs: 6, optimizer: {name: sgd, lr: 0.2}}
+        landscape: {resolution: 11}
+        view: both
+        """,
+    "attention": """
+        scene: attention
+        task: {name: reverse, length: 5, vocab: 8, samples: 400}
+        model: {layers: 2, heads: 2, d_model: 16}
+        train: {steps: 60, batch_size: 32}
+        show: {example: "3 1 4 1 5"}
+        """,
+    "embedding_evolution": """
+        scene: embedding_evolution
+        data: {name: breast_cancer}
+        model: {hidden: [16, 8]}
+        train: {epochs: 4, batch_size: 64}
+        embed: {method: pca, points: 200, trace: [3, 40, 77]}
+        """,
+}
+ASPECTS = ("16:9", "4:3", "1:1", "9:16")
+QUALITIES = ("low", "medium")
+FRAMES_CHECKED = 9
+
+
+def test_every_kind_has_a_layout_case():
+    assert set(SMALL) == set(scenes.kinds())
+
+
+@pytest.fixture(scope="module")
+def traces(tmp_path_factory) -> dict:
+    """Each kind's spec and trace, recorded once for the module."""
+    folder = tmp_path_factory.mktemp("layout")
+    recorded = {}
+    for kind, text in SMALL.items():
+        path = folder / f"{kind}.yaml"
+        path.write_text(textwrap.dedent(text))
+        loaded = pipeline.load(Path(path))
+        recorded[kind] = (loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False,
+                                                             SilentProgress()))
+    return recorded
+
+
+@pytest.mark.parametrize("quality", QUALITIES)
+@pytest.mark.parametrize("aspect", ASPECTS)
+@pytest.mark.parametrize("kind_name", sorted(SMALL))
+def test_texts_stay_inside_and_apart(traces, kind_name, aspect, quality, monkeypatch):
+    monkeypatch.setenv("MLANIM_CACHE_DIR", str(Path(traces[kind_name][1].path).parent))
+    spec, trace = traces[kind_name]
+    render = spec.render.model_copy(update={"aspect": aspect, "quality": quality,
+                                            "duration": 6.0})
+    spec = spec.model_copy(update={"render": render})
+    video, theme = VideoSettings.from_spec(render), load_theme("dark")
+    kind = scenes.get(kind_name)
+    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
+    story = kind.story(spec, trace, video, theme, derived)
+    units = Units(video, theme)
+    problems = set()
+    for k in range(FRAMES_CHECKED):
+        frame = round(k * (video.count - 1) / (FRAMES_CHECKED - 1))
+        problems.update(f"frame {frame}: {p}" for p in
+                        layout_problems(kind.compose(story, frame), units))
+    assert not problems, "\n".join(sorted(problems)[:12])
