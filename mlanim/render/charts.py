@@ -113,7 +113,13 @@ def _value_row(units: Units, box: Box, texts: list[tuple[str, str]]) -> list[d.L
     gap = units.dx(12)
     widths = [units.width(text, size) for text, _ in texts]
     y = y0 + h + units.dy(4)
-    if sum(widths) + gap * (len(texts) - 1) <= w:
+    row = sum(widths) + gap * (len(texts) - 1)
+    if w < row <= w / 0.75:  # a smaller size keeps the row on one line
+        size *= w / row * 0.97  # fonts are set at whole pixel sizes: keep a margin
+        gap *= w / row
+        widths = [units.width(text, size) for text, _ in texts]
+        row = sum(widths) + gap * (len(texts) - 1)
+    if row <= w * 1.0001:
         labels, x = [], x0
         for (text, color), width in zip(texts, widths, strict=True):
             labels.append(d.Label((x, y), text, size, color, "left", "bottom"))

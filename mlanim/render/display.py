@@ -103,11 +103,14 @@ class Picture:
 
     The background holds what every frame of a render shows alike (titles, panel frames,
     legends). A kind builds it once and hands the same tuple to every picture; painters then
-    paint it once and start each frame from its pixels.
+    paint it once and start each frame from its pixels. The overlay is the same for what lies
+    on top of every frame's own shapes (data points over a changing field): painted once,
+    laid over each frame.
     """
 
     shapes: list[Shape] = field(default_factory=list)
     background: tuple[Shape, ...] = ()
+    overlay: tuple[Shape, ...] = ()
 
     def add(self, *shapes: Shape) -> Picture:
         """Append shapes; returns self for chaining."""
@@ -116,5 +119,5 @@ class Picture:
 
     @property
     def all_shapes(self) -> list[Shape]:
-        """Background and shapes, back to front."""
-        return [*self.background, *self.shapes]
+        """Background, shapes and overlay, back to front."""
+        return [*self.background, *self.shapes, *self.overlay]

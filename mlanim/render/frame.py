@@ -104,7 +104,14 @@ class Units:
         ``text`` fits ``width``."""
         size = self.size(role)
         wide = self.width(text, size, bold)
-        return size if wide <= width else max(size * smallest, size * width / wide)
+        if wide <= width:
+            return size
+        floor = size * smallest
+        fitted = max(floor, size * width / wide)
+        # fonts are set at whole pixel sizes, so the linear guess can be a pixel too wide
+        while fitted > floor and self.width(text, fitted, bold) > width:
+            fitted = max(floor, fitted * 0.96)
+        return fitted
 
     def wrap(self, text: str, role: str | float, width: float) -> list[str]:
         """``text`` broken into lines no wider than ``width``."""
@@ -351,7 +358,7 @@ def layout_problems(picture: d.Picture, units: Units, tolerance: float = 1.0) ->
     leading, so neighbouring lines of one paragraph touch)."""
     video = units.video
     tx, ty = tolerance / video.width, tolerance / video.height
-    labels = [s for s in picture.shapes if isinstance(s, d.Label) and s.text.strip()]
+    labels = [s for s in picture.all_shapes if isinstance(s, d.Label) and s.text.strip()]
     boxes = [units.label_box(label) for label in labels]
     problems = []
     for label, (x, y, w, h) in zip(labels, boxes, strict=True):

@@ -21,6 +21,7 @@ class ManimPainter:
         self.video, self.theme = video, theme
         self.canvas = ManimCanvas(video, theme)
         self._background: tuple[d.Shape, ...] | None = None
+        self._overlay: tuple[tuple[d.Shape, ...], np.ndarray] | None = None
 
     def _units_per_point(self) -> float:
         # a point at 720p is 100/72 px on a 720 px short side; manim: frame height = 8 units
@@ -33,7 +34,16 @@ class ManimPainter:
             self.canvas.set_background(self._mobjects(picture.background))
             self._background = picture.background
         self._uses = {}
-        return self.canvas.capture(self._mobjects(picture.shapes))
+        layers = (self._overlay_layer(picture.overlay),) if picture.overlay else ()
+        self._uses = {}
+        return self.canvas.capture(self._mobjects(picture.shapes), layers)
+
+    def _overlay_layer(self, overlay: tuple[d.Shape, ...]) -> np.ndarray:
+        """The overlay rendered once on transparency (kept while the tuple is the same)."""
+        if self._overlay is None or self._overlay[0] is not overlay:
+            self._uses = {}
+            self._overlay = (overlay, self.canvas.layer(self._mobjects(overlay)))
+        return self._overlay[1]
 
     def _mobjects(self, shapes) -> list:
         return [m for s in shapes if (m := self._mobject(s))]

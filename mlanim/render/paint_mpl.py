@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from collections import OrderedDict
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,7 +19,9 @@ import numpy as np
 from matplotlib.collections import EllipseCollection, LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 from PIL import Image, ImageDraw
 
 from mlanim.render import display as d
@@ -28,6 +31,8 @@ from mlanim.render.video import VideoSettings
 
 DPI = 100
 POINTS_PER_INCH = 72
+SPRITES_KEPT = 4096  # rendered labels kept for reuse
+FEW_CIRCLES = 8  # up to this many discs are drawn as markers, more as one collection
 
 
 def new_figure(video: VideoSettings, theme: Theme) -> Figure:
@@ -51,6 +56,7 @@ class MplPainter:
         self.ax.set_autoscale_on(False)
         self.sprites = TextSprites(video, theme)
         self._background: tuple[tuple[d.Shape, ...], np.ndarray] | None = None
+        self._overlay: tuple[tuple[d.Shape, ...], np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _pt(self, size: float) -> float:
         return size * self.video.scale
@@ -58,39 +64,55 @@ class MplPainter:
     def paint(self, picture: d.Picture) -> np.ndarray:
         """Render ``picture`` and return the RGB frame."""
         pixels = self._background_pixels(picture.background)
+        overlay = self._overlay_pixels(picture.overlay)  # both may draw on the canvas: first
         buffer = np.asarray(self.fig.canvas.buffer_rgba())
         buffer[...] = pixels
-        shapes = [s for s in picture.shapes if not isinstance(s, d.Label)]
-        for group in _runs(shapes):
+        renderer = self.fig.canvas.get_renderer()
+        for group in _runs([s for s in picture.shapes if not isinstance(s, d.Label)]):
             if isinstance(group[0], d.Image):
                 self._paste(group[0], buffer)
                 continue
-            for artist in self._draw(group):
-                self.ax.draw_artist(artist)
-                artist.remove()
-        frame = Image.fromarray(buffer)
+            for artist in self._artists(group):
+                artist.draw(renderer)
+        if overlay is not None:
+            _blend(buffer.reshape(-1, 4), *overlay)
         for label in picture.shapes:
             if isinstance(label, d.Label):
-                self.sprites.paste(frame, label)
-        return np.asarray(frame.convert("RGB"))
+                self.sprites.blend(buffer, label)
+        return np.asarray(Image.fromarray(buffer).convert("RGB"))
 
     def _background_pixels(self, background: tuple[d.Shape, ...]) -> np.ndarray:
         """The background painted once (kept while the picture hands the same tuple)."""
-        if self._background is not None and self._background[0] is background:
-            return self._background[1]
-        artists = [a for group in _runs([s for s in background if not isinstance(s, d.Label)])
-                   for a in self._draw(group)]
+        if self._background is None or self._background[0] is not background:
+            self._background = (background, self._painted(background, transparent=False))
+        return self._background[1]
+
+    def _overlay_pixels(self, overlay: tuple[d.Shape, ...]
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The overlay painted once, as its inked pixels' flat indices, alpha and
+        premultiplied colour: scattered points cover a small part of the frame."""
+        if not overlay:
+            return None
+        if self._overlay is None or self._overlay[0] is not overlay:
+            layer = self._painted(overlay, transparent=True).reshape(-1, 4)
+            inked = np.flatnonzero(layer[:, 3])
+            alpha = layer[inked, 3:4].astype(np.uint16)
+            self._overlay = (overlay, inked, alpha, layer[inked, :3].astype(np.uint16) * alpha)
+        return self._overlay[1:]
+
+    def _painted(self, shapes: tuple[d.Shape, ...], transparent: bool) -> np.ndarray:
+        """``shapes`` drawn alone on the frame's background (or on transparency), as RGBA."""
+        self.fig.patch.set_alpha(0.0 if transparent else 1.0)
+        artists = self._add([s for s in shapes if not isinstance(s, d.Label)])
         self.fig.canvas.draw()
         for artist in artists:
             artist.remove()
-        width, height = self.fig.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.fig.canvas.buffer_rgba(), "raw",
-                                 "RGBA", 0, 1).copy()
-        for label in background:
+        self.fig.patch.set_alpha(1.0)
+        pixels = np.array(self.fig.canvas.buffer_rgba())
+        for label in shapes:
             if isinstance(label, d.Label):
-                self.sprites.paste(image, label)
-        self._background = (background, np.asarray(image))
-        return self._background[1]
+                self.sprites.blend(pixels, label)
+        return pixels
 
     def _paste(self, shape: d.Image, buffer: np.ndarray) -> None:
         """An image resized straight into its pixel box (faster than an artist)."""
@@ -102,62 +124,86 @@ class MplPainter:
             return
         cells = (np.clip(shape.pixels, 0, 1) * 255).round().astype(np.uint8)
         resample = Image.Resampling.BILINEAR if shape.smooth else Image.Resampling.NEAREST
-        image = Image.fromarray(cells).resize((right - left, bottom - top), resample)
+        # opaque RGBA: one contiguous copy into the buffer instead of colour, then alpha
+        image = Image.fromarray(cells).convert("RGBA").resize((right - left, bottom - top),
+                                                              resample)
         rows = slice(max(top, 0), min(bottom, height))
         cols = slice(max(left, 0), min(right, width))
-        patch = np.asarray(image)[rows.start - top: rows.stop - top,
-                                  cols.start - left: cols.stop - left]
-        buffer[rows, cols, :3] = patch
-        buffer[rows, cols, 3] = 255
+        buffer[rows, cols] = np.asarray(image)[rows.start - top: rows.stop - top,
+                                               cols.start - left: cols.stop - left]
 
     def save(self, picture: d.Picture, path: Path) -> None:
         """Render ``picture`` into a vector (or raster) file, by ``path``'s suffix."""
-        artists = [a for group in _runs(picture.all_shapes) for a in self._draw(group)]
+        artists = self._add(picture.all_shapes)
         self.fig.savefig(path, format=path.suffix.lstrip("."), facecolor=self.theme.background)
         for artist in artists:
             artist.remove()
 
-    def _draw(self, shapes: list[d.Shape]) -> list:
-        """Artists for a run of shapes, added to the axes (not yet drawn)."""
-        ax = self.ax
+    def _add(self, shapes: list[d.Shape]) -> list:
+        """Artists for ``shapes``, added to the axes (for a full draw or a saved figure)."""
+        added = []
+        for group in _runs(shapes):
+            if isinstance(group[0], d.Image):
+                x, y, w, h = group[0].box
+                added.append(self.ax.imshow(
+                    np.clip(group[0].pixels, 0, 1), extent=(x, x + w, y, y + h),
+                    interpolation="bilinear" if group[0].smooth else "nearest", aspect="auto"))
+                continue
+            for artist in self._artists(group):
+                self.ax.add_artist(artist)
+                added.append(artist)
+        return added
+
+    def _artists(self, shapes: list[d.Shape]) -> list:
+        """Artists for a run of shapes (not Images), in data coordinates of the frame's axes
+        but not added to them: a frame draws them straight onto the canvas."""
+        ax, fig = self.ax, self.fig
         if isinstance(shapes[0], d.Line):
-            return [ax.add_collection(LineCollection(
+            artists = [LineCollection(
                 [(s.start, s.end) for s in shapes],
                 colors=[to_rgba(s.color, s.alpha) for s in shapes],
-                linewidths=[self._pt(s.width) for s in shapes], capstyle="round"))]
-        if isinstance(shapes[0], d.Circle):
-            pixels_per_point = self.fig.dpi / POINTS_PER_INCH
+                linewidths=[self._pt(s.width) for s in shapes], capstyle="round")]
+        elif isinstance(shapes[0], d.Circle) and len(shapes) <= FEW_CIRCLES:
+            artists = [self._marker(s) for s in shapes]
+        elif isinstance(shapes[0], d.Circle):
+            pixels_per_point = fig.dpi / POINTS_PER_INCH
             diameters = [2 * self._pt(s.radius) * pixels_per_point for s in shapes]
-            return [ax.add_collection(EllipseCollection(
+            artists = [EllipseCollection(
                 diameters, diameters, np.zeros(len(shapes)), units="dots",
                 offsets=[s.center for s in shapes], offset_transform=ax.transData,
                 facecolors=[to_rgba(s.fill, s.alpha) if s.fill else "none" for s in shapes],
                 edgecolors=[s.edge or "none" for s in shapes],
-                linewidths=[self._pt(s.edge_width) for s in shapes]))]
-        return [self._draw_one(shape) for shape in shapes]
+                linewidths=[self._pt(s.edge_width) for s in shapes])]
+        else:
+            artists = [self._artist(shape) for shape in shapes]
+        for artist in artists:
+            artist.set_figure(fig)
+            if not isinstance(artist, EllipseCollection):  # its discs are sized in dots
+                artist.set_transform(ax.transData)
+        return artists
 
-    def _draw_one(self, shape: d.Shape):
-        ax = self.ax
+    def _marker(self, shape: d.Circle) -> Line2D:
+        """A lone disc as a marker: drawn much faster than a one-disc collection."""
+        return Line2D([shape.center[0]], [shape.center[1]], linestyle="none", marker="o",
+                      markersize=2 * self._pt(shape.radius),
+                      markerfacecolor=to_rgba(shape.fill, shape.alpha) if shape.fill else "none",
+                      markeredgecolor=shape.edge or "none",
+                      markeredgewidth=self._pt(shape.edge_width) if shape.edge else 0.0)
+
+    def _artist(self, shape: d.Shape):
         if isinstance(shape, d.Polyline):
             xs, ys = zip(*shape.points, strict=True)
-            return ax.plot(xs, ys, color=shape.color, linewidth=self._pt(shape.width),
-                           linestyle=(0, (4, 2)) if shape.dashed else "-")[0]
+            return Line2D(xs, ys, color=shape.color, linewidth=self._pt(shape.width),
+                          linestyle=(0, (4, 2)) if shape.dashed else "-")
         if isinstance(shape, d.Rect):
             x, y, w, h = shape.box
-            return ax.add_patch(Rectangle((x, y), w, h, facecolor=shape.fill or "none",
-                                          edgecolor=shape.edge or "none",
-                                          linewidth=self._pt(shape.edge_width)))
-        if isinstance(shape, d.Image):
-            x, y, w, h = shape.box
-            return ax.imshow(np.clip(shape.pixels, 0, 1), extent=(x, x + w, y, y + h),
-                             interpolation="bilinear" if shape.smooth else "nearest",
-                             aspect="auto")
+            return Rectangle((x, y), w, h, facecolor=shape.fill or "none",
+                             edgecolor=shape.edge or "none", linewidth=self._pt(shape.edge_width))
         if isinstance(shape, d.Scatter):
-            return ax.add_collection(self._scatter(shape))
+            return self._scatter(shape)
         if isinstance(shape, d.Label):
-            return ax.text(*shape.at, shape.text, fontsize=self._pt(shape.size),
-                           color=shape.color, ha=shape.ha, va=shape.va,
-                           fontweight="bold" if shape.bold else "normal")
+            return Text(*shape.at, shape.text, fontsize=self._pt(shape.size), color=shape.color,
+                        ha=shape.ha, va=shape.va, fontweight="bold" if shape.bold else "normal")
         raise TypeError(f"cannot paint {type(shape).__name__}")
 
     def _scatter(self, shape: d.Scatter) -> EllipseCollection:
@@ -180,32 +226,54 @@ class MplPainter:
 
 class TextSprites:
     """Labels rendered once by Pillow (with matplotlib's own font file) and reused: glyph
-    rendering is the costliest part of a matplotlib frame, and most labels repeat."""
+    rendering is the costliest part of a matplotlib frame, and most labels repeat. Sprites are
+    kept premultiplied, and blended straight into the frame's pixels."""
 
     def __init__(self, video: VideoSettings, theme: Theme) -> None:
         self.video, self.theme = video, theme
-        self._cache: dict[tuple, Image.Image] = {}
+        self._cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
-    def sprite(self, label: d.Label) -> Image.Image:
-        """The label's text as an RGBA image, cropped to its ink box plus the line height."""
+    def sprite(self, label: d.Label) -> tuple[np.ndarray, np.ndarray]:
+        """The label's text as (alpha (h, w, 1), premultiplied colour (h, w, 3)), uint16,
+        cropped to its advance width and line height."""
         key = (label.text, label.size, label.color, label.bold)
-        if key not in self._cache:
-            face = font(self.theme.font, label.size, self.video.scale, label.bold)
-            ascent, descent = face.getmetrics()
-            width = max(1, int(np.ceil(face.getlength(label.text))) + 2)
-            image = Image.new("RGBA", (width, ascent + descent + 2), (0, 0, 0, 0))
-            ImageDraw.Draw(image).text((1, 1), label.text, font=face, fill=label.color)
-            self._cache[key] = image
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        face = font(self.theme.font, label.size, self.video.scale, label.bold)
+        ascent, descent = face.getmetrics()
+        width = max(1, int(np.ceil(face.getlength(label.text))) + 2)
+        image = Image.new("RGBA", (width, ascent + descent + 2), (0, 0, 0, 0))
+        ImageDraw.Draw(image).text((1, 1), label.text, font=face, fill=label.color)
+        pixels = np.asarray(image).astype(np.uint16)
+        alpha = pixels[..., 3:4]
+        self._cache[key] = (alpha, pixels[..., :3] * alpha)
+        if len(self._cache) > SPRITES_KEPT:  # counters and values change every frame
+            self._cache.popitem(last=False)
         return self._cache[key]
 
-    def paste(self, frame: Image.Image, label: d.Label) -> None:
-        """Composite ``label`` onto ``frame`` at its anchor."""
-        sprite = self.sprite(label)
-        w, h = sprite.size
-        x = label.at[0] * frame.width - {"left": 0, "center": w / 2, "right": w}[label.ha]
-        y = (1 - label.at[1]) * frame.height - {"top": 0, "center": h / 2, "bottom": h,
-                                                "baseline": h * 0.8}[label.va]
-        frame.alpha_composite(sprite, (round(x), round(y)))
+    def blend(self, pixels: np.ndarray, label: d.Label) -> None:
+        """Blend ``label`` into ``pixels`` ((height, width, 3 or 4) uint8) at its anchor."""
+        alpha, color = self.sprite(label)
+        h, w = alpha.shape[:2]
+        height, width = pixels.shape[:2]
+        x = round(label.at[0] * width - {"left": 0, "center": w / 2, "right": w}[label.ha])
+        y = round((1 - label.at[1]) * height - {"top": 0, "center": h / 2, "bottom": h,
+                                                 "baseline": h * 0.8}[label.va])
+        top, left = max(y, 0), max(x, 0)
+        bottom, right = min(y + h, height), min(x + w, width)
+        if bottom <= top or right <= left:
+            return
+        a = alpha[top - y: bottom - y, left - x: right - x]
+        c = color[top - y: bottom - y, left - x: right - x]
+        region = pixels[top:bottom, left:right, :3]
+        region[...] = (region.astype(np.uint16) * (255 - a) + c + 127) // 255
+
+
+def _blend(pixels: np.ndarray, inked: np.ndarray, alpha: np.ndarray, color: np.ndarray) -> None:
+    """Blend premultiplied ``color`` with ``alpha`` over rows ``inked`` of ``pixels`` (N, 4)."""
+    under = pixels[inked, :3].astype(np.uint16)
+    pixels[inked, :3] = ((under * (255 - alpha) + color + 127) // 255).astype(np.uint8)
 
 
 def _runs(shapes: list[d.Shape]) -> list[list[d.Shape]]:

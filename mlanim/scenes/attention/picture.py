@@ -110,9 +110,10 @@ class _Frame:
         self.pic.add(*self.s.frame.header(f"step {step} / {self.s.total_steps}",
                                           self._accuracy_line()))
 
-    def fit(self, text: str, width_px: float, points: float) -> float:
+    def fit(self, text: str, width_px: float, points: float, bold: bool = False) -> float:
         """``points``, or less (down to 7) so that ``text`` fits in ``width_px``."""
-        return self.u.fit(text, points, self.u.x_px(width_px), smallest=min(1.0, 7.0 / points))
+        return self.u.fit(text, points, self.u.x_px(width_px), bold,
+                          smallest=min(1.0, 7.0 / points))
 
     def _accuracy_line(self) -> str:
         s = self.s
@@ -184,12 +185,17 @@ class _Frame:
         mass = s.pattern_mass(weights[None, None])
         on_pattern = f" · {mass:.2f} on the pattern" if np.isfinite(mass) else ""
         title = f"layer {layer + 1} · head {head + 1}{on_pattern}"
-        if self.fit(title, room_px, 12) < 10:
+        room_px -= self._label_margin_px() * 0.5  # the title ends before the next panel's
+        room_px = min(room_px, (self.u.right - box[0]) * self.v.width)  # and inside the frame
+        if self.fit(title, room_px, 12, bold=True) < 10:
             title = f"L{layer + 1} H{head + 1}" + (f" · {mass:.2f} on pattern" if on_pattern
                                                     else "")
+        if self.u.width(title, 7.0, bold=True) > self.u.x_px(room_px):
+            title = f"L{layer + 1} H{head + 1}" + (f" · {mass:.2f}" if on_pattern else "")
         label_px = self._label_margin_px()
         self.pic.add(d.Label((x0, y0 + h + self.u.y_px(label_px + self.u.px(12) * 0.5)), title,
-                             self.fit(title, room_px, 12), color, "left", "bottom", bold=True))
+                             self.fit(title, room_px, 12, bold=True), color, "left", "bottom",
+                             bold=True))
         if hint:
             self.pic.add(d.Label((x0, y0 - 0.012), "row: a query token · column: the key "
                                  "token it reads", self.u.size("value"), t.muted, "left", "top"))
@@ -486,7 +492,7 @@ class _Frame:
             dims = ""
         text = title + dims
         self.pic.add(d.Label((x0, y0 + h + self.u.y_px(lift)), text,
-                             self.fit(text, w * self.v.width * 1.15, 11),
+                             self.fit(text, w * self.v.width * 1.15, 11, bold=current),
                              t.accent if current else t.text, "left", "bottom", bold=current))
 
     # charts and captions -------------------------------------------------------------------

@@ -44,6 +44,7 @@ class BoundaryPicture:
         self.train_points = self._place(story.x_train)
         self.val_points = self._place(story.x_val)
         self.background = tuple(self._background(legend_at, legend_width))
+        self.overlay = tuple(self._points())  # the data points lie over the changing field
 
     # -- layout, once ----------------------------------------------------------------------
     def _layout(self) -> tuple[Box, tuple[float, float], float, list[Box]]:
@@ -123,10 +124,10 @@ class BoundaryPicture:
         """The picture shown by frame ``index``."""
         story, f = self.story, self.frame
         moment = story.moment(index)
-        pic = d.Picture(background=self.background)
+        pic = d.Picture(background=self.background, overlay=self.overlay)
         probs = story.field(moment)
         pic.add(d.Image(self.field_box, field_colors(probs, self.theme)[::-1], smooth=True))
-        pic.add(*self._boundary(probs), *self._points())
+        pic.add(*self._boundary(probs))
         epoch = story.epoch(moment)
         for chart in self.charts:
             pic.add(*chart_curves(f, chart.box, story.epochs, chart.series, epoch, chart.top,
