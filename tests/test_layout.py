@@ -103,3 +103,19 @@ def test_texts_stay_inside_and_apart(traces, kind_name, aspect, quality, monkeyp
         problems.update(f"frame {frame}: {p}" for p in
                         layout_problems(kind.compose(story, frame), units))
     assert not problems, "\n".join(sorted(problems)[:12])
+
+
+@pytest.mark.parametrize(("text", "bold"), [("A neural network learns two moons", True),
+                                            ("Momentum lr=0.05 m=0.9  escaped at step 32", False),
+                                            ("held-out sequences right 100%", False)])
+def test_manim_sets_text_no_wider_than_the_layout_measures(text, bold):
+    """The layout check measures with the matplotlib frames' font; Pango (manim) must not set
+    the same text wider, or a layout that passes would still overlap in manim videos."""
+    from mlanim.render.manim_canvas import ManimCanvas
+
+    video, theme = VideoSettings(1280, 720, 30, 1.0), load_theme("dark")
+    canvas, units = ManimCanvas(video, theme), Units(video, theme)
+    for size in (9.0, 12.0, 20.0):
+        pango = canvas.text(text, size, theme.text, bold).width / canvas.frame_width
+        measured = units.width(text, size, bold)
+        assert 0.85 * measured < pango <= measured, (size, pango / measured)

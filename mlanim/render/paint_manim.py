@@ -57,8 +57,12 @@ class ManimPainter:
                         stroke_width=shape.width * STROKE_PER_POINT * c.unit,
                         stroke_opacity=shape.alpha)
         if isinstance(shape, d.Polyline):
+            from manim.constants import LineJointType
+
+            # round joints: a zigzagging path's sharp corners would otherwise spike out
             line = VMobject(stroke_color=shape.color,
-                            stroke_width=shape.width * STROKE_PER_POINT * c.unit)
+                            stroke_width=shape.width * STROKE_PER_POINT * c.unit,
+                            joint_type=LineJointType.ROUND)
             line.set_points_as_corners([c.point(*p) for p in shape.points])
             return line
         if isinstance(shape, d.Circle):

@@ -193,8 +193,10 @@ class MplPainter:
     def _artist(self, shape: d.Shape):
         if isinstance(shape, d.Polyline):
             xs, ys = zip(*shape.points, strict=True)
+            # round joins: a zigzagging path's sharp corners would otherwise spike out
             return Line2D(xs, ys, color=shape.color, linewidth=self._pt(shape.width),
-                          linestyle=(0, (4, 2)) if shape.dashed else "-")
+                          linestyle=(0, (4, 2)) if shape.dashed else "-",
+                          solid_joinstyle="round", solid_capstyle="round")
         if isinstance(shape, d.Rect):
             x, y, w, h = shape.box
             return Rectangle((x, y), w, h, facecolor=shape.fill or "none",

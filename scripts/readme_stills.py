@@ -1,0 +1,69 @@
+"""Redraw the README's stills (docs/img/) from the example specs: one chosen frame each, drawn
+at 720p by the named backend and saved 960 pixels on the long side.
+
+Run: .venv/bin/python scripts/readme_stills.py [NAME ...]   (traces come from the cache)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from mlanim import pipeline, scenes
+from mlanim.progress import RichProgress
+from mlanim.render.theme import load_theme
+from mlanim.render.video import VideoSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+# name: (example spec, backend, where in the video (0..1))
+STILLS = {
+    "quickstart": ("quickstart", "matplotlib", 1.0),
+    "quickstart_manim": ("quickstart", "manim", 0.45),
+    "spiral_light": ("spiral_light", "matplotlib", 1.0),
+    "iris_petals": ("iris_petals", "matplotlib", 1.0),
+    "xor_vertical": ("xor_vertical", "matplotlib", 1.0),
+    "iris_pulses": ("iris_pulses", "manim", 0.235),
+    "iris_pulses_update": ("iris_pulses", "matplotlib", 0.56),
+    "optimizers_rosenbrock": ("optimizers_rosenbrock", "matplotlib", 0.85),
+    "optimizers_saddle": ("optimizers_saddle", "manim", 0.8),
+    "landscape_moons": ("landscape_moons", "matplotlib", 0.9),
+    "attention_reverse": ("attention_reverse", "matplotlib", 0.3),
+    "attention_text": ("attention_text", "matplotlib", 0.62),
+    "attention_induction": ("attention_induction", "matplotlib", 0.3),
+    "attention_qkv": ("attention_reverse", "manim", 0.97),
+    "embedding_digits": ("embedding_digits", "matplotlib", 0.97),
+    "embedding_compare": ("embedding_compare", "matplotlib", 0.97),
+    "embedding_star": ("embedding_star", "matplotlib", 0.97),
+}
+
+
+def still(example: str, backend: str, where: float) -> Image.Image:
+    """One frame of ``example`` at 720p."""
+    loaded = pipeline.load(ROOT / "scenes" / f"{example}.yaml")
+    spec = pipeline.RenderOptions(quality="medium").apply(loaded.spec)
+    trace = pipeline.obtain_trace(loaded, spec, False, RichProgress())
+    kind = scenes.get(spec.scene)
+    derived = pipeline.analyse(kind, spec, trace, RichProgress())
+    video = VideoSettings.from_spec(spec.render)
+    drawing = kind.frames(spec, trace, video, load_theme(spec.render.theme), backend, derived)
+    try:
+        return Image.fromarray(drawing.frame(round(where * (drawing.count - 1))))
+    finally:
+        drawing.close()
+
+
+def main(names: list[str]) -> None:
+    for name in names or list(STILLS):
+        image = still(*STILLS[name])
+        scale = 960 / max(image.size)
+        image = image.resize((round(image.width * scale), round(image.height * scale)),
+                             Image.Resampling.LANCZOS)
+        path = ROOT / "docs" / "img" / f"{name}.png"
+        image.save(path, optimize=True)
+        print(path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
