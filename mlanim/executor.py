@@ -52,6 +52,25 @@ def draw_in_order(factory: Callable[[], Any], count: int, workers: int,
         yield from pool.imap(_draw, range(count), chunksize=chunk)
 
 
+def run_tasks(function: Callable[[Any], Any], tasks: list[Any], workers: int) -> list[Any]:
+    """``function`` applied to each task, in order: in this process when ``workers`` is 1,
+    else by that many ``spawn`` processes. ``function`` and tasks must be picklable plain data
+    (a module-level function; arrays, dicts), never live models."""
+    if workers <= 1 or len(tasks) <= 1:
+        return [function(task) for task in tasks]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(min(workers, len(tasks))) as pool:
+        return pool.map(function, tasks, chunksize=1)
+
+
+def task_workers(tasks: int) -> int:
+    """Processes for ``tasks`` independent runs: ``$MLANIM_WORKERS`` when set, else one per
+    core (at most one per task)."""
+    setting = os.environ.get("MLANIM_WORKERS", "").strip()
+    cores = int(setting) if setting.isdigit() else (os.cpu_count() or 1)
+    return max(1, min(cores, tasks))
+
+
 _DONE = object()
 
 

@@ -36,6 +36,8 @@ STILLS = {
     "embedding_digits": ("embedding_digits", "matplotlib", 0.97),
     "embedding_compare": ("embedding_compare", "matplotlib", 0.97),
     "embedding_star": ("embedding_star", "matplotlib", 0.97),
+    "curves_overfit": ("curves_overfit", "matplotlib", 1.0),
+    "curves_regularised": ("curves_regularised", "matplotlib", 1.0),
 }
 
 

@@ -52,6 +52,13 @@ SMALL = {
         train: {steps: 60, batch_size: 32}
         show: {example: "3 1 4 1 5"}
         """,
+    "loss_curves": """
+        scene: loss_curves
+        seeds: 2
+        data: {name: iris}
+        model: {hidden: [8]}
+        train: {epochs: 8}
+        """,
     "embedding_evolution": """
         scene: embedding_evolution
         data: {name: breast_cancer}

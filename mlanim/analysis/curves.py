@@ -1,19 +1,48 @@
-"""Diagnoses read off the recorded loss curves."""
+"""Diagnoses read off recorded loss curves: where early stopping would stop, and whether the
+run really overfits.
+
+Overfitting is claimed only when it is real: after its minimum, validation loss rises above
+that minimum by more than the curves' noise and stays there for ``patience`` snapshots up to
+the end, while training loss keeps falling. A one-snapshot spike is noise, not overfitting.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+PATIENCE = 3  # snapshots the rise must last to the end
+FLOOR = 0.02  # a rise below 2% of the minimum is never called overfitting
 
-def overfitting_onset(
-    train_loss: np.ndarray, val_loss: np.ndarray, patience: int = 3
-) -> int | None:
-    """First snapshot after which validation loss rises for ``patience`` snapshots in a row
-    while training loss keeps falling; None when the curves show no overfitting."""
-    if len(val_loss) < patience + 2:
+
+def early_stop(val_loss: np.ndarray) -> int:
+    """The snapshot of lowest validation loss: where early stopping would stop."""
+    values = np.asarray(val_loss, dtype=float)
+    return int(np.nanargmin(values))
+
+
+def curve_noise(values: np.ndarray) -> float:
+    """How much a curve jitters from one snapshot to the next (median absolute step)."""
+    steps = np.abs(np.diff(np.asarray(values, dtype=float)))
+    steps = steps[np.isfinite(steps)]
+    return float(np.median(steps)) if len(steps) else 0.0
+
+
+def overfitting_onset(train_loss: np.ndarray, val_loss: np.ndarray, noise: float | None = None,
+                      patience: int = PATIENCE) -> int | None:
+    """The first snapshot of the rise that lasts to the end, when the run overfits; else None.
+
+    ``noise`` is what a rise must exceed (default: the validation curve's own jitter; for
+    several runs, their spread at the minimum)."""
+    train, val = np.asarray(train_loss, dtype=float), np.asarray(val_loss, dtype=float)
+    if len(val) < patience + 2 or not np.isfinite(val).all():
         return None
-    best = int(np.argmin(val_loss))
-    after = slice(best, best + patience + 1)
-    rising = np.all(np.diff(val_loss[after]) > 0) and len(val_loss[after]) == patience + 1
-    falling = train_loss[min(best + patience, len(train_loss) - 1)] < train_loss[best]
-    return best if rising and falling else None
+    best = early_stop(val)
+    noise = curve_noise(val) if noise is None else noise
+    margin = max(noise, FLOOR * abs(val[best]))
+    above = val > val[best] + margin
+    onset = len(val)
+    while onset > best + 1 and above[onset - 1]:
+        onset -= 1
+    lasting = len(val) - onset >= patience
+    train_falls = train[-1] < train[best]
+    return onset if lasting and train_falls else None

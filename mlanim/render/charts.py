@@ -107,6 +107,24 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
     return shapes + _value_row(units, box, texts)
 
 
+def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.ndarray,
+               now: float, top: float, color: str, alpha: float = 0.22) -> list[d.Shape]:
+    """The area between ``low`` and ``high`` over ``x``, drawn up to ``now``."""
+    x0, y0, w, h = box
+    x = np.asarray(x, dtype=float)
+    span = float(x[-1] - x[0]) or 1.0
+    upto = x <= now + 1e-9
+    xs = np.append(x[upto], now)
+    lows = np.append(np.asarray(low, dtype=float)[upto], np.interp(now, x, low))
+    highs = np.append(np.asarray(high, dtype=float)[upto], np.interp(now, x, high))
+    if len(xs) < 2:
+        return []
+    px = x0 + w * (xs - x[0]) / span
+    upper = list(zip(px, y0 + h * np.clip(highs / top, 0, 1), strict=True))
+    lower = list(zip(px, y0 + h * np.clip(lows / top, 0, 1), strict=True))
+    return [d.Polygon(tuple(upper + lower[::-1]), color, alpha)]
+
+
 def _value_row(units: Units, box: Box, texts: list[tuple[str, str]]) -> list[d.Label]:
     x0, y0, w, h = box
     size = units.size("label")

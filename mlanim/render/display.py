@@ -37,6 +37,15 @@ class Polyline:
 
 
 @dataclass(frozen=True)
+class Polygon:
+    """A filled area bounded by ``points`` (closed automatically), e.g. a band between curves."""
+
+    points: tuple[Point, ...]
+    fill: str
+    alpha: float = 0.25
+
+
+@dataclass(frozen=True)
 class Circle:
     """A disc of ``radius`` points, filled and/or outlined."""
 
@@ -94,7 +103,7 @@ class Label:
     bold: bool = False
 
 
-Shape = Line | Polyline | Circle | Rect | Image | Scatter | Label
+Shape = Line | Polyline | Polygon | Circle | Rect | Image | Scatter | Label
 
 
 @dataclass

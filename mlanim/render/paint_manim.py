@@ -65,6 +65,11 @@ class ManimPainter:
                             joint_type=LineJointType.ROUND)
             line.set_points_as_corners([c.point(*p) for p in shape.points])
             return line
+        if isinstance(shape, d.Polygon):
+            from manim import Polygon
+
+            return Polygon(*[c.point(*p) for p in shape.points], stroke_width=0,
+                           fill_color=shape.fill, fill_opacity=shape.alpha)
         if isinstance(shape, d.Circle):
             circle = Circle(radius=shape.radius * self._units_per_point(),
                             stroke_color=shape.edge or shape.fill or "#000000",

@@ -20,6 +20,7 @@ from matplotlib.collections import EllipseCollection, LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image, ImageDraw
@@ -197,6 +198,9 @@ class MplPainter:
             return Line2D(xs, ys, color=shape.color, linewidth=self._pt(shape.width),
                           linestyle=(0, (4, 2)) if shape.dashed else "-",
                           solid_joinstyle="round", solid_capstyle="round")
+        if isinstance(shape, d.Polygon):
+            return MplPolygon(shape.points, closed=True, facecolor=shape.fill,
+                              alpha=shape.alpha, edgecolor="none")
         if isinstance(shape, d.Rect):
             x, y, w, h = shape.box
             return Rectangle((x, y), w, h, facecolor=shape.fill or "none",

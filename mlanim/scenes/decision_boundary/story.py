@@ -98,7 +98,7 @@ class Story:
         if moment.phase == "start":
             return ("Before training: random weights, so the colours ignore the data"
                     + (f" ({acc.shown(moment):.0%} {split} accuracy)" if acc else ""))
-        if self.overfit_from is not None and moment.index > self.overfit_from + 1:
+        if self.overfit_from is not None and moment.index >= self.overfit_from:
             return "Validation loss rises while training loss falls: the network is overfitting"
         if moment.phase == "end":
             end = f"After {self.total_epochs:g} epochs"

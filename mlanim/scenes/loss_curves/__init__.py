@@ -1,0 +1,54 @@
+"""Scene kind ``loss_curves``: training and validation loss (and accuracy) over epochs.
+
+One run, or several with seeds seed..seed+N-1 on the same data split, drawn as their mean with
+a band (their range, or ± one std). The epoch of lowest validation loss is marked (where early
+stopping would stop); overfitting is shaded only when it is real (`mlanim.analysis.curves`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from mlanim.analysis.derived import Derived
+from mlanim.progress import Progress
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.loss_curves.spec import LossCurvesSpec
+from mlanim.scenes.picture_scene import PictureScene
+from mlanim.trace import Trace
+
+
+class LossCurves(PictureScene):
+    """Registry entry for ``loss_curves``."""
+
+    name = "loss_curves"
+    description = "train and validation loss over epochs, several seeds with a band"
+    Spec = LossCurvesSpec
+    default_backend = "matplotlib"
+
+    def recording(self, spec: LossCurvesSpec, resolve: Callable[[str], Path]
+                  ) -> tuple[dict, Callable[[Progress], Trace]]:
+        """Every seed's run on the spec's data, keyed by data, model, train and the seeds."""
+        from mlanim import data
+        from mlanim.scenes.loss_curves.record import record_runs
+
+        dataset = data.load(spec.data, spec.seed, resolve)
+        payload = {"scene": self.name, "seed": spec.seed, "seeds": spec.seeds,
+                   **spec.model_dump(mode="json", include={"data", "model", "train"})}
+        return payload, lambda progress: record_runs(spec, dataset, progress)
+
+    def story(self, spec: LossCurvesSpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None):
+        """The runs' bands and diagnoses, laid out in the shared frame."""
+        from mlanim.scenes.loss_curves.picture import CurvesPicture
+        from mlanim.scenes.loss_curves.story import CurvesStory
+
+        return CurvesPicture(CurvesStory(spec, trace, video, theme))
+
+    def compose(self, story, frame: int):
+        """One frame's picture."""
+        return story.picture(frame)
+
+
+KIND = LossCurves()

@@ -1,0 +1,98 @@
+"""What each moment of the loss-curves scene shows: the runs' mean and band per metric, the
+epoch early stopping would pick, and whether (and from when) the run really overfits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlanim.analysis.curves import curve_noise, early_stop, overfitting_onset
+from mlanim.render.frame import Frame
+from mlanim.render.theme import Theme
+from mlanim.render.timeline import SnapshotTimeline
+from mlanim.render.video import VideoSettings
+from mlanim.trace import Trace
+
+
+@dataclass(frozen=True)
+class Band:
+    """One metric over the runs: mean, and the band's lower and upper edge, per snapshot."""
+
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def of(cls, runs: np.ndarray, kind: str) -> Band:
+        """The band of ``runs`` (snapshots x runs): ``minmax`` or ``std`` (mean ± one std)."""
+        mean = runs.mean(axis=1)
+        if kind == "std":
+            spread = runs.std(axis=1)
+            return cls(mean, mean - spread, mean + spread)
+        return cls(mean, runs.min(axis=1), runs.max(axis=1))
+
+
+class CurvesStory:
+    """The recorded runs, read once, indexed by video frame."""
+
+    def __init__(self, spec, trace: Trace, video: VideoSettings, theme: Theme) -> None:
+        self.spec, self.video, self.theme = spec, video, theme
+        meta = trace.meta
+        self.runs = {name.removeprefix("runs/"): np.asarray(trace.values(name), np.float64)
+                     for name in trace.channels_with_prefix("runs/")}
+        self.epochs = trace.channel("runs/train_loss").epochs.astype(float)
+        self.bands = {name: Band.of(values, spec.show.band) for name, values in self.runs.items()}
+        self.seeds = len(meta["seeds"])
+        val = self.bands.get("val_loss")
+        self.best = early_stop(val.mean) if val is not None else None
+        self.onset = None
+        if val is not None:
+            self.onset = overfitting_onset(self.bands["train_loss"].mean, val.mean,
+                                           self._noise(val))
+        self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
+        data, model = meta["dataset"], meta["model"]
+        optimizer = meta["train"]["optimizer"]
+        self.title = spec.title or (f"Training and validation loss, {self.seeds} runs"
+                                    if self.seeds > 1 else "Training and validation loss")
+        widths = "-".join(map(str, model.get("widths", [])))
+        runs = (f" · mean of seeds {meta['seeds'][0]}..{meta['seeds'][-1]}, band: "
+                f"{'min to max' if spec.show.band == 'minmax' else '± one std'}"
+                if self.seeds > 1 else "")
+        self.subtitle = (f"{data['name']} · {data['n_train']} train / {data['n_val']} held out · "
+                         f"MLP {widths} · {optimizer['name']} lr={optimizer['lr']:g}{runs}")
+        total = f"{self.epochs[-1]:g}"
+        self.frame = Frame(video, theme, self.title, self.subtitle,
+                           counter_sample=f"epoch {total} / {total}")
+        self.count = video.count
+
+    def _noise(self, val: Band) -> float | None:
+        """What a rise of validation loss must exceed to count: the band's half-width after
+        the minimum, or the mean curve's own jitter if that is larger (one run: the jitter)."""
+        if self.seeds == 1:
+            return None
+        after = slice(self.best, None)
+        spread = float(np.mean((val.high[after] - val.low[after]) / 2))
+        return max(spread, curve_noise(val.mean))
+
+    def epoch_at(self, frame: int) -> float:
+        """The (fractional) epoch ``frame`` shows."""
+        position = self.timeline.at(frame).position
+        return float(np.interp(position, np.arange(len(self.epochs)), self.epochs))
+
+    def caption(self, frame: int) -> str:
+        """One line on what the curves show at ``frame``, from the recorded numbers."""
+        epoch, phase = self.epoch_at(frame), self.timeline.at(frame).phase
+        if phase == "start":
+            return ("Training loss is measured on the data the model learns from, validation "
+                    "loss on data it never sees")
+        if self.onset is not None and epoch >= self.epochs[self.onset]:
+            return (f"Validation loss has risen since epoch {self.epochs[self.best]:g} while "
+                    "training loss keeps falling: the model is overfitting")
+        if self.best is not None and epoch >= self.epochs[self.best] and phase == "end":
+            val = self.bands["val_loss"].mean[self.best]
+            return (f"Lowest validation loss {val:.3f} at epoch {self.epochs[self.best]:g}: "
+                    "early stopping would keep that model")
+        if self.seeds > 1:
+            return "The band shows how much runs with other seeds differ: the noise to look past"
+        return "Both losses fall while the model learns what generalises"
