@@ -64,7 +64,7 @@ class ManimPainter:
                             stroke_width=shape.width * STROKE_PER_POINT * c.unit,
                             joint_type=LineJointType.ROUND)
             line.set_points_as_corners([c.point(*p) for p in shape.points])
-            return line
+            return self._dashed(line) if shape.dashed else line
         if isinstance(shape, d.Polygon):
             from manim import Polygon
 
@@ -105,6 +105,14 @@ class ManimPainter:
         if isinstance(shape, d.Label):
             return self._label(shape)
         return None
+
+    def _dashed(self, line):
+        """``line`` cut into dashes about as long as matplotlib's (4 points on, 2 off)."""
+        from manim import DashedVMobject
+
+        dash = 6 * self._units_per_point()
+        count = max(2, round(line.get_arc_length() / dash))
+        return DashedVMobject(line, num_dashes=count, dashed_ratio=4 / 6)
 
     def _scatter(self, shape: d.Scatter):
         """Thousands of discs as one image: drawn by Pillow at twice the size and reduced
