@@ -52,15 +52,24 @@ def draw_in_order(factory: Callable[[], Any], count: int, workers: int,
         yield from pool.imap(_draw, range(count), chunksize=chunk)
 
 
-def run_tasks(function: Callable[[Any], Any], tasks: list[Any], workers: int) -> list[Any]:
+def run_tasks(function: Callable[[Any], Any], tasks: list[Any], workers: int,
+              done: Callable[[], None] = lambda: None) -> list[Any]:
     """``function`` applied to each task, in order: in this process when ``workers`` is 1,
-    else by that many ``spawn`` processes. ``function`` and tasks must be picklable plain data
-    (a module-level function; arrays, dicts), never live models."""
+    else by that many ``spawn`` processes; ``done`` is called as each result arrives (for a
+    progress bar). ``function`` and tasks must be picklable plain data (a module-level
+    function; arrays, dicts), never live models."""
+    results = []
     if workers <= 1 or len(tasks) <= 1:
-        return [function(task) for task in tasks]
+        for task in tasks:
+            results.append(function(task))
+            done()
+        return results
     context = multiprocessing.get_context("spawn")
     with context.Pool(min(workers, len(tasks))) as pool:
-        return pool.map(function, tasks, chunksize=1)
+        for result in pool.imap(function, tasks, chunksize=1):
+            results.append(result)
+            done()
+    return results
 
 
 def task_workers(tasks: int) -> int:

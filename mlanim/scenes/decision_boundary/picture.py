@@ -23,7 +23,7 @@ from mlanim.scenes.decision_boundary.story import Story, field_colors, margins
 
 
 @dataclass(frozen=True)
-class Charts:
+class Chart:
     """A loss or accuracy chart: its box, curves and axis top."""
 
     name: str
@@ -79,7 +79,7 @@ class BoundaryPicture:
             items.append(LegendItem(self.theme.muted, "held out", "ring"))
         return items
 
-    def _charts(self, boxes: list[Box]) -> list[Charts]:
+    def _charts(self, boxes: list[Box]) -> list[Chart]:
         t, story = self.theme, self.story
         charts = []
         for box, (name, curves) in zip(boxes, (("loss", story.loss),
@@ -92,7 +92,7 @@ class BoundaryPicture:
                                   dashed=label != "train", percent=name == "accuracy")
                            for label, curve in curves.items())
             top = 1.0 if name == "accuracy" else chart_top(series)
-            charts.append(Charts(name, box, series, top))
+            charts.append(Chart(name, box, series, top))
         return charts
 
     def _background(self, legend_at: tuple[float, float], width: float) -> list[d.Shape]:

@@ -52,8 +52,8 @@ def record_runs(spec: LossCurvesSpec, dataset: Dataset, progress: Progress) -> T
     tasks = [(spec.model_dump(mode="json"), dataset, seed) for seed in seeds]
     with progress.task(f"training {len(seeds)} run{'s' if len(seeds) > 1 else ''}",
                        total=len(seeds)) as bar:
-        runs = run_tasks(train_one, tasks, task_workers(len(tasks)) if len(tasks) > 2 else 1)
-        bar.advance(len(seeds))
+        workers = task_workers(len(tasks)) if len(tasks) > 2 else 1  # spawning costs ~2 s
+        runs = run_tasks(train_one, tasks, workers, bar.advance)
     first = runs[0]
     writer = TraceWriter(meta={
         "scene": spec.scene, "seed": spec.seed, "seeds": seeds, "model": first["model"],
