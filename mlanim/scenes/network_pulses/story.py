@@ -34,7 +34,6 @@ class PulseLayout:
 
 LEGEND_TEXTS = ("forward pulse", "backward pulse, δ = ∂L/∂z", "positive weight",
                 "negative weight")
-PANEL_LINES = 9  # the equation panel's longest text, in lines
 
 
 def pulse_layout(frame: Frame, depth: int, input_width: float, output_width: float
