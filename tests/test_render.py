@@ -16,9 +16,9 @@ from mlanim import pipeline, scenes
 from mlanim.encode import video as encoders
 from mlanim.progress import SilentProgress
 from mlanim.render import display
+from mlanim.render.fields import field_colors
 from mlanim.render.theme import load_theme, rgb
 from mlanim.render.video import VideoSettings
-from mlanim.scenes.decision_boundary.story import field_colors
 
 REFERENCE = Path(__file__).parent / "reference"
 

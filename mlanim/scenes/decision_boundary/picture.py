@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import contourpy
 import numpy as np
 
+from mlanim.analysis.fields import boundary_lines
 from mlanim.render import display as d
 from mlanim.render.charts import (
     Series,
@@ -17,9 +17,10 @@ from mlanim.render.charts import (
     chart_top,
     value_row_height,
 )
+from mlanim.render.fields import field_colors
 from mlanim.render.frame import Box, Frame, LegendItem
 from mlanim.render.theme import Theme, rgb
-from mlanim.scenes.decision_boundary.story import Story, field_colors, margins
+from mlanim.scenes.decision_boundary.story import Story
 
 
 @dataclass(frozen=True)
@@ -139,16 +140,8 @@ class BoundaryPicture:
     def _boundary(self, probs: np.ndarray) -> list[d.Shape]:
         """Where the predicted class flips: the zero lines of the class margins."""
         story = self.story
-        lines: list[d.Shape] = []
-        for margin in margins(probs):
-            if not margin.min() < 0 < margin.max():
-                continue
-            generator = contourpy.contour_generator(story.grid_x, story.grid_y, margin)
-            for piece in generator.lines(0.0):
-                if len(piece) > 1:
-                    placed = self._place(piece)
-                    lines.append(d.Polyline(tuple(map(tuple, placed)), self.theme.text, 1.6))
-        return lines
+        return [d.Polyline(tuple(map(tuple, self._place(line))), self.theme.text, 1.6)
+                for line in boundary_lines(story.grid_x, story.grid_y, probs)]
 
     def _points(self) -> list[d.Shape]:
         """Training points as dots, held-out points as rings, coloured by true class."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.analysis.curves import overfitting_onset
-from mlanim.render.theme import Theme, rgb
+from mlanim.analysis.fields import softmax
 from mlanim.render.timeline import Moment, SnapshotTimeline, interpolate
 from mlanim.render.video import VideoSettings
 from mlanim.trace import Trace
@@ -111,45 +111,6 @@ class Story:
     def counter(self, moment: Moment) -> str:
         """``epoch 12 / 60``."""
         return f"epoch {self.epoch(moment):.0f} / {self.total_epochs:g}"
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Class probabilities from recorded logits, along the last axis (float32).
-
-    Where a diverged network output NaN or infinity, the probabilities are uniform: the
-    picture shows no opinion rather than an invented one.
-    """
-    z = logits.astype(np.float32)
-    broken = ~np.isfinite(z).all(axis=-1, keepdims=True)
-    z = np.where(broken, 0.0, z)
-    z -= z.max(axis=-1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
-    return z
-
-
-def field_colors(probs: np.ndarray, theme: Theme) -> np.ndarray:
-    """RGB (res, res, 3) floats: the class colours mixed by probability, faded by uncertainty."""
-    classes = probs.shape[-1]
-    palette = np.array([rgb(theme.class_color(k)) for k in range(classes)], dtype=np.float32)
-    mixed = probs @ palette
-    confidence = (probs.max(axis=-1, keepdims=True) - 1 / classes) / (1 - 1 / classes)
-    alpha = 0.08 + 0.34 * np.clip(confidence, 0, 1)
-    background = np.array(rgb(theme.panel), dtype=np.float32)
-    return background * (1 - alpha) + mixed * alpha
-
-
-def margins(probs: np.ndarray) -> list[np.ndarray]:
-    """Per-class margin ``p_k - max_{j != k} p_j``; the boundary is where a margin is 0.
-
-    Two classes need one margin (the other is its negative).
-    """
-    classes = probs.shape[-1]
-    out = []
-    for k in range(1 if classes == 2 else classes):
-        others = np.delete(probs, k, axis=-1).max(axis=-1)
-        out.append(probs[..., k] - others)
-    return out
 
 
 def _subtitle(trace: Trace) -> str:
