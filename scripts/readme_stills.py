@@ -38,6 +38,8 @@ STILLS = {
     "embedding_star": ("embedding_star", "matplotlib", 0.97),
     "curves_overfit": ("curves_overfit", "matplotlib", 1.0),
     "curves_regularised": ("curves_regularised", "matplotlib", 1.0),
+    "feature_space_early": ("feature_space_circles", "matplotlib", 0.12),
+    "feature_space_circles": ("feature_space_circles", "matplotlib", 1.0),
 }
 
 

@@ -59,6 +59,12 @@ SMALL = {
         model: {hidden: [8]}
         train: {epochs: 8}
         """,
+    "feature_space": """
+        scene: feature_space
+        data: {name: iris}
+        model: {hidden: [8, 2]}
+        train: {epochs: 6}
+        """,
     "embedding_evolution": """
         scene: embedding_evolution
         data: {name: breast_cancer}

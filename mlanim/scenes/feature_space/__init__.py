@@ -1,0 +1,69 @@
+"""Scene kind ``feature_space``: how a network's last hidden layer (2 units) arranges the data.
+
+The output layer is linear in that layer's 2 numbers, so its decision boundaries are straight
+lines there; training moves the points until the classes sit on their own sides of the lines.
+Points and lines come from the recorded layer outputs and output-layer weights of each epoch.
+"""
+
+from __future__ import annotations
+
+from mlanim.analysis.derived import Derived
+from mlanim.data import Dataset
+from mlanim.errors import SpecError
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.feature_space.spec import FeatureSpaceSpec
+from mlanim.scenes.picture_scene import PictureScene
+from mlanim.trace import Trace
+from mlanim.train.plan import RecordingPlan
+
+
+def feature_layer(spec: FeatureSpaceSpec) -> str:
+    """The recorded layer: the activation after the last hidden linear layer."""
+    return f"act{len(spec.model.hidden)}"
+
+
+class FeatureSpace(PictureScene):
+    """Registry entry for ``feature_space``."""
+
+    name = "feature_space"
+    description = "a 2-unit hidden layer's view of the data, the output's lines in it"
+    Spec = FeatureSpaceSpec
+    default_backend = "matplotlib"
+
+    def check(self, spec: FeatureSpaceSpec, dataset: Dataset) -> None:
+        """A classifier MLP whose last hidden layer has exactly 2 units."""
+        if dataset.task != "classification":
+            raise SpecError("feature_space needs a classification dataset",
+                            key_path=("data", "name"), hint="use moons, circles, iris, digits, ...")
+        if spec.model.type != "mlp":
+            raise SpecError(f"feature_space draws MLPs, not model type '{spec.model.type}'",
+                            key_path=("model", "type"), hint="use type: mlp")
+        hidden = spec.model.hidden
+        if not hidden or hidden[-1] != 2:
+            ends = f"ends with {hidden[-1]} units" if hidden else "is empty"
+            raise SpecError(f"feature_space draws a 2-unit layer, but model.hidden {ends}",
+                            key_path=("model", "hidden"),
+                            hint=f"end it with 2, e.g. hidden: [{hidden[0] if hidden else 16}, 2]")
+
+    def plan(self, spec: FeatureSpaceSpec, dataset: Dataset) -> RecordingPlan:
+        """The layer's outputs for every row and all parameters (the output layer's), each
+        epoch."""
+        return RecordingPlan(metrics=True, params=True, hidden_layers=(feature_layer(spec),),
+                             every_epochs=spec.train.record_every,
+                             every_steps=spec.train.record_every_steps)
+
+    def story(self, spec: FeatureSpaceSpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None):
+        """The recorded representation and lines, laid out in the shared frame."""
+        from mlanim.scenes.feature_space.picture import FeaturePicture
+        from mlanim.scenes.feature_space.story import FeatureStory
+
+        return FeaturePicture(FeatureStory(spec, trace, feature_layer(spec), video, theme))
+
+    def compose(self, story, frame: int):
+        """One frame's picture."""
+        return story.picture(frame)
+
+
+KIND = FeatureSpace()

@@ -1,0 +1,90 @@
+"""feature_space: the points drawn are the recorded layer, which equals a forward pass of the
+recorded weights; the drawn boundary is where the output layer's recorded weights tie; a model
+without a 2-unit last layer is refused with a located line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mlanim import data, models, pipeline, scenes
+from mlanim.progress import SilentProgress
+from mlanim.render import display as d
+from mlanim.render.theme import load_theme
+from mlanim.render.video import VideoSettings
+
+SPEC = """\
+scene: feature_space
+seed: 2
+data: {name: moons, n_samples: 160, noise: 0.15}
+model: {hidden: [8, 2], activation: tanh}
+train: {epochs: 10, batch_size: 16, optimizer: {name: adam, lr: 0.02}}
+render: {quality: low, duration: 1, formats: [mp4, svg]}
+"""
+
+
+def recorded(write_spec, text: str = SPEC):
+    loaded = pipeline.load(write_spec(text))
+    return loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+
+
+def test_the_layer_is_a_forward_pass_of_the_recorded_weights(write_spec):
+    spec, trace = recorded(write_spec)
+    dataset = data.load(spec.data, spec.seed)
+    model = models.build(spec.model, dataset)
+    last = {n.removeprefix("params/"): torch.from_numpy(trace.values(n)[-1].astype(np.float32))
+            for n in trace.channels_with_prefix("params/")}
+    model.load_state_dict(last)
+    x = torch.from_numpy(np.concatenate([dataset.x_train, dataset.x_val]))
+    with torch.no_grad():
+        hidden = torch.tanh(model.fc2(torch.tanh(model.fc1(x)))).numpy()
+    np.testing.assert_allclose(trace.values("hidden/act2")[-1], hidden, atol=2e-3)  # float16
+
+
+def test_drawn_points_and_boundary_are_the_recorded_numbers(write_spec):
+    spec, trace = recorded(write_spec)
+    video = VideoSettings.from_spec(spec.render)
+    kind = scenes.get("feature_space")
+    story = kind.story(spec, trace, video, load_theme("dark"))
+    picture = kind.compose(story, video.count - 1)
+    s = story.s
+    x0, y0, w, h = story.panel
+    dots = next(p for p in picture.shapes if isinstance(p, d.Scatter) and p.colors is not None)
+    layer = trace.values("hidden/act2")[-1].astype(np.float64)[~s.held_out]
+    drawn_x = s.x_range[0] + (dots.centers[:, 0] - x0) / w * np.ptp(s.x_range)
+    inside = (layer[:, 0] > s.x_range[0]) & (layer[:, 0] < s.x_range[1])
+    np.testing.assert_allclose(drawn_x[inside], layer[inside, 0], atol=1e-9)
+    weight, bias = trace.values("params/out.weight")[-1], trace.values("params/out.bias")[-1]
+    lines = [p for p in picture.shapes if isinstance(p, d.Polyline) and p.color ==
+             load_theme("dark").text and x0 - 1e-9 <= p.points[0][0] <= x0 + w + 1e-9]
+    assert lines
+    for line in lines:
+        pts = np.array(line.points)
+        plane = np.column_stack([s.x_range[0] + (pts[:, 0] - x0) / w * np.ptp(s.x_range),
+                                 s.y_range[0] + (pts[:, 1] - y0) / h * np.ptp(s.y_range)])
+        logits = plane @ weight.T.astype(np.float64) + bias
+        tie = np.abs(logits[:, 0] - logits[:, 1])
+        assert tie.max() < 0.05 * np.abs(logits).max()
+
+
+def test_renders_video_and_a_vector_figure(write_spec, tmp_path):
+    mp4, svg = pipeline.render(write_spec(SPEC), pipeline.RenderOptions(out_dir=tmp_path / "o"),
+                               SilentProgress())
+    assert mp4.stat().st_size > 1000 and b"<svg" in svg.read_bytes()[:2000]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("model: {hidden: [8, 3]}", "ends with 3 units"),
+    ("model: {hidden: []}", "is empty"),
+    ("model: {type: cnn, hidden: [8, 2]}\\ndata: {name: digits}", "draws MLPs"),
+    ("data: {name: diabetes}", "classification"),
+])
+def test_a_model_it_cannot_draw_is_refused(write_spec, render_fails, change, message):
+    text = "\n".join(line for line in SPEC.splitlines()
+                     if not line.startswith(("model:", "data:"))) + "\n" + change.replace(
+        "\\n", "\n") + "\n"
+    if "data:" not in change:
+        text += "data: {name: moons, n_samples: 160}\n"
+    error = render_fails(write_spec(text))
+    assert message in error, error
