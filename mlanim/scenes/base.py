@@ -14,6 +14,7 @@ import numpy as np
 
 from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
+from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
@@ -108,6 +109,23 @@ class SceneKind:
                path: Path, derived: Derived | None = None) -> None:
         """A static vector figure of the final state (svg or pdf, by ``path``'s suffix)."""
         raise NotImplementedError
+
+
+def require_mlp(kind: str, spec: SceneSpec) -> None:
+    """A `SpecError` unless the spec's model is an MLP (kinds that draw or evaluate one)."""
+    model_type = spec.model.type  # type: ignore[attr-defined]
+    if model_type != "mlp":
+        raise SpecError(f"{kind} draws MLPs, not model type '{model_type}'",
+                        key_path=("model", "type"), hint="use type: mlp")
+
+
+def require_classification(kind: str, dataset: Dataset,
+                           key: tuple[str, ...] = ("data", "name")) -> None:
+    """A `SpecError` (located at ``key``) unless ``dataset`` is a classification task."""
+    if dataset.task != "classification":
+        raise SpecError(f"{kind} needs a classification dataset", key_path=key,
+                        hint="use moons, circles, iris, wine, digits, ... or a csv whose "
+                             "target holds classes")
 
 
 def describe_training(meta: dict) -> str:

@@ -15,6 +15,7 @@ from mlanim.errors import SpecError
 from mlanim.render.frame import Frame
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import require_classification
 from mlanim.scenes.decision_boundary.spec import DecisionBoundarySpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -31,10 +32,7 @@ class DecisionBoundary(PictureScene):
 
     def check(self, spec: DecisionBoundarySpec, dataset: Dataset) -> None:
         """The scene needs a classification task on exactly two features."""
-        if dataset.task != "classification":
-            raise SpecError("decision_boundary needs a classification dataset",
-                            key_path=("data", "task"), hint="use moons, circles, iris, ... or "
-                            "a csv whose target holds classes")
+        require_classification(self.name, dataset, ("data", "task"))
         if dataset.n_features != 2:
             names = ", ".join(dataset.feature_names[:6])
             raise SpecError(

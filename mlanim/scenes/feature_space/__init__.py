@@ -12,6 +12,7 @@ from mlanim.data import Dataset
 from mlanim.errors import SpecError
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import require_classification, require_mlp
 from mlanim.scenes.feature_space.spec import FeatureSpaceSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -33,12 +34,8 @@ class FeatureSpace(PictureScene):
 
     def check(self, spec: FeatureSpaceSpec, dataset: Dataset) -> None:
         """A classifier MLP whose last hidden layer has exactly 2 units."""
-        if dataset.task != "classification":
-            raise SpecError("feature_space needs a classification dataset",
-                            key_path=("data", "name"), hint="use moons, circles, iris, digits, ...")
-        if spec.model.type != "mlp":
-            raise SpecError(f"feature_space draws MLPs, not model type '{spec.model.type}'",
-                            key_path=("model", "type"), hint="use type: mlp")
+        require_classification(self.name, dataset)
+        require_mlp(self.name, spec)
         hidden = spec.model.hidden
         if not hidden or hidden[-1] != 2:
             ends = f"ends with {hidden[-1]} units" if hidden else "is empty"

@@ -13,10 +13,10 @@ import numpy as np
 
 from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
-from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import require_mlp
 from mlanim.scenes.loss_landscape.spec import LandscapeSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -33,10 +33,7 @@ class LossLandscape(PictureScene):
 
     def check(self, spec: LandscapeSpec, dataset: Dataset) -> None:
         """Only MLPs: the fast grid evaluation relies on their layer structure."""
-        if spec.model.type != "mlp":
-            raise SpecError(f"loss_landscape evaluates MLPs, not model type "
-                            f"'{spec.model.type}'", key_path=("model", "type"),
-                            hint="use type: mlp")
+        require_mlp(self.name, spec)
 
     def plan(self, spec: LandscapeSpec, dataset: Dataset) -> RecordingPlan:
         """Metrics and every parameter, each epoch."""

@@ -17,6 +17,7 @@ from mlanim.data import Dataset
 from mlanim.errors import SpecError
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import require_mlp
 from mlanim.scenes.network_pulses.spec import PulsesSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -49,9 +50,7 @@ class NetworkPulses(PictureScene):
 
     def check(self, spec: PulsesSpec, dataset: Dataset) -> None:
         """The sample and steps must exist; the model must be an MLP."""
-        if spec.model.type != "mlp":
-            raise SpecError(f"network_pulses draws MLPs, not model type '{spec.model.type}'",
-                            key_path=("model", "type"), hint="use type: mlp")
+        require_mlp(self.name, spec)
         if spec.show.sample >= len(dataset.x_train):
             raise SpecError(f"show.sample {spec.show.sample} is out of range: the training "
                             f"split has {len(dataset.x_train)} examples",
