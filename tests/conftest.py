@@ -58,3 +58,16 @@ def render_fails(tmp_path: Path):
         return error
 
     return run
+
+
+@pytest.fixture
+def recorded(write_spec):
+    """Record (or reuse from the test's cache) the trace of spec text; returns (spec, trace)."""
+    from mlanim import pipeline
+    from mlanim.progress import SilentProgress
+
+    def record(text: str = SMALL_SCENE, name: str = "scene.yaml"):
+        loaded = pipeline.load(write_spec(text, name))
+        return loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+
+    return record

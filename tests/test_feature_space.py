@@ -24,13 +24,8 @@ render: {quality: low, duration: 1, formats: [mp4, svg]}
 """
 
 
-def recorded(write_spec, text: str = SPEC):
-    loaded = pipeline.load(write_spec(text))
-    return loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
-
-
-def test_the_layer_is_a_forward_pass_of_the_recorded_weights(write_spec):
-    spec, trace = recorded(write_spec)
+def test_the_layer_is_a_forward_pass_of_the_recorded_weights(recorded):
+    spec, trace = recorded(SPEC)
     dataset = data.load(spec.data, spec.seed)
     model = models.build(spec.model, dataset)
     last = {n.removeprefix("params/"): torch.from_numpy(trace.values(n)[-1].astype(np.float32))
@@ -42,8 +37,8 @@ def test_the_layer_is_a_forward_pass_of_the_recorded_weights(write_spec):
     np.testing.assert_allclose(trace.values("hidden/act2")[-1], hidden, atol=2e-3)  # float16
 
 
-def test_drawn_points_and_boundary_are_the_recorded_numbers(write_spec):
-    spec, trace = recorded(write_spec)
+def test_drawn_points_and_boundary_are_the_recorded_numbers(recorded):
+    spec, trace = recorded(SPEC)
     video = VideoSettings.from_spec(spec.render)
     kind = scenes.get("feature_space")
     story = kind.story(spec, trace, video, load_theme("dark"))

@@ -28,13 +28,8 @@ render: {quality: low, duration: 1, formats: [mp4, svg]}
 """
 
 
-def recorded(write_spec, text: str = SPEC):
-    loaded = pipeline.load(write_spec(text))
-    return loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
-
-
-def test_each_run_equals_training_that_seed_alone(write_spec):
-    spec, trace = recorded(write_spec)  # 3 seeds: trained by 2 processes
+def test_each_run_equals_training_that_seed_alone(recorded):
+    spec, trace = recorded(SPEC)  # 3 seeds: trained by 2 processes
     assert trace.meta["seeds"] == [4, 5, 6]
     dataset = data.load(spec.data, spec.seed)
     alone = train_one((spec.model_dump(mode="json"), dataset, 5))  # in this process
@@ -46,9 +41,9 @@ def test_each_run_equals_training_that_seed_alone(write_spec):
 
 
 @pytest.mark.parametrize("band", ["minmax", "std"])
-def test_the_band_and_mean_drawn_are_the_runs_statistics(write_spec, band):
+def test_the_band_and_mean_drawn_are_the_runs_statistics(recorded, band):
     text = SPEC.replace("seeds: 3", f"seeds: 3\nshow: {{band: {band}}}")
-    spec, trace = recorded(write_spec, text)
+    spec, trace = recorded(text)
     video = VideoSettings.from_spec(spec.render)
     kind = scenes.get("loss_curves")
     picture = kind.compose(kind.story(spec, trace, video, load_theme("dark")), video.count - 1)
@@ -80,8 +75,8 @@ def test_renders_video_and_a_vector_figure(write_spec, tmp_path):
     assert mp4.stat().st_size > 1000 and b"<svg" in svg.read_bytes()[:2000]
 
 
-def test_one_seed_draws_no_band(write_spec):
-    spec, trace = recorded(write_spec, SPEC.replace("seeds: 3", "seeds: 1"))
+def test_one_seed_draws_no_band(recorded):
+    spec, trace = recorded(SPEC.replace("seeds: 3", "seeds: 1"))
     video = VideoSettings.from_spec(spec.render)
     kind = scenes.get("loss_curves")
     picture = kind.compose(kind.story(spec, trace, video, load_theme("dark")), video.count - 1)
