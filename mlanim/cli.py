@@ -84,7 +84,7 @@ def _split_formats(values: list[str] | None) -> tuple[str, ...]:
 def _progress(quiet: bool):
     from mlanim.progress import RichProgress, SilentProgress
 
-    return SilentProgress() if quiet else RichProgress()
+    return SilentProgress(stderr=True) if quiet else RichProgress()
 
 
 @app.command()

@@ -106,6 +106,8 @@ def render(path: Path, options: RenderOptions | None = None,
     trace = obtain_trace(loaded, spec, options.fresh, progress)
     with _located(loaded):
         derived = analyse(kind, spec, trace, progress)
+        for finding in kind.findings(spec, trace):
+            progress.warn(finding)
     video = VideoSettings.from_spec(spec.render)
     theme = load_theme(spec.render.theme)
     with _located(loaded):

@@ -25,7 +25,10 @@ class Progress(Protocol):
         """A context manager yielding a task that is shown until the block ends."""
 
     def message(self, text: str) -> None:
-        """A one-line message (cache hits, warnings)."""
+        """A one-line message (cache hits, notes)."""
+
+    def warn(self, text: str) -> None:
+        """A one-line finding the user must see (a diagnosis), even when progress is quiet."""
 
 
 class _SilentTask:
@@ -37,7 +40,12 @@ class _SilentTask:
 
 
 class SilentProgress:
-    """Shows nothing: for tests, notebooks and ``--quiet``."""
+    """Shows no progress: for tests, notebooks and ``--quiet``. Warnings are kept in
+    ``warnings`` and, with ``stderr``, also printed there."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+        self.warnings: list[str] = []
 
     @contextmanager
     def task(self, description: str, total: float | None) -> Iterator[Task]:
@@ -46,6 +54,12 @@ class SilentProgress:
 
     def message(self, text: str) -> None:
         """Drop the message."""
+
+    def warn(self, text: str) -> None:
+        """Keep the warning (and print it on stderr if asked to)."""
+        self.warnings.append(text)
+        if self.stderr:
+            print(text, file=sys.stderr)
 
 
 class _RichTask:
@@ -91,3 +105,7 @@ class RichProgress:
     def message(self, text: str) -> None:
         """Print a dim one-line message."""
         self._console.print(f"[dim]{text}[/dim]", highlight=False)
+
+    def warn(self, text: str) -> None:
+        """Print a one-line finding in bold."""
+        self._console.print(text, style="bold yellow", highlight=False, markup=False)

@@ -22,6 +22,29 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 
 def build(spec: ModelSpec, dataset: Dataset) -> nn.Module:
     """A freshly initialised model for ``dataset`` (seed torch before calling)."""
+    return initialise(_architecture(spec, dataset), spec.init, spec.activation)
+
+
+def initialise(model: nn.Module, init: str, activation: str) -> nn.Module:
+    """Re-initialise the weights of ``model``'s linear and convolution layers by ``init``
+    (``default`` keeps torch's), biases at zero; returns ``model``."""
+    if init == "default":
+        return model
+    for module in model.modules():
+        if isinstance(module, nn.Linear | nn.Conv2d):
+            if init == "kaiming":
+                slope = "leaky_relu" if activation == "leaky_relu" else "relu"
+                nn.init.kaiming_normal_(module.weight, nonlinearity=slope)
+            else:
+                gain = nn.init.calculate_gain(activation if activation in
+                                              ("tanh", "sigmoid", "relu") else "linear")
+                nn.init.xavier_normal_(module.weight, gain=gain)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return model
+
+
+def _architecture(spec: ModelSpec, dataset: Dataset) -> nn.Module:
     if spec.type == "cnn":
         if dataset.image_shape is None:
             raise SpecError("model.type cnn needs image data", key_path=("model", "type"),

@@ -3,6 +3,7 @@ shown as coloured cells. Every backend paints them alike."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,20 +49,22 @@ def nice_ticks(low: float, high: float, count: int = 4) -> np.ndarray:
 
 
 def chart_axes(units: Units, box: Box, x_label: str, top: float, percent: bool = False,
-               x_range: tuple[float, float] | None = None) -> list[d.Shape]:
+               x_range: tuple[float, float] | None = None, bottom: float = 0.0,
+               log: bool = False) -> list[d.Shape]:
     """The unchanging part of a line chart: its panel, grid lines with their values on the
-    y axis (and on the x axis over ``x_range``), and the x axis' name."""
+    y axis (and on the x axis over ``x_range``), and the x axis' name. A ``log`` chart's
+    ``bottom`` and ``top`` are powers of ten (-3 for 0.001); its grid lines fall on decades."""
     x0, y0, w, h = box
     theme = units.theme
     tick = units.size("tick")
     gap_x, gap_y = units.dx(4), units.dy(3)
     shapes: list[d.Shape] = [d.Rect(box, theme.panel, theme.grid, 1.0)]
     rows = max(1, min(4, int(h / (units.line(tick) * 1.6))))
-    for value in nice_ticks(0.0, top, rows):
-        y = y0 + h * value / top
-        if value > 0:
+    for value in (_decades(bottom, top, rows + 1) if log else nice_ticks(bottom, top, rows)):
+        y = y0 + h * float(_fraction(value, bottom, top))
+        if value > bottom:
             shapes.append(d.Line((x0, y), (x0 + w, y), theme.grid, 0.6))
-        text = f"{value:.0%}" if percent else f"{value:.3g}"
+        text = power_of_ten(value) if log else f"{value:.0%}" if percent else f"{value:.3g}"
         shapes.append(d.Label((x0 - gap_x, y), text, tick, theme.muted, "right", "center"))
     if x_range is not None:
         low, high = x_range
@@ -77,6 +80,38 @@ def chart_axes(units: Units, box: Box, x_label: str, top: float, percent: bool =
     return shapes
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶"
+                             "⁷⁸⁹")
+
+
+def power_of_ten(exponent: float) -> str:
+    """``10`` with ``exponent`` (a whole number) as a superscript: 10⁻³."""
+    return "10" + str(round(exponent)).translate(SUPERSCRIPTS)
+
+
+def _decades(bottom: float, top: float, count: int) -> np.ndarray:
+    """Whole powers of ten between ``bottom`` and ``top``, every one or every few so that at
+    most ``count`` remain."""
+    first, last = int(np.ceil(bottom - 1e-9)), int(np.floor(top + 1e-9))
+    step = max(1, int(np.ceil((last - first + 1) / max(count, 1))))
+    return np.arange(last, first - 1, -step)[::-1].astype(float)
+
+
+def _fraction(values: np.ndarray | float, bottom: float, top: float) -> np.ndarray:
+    """Where ``values`` sit between ``bottom`` and ``top`` (0..1, clipped)."""
+    span = (top - bottom) or 1.0
+    return np.clip((np.asarray(values, dtype=float) - bottom) / span, 0, 1)
+
+
+def log_values(values: np.ndarray, bottom: float, top: float) -> np.ndarray:
+    """``log10(values)`` for a log chart: zeros at ``bottom``, infinities and NaN at ``top``
+    (off the chart's top is where a value that overflowed belongs)."""
+    values = np.abs(np.asarray(values, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log10(values)
+    return np.where(np.isfinite(logs), logs, np.where(values == 0, bottom, top))
+
+
 def axes_room(units: Units, x_ticks: bool = True) -> tuple[float, float]:
     """Room (width, height fractions) that `chart_axes` needs left of and below its box."""
     tick = units.size("tick")
@@ -84,10 +119,12 @@ def axes_room(units: Units, x_ticks: bool = True) -> tuple[float, float]:
 
 
 def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series], now: float,
-                 top: float, heading: str = "") -> list[d.Shape]:
+                 top: float, heading: str = "", bottom: float = 0.0,
+                 log: bool = False, values: bool = True) -> list[d.Shape]:
     """Curves over ``x`` drawn up to ``now`` (interpolated there) with a dot at their head,
-    and a row above the box with ``heading`` and each curve's current value (stacked when
-    the row does not fit the box's width)."""
+    and a row above the box with ``heading`` and (unless not ``values``) each curve's current
+    value, stacked when the row does not fit the box's width. On a ``log`` chart, ``bottom``
+    and ``top`` are powers of ten."""
     x0, y0, w, h = box
     x = np.asarray(x, dtype=float)
     span = float(x[-1] - x[0]) or 1.0
@@ -95,16 +132,59 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
     shapes: list[d.Shape] = []
     texts: list[tuple[str, str]] = [(heading, units.theme.text)] if heading else []
     for s in series:
-        value = float(np.interp(now, x, s.values))
+        plotted = log_values(s.values, bottom, top) if log else np.asarray(s.values, float)
+        value = float(np.interp(now, x, plotted))
         xs = [*(x0 + w * (x[upto] - x[0]) / span), x0 + w * (now - x[0]) / span]
-        ys = [*(y0 + h * np.clip(s.values[upto] / top, 0, 1)),
-              y0 + h * float(np.clip(value / top, 0, 1))]
+        ys = [*(y0 + h * _fraction(plotted[upto], bottom, top)),
+              y0 + h * float(_fraction(value, bottom, top))]
         if len(xs) > 1:
             shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed))
             shapes.append(d.Circle((xs[-1], ys[-1]), 3.0, s.color, None))
-        shown = f"{value:.0%}" if s.percent else f"{value:.3f}"
-        texts.append((f"{s.label} {shown}", s.color))
+        shown = (f"{10 ** value:.2g}" if log else f"{value:.0%}" if s.percent
+                 else f"{value:.3f}")
+        if values:
+            texts.append((f"{s.label} {shown}", s.color))
     return shapes + _value_row(units, box, texts)
+
+
+def clipped_runs(xs: np.ndarray, ys: np.ndarray, low: float, high: float
+                 ) -> list[list[tuple[float, float]]]:
+    """The curve through (``xs``, ``ys``) cut to ``low <= y <= high``: the runs inside, each
+    ending exactly where the curve crosses the bound (a chart's edge), none drawn along it."""
+    runs: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    points = list(zip(map(float, xs), map(float, ys), strict=True))
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        t0, t1 = _inside_span(y1, y2, low, high)
+        if t0 > t1:  # the segment lies outside
+            if current:
+                runs.append(current)
+            current = []
+            continue
+        start = (x1 + (x2 - x1) * t0, y1 + (y2 - y1) * t0)
+        end = (x1 + (x2 - x1) * t1, y1 + (y2 - y1) * t1)
+        if not current or t0 > 0:
+            if current:
+                runs.append(current)
+            current = [start]
+        current.append(end)
+        if t1 < 1:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [run for run in runs if len(run) > 1]
+
+
+def _inside_span(y1: float, y2: float, low: float, high: float) -> tuple[float, float]:
+    """The parameter interval [t0, t1] of the segment y1 -> y2 with low <= y <= high (t0 > t1
+    when there is none)."""
+    if not (np.isfinite(y1) and np.isfinite(y2)):
+        return 1.0, 0.0
+    if y1 == y2:
+        return (0.0, 1.0) if low <= y1 <= high else (1.0, 0.0)
+    a, b = (low - y1) / (y2 - y1), (high - y1) / (y2 - y1)
+    return max(0.0, min(a, b)), min(1.0, max(a, b))
 
 
 def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.ndarray,

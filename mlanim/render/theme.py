@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from mlanim.render.config import read_config
 
 
@@ -41,3 +43,11 @@ def rgb(color: str) -> tuple[float, float, float]:
     """``"#rrggbb"`` as floats in [0, 1]."""
     value = color.lstrip("#")
     return tuple(int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def mix(color: str, other: str, amount: float) -> str:
+    """``color`` moved ``amount`` (0..1) of the way towards ``other``, as ``"#rrggbb"``: a
+    faint stroke is its colour mixed into the background."""
+    a, b = np.array(rgb(color)), np.array(rgb(other))
+    r, g, bl = (round(float(v) * 255) for v in a + (b - a) * amount)
+    return f"#{r:02x}{g:02x}{bl:02x}"

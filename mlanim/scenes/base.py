@@ -100,6 +100,11 @@ class SceneKind:
         `figure` as ``derived``. Default: nothing."""
         return []
 
+    def findings(self, spec: SceneSpec, trace: Trace) -> list[str]:
+        """What the user must hear about the run beyond the video (a diagnosis), one line
+        each: the command line prints them on stderr. Default: nothing."""
+        return []
+
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                backend: str, derived: Derived | None = None) -> Frames:
         """The animation drawn by ``backend``."""

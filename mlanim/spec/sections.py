@@ -27,6 +27,7 @@ DatasetName = Literal[
 Backend = Literal["manim", "matplotlib"]
 Format = Literal["mp4", "gif", "webm", "png", "svg", "pdf"]
 Quality = Literal["low", "medium", "high", "4k"]
+Activation = Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "linear"]
 ModelType = Literal["mlp", "cnn"]  # only types that `mlanim.models.build` builds
 
 
@@ -78,8 +79,11 @@ class ModelSpec(Section):
     type: ModelType = "mlp"
     hidden: list[PositiveInt] = Field([16, 16], description="neurons per hidden layer")
     channels: list[PositiveInt] = Field([8, 16], description="cnn: filters per convolution")
-    activation: Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "linear"] = "tanh"
+    activation: Activation = "tanh"
     dropout: float = Field(0.0, ge=0, lt=1)
+    init: Literal["default", "kaiming", "xavier"] = Field(
+        "default", description="weights: torch's default, kaiming (He, for relu) or xavier "
+        "(Glorot, for tanh and sigmoid); biases start at zero with kaiming and xavier")
 
 
 OptimizerName = Literal["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
