@@ -1,0 +1,64 @@
+"""Scene kind ``gradient_flow``: how large each layer's gradient is, step by step.
+
+Every optimizer step records each layer's weight-gradient norm and a histogram of its
+|gradient|; the scene draws the norms on a log scale, the histograms as a ridge plot, and
+diagnoses vanishing and exploding gradients and dead ReLUs from the same numbers (printed on
+stderr too). When the loss stops being finite, forward hooks name the first module whose
+output broke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from mlanim.analysis.derived import Derived
+from mlanim.progress import Progress
+from mlanim.render.theme import Theme
+from mlanim.render.video import VideoSettings
+from mlanim.scenes.gradient_flow.spec import GradientFlowSpec
+from mlanim.scenes.picture_scene import PictureScene
+from mlanim.trace import Trace
+
+
+class GradientFlow(PictureScene):
+    """Registry entry for ``gradient_flow``."""
+
+    name = "gradient_flow"
+    description = "per-layer gradient norms and histograms; vanishing, exploding, dead units"
+    Spec = GradientFlowSpec
+    default_backend = "matplotlib"
+
+    def recording(self, spec: GradientFlowSpec, resolve: Callable[[str], Path]
+                  ) -> tuple[dict, Callable[[Progress], Trace]]:
+        """A run of the spec's model with every step's gradients summarised."""
+        from mlanim import data
+        from mlanim.scenes.gradient_flow.record import record_flow
+
+        dataset = data.load(spec.data, spec.seed, resolve)
+        payload = {"scene": self.name, "seed": spec.seed,
+                   **spec.model_dump(mode="json", include={"data", "model", "train", "flow"})}
+        payload["flow"] = {"bins": spec.flow.bins}  # thresholds only change the drawing
+        return payload, lambda progress: record_flow(spec, dataset, progress)
+
+    def findings(self, spec: GradientFlowSpec, trace: Trace) -> list[str]:
+        """The diagnoses that fired over the whole run, for stderr (nothing when healthy)."""
+        from mlanim.scenes.gradient_flow.story import run_findings
+
+        return [f"diagnosis: {finding.text}" for finding in run_findings(spec, trace)
+                if finding.fired]
+
+    def story(self, spec: GradientFlowSpec, trace: Trace, video: VideoSettings, theme: Theme,
+              derived: Derived | None = None):
+        """The recorded gradients laid out in the shared frame."""
+        from mlanim.scenes.gradient_flow.picture import FlowPicture
+        from mlanim.scenes.gradient_flow.story import FlowStory
+
+        return FlowPicture(FlowStory(spec, trace, video, theme))
+
+    def compose(self, story, frame: int):
+        """One frame's picture."""
+        return story.picture(frame)
+
+
+KIND = GradientFlow()
