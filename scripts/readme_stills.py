@@ -40,6 +40,11 @@ STILLS = {
     "curves_regularised": ("curves_regularised", "matplotlib", 1.0),
     "feature_space_early": ("feature_space_circles", "matplotlib", 0.12),
     "feature_space_circles": ("feature_space_circles", "matplotlib", 1.0),
+    "gradients_vanishing": ("gradients_vanishing", "matplotlib", 1.0),
+    "gradients_healthy": ("gradients_healthy", "matplotlib", 1.0),
+    "gradients_exploding": ("gradients_exploding", "matplotlib", 1.0),
+    "bias_variance_panels": ("bias_variance_panels", "matplotlib", 1.0),
+    "bias_variance_sweep": ("bias_variance_sweep", "matplotlib", 1.0),
 }
 
 

@@ -65,6 +65,17 @@ SMALL = {
         model: {hidden: [8, 2]}
         train: {epochs: 6}
         """,
+    "bias_variance": """
+        scene: bias_variance
+        samples: 16
+        resamples: 5
+        """,
+    "gradient_flow": """
+        scene: gradient_flow
+        data: {name: moons, n_samples: 120}
+        model: {hidden: [8, 8, 8], activation: relu}
+        train: {epochs: 3, batch_size: 16}
+        """,
     "embedding_evolution": """
         scene: embedding_evolution
         data: {name: breast_cancer}
