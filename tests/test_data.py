@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_diabetes
 
 from mlanim import data
 from mlanim.errors import DataError
@@ -25,6 +26,18 @@ def test_generated_sets_are_2d_classification(name):
 def test_bundled_sets_load_offline(name, task, features):
     ds = data.load(DataSpec(name=name), seed=0)
     assert ds.task == task and ds.n_features == features
+
+
+def test_regression_trains_on_standardised_targets_kept_in_their_units():
+    ds = data.load(DataSpec(name="diabetes"), seed=0)
+    assert abs(ds.y_train.mean()) < 1e-5 and ds.y_train.std() == pytest.approx(1, abs=1e-5)
+    units = data.TargetUnits.of(ds.describe())
+    original = np.sort(load_diabetes().target)
+    recovered = np.sort(np.concatenate([units.value(ds.y_train), units.value(ds.y_val)]))
+    np.testing.assert_allclose(recovered, original, atol=1e-3)
+    raw = data.load(DataSpec(name="diabetes", standardize=False), seed=0)
+    assert data.TargetUnits.of(raw.describe()) == data.TargetUnits()
+    assert raw.y_train.max() > 100
 
 
 def test_split_is_seeded_and_standardized_on_train():

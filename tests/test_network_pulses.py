@@ -96,6 +96,22 @@ def test_the_picture_shows_the_recorded_numbers(traced):
     assert shown <= texts
 
 
+def test_regression_outputs_and_targets_are_shown_in_the_target_s_units(write_spec):
+    loaded = pipeline.load(write_spec(SPEC.replace("data: {name: iris}", "data: {name: diabetes}")
+                                      .replace("sample: 3", "sample: 5")))
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    video = VideoSettings.from_spec(loaded.spec.render)
+    story = PulseStory(loaded.spec, trace, video, load_theme("dark"))
+    units = trace.meta["dataset"]
+    target = trace.static("data/y_train")[5] * units["target_scale"] + units["target_mean"]
+    output = trace.values("focus/out/out")[0][0] * units["target_scale"] + units["target_mean"]
+    texts = {s.text for i in range(video.count) for s in frame_picture(story, i).shapes
+             if hasattr(s, "text")}
+    assert f"target {target:.3g}" in texts and target > 20  # diabetes targets run 25..346
+    assert any(f"{output:.3g}".replace("-", "−") in t for t in texts)
+    assert trace.values("focus/loss")[0] < 20  # trained on standardised targets
+
+
 def test_update_morphs_from_pre_to_post(traced):
     loaded, trace = traced
     video = VideoSettings.from_spec(loaded.spec.render.model_copy(update={"duration": 20}))

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from mlanim.data import sources
-from mlanim.data.dataset import Dataset, Task, split_and_scale
+from mlanim.data.dataset import Dataset, TargetUnits, Task, split_and_scale
 from mlanim.errors import DataError
 from mlanim.spec.sections import GENERATED_SETS, SKLEARN_SETS, DataSpec
 
-__all__ = ["Dataset", "load"]
+__all__ = ["Dataset", "TargetUnits", "load"]
 
 
 def load(spec: DataSpec, seed: int, resolve: Callable[[str], Path] = Path) -> Dataset:

@@ -27,6 +27,8 @@ class Dataset:
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...] = ()
     image_shape: tuple[int, ...] | None = None  # (height, width) when rows are images
+    target_mean: float = 0.0  # regression: y = standardised y * target_scale + target_mean
+    target_scale: float = 1.0
 
     @property
     def n_features(self) -> int:
@@ -48,7 +50,28 @@ class Dataset:
             "feature_names": list(self.feature_names),
             "class_names": list(self.class_names),
             "image_shape": list(self.image_shape) if self.image_shape else None,
+            "target_mean": self.target_mean,
+            "target_scale": self.target_scale,
         }
+
+
+@dataclass(frozen=True)
+class TargetUnits:
+    """How a regression model's standardised outputs map back to the target's own units:
+    ``value = standardised * scale + mean``."""
+
+    mean: float = 0.0
+    scale: float = 1.0
+
+    @classmethod
+    def of(cls, dataset: dict) -> TargetUnits:
+        """The units recorded in a trace's ``dataset`` metadata (identity when absent)."""
+        return cls(float(dataset.get("target_mean", 0.0)),
+                   float(dataset.get("target_scale", 1.0)))
+
+    def value(self, standardised: np.ndarray | float) -> np.ndarray | float:
+        """Model outputs or targets in the target's units."""
+        return standardised * self.scale + self.mean
 
 
 def split_and_scale(
@@ -74,9 +97,16 @@ def split_and_scale(
         std[std == 0] = 1.0
         x_train, x_val = (x_train - mean) / std, (x_val - mean) / std
     cast = np.int64 if task == "classification" else np.float32
+    target_mean, target_scale = 0.0, 1.0
+    if task == "regression" and standardize and len(y_train):
+        # Trained on standardised targets (a loss near 1, not 29,593); scenes show numbers in
+        # the target's units through `TargetUnits`.
+        target_mean, target_scale = float(np.mean(y_train)), float(np.std(y_train)) or 1.0
+        y_train = (y_train - target_mean) / target_scale
+        y_val = (y_val - target_mean) / target_scale
     return Dataset(
         name, task,
         np.ascontiguousarray(x_train, np.float32), y_train.astype(cast),
         np.ascontiguousarray(x_val, np.float32), y_val.astype(cast),
-        feature_names, class_names, image_shape,
+        feature_names, class_names, image_shape, target_mean, target_scale,
     )

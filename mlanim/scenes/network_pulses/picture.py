@@ -345,8 +345,11 @@ def _caption(s: PulseStory, beat: Beat) -> str:
     if seg.phase == "forward":
         return f"Forward pass: each neuron sums its weighted inputs, then applies {s.activation}"
     if seg.phase == "loss":
-        target = s.net.layers[-1].names[int(s.targets)] if s.task == "classification" \
-            else f"{float(s.targets):.3g}"
+        if s.task == "regression":
+            output = float(s.layer_values(s.depth, f)[0])
+            return (f"The output {output:.4g} is compared with the target {float(s.targets):.4g}; "
+                    f"the loss, on standardised targets, is {s.sample_loss[f]:.4f}")
+        target = s.net.layers[-1].names[int(s.targets)]
         return f"The output is compared with the target ({target}): loss = {s.sample_loss[f]:.4f}"
     if seg.phase == "backward":
         return (f"Backward pass: the error δ flows back; edge glow is ∂L/∂w over the batch of "

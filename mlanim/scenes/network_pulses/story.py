@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.data import TargetUnits
 from mlanim.render.frame import Frame, LegendItem
 from mlanim.render.theme import Theme, rgb
 from mlanim.render.video import VideoSettings
@@ -99,6 +100,7 @@ class PulseStory:
         self.spec, self.trace, self.video, self.theme = spec, trace, video, theme
         meta = trace.meta
         self.task = meta["dataset"]["task"]
+        self.units = TargetUnits.of(meta["dataset"])  # regression: numbers in target units
         self.activation = (meta["model"].get("activation") or "linear").lower()
         depth = len(meta["model"]["widths"])
         self.title = spec.title or "One training step, inside the network"
@@ -151,7 +153,7 @@ class PulseStory:
             layer.index: float(max(np.abs(self.pre[f"{layer.linear}.weight"]).max(),
                                    np.abs(self.post[f"{layer.linear}.weight"]).max()))
             for layer in self.net.layers[1:]}
-        self.targets = t.static("data/y_train")[self.spec.show.sample]
+        self.targets = self.units.value(t.static("data/y_train")[self.spec.show.sample])
         self.batch_size = int(t.values("focus/batch")[0].sum())
 
     def _load_snapshots(self) -> None:
@@ -164,13 +166,16 @@ class PulseStory:
 
     def layer_values(self, layer: int, f: int) -> np.ndarray:
         """Outputs of ``layer`` (0 = inputs) for the focus sample at focus step ``f``; the
-        output layer shows probabilities for classification."""
+        output layer shows probabilities for classification, the target's units for
+        regression."""
         if layer == 0:
             return self.x[f]
         values = self.outputs[layer][f]
         if layer == self.depth and self.task == "classification":
             z = values - values.max()
             values = np.exp(z) / np.exp(z).sum()
+        elif layer == self.depth:
+            values = self.units.value(values)
         return values
 
     def weights_at(self, beat: Beat) -> dict[str, Blend]:
