@@ -1,6 +1,7 @@
 """feature_space: the points drawn are the recorded layer, which equals a forward pass of the
 recorded weights; the drawn boundary is where the output layer's recorded weights tie; a model
-without a 2-unit last layer is refused with a located line."""
+without a 2- or 3-unit last layer is refused with a located line; in 3-D the drawn planes are
+where the recorded output weights tie."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 import torch
 
 from mlanim import data, models, pipeline, scenes
+from mlanim.analysis.fields import boundary_polygons
 from mlanim.progress import SilentProgress
 from mlanim.render import display as d
+from mlanim.render.frame import Units, layout_problems
 from mlanim.render.theme import load_theme
 from mlanim.render.video import VideoSettings
 
@@ -70,7 +73,7 @@ def test_renders_video_and_a_vector_figure(write_spec, tmp_path):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ("model: {hidden: [8, 3]}", "ends with 3 units"),
+    ("model: {hidden: [8, 4]}", "ends with 4 units"),
     ("model: {hidden: []}", "is empty"),
     ("model: {type: cnn, hidden: [8, 2]}\\ndata: {name: digits}", "draws MLPs"),
     ("data: {name: diabetes}", "classification"),
@@ -83,3 +86,48 @@ def test_a_model_it_cannot_draw_is_refused(write_spec, render_fails, change, mes
         text += "data: {name: moons, n_samples: 160}\n"
     error = render_fails(write_spec(text))
     assert message in error, error
+
+
+SPEC_3D = SPEC.replace("hidden: [8, 2]", "hidden: [8, 3]").replace("moons, n_samples: 160",
+                                                                  "iris")
+
+
+def test_boundary_polygons_are_where_two_classes_tie_and_lead():
+    rng = np.random.default_rng(4)
+    weight, bias = rng.normal(size=(4, 3)), rng.normal(size=4) * 0.3
+    polygons = boundary_polygons(weight, bias, [(-1, 1), (-2, 2), (0, 1)])
+    assert len(polygons) >= 3
+    for i, j, vertices in polygons:
+        logits = vertices @ weight.T + bias
+        np.testing.assert_allclose(logits[:, i], logits[:, j], atol=1e-9)
+        assert (logits.max(axis=1) <= logits[:, i] + 1e-9).all()
+        assert (vertices >= [-1, -2, 0]).all() and (vertices <= [1, 2, 1]).all()
+
+
+def test_a_3_unit_layer_is_drawn_in_3d_from_its_recorded_numbers(recorded):
+    spec, trace = recorded(SPEC_3D, "three.yaml")
+    assert trace.values("hidden/act2").shape[-1] == 3
+    video = VideoSettings.from_spec(spec.render)
+    picture = scenes.get("feature_space").story(spec, trace, video, load_theme("dark"))
+    frame = video.count - 1
+    shapes = picture.picture(frame).shapes
+    dots = next(p for p in shapes if isinstance(p, d.Scatter) and p.colors is not None)
+    layer = trace.values("hidden/act2")[-1].astype(np.float64)
+    train = layer[~picture.s.held_out]
+    expected = picture._place(train, frame)
+    drawn = {tuple(np.round(c, 9)) for c in dots.centers}
+    inside = [tuple(np.round(c, 9)) for c in expected
+              if picture.panel[0] < c[0] < picture.panel[0] + picture.panel[2]
+              and picture.panel[1] < c[1] < picture.panel[1] + picture.panel[3]]
+    assert inside and set(inside) <= drawn
+    planes = [p for p in shapes if isinstance(p, d.Polygon)]
+    assert planes, "the output layer's boundary planes are drawn"
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "9:16"])
+def test_3d_texts_stay_inside_and_apart(recorded, aspect):
+    spec, trace = recorded(SPEC_3D, "three.yaml")
+    video = VideoSettings.from_spec(spec.render.model_copy(update={"aspect": aspect}))
+    picture = scenes.get("feature_space").story(spec, trace, video, load_theme("dark"))
+    for frame in (0, video.count // 2, video.count - 1):
+        assert not layout_problems(picture.picture(frame), Units(video, load_theme("dark")))

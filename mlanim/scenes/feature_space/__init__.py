@@ -1,8 +1,10 @@
-"""Scene kind ``feature_space``: how a network's last hidden layer (2 units) arranges the data.
+"""Scene kind ``feature_space``: how a network's last hidden layer (2 or 3 units) arranges the
+data.
 
-The output layer is linear in that layer's 2 numbers, so its decision boundaries are straight
-lines there; training moves the points until the classes sit on their own sides of the lines.
-Points and lines come from the recorded layer outputs and output-layer weights of each epoch.
+The output layer is linear in that layer's numbers, so its decision boundaries are straight
+lines there (flat planes in 3-D, drawn from an orbiting camera); training moves the points until
+the classes sit on their own sides. Points and boundaries come from the recorded layer outputs
+and output-layer weights of each epoch.
 """
 
 from __future__ import annotations
@@ -28,18 +30,18 @@ class FeatureSpace(PictureScene):
     """Registry entry for ``feature_space``."""
 
     name = "feature_space"
-    description = "a 2-unit hidden layer's view of the data, the output's lines in it"
+    description = "a 2- or 3-unit hidden layer's view of the data, the output's boundaries in it"
     Spec = FeatureSpaceSpec
     default_backend = "matplotlib"
 
     def check(self, spec: FeatureSpaceSpec, dataset: Dataset) -> None:
-        """A classifier MLP whose last hidden layer has exactly 2 units."""
+        """A classifier MLP whose last hidden layer has 2 or 3 units."""
         require_classification(self.name, dataset)
         require_mlp(self.name, spec)
         hidden = spec.model.hidden
-        if not hidden or hidden[-1] != 2:
+        if not hidden or hidden[-1] not in (2, 3):
             ends = f"ends with {hidden[-1]} units" if hidden else "is empty"
-            raise SpecError(f"feature_space draws a 2-unit layer, but model.hidden {ends}",
+            raise SpecError(f"feature_space draws a 2- or 3-unit layer, but model.hidden {ends}",
                             key_path=("model", "hidden"),
                             hint=f"end it with 2, e.g. hidden: [{hidden[0] if hidden else 16}, 2]")
 
@@ -53,10 +55,11 @@ class FeatureSpace(PictureScene):
     def story(self, spec: FeatureSpaceSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):
         """The recorded representation and lines, laid out in the shared frame."""
-        from mlanim.scenes.feature_space.picture import FeaturePicture
+        from mlanim.scenes.feature_space.picture import FeaturePicture, FeaturePicture3D
         from mlanim.scenes.feature_space.story import FeatureStory
 
-        return FeaturePicture(FeatureStory(spec, trace, feature_layer(spec), video, theme))
+        story = FeatureStory(spec, trace, feature_layer(spec), video, theme)
+        return (FeaturePicture if story.dims == 2 else FeaturePicture3D)(story)
 
     def compose(self, story, frame: int):
         """One frame's picture."""

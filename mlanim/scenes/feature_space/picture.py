@@ -1,16 +1,21 @@
 """One frame of the feature-space scene: the 2-unit plane with the output layer's classes
-shaded and its boundaries drawn, every point where the layer puts it, and accuracy so far."""
+shaded and its boundaries drawn (or the 3-unit space with its boundary planes, orbiting), every
+point where the layer puts it, and accuracy so far."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from mlanim.analysis.fields import boundary_lines
+from mlanim.analysis.fields import boundary_lines, boundary_polygons
 from mlanim.render import display as d
 from mlanim.render.charts import Series, axes_room, chart_axes, chart_curves, value_row_height
 from mlanim.render.fields import field_colors
 from mlanim.render.frame import Box, LegendItem
-from mlanim.render.theme import rgb
+from mlanim.render.surface_view import Orbit
+from mlanim.render.theme import mix, rgb
+from mlanim.render.timeline import blend
 from mlanim.scenes.feature_space.story import FeatureStory
 
 
@@ -44,18 +49,23 @@ class FeaturePicture:
             legend_at, width = (0.5, y + chart_h + legend_h), w
             self.chart = (x + room_x, y + room_y, w - room_x,
                           chart_h - room_y - value_row_height(f, 2))
-        x0, y0, pw, ph = self.panel
-        tick = f.size("tick")
         self.background = (
-            *f.titles(), d.Rect(self.panel, self.t.panel, self.t.grid, 1.0),
-            d.Label((x0 + pw, y0 - f.dy(3)), "unit 1 →", tick, self.t.muted, "right", "top"),
-            d.Label((x0, y0 + ph + f.dy(3)), "↑ unit 2", tick, self.t.muted, "left", "bottom"),
+            *f.titles(), *self._panel_background(),
             *f.legend(items, legend_at, width, centered=f.video.width < f.video.height),
             *chart_axes(f, self.chart, "epoch", 1.0, True, (0.0, float(story.epochs[-1]))))
         self.palette = np.array([rgb(self.t.class_color(k))
                                  for k in range(len(story.class_names))])
 
-    def _place(self, points: np.ndarray) -> np.ndarray:
+    def _panel_background(self) -> list[d.Shape]:
+        """The panel and its axis names."""
+        f, t = self.f, self.t
+        x0, y0, pw, ph = self.panel
+        tick = f.size("tick")
+        return [d.Rect(self.panel, t.panel, t.grid, 1.0),
+                d.Label((x0 + pw, y0 - f.dy(3)), "unit 1 →", tick, t.muted, "right", "top"),
+                d.Label((x0, y0 + ph + f.dy(3)), "↑ unit 2", tick, t.muted, "left", "bottom")]
+
+    def _place(self, points: np.ndarray, frame: int) -> np.ndarray:
         """Plane coordinates -> figure fractions inside the panel."""
         s = self.s
         x0, y0, w, h = self.panel
@@ -68,12 +78,8 @@ class FeaturePicture:
         s, t, f = self.s, self.t, self.f
         position = s.position(frame)
         pic = d.Picture(background=self.background)
-        probs = s.classes_on_grid(position)
-        if s.spec.show.regions:
-            pic.add(d.Image(self.panel, field_colors(probs, t)[::-1], smooth=True))
-        pic.add(*[d.Polyline(tuple(map(tuple, self._place(line))), t.text, 1.6)
-                  for line in boundary_lines(s.grid_x, s.grid_y, probs)])
-        pic.add(*self._points(position))
+        pic.add(*self._space(position, frame))
+        pic.add(*self._points(position, frame))
         series = [Series("train", s.metrics["train_acc"], t.train, percent=True)]
         if "val_acc" in s.metrics:
             series.append(Series("val", s.metrics["val_acc"], t.val, dashed=True, percent=True))
@@ -83,23 +89,93 @@ class FeaturePicture:
         pic.add(*f.caption(s.caption(frame)))
         return pic
 
-    def _points(self, position: float) -> list[d.Shape]:
+    def _space(self, position: float, frame: int) -> list[d.Shape]:
+        """The output layer's class regions and boundary lines over the plane."""
+        s, t = self.s, self.t
+        probs = s.classes_on_grid(position)
+        shapes: list[d.Shape] = []
+        if s.spec.show.regions:
+            shapes.append(d.Image(self.panel, field_colors(probs, t)[::-1], smooth=True))
+        return shapes + [d.Polyline(tuple(map(tuple, self._place(line, frame))), t.text, 1.6)
+                         for line in boundary_lines(s.grid_x, s.grid_y, probs)]
+
+    def _points(self, position: float, frame: int) -> list[d.Shape]:
         """Training rows as dots and held-out rows as rings, in class colours; rows the
         model gets wrong at this snapshot ringed in the text colour."""
         s, t = self.s, self.t
-        xy = self._place(s.points_at(position))
+        points = s.points_at(position)
+        order = self._drawing_order(points, frame)
+        xy = self._place(points, frame)[order]
+        labels, held_out, wrong = (s.labels[order], s.held_out[order],
+                                   s.wrong(position)[order])
         clipped = np.clip(xy, [self.panel[0], self.panel[1]],
                           [self.panel[0] + self.panel[2], self.panel[1] + self.panel[3]])
         radius = 3.0 * (300 / max(300, len(xy))) ** 0.5
-        train = ~s.held_out
+        train = ~held_out
         shapes: list[d.Shape] = [d.Scatter(clipped[train], radius,
-                                           self.palette[s.labels[train]], t.background, 0.6)]
+                                           self.palette[labels[train]], t.background, 0.6)]
         if s.spec.show.validation:
-            for k in np.unique(s.labels[s.held_out]):
-                rows = s.held_out & (s.labels == k)
+            for k in np.unique(labels[held_out]):
+                rows = held_out & (labels == k)
                 shapes.append(d.Scatter(clipped[rows], radius * 1.05, None,
                                         t.class_color(int(k)), 1.4))
-        wrong = s.wrong(position)
         if wrong.any():
             shapes.append(d.Scatter(clipped[wrong], radius + 2.2, None, t.text, 1.0, 0.8))
+        return shapes
+
+    def _drawing_order(self, points: np.ndarray, frame: int) -> np.ndarray:
+        """The order points are drawn in (the plane: as recorded)."""
+        return np.arange(len(points))
+
+
+class FeaturePicture3D(FeaturePicture):
+    """The 3-unit space seen by a camera circling it: the box of the points' range, the output
+    layer's boundary planes (where two classes tie and no other scores higher), and the
+    points drawn far to near."""
+
+    TURN = 110.0  # degrees the camera circles over the video
+    ELEVATION = 24.0
+
+    def _orbit(self, frame: int) -> Orbit:
+        azimuth = 25.0 + self.TURN * frame / max(1, self.s.count - 1)
+        return Orbit(self.panel, self.s.ranges[0], self.s.ranges[1], azimuth, self.ELEVATION)
+
+    def _project(self, points: np.ndarray, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        """Figure positions (N, 2) and depths (larger is farther) of layer coordinates."""
+        low, high = self.s.ranges[2]
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        x, y, depth = self._orbit(frame).project(points[:, 0], points[:, 1],
+                                                 (points[:, 2] - low) / (high - low))
+        return np.column_stack([x, y]), depth
+
+    def _panel_background(self) -> list[d.Shape]:
+        return [d.Rect(self.panel, self.t.panel, self.t.grid, 1.0)]
+
+    def _place(self, points: np.ndarray, frame: int) -> np.ndarray:
+        return self._project(points, frame)[0]
+
+    def _drawing_order(self, points: np.ndarray, frame: int) -> np.ndarray:
+        """Far points first, so near ones are drawn over them."""
+        return np.argsort(-self._project(points, frame)[1], kind="stable")
+
+    def _space(self, position: float, frame: int) -> list[d.Shape]:
+        """The box's edges and axis names, and the boundary planes at ``position``."""
+        s, t, f = self.s, self.t, self.f
+        corners = np.array(list(itertools.product(*s.ranges)))
+        xy = self._place(corners, frame)
+        shapes: list[d.Shape] = [
+            d.Line(tuple(xy[a]), tuple(xy[b]), t.grid, 1.0)
+            for a, b in itertools.combinations(range(8), 2)
+            if np.count_nonzero(corners[a] != corners[b]) == 1]
+        for axis in range(3):  # each axis' name at the far end of its edge from the low corner
+            end = corners[0].copy()
+            end[axis] = s.ranges[axis][1]
+            at = self._place(end, frame)[0]
+            shapes.append(d.Label(tuple(at), f"unit {axis + 1}", f.size("tick"), t.muted))
+        weight = blend(s.weight, position).astype(np.float64)
+        bias = blend(s.bias, position).astype(np.float64)
+        for i, j, polygon in boundary_polygons(weight, bias, s.ranges):
+            outline = tuple(map(tuple, self._place(polygon, frame)))
+            shapes += [d.Polygon(outline, mix(t.class_color(i), t.class_color(j), 0.5), 0.22),
+                       d.Polyline((*outline, outline[0]), t.text, 1.0)]
         return shapes

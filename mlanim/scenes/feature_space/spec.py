@@ -1,5 +1,5 @@
-"""The ``feature_space`` spec: the shared data/model/train sections with a 2-unit last hidden
-layer by default, and what to show."""
+"""The ``feature_space`` spec: the shared data/model/train sections (a last hidden layer of 2
+units by default, or 3), and what to show."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ class FeatureShow(Section):
 
 
 class FeatureSpaceSpec(TrainedSceneSpec):
-    """A classifier whose last hidden layer has 2 units: that layer's representation of every
-    point over epochs, with the output layer's decision lines in it."""
+    """A classifier whose last hidden layer has 2 or 3 units: that layer's view of every point.
+
+    Epoch by epoch, with the output layer's decision boundaries drawn in it."""
 
     scene: Literal["feature_space"] = "feature_space"
     model: ModelSpec = ModelSpec(hidden=[16, 2])

@@ -22,9 +22,10 @@ class FeatureStory:
                  theme: Theme) -> None:
         self.spec, self.video, self.theme, self.layer = spec, video, theme, layer
         channel = trace.channel(f"hidden/{layer}")
-        self.points = np.asarray(channel.values, dtype=np.float64)  # (S, N, 2)
+        self.points = np.asarray(channel.values, dtype=np.float64)  # (S, N, 2 or 3)
+        self.dims = self.points.shape[2]
         self.epochs = channel.epochs.astype(float)
-        self.weight = np.asarray(trace.values("params/out.weight"), np.float64)  # (S, K, 2)
+        self.weight = np.asarray(trace.values("params/out.weight"), np.float64)  # (S, K, dims)
         self.bias = np.asarray(trace.values("params/out.bias"), np.float64)  # (S, K)
         y_train, y_val = trace.static("data/y_train"), trace.static("data/y_val")
         self.labels = np.concatenate([y_train, y_val]).astype(int)
@@ -32,7 +33,8 @@ class FeatureStory:
         self.metrics = {n.removeprefix("metrics/"): trace.values(n).astype(np.float64)
                         for n in trace.channels_with_prefix("metrics/")}
         self.metric_epochs = trace.channel("metrics/train_acc").epochs.astype(float)
-        self.x_range, self.y_range = _window(self.points)
+        self.ranges = _window(self.points)
+        self.x_range, self.y_range = self.ranges[:2]
         self.grid_x = np.linspace(*self.x_range, GRID)
         self.grid_y = np.linspace(*self.y_range, GRID)
         meta = trace.meta
@@ -41,8 +43,8 @@ class FeatureStory:
         optimizer = meta["train"]["optimizer"]
         self.title = spec.title or f"What the last hidden layer makes of {data['name']}"
         self.subtitle = (f"{data['name']} · MLP {'-'.join(map(str, model['widths']))} "
-                         f"{(model.get('activation') or '').lower()} · layer {layer}: 2 units · "
-                         f"{optimizer['name']} lr={optimizer['lr']:g}")
+                         f"{(model.get('activation') or '').lower()} · layer {layer}: "
+                         f"{self.dims} units · {optimizer['name']} lr={optimizer['lr']:g}")
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
         total = f"{self.epochs[-1]:g}"
         self.frame = Frame(video, theme, self.title, self.subtitle,
@@ -58,7 +60,7 @@ class FeatureStory:
         return float(np.interp(position, np.arange(len(self.epochs)), self.epochs))
 
     def points_at(self, position: float) -> np.ndarray:
-        """(N, 2): every row's 2 numbers, blended between snapshots."""
+        """(N, dims): every row's numbers in the layer, blended between snapshots."""
         return blend(self.points, position).astype(np.float64)
 
     def classes_on_grid(self, position: float) -> np.ndarray:
@@ -83,23 +85,24 @@ class FeatureStory:
     def caption(self, frame: int) -> str:
         """One line on what the frame shows."""
         moment = self.timeline.at(frame)
+        flat = "straight lines" if self.dims == 2 else "flat planes"
         if moment.phase == "start":
-            return (f"Before training, layer {self.layer}'s 2 numbers mix the classes; the "
-                    "output layer can only cut this plane with straight lines")
+            return (f"Before training, layer {self.layer}'s {self.dims} numbers mix the "
+                    f"classes; the output layer can only cut this "
+                    f"{'plane' if self.dims == 2 else 'space'} with {flat}")
         if moment.phase == "end":
             split = "val_acc" if "val_acc" in self.metrics else "train_acc"
             which = "held-out" if split == "val_acc" else "training"
             return (f"After {self.epochs[-1]:g} epochs the layer has moved the classes apart: "
                     f"{self.metrics[split][-1]:.0%} of {which} points lie on their class's side")
-        return ("Training moves every point and every line at once, until straight lines "
+        return (f"Training moves every point and every boundary at once, until {flat} "
                 "separate the classes")
 
 
-def _window(points: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Axis ranges holding 99% of the points of every snapshot, with a margin, fixed for the
-    whole video so the view never rescales."""
-    flat = points.reshape(-1, 2)
+def _window(points: np.ndarray) -> list[tuple[float, float]]:
+    """Per axis, a range holding 99% of the points of every snapshot, with a margin, fixed for
+    the whole video so the view never rescales."""
+    flat = points.reshape(-1, points.shape[-1])
     low, high = np.percentile(flat, 0.5, axis=0), np.percentile(flat, 99.5, axis=0)
     pad = np.maximum((high - low) * 0.08, 1e-3)
-    return (float(low[0] - pad[0]), float(high[0] + pad[0])), \
-        (float(low[1] - pad[1]), float(high[1] + pad[1]))
+    return [(float(lo - p), float(hi + p)) for lo, hi, p in zip(low, high, pad, strict=True)]
