@@ -40,6 +40,7 @@ STILLS = {
     "curves_regularised": ("curves_regularised", "matplotlib", 1.0),
     "feature_space_early": ("feature_space_circles", "matplotlib", 0.12),
     "feature_space_circles": ("feature_space_circles", "matplotlib", 1.0),
+    "feature_space_3d": ("feature_space_3d", "matplotlib", 0.5),
     "gradients_vanishing": ("gradients_vanishing", "matplotlib", 1.0),
     "gradients_healthy": ("gradients_healthy", "matplotlib", 1.0),
     "gradients_exploding": ("gradients_exploding", "matplotlib", 1.0),

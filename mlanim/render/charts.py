@@ -3,7 +3,6 @@ shown as coloured cells. Every backend paints them alike."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -145,46 +144,6 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
         if values:
             texts.append((f"{s.label} {shown}", s.color))
     return shapes + _value_row(units, box, texts)
-
-
-def clipped_runs(xs: np.ndarray, ys: np.ndarray, low: float, high: float
-                 ) -> list[list[tuple[float, float]]]:
-    """The curve through (``xs``, ``ys``) cut to ``low <= y <= high``: the runs inside, each
-    ending exactly where the curve crosses the bound (a chart's edge), none drawn along it."""
-    runs: list[list[tuple[float, float]]] = []
-    current: list[tuple[float, float]] = []
-    points = list(zip(map(float, xs), map(float, ys), strict=True))
-    for (x1, y1), (x2, y2) in itertools.pairwise(points):
-        t0, t1 = _inside_span(y1, y2, low, high)
-        if t0 > t1:  # the segment lies outside
-            if current:
-                runs.append(current)
-            current = []
-            continue
-        start = (x1 + (x2 - x1) * t0, y1 + (y2 - y1) * t0)
-        end = (x1 + (x2 - x1) * t1, y1 + (y2 - y1) * t1)
-        if not current or t0 > 0:
-            if current:
-                runs.append(current)
-            current = [start]
-        current.append(end)
-        if t1 < 1:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return [run for run in runs if len(run) > 1]
-
-
-def _inside_span(y1: float, y2: float, low: float, high: float) -> tuple[float, float]:
-    """The parameter interval [t0, t1] of the segment y1 -> y2 with low <= y <= high (t0 > t1
-    when there is none)."""
-    if not (np.isfinite(y1) and np.isfinite(y2)):
-        return 1.0, 0.0
-    if y1 == y2:
-        return (0.0, 1.0) if low <= y1 <= high else (1.0, 0.0)
-    a, b = (low - y1) / (y2 - y1), (high - y1) / (y2 - y1)
-    return max(0.0, min(a, b)), min(1.0, max(a, b))
 
 
 def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.ndarray,

@@ -14,10 +14,10 @@ from mlanim.render.charts import (
     axes_room,
     chart_axes,
     chart_curves,
-    clipped_runs,
     value_row_height,
 )
 from mlanim.render.frame import Box, LegendItem
+from mlanim.render.surface_view import clip_polyline
 from mlanim.render.theme import mix
 from mlanim.scenes.bias_variance.story import Errors, Fit, FitsStory
 
@@ -34,14 +34,20 @@ class FitPanel:
         self.low, self.high = float(truth.min() - pad), float(truth.max() + pad)
         faint = mix(self.t.train, self.t.panel, 0.55)
         self.curves = [[d.Polyline(tuple(self._xy(run)), faint, 1.0)
-                        for run in clipped_runs(story.grid_x, row, self.low, self.high)]
+                        for run in self._clip(row)]
                        for row in fit.grid]
         self.truth = [d.Polyline(tuple(self._xy(run)), self.t.text, 1.6, dashed=True)
-                      for run in clipped_runs(story.grid_x, truth, self.low, self.high)]
+                      for run in self._clip(truth)]
 
-    def _xy(self, run: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    def _clip(self, values: np.ndarray) -> list[np.ndarray]:
+        """The curve of ``values`` over the grid, cut where it leaves the panel's y range."""
+        return clip_polyline(np.column_stack([self.s.grid_x, values]), (-1.0, 1.0),
+                             (self.low, self.high))
+
+    def _xy(self, run) -> list[tuple[float, float]]:
         x0, y0, w, h = self.box
-        return [(x0 + w * (x + 1) / 2, y0 + h * (y - self.low) / (self.high - self.low))
+        span = self.high - self.low
+        return [(float(x0 + w * (x + 1) / 2), float(y0 + h * (y - self.low) / span))
                 for x, y in run]
 
     def background(self) -> list[d.Shape]:
@@ -60,7 +66,7 @@ class FitPanel:
         shapes: list[d.Shape] = [c for curves in self.curves[:sets] for c in curves]
         mean = self.fit.grid[:sets].mean(axis=0)
         shapes += [d.Polyline(tuple(self._xy(run)), t.train, 2.6)
-                   for run in clipped_runs(self.s.grid_x, mean, self.low, self.high)]
+                   for run in self._clip(mean)]
         shapes += self.truth
         shapes += self._points(sets - 1)
         x0, y0, w, h = self.box
