@@ -4,14 +4,17 @@ that broke; dead units are counted as a forward pass shows them; bad settings ex
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 from typer.testing import CliRunner
 
-from mlanim import data, models, scenes
+from mlanim import data, models, pipeline, scenes
 from mlanim.cli import app
+from mlanim.progress import SilentProgress
 from mlanim.render import display as d
 from mlanim.render.theme import load_theme
 from mlanim.render.video import VideoSettings
@@ -41,7 +44,7 @@ def spec_text(activation="sigmoid", init="default", lr=0.1, epochs=4, hidden=DEE
     return SPEC.format(activation=activation, init=init, lr=lr, epochs=epochs, hidden=hidden)
 
 
-def test_recorded_norms_and_histograms_are_autogrand_s_gradients(recorded):
+def test_recorded_norms_and_histograms_are_autograd_s_gradients(recorded):
     spec, trace = recorded(spec_text(epochs=1))
     dataset = data.load(spec.data, spec.seed)
     torch.manual_seed(spec.seed)
@@ -155,3 +158,17 @@ def test_bad_settings_are_refused(write_spec, render_fails, change, message):
     text = spec_text().replace("model:", "#model:") if change.startswith("model") else spec_text()
     error = render_fails(write_spec(text + change + "\n"))
     assert message in error
+
+
+EXAMPLES = Path(__file__).parent.parent / "scenes"
+
+
+@pytest.mark.parametrize(("example", "fired"), [
+    ("gradients_vanishing", {"vanishing"}),
+    ("gradients_healthy", set()),
+    ("gradients_exploding", {"exploding"}),
+])
+def test_the_examples_diagnose_what_they_show(example, fired):
+    loaded = pipeline.load(EXAMPLES / f"{example}.yaml")
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    assert {f.name for f in run_findings(loaded.spec, trace) if f.fired} == fired
