@@ -15,15 +15,16 @@ from mlanim import scenes
 from mlanim.analysis.derived import Derived, derive
 from mlanim.atomic import check_writable_folder
 from mlanim.encode import FIGURE_FORMATS, write_outputs
-from mlanim.errors import UserError
+from mlanim.errors import DataError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
+from mlanim.inputs import SpecFiles
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.theme import Theme, load_theme
 from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import Frames, SceneKind, iterate
 from mlanim.spec import LoadedSpec, SceneSpec, load_spec
 from mlanim.trace import Trace, load_trace
-from mlanim.trace.cache import cache_key, cached_trace_path
+from mlanim.trace.cache import cache_dir, cache_key, cached_trace_path
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,13 @@ def output_targets(loaded: LoadedSpec, spec: SceneSpec, out_dir: Path | None) ->
 
 def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
                  progress: Progress) -> Trace:
-    """Stage 2-3: the trace from ``trace:``, from the cache, or by recording now."""
+    """Stage 2-3: the trace from ``trace:``, from the cache, or by recording now. The cache
+    key holds the content of every file the spec names, not only their names."""
     kind = scenes.get(spec.scene)
+    files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
     if getattr(spec, "trace", None):
-        trace = load_trace(loaded.resolve(spec.trace))
+        with _located(loaded):
+            trace = _user_trace(files(spec.trace, ("trace",)))
         recorded_for = trace.meta.get("scene")
         if recorded_for not in (None, spec.scene):
             raise loaded.source.error(
@@ -76,16 +80,31 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
                 f"record one with this spec: mlanim trace {loaded.path.name}")
         return trace
     with _located(loaded):
-        payload, make = kind.recording(spec, loaded.resolve)
-    path = cached_trace_path(cache_key(payload))
+        payload, make = kind.recording(spec, files)
+    path = cached_trace_path(cache_key({**payload, "files": files.fingerprints()}))
     if path.exists() and not fresh:
-        progress.message(f"using cached trace {path} (--fresh retrains)")
-        return load_trace(path)
+        try:
+            trace = load_trace(path)
+        except DataError as damaged:
+            progress.warn(f"cached trace {path} is damaged ({damaged.message}); recording it "
+                          "again")
+        else:
+            progress.message(f"using cached trace {path} (--fresh retrains)")
+            return trace
     with _located(loaded):
         trace = make(progress)
     trace.meta["spec_hash"] = path.stem
     trace.save(path)
     return load_trace(path)
+
+
+def _user_trace(path: Path) -> Trace:
+    """A trace the spec names, with its faults located at the spec's ``trace:`` line."""
+    try:
+        return load_trace(path)
+    except DataError as error:
+        error.key_path = error.key_path or ("trace",)
+        raise
 
 
 def render(path: Path, options: RenderOptions | None = None,

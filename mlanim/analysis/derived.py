@@ -49,7 +49,7 @@ def derive(analyses: Iterable[Analysis], trace: Trace, progress: Progress) -> De
     """Run each analysis, or load its result from the derived-data cache."""
     from mlanim.trace.cache import derived_path, trace_identity
 
-    identity = trace_identity(trace.meta, trace.path)
+    identity = trace_identity(trace.meta, trace.digest)
     results = {}
     for analysis in analyses:
         path = derived_path(identity, {"analysis": analysis.name, **analysis.key})

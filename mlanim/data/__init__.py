@@ -15,19 +15,20 @@ from mlanim.spec.sections import GENERATED_SETS, SKLEARN_SETS, DataSpec
 __all__ = ["Dataset", "TargetUnits", "load"]
 
 
-def load(spec: DataSpec, seed: int, resolve: Callable[[str], Path] = Path) -> Dataset:
-    """Build the dataset ``spec`` names; ``resolve`` turns a spec path into a file path."""
+def load(spec: DataSpec, seed: int, resolve: Callable[..., Path] = Path) -> Dataset:
+    """Build the dataset ``spec`` names; ``resolve(path, key)`` turns a path written in the
+    spec (at ``key``) into a file path (`mlanim.inputs.SpecFiles` also checks the file)."""
     if spec.name in GENERATED_SETS:
         x, y, features, classes = sources.generated(spec, seed)
     elif spec.name in SKLEARN_SETS:
         x, y, features, classes = sources.bundled(spec)
     elif spec.name == "csv":
-        x, y, features, classes = sources.from_csv(resolve(spec.path or ""), spec)
+        x, y, features, classes = sources.from_csv(_file(resolve, spec.path, "path"), spec)
     elif spec.name == "npz":
-        x, y, features, classes = sources.from_npz(resolve(spec.path or ""))
+        x, y, features, classes = sources.from_npz(_file(resolve, spec.path, "path"))
     else:
-        x, y, features, classes = sources.from_idx(resolve(spec.path or ""),
-                                                   resolve(spec.labels or ""))
+        x, y, features, classes = sources.from_idx(_file(resolve, spec.path, "path"),
+                                                   _file(resolve, spec.labels, "labels"))
     image_shape = tuple(x.shape[1:]) if x.ndim == 3 and not spec.features else None
     x = x.reshape(len(x), -1)
     x, y = _limit(x, y, spec.limit, seed)
@@ -39,6 +40,13 @@ def load(spec: DataSpec, seed: int, resolve: Callable[[str], Path] = Path) -> Da
                         hint="clean or impute them before training")
     return split_and_scale(spec.name, x, y, task, features, classes,
                            spec.test_fraction, spec.standardize, seed, image_shape)
+
+
+def _file(resolve: Callable[..., Path], written: str | None, key: str) -> Path:
+    """``data.<key>`` resolved; the plain `Path` resolver takes no key."""
+    if resolve is Path:
+        return Path(written or "")
+    return resolve(written or "", ("data", key))
 
 
 def _limit(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int):

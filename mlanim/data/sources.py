@@ -105,6 +105,7 @@ def from_npz(path: Path) -> Raw:
     ``y`` (n,); ``images`` with ``labels``; or MNIST-style ``x_train``/``y_train`` (with
     ``x_test``/``y_test`` appended when present). Images come back as (n, h, w)."""
     _must_exist(path)
+    _check_npz(path)
     try:
         with np.load(path, allow_pickle=False) as arrays:
             keys = next((k for k in NPZ_KEYS if k[0] in arrays and k[1] in arrays), None)
@@ -116,8 +117,28 @@ def from_npz(path: Path) -> Raw:
                 x = np.concatenate([x, arrays["x_test"]])
                 y = np.concatenate([y, arrays["y_test"]])
     except (OSError, ValueError) as err:
-        raise DataError(f"{path}: not a readable npz file ({err})") from None
+        raise DataError(f"{path}: not a readable npz file ({err})",
+                        key_path=("data", "path")) from None
     return _images_or_rows(path, x, y)
+
+
+def _check_npz(path: Path) -> None:
+    """An npz must be a zip whose members, once decompressed, stay under the input cap:
+    checked from the zip's directory before anything is inflated."""
+    import zipfile
+
+    from mlanim.inputs import max_input_bytes, megabytes
+
+    key = ("data", "path")
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path} is not an npz file (a zip of arrays, as numpy.savez writes)",
+                        key_path=key, hint="save the arrays with numpy.savez(path, X=..., y=...)")
+    with zipfile.ZipFile(path) as box:
+        total = sum(info.file_size for info in box.infolist())
+    if total > max_input_bytes():
+        raise DataError(f"{path} would take {megabytes(total)} once decompressed, over the "
+                        f"{megabytes(max_input_bytes())} limit", key_path=key,
+                        hint="raise it with MLANIM_MAX_INPUT_MB if you trust the file")
 
 
 def from_idx(images: Path, labels: Path) -> Raw:
@@ -136,11 +157,17 @@ def _read_idx(path: Path, key_path: tuple[str, str]) -> np.ndarray:
                         hint="check the path (relative paths start at the spec's folder)")
     opener = gzip.open if path.suffix == ".gz" else open
     types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    from mlanim.inputs import max_input_bytes, megabytes
+
+    cap = max_input_bytes()
     try:
         with opener(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
+            raw = handle.read(cap + 1)  # a gzip that inflates past the cap stops here
+    except (OSError, EOFError) as err:
         raise DataError(f"{path}: not readable ({err})", key_path=key_path) from None
+    if len(raw) > cap:
+        raise DataError(f"{path} inflates past the {megabytes(cap)} limit", key_path=key_path,
+                        hint="raise it with MLANIM_MAX_INPUT_MB if you trust the file")
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in types:
         raise DataError(f"{path} is not an IDX file", key_path=key_path,
                         hint="give MNIST's train-images-idx3-ubyte / train-labels-idx1-ubyte")

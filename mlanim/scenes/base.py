@@ -50,7 +50,7 @@ class SceneKind:
     backends: ClassVar[tuple[str, ...]] = ("matplotlib", "manim")
     default_backend: ClassVar[str] = "matplotlib"
 
-    def recording(self, spec: SceneSpec, resolve: Callable[[str], Path]
+    def recording(self, spec: SceneSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """What identifies this scene's recording (the trace cache key), and how to make it.
 

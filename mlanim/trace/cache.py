@@ -38,14 +38,13 @@ def cached_trace_path(key: str) -> Path:
     return cache_dir() / f"{key}.mlanim"
 
 
-def trace_identity(meta: dict[str, Any], path: Path | None) -> str:
-    """What identifies a trace: its spec hash when it came from a spec, else its file."""
+def trace_identity(meta: dict[str, Any], digest: str | None) -> str:
+    """What identifies a trace: the hash of its content when it was read from a file (never
+    its name: a file edited in place is another trace), else its spec hash or metadata."""
+    if digest:
+        return digest
     if meta.get("spec_hash"):
         return str(meta["spec_hash"])
-    if path is not None and path.exists():
-        stat = path.stat()
-        return cache_key({"file": str(path.resolve()), "size": stat.st_size,
-                          "modified": stat.st_mtime_ns})
     return cache_key({"meta": meta})
 
 

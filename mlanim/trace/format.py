@@ -12,9 +12,11 @@ little, so this takes 0.56 of the raw size where plain deflate takes 0.87 (bench
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +27,8 @@ import numpy as np
 from mlanim.atomic import atomic_path
 from mlanim.errors import DataError
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 HALF_CODEC = "f16-delta-shuffle"
 Precision = Literal["half", "full"]
 
@@ -92,6 +94,7 @@ class Trace:
                  statics: Mapping[str, np.ndarray], path: Path | None = None) -> None:
         self.meta = meta
         self.path = path
+        self.digest: str | None = None  # a hash of the whole file, once read from disk
         self._channels = channels
         self._statics = statics
 
@@ -136,23 +139,29 @@ class Trace:
         return (n for n in self._channels if n.startswith(prefix))
 
     def save(self, path: Path) -> Path:
-        """Write the trace to ``path`` atomically (zip of .npy members plus meta.json)."""
+        """Write the trace to ``path`` atomically (zip of .npy members plus meta.json, which
+        lists each member's SHA-256 so damage is caught when the trace is read)."""
+        members: dict[str, bytes] = {}
+        meta = dict(self.meta, format_version=FORMAT_VERSION,
+                    channels={n: list(c.values.shape) for n, c in self._channels.items()},
+                    channel_order=list(self._channels))
+        coded = [n for n, c in self._channels.items() if c.values.dtype == np.float16]
+        meta["codecs"] = dict.fromkeys(coded, HALF_CODEC)
+        for name, chan in self._channels.items():
+            if name in coded:
+                members[f"channels/{name}/values.bin"] = encode_half(chan.values)
+            else:
+                members[f"channels/{name}/values.npy"] = _npy(chan.values)
+            for part in ("steps", "epochs"):
+                members[f"channels/{name}/{part}.npy"] = _npy(getattr(chan, part))
+        for name, value in self._statics.items():
+            members[f"static/{name}.npy"] = _npy(value)
+        meta["checksums"] = {name: hashlib.sha256(data).hexdigest()
+                             for name, data in members.items()}
         with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as box:
-            meta = dict(self.meta, format_version=FORMAT_VERSION,
-                        channels={n: list(c.values.shape) for n, c in self._channels.items()},
-                        channel_order=list(self._channels))
-            coded = [n for n, c in self._channels.items() if c.values.dtype == np.float16]
-            meta["codecs"] = dict.fromkeys(coded, HALF_CODEC)
             box.writestr("meta.json", json.dumps(meta, indent=1, sort_keys=True))
-            for name, chan in self._channels.items():
-                if name in coded:
-                    box.writestr(f"channels/{name}/values.bin", encode_half(chan.values))
-                else:
-                    _write_array(box, f"channels/{name}/values", chan.values)
-                for part in ("steps", "epochs"):
-                    _write_array(box, f"channels/{name}/{part}", getattr(chan, part))
-            for name, value in self._statics.items():
-                _write_array(box, f"static/{name}", value)
+            for name, data in members.items():
+                box.writestr(name, data)
         return path
 
 
@@ -171,10 +180,10 @@ def decode_half(data: bytes, shape: tuple[int, ...]) -> np.ndarray:
     return np.cumsum(deltas, axis=0, dtype=np.uint16).view(np.float16)
 
 
-def _write_array(box: zipfile.ZipFile, name: str, value: np.ndarray) -> None:
+def _npy(value: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
-    box.writestr(f"{name}.npy", buffer.getvalue())
+    return buffer.getvalue()
 
 
 class _Lazy(Mapping):
@@ -199,17 +208,16 @@ class _Lazy(Mapping):
 
 
 def load_trace(path: Path) -> Trace:
-    """Open a trace file; arrays are read lazily when used."""
+    """Open a trace file. It is checked whole first, as a file from a stranger would be: its
+    metadata's shape, every member's size against its declared shape and the size cap (before
+    anything is decompressed), and every member's SHA-256; arrays are then read lazily."""
+    box, meta = _open(path)
     try:
-        box = zipfile.ZipFile(path)
-        meta = json.loads(box.read("meta.json"))
-    except FileNotFoundError:
-        raise DataError(f"trace file not found: {path}") from None
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError):
-        raise DataError(f"{path} is not an mlanim trace file") from None
-    if meta.get("format_version") not in READABLE_VERSIONS:
-        raise DataError(f"{path}: trace format {meta.get('format_version')} is not supported",
-                        hint="record it again with this version of mlanim")
+        digest = _verify(path, box, meta)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{path} is damaged ({err})",
+                        hint="record it again (mlanim trace SPEC)") from None
+
     def array(member: str) -> np.ndarray:
         with box.open(f"{member}.npy") as handle:
             return np.load(io.BytesIO(handle.read()), allow_pickle=False)
@@ -225,6 +233,119 @@ def load_trace(path: Path) -> Trace:
         return Channel(values, *(array(f"channels/{name}/{part}") for part in ("steps", "epochs")))
 
     statics = [m[len("static/"): -len(".npy")] for m in box.namelist()
-               if m.startswith("static/")]
-    return Trace(meta, _Lazy(list(meta["channel_order"]), channel),
-                 _Lazy(statics, lambda name: array(f"static/{name}")), path)
+               if m.startswith("static/") and m.endswith(".npy")]
+    trace = Trace(meta, _Lazy(list(meta["channel_order"]), channel),
+                  _Lazy(statics, lambda name: array(f"static/{name}")), path)
+    trace.digest = digest
+    return trace
+
+
+META_BYTES = 64 * 2**20  # the largest meta.json read
+
+
+def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
+    """The zip and its metadata, with a `DataError` for anything that is not a trace."""
+    not_trace = DataError(f"{path} is not an mlanim trace file",
+                          hint="name a .mlanim file written by mlanim trace or render")
+    try:
+        box = zipfile.ZipFile(path)
+        info = box.getinfo("meta.json")
+        if info.file_size > META_BYTES:
+            raise not_trace
+        meta = json.loads(box.read(info))
+    except FileNotFoundError:
+        raise DataError(f"trace file not found: {path}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
+        raise not_trace from None
+    if not isinstance(meta, dict):
+        raise not_trace
+    if meta.get("format_version") not in READABLE_VERSIONS:
+        raise DataError(f"{path}: trace format {meta.get('format_version')} is not supported",
+                        hint="record it again with this version of mlanim")
+    order, shapes = meta.get("channel_order"), meta.get("channels")
+    if not (isinstance(order, list) and all(isinstance(n, str) for n in order)
+            and isinstance(shapes, dict) and isinstance(meta.get("codecs", {}), dict)):
+        raise not_trace
+    return box, meta
+
+
+def _verify(path: Path, box: zipfile.ZipFile, meta: dict[str, Any]) -> str:
+    """Check sizes, shapes, types and checksums of every member; return a digest of the
+    whole trace (what identifies it for derived-data caches)."""
+    from mlanim.inputs import max_input_bytes, megabytes
+
+    infos = {info.filename: info for info in box.infolist() if info.filename != "meta.json"}
+    total, cap = sum(info.file_size for info in infos.values()), max_input_bytes()
+    if total > cap:
+        raise DataError(f"{path} would take {megabytes(total)} once decompressed, over "
+                        f"the {megabytes(cap)} limit",
+                        hint="raise it with MLANIM_MAX_INPUT_MB if you trust the file")
+    shapes: dict[str, tuple[int, ...]] = {}
+    for name, info in infos.items():
+        if name.endswith(".npy"):
+            shapes[name] = _npy_shape(path, box, info)
+    _check_channels(path, meta, infos, shapes)
+    sums = meta.get("checksums")
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode())
+    for name in sorted(infos) if isinstance(sums, dict) else ():
+        if sums.get(name) != _member_hash(box, name):
+            raise DataError(f"{path} is damaged: {name} does not match its checksum",
+                            hint="record it again (mlanim trace SPEC)")
+    if not isinstance(sums, dict):  # older traces: the zip's CRC-32 checks are all there is
+        for name in sorted(infos):
+            digest.update(_member_hash(box, name).encode())
+    return digest.hexdigest()[:20]
+
+
+def _npy_shape(path: Path, box: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, ...]:
+    """An .npy member's declared shape, read from its header alone; it must hold numbers and
+    exactly the bytes its shape needs."""
+    with box.open(info) as handle:
+        try:
+            major, _ = np.lib.format.read_magic(handle)
+            reader = np.lib.format.read_array_header_1_0 if major == 1 else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = reader(handle)
+            header = handle.tell()
+        except ValueError as err:
+            raise DataError(f"{path}: {info.filename} is not a numpy array ({err})") from None
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise DataError(f"{path}: {info.filename} holds {dtype} values, not numbers",
+                        hint="traces hold numeric arrays only; record it with mlanim")
+    need = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if need != info.file_size:
+        raise DataError(f"{path}: {info.filename} declares shape {list(shape)} but holds "
+                        f"{info.file_size} bytes", hint="record it again (mlanim trace SPEC)")
+    return tuple(shape)
+
+
+def _check_channels(path: Path, meta: dict[str, Any], infos: dict[str, zipfile.ZipInfo],
+                    shapes: dict[str, tuple[int, ...]]) -> None:
+    """Every listed channel has values, steps and epochs of one snapshot count."""
+    codecs = meta.get("codecs", {})
+    for name in meta["channel_order"]:
+        base = f"channels/{name}/"
+        steps, epochs = shapes.get(base + "steps.npy"), shapes.get(base + "epochs.npy")
+        if codecs.get(name) == HALF_CODEC:
+            declared = meta["channels"].get(name)
+            values = tuple(declared) if isinstance(declared, list) and all(
+                isinstance(v, int) and v >= 0 for v in declared) else None
+            member = infos.get(base + "values.bin")
+            if values is None or member is None or \
+                    member.file_size != 2 * int(np.prod(values, dtype=np.int64)):
+                values = None
+        else:
+            values = shapes.get(base + "values.npy")
+        if values is None or steps is None or epochs is None or not values or \
+                steps != (values[0],) or epochs != (values[0],):
+            raise DataError(f"{path}: channel {name} is incomplete or its arrays disagree in "
+                            "length", hint="record it again (mlanim trace SPEC)")
+
+
+def _member_hash(box: zipfile.ZipFile, name: str) -> str:
+    """SHA-256 of a member's bytes, read in blocks (the zip checks its CRC-32 on the way)."""
+    digest = hashlib.sha256()
+    with box.open(name) as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -38,7 +38,7 @@ def record(spec: TrainedSceneSpec, plan: RecordingPlan, dataset: Dataset,
     )
 
 
-def load_dataset(spec: TrainedSceneSpec, resolve: Callable[[str], Path]) -> Dataset:
+def load_dataset(spec: TrainedSceneSpec, resolve: Callable[..., Path]) -> Dataset:
     """The spec's dataset (seeded by the spec's seed)."""
     return data.load(spec.data, spec.seed, resolve)
 

@@ -32,7 +32,7 @@ class Attention(PictureScene):
     Spec = AttentionSpec
     default_backend = "manim"
 
-    def recording(self, spec: AttentionSpec, resolve: Callable[[str], Path]
+    def recording(self, spec: AttentionSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """Build the task (errors surface before training), then train and record."""
         from mlanim.scenes.attention.record import build_task, record_attention

@@ -39,7 +39,7 @@ SNAPSHOTS = 60  # default number of snapshots over training
 HELD_OUT_SEED = 1_000_003  # held-out sequences come from another random stream
 
 
-def build_task(spec: AttentionSpec, resolve: Callable[[str], Path]
+def build_task(spec: AttentionSpec, resolve: Callable[..., Path]
                ) -> tuple[SequenceTask, SequenceTask, list[int]]:
     """The training task, held-out sequences, and the example's token ids."""
     t = spec.task
@@ -69,9 +69,9 @@ def build_task(spec: AttentionSpec, resolve: Callable[[str], Path]
     return task, held_out, example_ids(spec, task, held_out, opening)
 
 
-def _corpus(spec: AttentionSpec, resolve: Callable[[str], Path]) -> str:
+def _corpus(spec: AttentionSpec, resolve: Callable[..., Path]) -> str:
     if spec.task.corpus_path:
-        path = resolve(spec.task.corpus_path)
+        path = resolve(spec.task.corpus_path, ("task", "corpus_path"))
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:

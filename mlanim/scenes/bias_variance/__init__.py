@@ -41,7 +41,7 @@ class BiasVariance(PictureScene):
     Spec = BiasVarianceSpec
     default_backend = "matplotlib"
 
-    def recording(self, spec: BiasVarianceSpec, resolve: Callable[[str], Path]
+    def recording(self, spec: BiasVarianceSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """Every training set and fit, keyed by everything that changes them."""
         from mlanim.scenes.bias_variance.record import record_fits

@@ -29,7 +29,7 @@ class GradientFlow(PictureScene):
     Spec = GradientFlowSpec
     default_backend = "matplotlib"
 
-    def recording(self, spec: GradientFlowSpec, resolve: Callable[[str], Path]
+    def recording(self, spec: GradientFlowSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """A run of the spec's model with every step's gradients summarised."""
         from mlanim import data

@@ -27,7 +27,7 @@ class LossCurves(PictureScene):
     Spec = LossCurvesSpec
     default_backend = "matplotlib"
 
-    def recording(self, spec: LossCurvesSpec, resolve: Callable[[str], Path]
+    def recording(self, spec: LossCurvesSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """Every seed's run on the spec's data, keyed by data, model, train and the seeds."""
         from mlanim import data

@@ -69,7 +69,7 @@ class OptimizerPaths(PictureScene):
     Spec = OptimizerPathsSpec
     default_backend = "matplotlib"
 
-    def recording(self, spec: OptimizerPathsSpec, resolve: Callable[[str], Path]
+    def recording(self, spec: OptimizerPathsSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """Every optimizer's path, keyed by the surface, start, steps and optimizers."""
         from mlanim.scenes.optimizer_paths.record import record_paths

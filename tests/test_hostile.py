@@ -1,0 +1,204 @@
+"""Input from a stranger: files a spec names are keyed by content in the cache and must be
+regular files within a cap; traces are checked whole (sizes, shapes, types, checksums) before
+anything is decompressed; a damaged cache entry is recorded again, a damaged trace refused."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlanim import pipeline
+from mlanim.progress import SilentProgress
+from mlanim.trace import TraceWriter, load_trace
+
+CSV_SPEC = """\
+scene: decision_boundary
+seed: 1
+data: {name: csv, path: data.csv, target: y}
+model: {hidden: [4]}
+train: {epochs: 2, batch_size: 16}
+show: {resolution: 20}
+render: {quality: low, duration: 0.5, formats: [png]}
+"""
+
+
+def write_csv(folder: Path, seed: int) -> None:
+    rows = np.random.default_rng(seed).normal(size=(40, 2))
+    text = "a,b,y\n" + "".join(f"{a:.4f},{b:.4f},{int(a + b > 0)}\n" for a, b in rows)
+    (folder / "data.csv").write_text(text)
+
+
+def trace_of(spec: Path, progress=None):
+    loaded = pipeline.load(spec)
+    return pipeline.obtain_trace(loaded, loaded.spec, False, progress or SilentProgress())
+
+
+def test_same_spec_text_with_other_data_is_another_trace(tmp_path):
+    traces = []
+    for name, seed in (("one", 0), ("two", 1)):
+        folder = tmp_path / name
+        folder.mkdir()
+        write_csv(folder, seed)
+        (folder / "scene.yaml").write_text(CSV_SPEC)
+        traces.append(trace_of(folder / "scene.yaml"))
+    assert traces[0].meta["spec_hash"] != traces[1].meta["spec_hash"]
+    first, second = (t.static("data/x_train") for t in traces)
+    assert not np.allclose(first, second)
+
+
+def test_a_data_file_edited_in_place_is_recorded_again(tmp_path):
+    write_csv(tmp_path, 0)
+    (tmp_path / "scene.yaml").write_text(CSV_SPEC)
+    before = trace_of(tmp_path / "scene.yaml").meta["spec_hash"]
+    assert trace_of(tmp_path / "scene.yaml").meta["spec_hash"] == before  # unchanged: cached
+    write_csv(tmp_path, 3)
+    assert trace_of(tmp_path / "scene.yaml").meta["spec_hash"] != before
+
+
+def corrupt_member(path: Path, member: str, change) -> None:
+    """Rewrite ``member`` of the zip at ``path`` through ``change`` (bytes -> bytes), keeping
+    the zip itself valid (so only the trace's own checksums can notice)."""
+    with zipfile.ZipFile(path) as box:
+        members = {name: box.read(name) for name in box.namelist()}
+    members[member] = change(members[member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as box:
+        for name, data in members.items():
+            box.writestr(name, data)
+
+
+def nan_into(data: bytes) -> bytes:
+    array = np.load(io.BytesIO(data), allow_pickle=False)
+    array = array.astype(np.float64) if array.dtype.kind != "f" else array.copy()
+    array.flat[0] = np.nan
+    buffer = io.BytesIO()
+    np.save(buffer, array.astype(np.load(io.BytesIO(data)).dtype))
+    return buffer.getvalue()
+
+
+def test_a_damaged_cache_entry_is_recorded_again_and_said_so(write_spec):
+    spec = write_spec()
+    trace = trace_of(spec)
+    member = next(n for n in zipfile.ZipFile(trace.path).namelist() if n.endswith("steps.npy"))
+    corrupt_member(trace.path, member, lambda data: data[:-8] + b"\x00" * 8)
+    progress = SilentProgress()
+    again = trace_of(spec, progress)
+    assert any("damaged" in w and "recording it again" in w for w in progress.warnings)
+    assert again.path == trace.path
+    load_trace(again.path)  # the new entry is whole
+
+
+def test_a_damaged_trace_of_the_user_s_is_refused_in_one_line(write_spec, render_fails,
+                                                               tmp_path):
+    trace = trace_of(write_spec())
+    mine = tmp_path / "mine.mlanim"
+    mine.write_bytes(trace.path.read_bytes())
+    member = next(n for n in zipfile.ZipFile(mine).namelist() if n.startswith("static/"))
+    corrupt_member(mine, member, nan_into)
+    error = render_fails(write_spec(f"scene: decision_boundary\ntrace: {mine}\n", "r.yaml"))
+    assert "does not match its checksum" in error and "r.yaml:2" in error
+
+
+@pytest.mark.parametrize(("target", "what"), [
+    ("/dev/zero", "a device or socket"), ("folder", "a folder"), ("fifo", "a pipe"),
+    ("loop", "cannot read"),
+])
+def test_only_regular_files_are_read(write_spec, render_fails, tmp_path, target, what):
+    if target == "folder":
+        (tmp_path / "folder").mkdir()
+    elif target == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    elif target == "loop":
+        os.symlink(tmp_path / "loop", tmp_path / "loop")
+    spec = CSV_SPEC.replace("path: data.csv", f"path: {target}")
+    error = render_fails(write_spec(spec))
+    assert what in error and "(data.path)" in error and ":3:" in error
+
+
+def test_a_file_over_the_cap_is_refused_before_it_is_read(write_spec, render_fails, tmp_path,
+                                                           monkeypatch):
+    write_csv(tmp_path, 0)
+    monkeypatch.setenv("MLANIM_MAX_INPUT_MB", "0.0005")
+    error = render_fails(write_spec(CSV_SPEC))
+    assert "over the" in error and "MLANIM_MAX_INPUT_MB" in error
+
+
+def small_trace(tmp_path: Path, **statics: np.ndarray) -> Path:
+    writer = TraceWriter(meta={"scene": "decision_boundary"})
+    writer.add("metrics/loss", 1.0, 0, 0.0)
+    for name, value in statics.items():
+        writer.static(name, value)
+    return writer.freeze().save(tmp_path / "t.mlanim")
+
+
+def test_a_member_that_would_inflate_past_the_cap_is_not_decompressed(tmp_path, monkeypatch):
+    path = small_trace(tmp_path, zeros=np.zeros(2_000_000, np.float32))  # 8 MB, deflates to KB
+    assert path.stat().st_size < 100_000
+    monkeypatch.setenv("MLANIM_MAX_INPUT_MB", "4")
+    with pytest.raises(Exception, match="once decompressed, over the 4 MB limit"):
+        load_trace(path)
+
+
+def test_a_member_whose_header_lies_about_its_shape_is_refused(tmp_path):
+    path = small_trace(tmp_path, x=np.arange(4.0))
+    corrupt_member(path, "static/x.npy", lambda d: d.replace(b"(4,)", b"(9,)"))
+    with pytest.raises(Exception, match=r"declares shape \[9\] but holds"):
+        load_trace(path)
+
+
+@pytest.mark.parametrize("value", [np.array(["a", "b"]), np.array([1 + 2j])])
+def test_a_trace_holding_no_numbers_is_refused(tmp_path, value):
+    path = small_trace(tmp_path, bad=np.zeros(2))
+    buffer = io.BytesIO()
+    np.save(buffer, value)
+    corrupt_member(path, "static/bad.npy", lambda _: buffer.getvalue())
+    with pytest.raises(Exception, match=r"not numbers|checksum"):
+        load_trace(path)
+
+
+def test_metadata_that_is_not_a_trace_s_is_refused(tmp_path):
+    path = small_trace(tmp_path)
+    corrupt_member(path, "meta.json", lambda _: json.dumps([1, 2]).encode())
+    with pytest.raises(Exception, match="is not an mlanim trace file"):
+        load_trace(path)
+    (tmp_path / "dir.mlanim").mkdir()
+    with pytest.raises(Exception, match="is not an mlanim trace file"):
+        load_trace(tmp_path / "dir.mlanim")
+
+
+NPZ_SPEC = CSV_SPEC.replace("{name: csv, path: data.csv, target: y}", "{name: npz, path: d.npz}")
+
+
+def test_an_npz_that_would_inflate_past_the_cap_is_refused_unread(write_spec, render_fails,
+                                                                   tmp_path, monkeypatch):
+    np.savez_compressed(tmp_path / "d.npz", X=np.zeros((200_000, 4), np.float32),
+                        y=np.zeros(200_000, np.int64))  # 4.8 MB of zeros in a few KB
+    monkeypatch.setenv("MLANIM_MAX_INPUT_MB", "1")
+    error = render_fails(write_spec(NPZ_SPEC))
+    assert "once decompressed, over the 1 MB limit" in error and ":3:" in error
+
+
+def test_an_npy_named_npz_is_refused(write_spec, render_fails, tmp_path):
+    np.save(tmp_path / "d.npy", np.zeros((10, 2)))
+    (tmp_path / "d.npy").rename(tmp_path / "d.npz")
+    assert "is not an npz file" in render_fails(write_spec(NPZ_SPEC))
+
+
+def test_a_gzip_idx_that_inflates_past_the_cap_is_refused(write_spec, render_fails, tmp_path,
+                                                          monkeypatch):
+    import gzip
+
+    with gzip.open(tmp_path / "x.gz", "wb") as handle:
+        handle.write(b"\0\0\x08\x03" + (100_000).to_bytes(4, "big") + (8).to_bytes(4, "big") * 2
+                     + bytes(6_400_000))
+    with gzip.open(tmp_path / "y.gz", "wb") as handle:
+        handle.write(b"\0\0\x08\x01" + (100_000).to_bytes(4, "big") + bytes(100_000))
+    monkeypatch.setenv("MLANIM_MAX_INPUT_MB", "2")
+    spec = CSV_SPEC.replace("{name: csv, path: data.csv, target: y}",
+                            "{name: idx, path: x.gz, labels: y.gz}")
+    assert "inflates past the 2 MB limit" in render_fails(write_spec(spec))
