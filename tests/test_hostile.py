@@ -202,3 +202,49 @@ def test_a_gzip_idx_that_inflates_past_the_cap_is_refused(write_spec, render_fai
     spec = CSV_SPEC.replace("{name: csv, path: data.csv, target: y}",
                             "{name: idx, path: x.gz, labels: y.gz}")
     assert "inflates past the 2 MB limit" in render_fails(write_spec(spec))
+
+
+def validate(spec: Path):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    return CliRunner().invoke(app, ["validate", str(spec)])
+
+
+def one_line(result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("mlanim: error: "), result.output
+    return lines[0]
+
+
+BILLION_LAUGHS = "\n".join(
+    ["scene: decision_boundary", "a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [f"{chr(98 + k)}: &{chr(98 + k)} [*{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, "
+       f"*{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, "
+       f"*{chr(97 + k)}]" for k in range(8)])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (BILLION_LAUGHS, "expands to more than 100,000 values"),
+    ("scene: decision_boundary\ntitle: " + "[" * 10_000 + "]" * 10_000, "more than 64 deep"),
+    ("scene: decision_boundary\nx: [" + "1," * 3_000_000 + "1]", "a spec may have at most"),
+    ("scene: decision_boundary\ntitle: !!python/object/apply:os.system [ls]",
+     "YAML tags such as !!python/object/apply:os.system are not allowed"),
+    ("scene: decision_boundary\nrender: &r {quality: low}\ntrain: {<<: *r}",
+     "quality"),
+])
+def test_hostile_yaml_is_refused_quickly_in_one_line(tmp_path, text, message):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(text)
+    assert message in one_line(validate(spec))
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_spec_that_is_not_a_regular_file_is_refused(tmp_path, kind):
+    spec = Path("/dev/zero")
+    if kind == "fifo":
+        spec = tmp_path / "s.yaml"
+        os.mkfifo(spec)
+    assert "not a regular file" in one_line(validate(spec))

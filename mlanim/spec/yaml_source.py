@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,42 +37,119 @@ class YamlSource:
         return SpecError(message, self.file, line, column, path, hint)
 
 
+MAX_SPEC_BYTES = 256 * 1024
+"""The largest spec file read (a spec is a page of text; a corpus belongs in a file)."""
+MAX_VALUES = 100_000
+"""The most values a spec may expand to: YAML aliases can make a few lines mean billions."""
+MAX_DEPTH = 64
+"""The deepest nesting of lists and mappings a spec may have."""
+
+
 def read_yaml(path: Path) -> YamlSource:
-    """Parse ``path`` with a safe round-trip loader; bad YAML becomes a located `SpecError`."""
+    """Parse ``path`` with a safe round-trip loader; bad YAML becomes a located `SpecError`.
+
+    The file is read as a stranger's: a regular file within `MAX_SPEC_BYTES`, nested at most
+    `MAX_DEPTH` deep, expanding (through aliases) to at most `MAX_VALUES` values, no tags."""
     name = str(path)
-    if not path.exists():
-        raise SpecError(f"spec file not found: {name}", hint="check the path")
-    if path.is_dir():
-        raise SpecError(f"{name} is a folder, not a spec file", hint="name a .yaml file")
+    text = _spec_text(path)
+    if _flow_depth(text) > MAX_DEPTH:
+        raise SpecError(f"the spec nests lists or mappings more than {MAX_DEPTH} deep", name,
+                        hint="a scene spec needs a few levels")
     try:
-        raw = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        raw = YAML(typ="rt").load(text)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = (err.problem or err.context or "malformed YAML").strip()
         raise SpecError(f"malformed YAML: {problem}", name, line, col,
                         hint="check indentation, colons and quotes") from None
-    except (YAMLError, UnicodeDecodeError) as err:
+    except RecursionError:
+        raise SpecError("the spec nests too deeply to read", name) from None
+    except (YAMLError, ValueError, TypeError) as err:
         raise SpecError(f"malformed YAML: {err}", name) from None
     positions: dict[KeyPath, tuple[int, int]] = {}
-    return YamlSource(name, _plain(raw, (), positions), positions)
+    budget = _Budget(name)
+    return YamlSource(name, _plain(raw, (), positions, budget), positions)
 
 
-def _plain(node: Any, path: KeyPath, positions: dict[KeyPath, tuple[int, int]]) -> Any:
-    """Turn ruamel's commented containers into dicts and lists, recording key positions."""
+def _spec_text(path: Path) -> str:
+    """The spec's text, read only from a regular file within the size cap."""
+    name = str(path)
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise SpecError(f"spec file not found: {name}", hint="check the path") from None
+    except OSError as err:
+        raise SpecError(f"cannot read {name}: {err.strerror}") from None
+    if path.is_dir():
+        raise SpecError(f"{name} is a folder, not a spec file", hint="name a .yaml file")
+    if not stat.S_ISREG(status.st_mode):
+        raise SpecError(f"{name} is not a regular file (a device or a pipe)",
+                        hint="name a .yaml file")
+    if status.st_size > MAX_SPEC_BYTES:
+        raise SpecError(f"{name} is {status.st_size:,} bytes; a spec may have at most "
+                        f"{MAX_SPEC_BYTES:,}", hint="keep long texts in a file the spec names "
+                        "(task.corpus_path)")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{name} is not UTF-8 text", hint="save it as UTF-8") from None
+    except OSError as err:
+        raise SpecError(f"cannot read {name}: {err.strerror}") from None
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of flow brackets ([ and {), counted without parsing (an upper
+    bound: brackets inside quotes count too)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+@dataclass
+class _Budget:
+    """Counts the values a spec expands to, so aliases cannot multiply it past a limit."""
+
+    file: str
+    used: int = 0
+
+    def take(self, path: KeyPath) -> None:
+        self.used += 1
+        if self.used > MAX_VALUES:
+            raise SpecError(f"the spec expands to more than {MAX_VALUES:,} values (YAML "
+                            "aliases repeated inside each other?)", self.file,
+                            hint="write the values out; a scene spec needs a few dozen")
+        if len(path) > MAX_DEPTH:
+            raise SpecError(f"the spec nests more than {MAX_DEPTH} levels deep", self.file)
+
+
+def _plain(node: Any, path: KeyPath, positions: dict[KeyPath, tuple[int, int]],
+           budget: _Budget) -> Any:
+    """Turn ruamel's commented containers into dicts and lists, recording key positions;
+    tags (``!!python/object``, ``!foo``) are refused."""
+    budget.take(path)
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None:
+        where = positions.get(path, (None, None))
+        raise SpecError(f"YAML tags such as {tag.replace('tag:yaml.org,2002:', '!!')} are not "
+                        "allowed in a spec", budget.file, *where, path,
+                        "write plain values")
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():
-            line, col = node.lc.key(key)
-            positions[(*path, str(key))] = (line + 1, col + 1)
-            out[str(key)] = _plain(value, (*path, str(key)), positions)
+            positions[(*path, str(key))] = _where(node.lc.key(key), positions.get(path))
+            out[str(key)] = _plain(value, (*path, str(key)), positions, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, value in enumerate(node):
-            line, col = node.lc.item(i)
-            positions[(*path, i)] = (line + 1, col + 1)
-            items.append(_plain(value, (*path, i), positions))
+            positions[(*path, i)] = _where(node.lc.item(i), positions.get(path))
+            items.append(_plain(value, (*path, i), positions, budget))
         return items
     if isinstance(node, str):
         return str(node)
@@ -82,3 +160,11 @@ def _plain(node: Any, path: KeyPath, positions: dict[KeyPath, tuple[int, int]]) 
     if isinstance(node, float):
         return float(node)
     return node
+
+
+def _where(mark: Any, parent: tuple[int, int] | None) -> tuple[int, int]:
+    """A 1-based (line, column) from ruamel's 0-based mark, or the parent's when ruamel has
+    none (items of a merged or tagged container)."""
+    if isinstance(mark, (tuple, list)) and len(mark) >= 2:
+        return mark[0] + 1, mark[1] + 1
+    return parent or (1, 1)
