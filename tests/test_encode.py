@@ -19,7 +19,7 @@ def test_small_saturated_marks_keep_their_colour(tmp_path):
         frame[..., 2] = 60 + 150 * ramp
         frame[90:94, 10 * i:10 * i + 4] = (61, 220, 132)  # a moving green pulse
         frames.append(frame)
-    writer = GifWriter(tmp_path / "pulse.gif", 320, 180, 15)
+    writer = GifWriter(tmp_path / "pulse.gif", 320, 180, 15, frames[::3])
     for frame in frames:
         writer.write(frame)
     writer.close()
@@ -27,3 +27,47 @@ def test_small_saturated_marks_keep_their_colour(tmp_path):
     image.seek(12)
     pixel = np.asarray(image.convert("RGB"))[91, 121].astype(int)
     assert np.abs(pixel - (61, 220, 132)).sum() < 40
+
+
+def moving_square(count: int, size=(90, 160)) -> list[np.ndarray]:
+    frames = []
+    for i in range(count):
+        frame = np.full((*size, 3), (14, 17, 23), np.uint8)
+        frame[20:40, 5 * (i // 2):5 * (i // 2) + 20] = (230, 159, 0)  # moves every 2nd frame
+        frames.append(frame)
+    return frames
+
+
+def test_streamed_gif_shows_every_frame_for_its_time(tmp_path):
+    frames = moving_square(30)
+    writer = GifWriter(tmp_path / "m.gif", 160, 90, 15, frames[::5])
+    for frame in frames:
+        writer.write(frame)
+    writer.close()
+    image = Image.open(tmp_path / "m.gif")
+    shown, total_ms = [], 0
+    for k in range(image.n_frames):
+        image.seek(k)
+        shown.append(np.asarray(image.convert("RGB")).copy())
+        total_ms += image.info["duration"]
+    assert len(shown) == 15 and total_ms == 2000  # identical pairs merged; 30 frames at 15 fps
+    for k, picture in enumerate(shown):
+        assert np.abs(picture.astype(int) - frames[2 * k]).max() <= 12
+
+
+def test_gif_memory_does_not_grow_with_duration(tmp_path):
+    import tracemalloc
+
+    frames = moving_square(8, size=(404, 720))
+
+    def peak(count: int) -> int:
+        writer = GifWriter(tmp_path / f"{count}.gif", 720, 404, 15, frames)
+        tracemalloc.start()
+        for k in range(count):
+            writer.write(frames[k % len(frames)])
+        writer.close()
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    assert peak(400) < 1.5 * peak(40)  # kept frames would take 10x (about 350 MB)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,13 @@ from mlanim.render.video import VideoSettings
 
 VIDEO_FORMATS = ("mp4", "webm", "gif", "png")
 FIGURE_FORMATS = ("svg", "pdf")
+PALETTE_SAMPLES = 12  # frames drawn ahead of the encode to fit a GIF's palette
+
+
+def sample_indices(count: int) -> list[int]:
+    """Frames spread over a video of ``count`` frames, first and last included."""
+    return sorted({round(k * (count - 1) / (PALETTE_SAMPLES - 1))
+                   for k in range(PALETTE_SAMPLES)}) if count > 0 else []
 
 
 def write_outputs(
@@ -23,8 +30,10 @@ def write_outputs(
     targets: Mapping[str, Path],
     draw_figure: Callable[[Path], None] | None = None,
     progress: Progress | None = None,
+    samples: Sequence[np.ndarray] = (),
 ) -> list[Path]:
     """Encode ``frames`` once into every video format of ``targets``; draw figure formats.
+    ``samples`` (frames spread over the video) choose the GIF's palette before it streams.
 
     Returns the paths written. On any failure no target is created or replaced.
     """
@@ -32,7 +41,7 @@ def write_outputs(
     temps = {fmt: temporary_name(path) for fmt, path in targets.items()}
     for path in targets.values():
         ensure_writable_folder(path.parent)
-    writers = {fmt: _writer(fmt, temps[fmt], video)
+    writers = {fmt: _writer(fmt, temps[fmt], video, samples)
                for fmt in targets if fmt in VIDEO_FORMATS}
     try:
         if writers:
@@ -48,11 +57,11 @@ def write_outputs(
     return list(targets.values())
 
 
-def _writer(fmt: str, path: Path, video: VideoSettings):
+def _writer(fmt: str, path: Path, video: VideoSettings, samples: Sequence[np.ndarray]):
     if fmt in ("mp4", "webm"):
         return AvWriter(path, fmt, video.width, video.height, video.fps)
     if fmt == "gif":
-        return GifWriter(path, video.width, video.height, video.fps)
+        return GifWriter(path, video.width, video.height, video.fps, samples)
     return PngWriter(path)
 
 

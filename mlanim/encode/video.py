@@ -6,13 +6,13 @@ files onto their real names only after every writer finished.
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
-from PIL import Image
+from PIL import GifImagePlugin, Image
 
 from mlanim.render.config import read_config
 
@@ -54,55 +54,79 @@ class AvWriter:
 
 
 class GifWriter:
-    """A looping GIF at a blog-friendly size and frame rate, with one palette fit to the content.
+    """A looping GIF at a blog-friendly size and frame rate, written as the frames arrive.
 
-    Frames are subsampled to at most ``gif.max_fps`` and scaled to at most ``gif.max_width``; the
-    palette is chosen from a sample of frames so colours do not flicker between frames.
+    Frames are subsampled to at most ``gif.max_fps`` and scaled to at most ``gif.max_width``.
+    One palette is fit beforehand to ``samples`` (frames spread over the video), so colours do
+    not flicker and nothing has to be kept: memory stays at two frames whatever the duration.
+    Pixels unchanged since the previous frame are written as transparent, so the static parts
+    of a frame (titles, axes, settled regions) cost almost nothing after frame one; a frame
+    identical to the previous one lengthens its delay instead of being written.
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: int) -> None:
+    def __init__(self, path: Path, width: int, height: int, fps: int,
+                 samples: Sequence[np.ndarray] = ()) -> None:
         settings = read_config("render")["gif"]
-        self.path = path
         self.stride = max(1, round(fps / settings["max_fps"]))
         self.fps = fps
         scale = min(1.0, settings["max_width"] / width)
         self.size = (int(width * scale) // 2 * 2, int(height * scale) // 2 * 2)
         self.colors = min(int(settings["colors"]), TRANSPARENT)
-        self._frames: list[Image.Image] = []
-        self._seen = 0
+        self.palette = _shared_palette([self._scaled(f) for f in samples], self.colors) \
+            if len(samples) else None
+        self._file = path.open("wb")
+        self._seen = self._kept = self._written_cs = 0
+        self._previous: np.ndarray | None = None  # the indices last shown
+        self._pending: tuple[np.ndarray, int] | None = None  # to write, with its first index
+
+    def _scaled(self, frame: np.ndarray) -> Image.Image:
+        image = Image.fromarray(frame)
+        return image if image.size == self.size else \
+            image.resize(self.size, Image.Resampling.LANCZOS)
 
     def write(self, frame: np.ndarray) -> None:
-        """Keep every ``stride``-th frame, scaled."""
+        """Quantize every ``stride``-th frame and write the one before it."""
         if self._seen % self.stride == 0:
-            image = Image.fromarray(frame)
-            if image.size != self.size:
-                image = image.resize(self.size, Image.Resampling.LANCZOS)
-            self._frames.append(image)
+            image = self._scaled(frame)
+            if self.palette is None:  # no samples given: fit the palette to the first frame
+                self.palette = _shared_palette([image], self.colors)
+            indices = np.asarray(image.quantize(palette=self.palette,
+                                                dither=Image.Dither.NONE))
+            if self._pending is None or not np.array_equal(indices, self._pending[0]):
+                self._flush(self._kept)
+                self._pending = (indices, self._kept)
+            self._kept += 1
         self._seen += 1
 
-    def close(self) -> None:
-        """Quantize to one shared palette and write the GIF.
-
-        Pixels unchanged since the previous frame are written as transparent, so the static
-        parts of a frame (titles, axes, settled regions) cost almost nothing after frame one.
-        """
-        if not self._frames:
+    def _flush(self, until: int) -> None:
+        """Write the pending frame, shown until kept frame ``until`` starts."""
+        if self._pending is None:
             return
-        palette = _shared_palette(self._frames, self.colors)
-        indices = [np.asarray(f.quantize(palette=palette, dither=Image.Dither.NONE))
-                   for f in self._frames]
-        frames = [_paletted(indices[0], palette)]
-        for previous, current in itertools.pairwise(indices):
-            delta = np.where(current == previous, TRANSPARENT, current).astype(np.uint8)
-            frames.append(_paletted(delta, palette))
-        delays = _delays_ms(len(frames), self.stride / self.fps)
-        frames[0].save(self.path, format="GIF", save_all=True, append_images=frames[1:],
-                       duration=delays, loop=0, optimize=False, disposal=1,
-                       transparency=TRANSPARENT)
+        indices, _ = self._pending
+        end_cs = round(until * self.stride / self.fps * 100)
+        delay = max(end_cs - self._written_cs, 1)
+        self._written_cs += delay
+        if self._previous is None:
+            header, _ = GifImagePlugin.getheader(_paletted(indices, self.palette),
+                                                 info={"loop": 0})
+            self._file.write(b"".join(header))
+            shown = indices
+        else:
+            shown = np.where(indices == self._previous, TRANSPARENT, indices).astype(np.uint8)
+        for chunk in GifImagePlugin.getdata(_paletted(shown, self.palette), duration=delay * 10,
+                                            transparency=TRANSPARENT, disposal=1):
+            self._file.write(chunk)
+        self._previous, self._pending = indices, None
+
+    def close(self) -> None:
+        """Write the last frame and the trailer."""
+        self._flush(self._kept)
+        self._file.write(b";")
+        self._file.close()
 
     def abort(self) -> None:
-        """Drop the frames."""
-        self._frames = []
+        """Stop writing (the temporary file is removed by the caller)."""
+        self._file.close()
 
 
 TRANSPARENT = 255  # palette index reserved for "unchanged since the previous frame"
@@ -140,12 +164,6 @@ def _shared_palette(frames: list[Image.Image], colors: int) -> Image.Image:
     image = Image.new("P", (1, 1))
     image.putpalette(palette)
     return image
-
-
-def _delays_ms(count: int, seconds_per_frame: float) -> list[int]:
-    """GIF delays are whole centiseconds: round the running total so the length stays exact."""
-    ends = np.round(np.arange(1, count + 1) * seconds_per_frame * 100).astype(int)
-    return (np.diff(np.concatenate([[0], ends])) * 10).tolist()
 
 
 class PngWriter:
