@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -206,8 +207,21 @@ def _describe_source(meta: dict) -> str:
     return kind.describe(meta) if kind else describe_training(meta)
 
 
+def _interrupt_on_termination() -> None:
+    """SIGTERM and SIGHUP (a closed terminal, a job scheduler) stop a render like Ctrl-C: the
+    temporary files are removed and nothing is left at the output paths."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
 def main() -> None:
     """Entry point of the ``mlanim`` script."""
+    _interrupt_on_termination()
     try:
         app(standalone_mode=True)
     except SystemExit as exit_:

@@ -55,12 +55,32 @@ def load(path: Path) -> LoadedSpec:
 
 
 def output_targets(loaded: LoadedSpec, spec: SceneSpec, out_dir: Path | None) -> dict[str, Path]:
-    """Each requested format's output path: ``output:`` (or outputs/<stem>) plus extension."""
-    base = Path(spec.output) if spec.output else Path("outputs") / loaded.path.stem
+    """Each requested format's output path: ``output:`` (or outputs/<stem>) plus extension.
+
+    A spec may come from someone else, so its ``output:`` stays inside the working folder;
+    writing elsewhere takes ``--out`` on the command line."""
+    base = _spec_output(loaded, spec.output) if spec.output else \
+        Path("outputs") / loaded.path.stem
     if out_dir is not None:
         base = out_dir / base.name
     formats = dict.fromkeys(spec.render.formats)  # de-duplicate, keep order
     return {fmt: base.with_name(f"{base.name}.{fmt}") for fmt in formats}
+
+
+def _spec_output(loaded: LoadedSpec, written: str) -> Path:
+    """``output:`` checked: a file name (no NUL, not a folder), inside the working folder."""
+    base = Path(written).expanduser()
+    if "\0" in written or not base.name or base.name in (".", ".."):
+        raise loaded.source.error(f"output {written!r} does not end with a file name",
+                                  ("output",), "write a path without extension, e.g. "
+                                  "outputs/moons")
+    here = Path.cwd().resolve()
+    inside = (here / base).resolve()
+    if base.is_absolute() or not inside.is_relative_to(here):
+        raise loaded.source.error(f"output {written} is outside the working folder",
+                                  ("output",), "a spec writes under the folder it is run in; "
+                                  "to write elsewhere, pass --out DIR on the command line")
+    return base
 
 
 def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,

@@ -248,3 +248,72 @@ def test_a_spec_that_is_not_a_regular_file_is_refused(tmp_path, kind):
         spec = tmp_path / "s.yaml"
         os.mkfifo(spec)
     assert "not a regular file" in one_line(validate(spec))
+
+
+def test_a_format_that_cannot_be_written_replaces_no_other(write_spec, tmp_path):
+    from mlanim.errors import OutputError
+
+    spec = write_spec(Path(write_spec()).read_text().replace("formats: [mp4]",
+                                                             "formats: [mp4, gif]"))
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "scene.mp4").write_bytes(b"an earlier render")
+    (out / "scene.gif").mkdir()  # the gif target cannot be written
+    with pytest.raises(OutputError, match="is a folder"):
+        pipeline.render(spec, pipeline.RenderOptions(out_dir=out), SilentProgress())
+    assert (out / "scene.mp4").read_bytes() == b"an earlier render"
+    assert sorted(p.name for p in out.iterdir()) == ["scene.gif", "scene.mp4"]
+
+
+def test_leftovers_of_a_killed_run_are_removed_by_the_next(write_spec, tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    out = tmp_path / "o"
+    out.mkdir()
+    stale = out / f".scene.partial-{dead}.mp4"
+    live = out / f".other.partial-{os.getpid() + 0}.mp4"
+    stale.write_bytes(b"half a video")
+    live.write_bytes(b"this process is alive")
+    pipeline.render(write_spec(), pipeline.RenderOptions(out_dir=out), SilentProgress())
+    assert not stale.exists() and live.exists()
+
+
+def test_sigterm_during_a_render_leaves_no_file(write_spec, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    spec = write_spec(Path(write_spec()).read_text().replace("duration: 1.0", "duration: 60"))
+    out = tmp_path / "o"
+    run = subprocess.Popen([sys.executable, "-m", "mlanim", "render", str(spec), "--out",
+                            str(out), "-q"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out.exists() and any(out.iterdir())):
+        time.sleep(0.2)  # wait until encoding has started writing its temporary file
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130 and "interrupted" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_long_output_name_is_written(write_spec, tmp_path):
+    name = "n" * 245
+    spec = write_spec(Path(write_spec()).read_text() + f"output: {name}\n")
+    files = pipeline.render(spec, pipeline.RenderOptions(), SilentProgress())
+    assert files[0].name == f"{name}.mp4" and files[0].stat().st_size > 0
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ('"a\\0b"', "does not end with a file name"), (".", "does not end with a file name"),
+    ("/tmp/x", "outside the working folder"), ("../elsewhere/x", "outside the working folder"),
+    ("~/x", "outside the working folder"),
+])
+def test_output_stays_a_file_inside_the_working_folder(write_spec, render_fails, output,
+                                                       message):
+    spec = write_spec(Path(write_spec()).read_text() + f"output: {output}\n")
+    error = render_fails(spec)
+    assert message in error and ":9:" in error

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from mlanim.atomic import ensure_writable_folder, temporary_name
+from mlanim.atomic import (
+    commit_all,
+    ensure_writable_folder,
+    remove_stale_partials,
+    temporary_name,
+)
 from mlanim.encode.video import AvWriter, GifWriter, PngWriter
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.video import VideoSettings
@@ -41,6 +45,7 @@ def write_outputs(
     temps = {fmt: temporary_name(path) for fmt, path in targets.items()}
     for path in targets.values():
         ensure_writable_folder(path.parent)
+        remove_stale_partials(path.parent)
     writers = {fmt: _writer(fmt, temps[fmt], video, samples)
                for fmt in targets if fmt in VIDEO_FORMATS}
     try:
@@ -49,8 +54,7 @@ def write_outputs(
         for fmt in targets:
             if fmt in FIGURE_FORMATS and draw_figure is not None:
                 draw_figure(temps[fmt])
-        for fmt, path in targets.items():
-            os.replace(temps[fmt], path)
+        commit_all([(temps[fmt], path) for fmt, path in targets.items()])
     finally:
         for temp in temps.values():
             temp.unlink(missing_ok=True)

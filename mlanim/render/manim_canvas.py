@@ -8,6 +8,9 @@ Text goes through Pango (`Text`), never LaTeX.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from functools import lru_cache
 
 import numpy as np
@@ -22,6 +25,18 @@ FRAME_HEIGHT = 8.0
 FONT_PER_POINT = 1.13
 
 
+_SCRATCH: list[str] = []
+
+
+def scratch_folder() -> str:
+    """This process's temporary folder for manim's working files, removed at exit."""
+    if not _SCRATCH:
+        folder = tempfile.mkdtemp(prefix="mlanim-manim-")
+        atexit.register(shutil.rmtree, folder, True)
+        _SCRATCH.append(folder)
+    return _SCRATCH[0]
+
+
 class ManimCanvas:
     """A manim camera sized to the video, with helpers to place things by figure fraction."""
 
@@ -33,6 +48,7 @@ class ManimCanvas:
         config.pixel_width, config.pixel_height = video.width, video.height
         config.frame_height, config.frame_width = FRAME_HEIGHT, self.frame_width
         config.frame_rate = video.fps
+        config.media_dir = scratch_folder()  # manim's text cache: never the user's folder
         self.camera = Camera(background_color=theme.background, pixel_width=video.width,
                              pixel_height=video.height, frame_width=self.frame_width,
                              frame_height=FRAME_HEIGHT)
