@@ -30,7 +30,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"mlanim: error: {message}", err=True)
+    from mlanim.progress import printable
+
+    typer.echo(f"mlanim: error: {printable(message)}", err=True)
     raise typer.Exit(code)
 
 

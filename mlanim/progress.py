@@ -8,6 +8,12 @@ from contextlib import contextmanager
 from typing import Protocol
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, carriage returns, newlines) written as
+    escapes, so what a spec contains cannot clear the screen or forge lines."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class Task(Protocol):
     """A unit of long work whose progress can be advanced."""
 
@@ -59,7 +65,7 @@ class SilentProgress:
         """Keep the warning (and print it on stderr if asked to)."""
         self.warnings.append(text)
         if self.stderr:
-            print(text, file=sys.stderr)
+            print(printable(text), file=sys.stderr)
 
 
 class _RichTask:
@@ -104,8 +110,9 @@ class RichProgress:
 
     def message(self, text: str) -> None:
         """Print a dim one-line message."""
-        self._console.print(f"[dim]{text}[/dim]", highlight=False)
+        self._console.print(printable(text), style="dim", highlight=False, markup=False)
 
     def warn(self, text: str) -> None:
         """Print a one-line finding in bold."""
-        self._console.print(text, style="bold yellow", highlight=False, markup=False)
+        self._console.print(printable(text), style="bold yellow", highlight=False,
+                            markup=False)

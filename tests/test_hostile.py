@@ -317,3 +317,68 @@ def test_output_stays_a_file_inside_the_working_folder(write_spec, render_fails,
     spec = write_spec(Path(write_spec()).read_text() + f"output: {output}\n")
     error = render_fails(spec)
     assert message in error and ":9:" in error
+
+
+TRAIN = "train: {epochs: 2, batch_size: 32}\nrender: {quality: low, duration: 0.5, formats: [png]}\n"
+
+
+def write_files(folder: Path) -> None:
+    """The bad data files the cases below name."""
+    import gzip
+
+    (folder / "latin.csv").write_bytes(b"a,b,y\n" + "\u00e9,1,0\n".encode("latin-1") * 20)
+    (folder / "big.csv").write_text("a,b,y\n1," + "x" * 200_000 + ",0\n" + "1,2,1\n" * 20)
+    np.savez(folder / "y2.npz", X=np.zeros((20, 2)), y=np.zeros((20, 3)))
+    np.savez(folder / "zero_d.npz", X=np.float64(3), y=np.float64(1))
+    np.savez(folder / "empty.npz", X=np.zeros((0, 2)), y=np.zeros(0))
+    np.savez(folder / "strx.npz", X=np.array([["a", "b"]] * 20), y=np.zeros(20))
+    header = b"\0\0\x08\x03" + (10).to_bytes(4, "big") + (4).to_bytes(4, "big") * 2
+    (folder / "odd.idx").write_bytes(header + bytes(77))
+    (folder / "lab.idx").write_bytes(b"\0\0\x08\x01" + (10).to_bytes(4, "big") + bytes(10))
+    whole = gzip.compress(header + bytes(160))
+    (folder / "trunc.gz").write_bytes(whole[: len(whole) // 2])
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("train: {epochs: 2, optimizer: {name: adam, betas: [.nan, .nan]}}", "finite number"),
+    ("train: {epochs: 2, optimizer: {name: adam, betas: [2, 3]}}", "less than 1"),
+    ("train: {epochs: 2, optimizer: {name: adam, weight_decay: .inf}}", "finite number"),
+    ("data: {name: spiral, n_samples: 10, classes: 20}", "fewer than 5 points"),
+    ("data: {name: csv, path: latin.csv, target: y}", "is not UTF-8 text"),
+    ("data: {name: csv, path: big.csv, target: y}", "field larger than field limit"),
+    ("data: {name: npz, path: y2.npz}", "one label per sample"),
+    ("data: {name: npz, path: zero_d.npz}", "not single values"),
+    ("data: {name: npz, path: empty.npz}", "holds no samples"),
+    ("data: {name: npz, path: strx.npz}", "not numbers"),
+    ("data: {name: idx, path: odd.idx, labels: lab.idx}", "truncated"),
+    ("data: {name: idx, path: trunc.gz, labels: lab.idx}", "not readable"),
+    ("model: {hidden: [1000000, 1000000]}", "weights: training it needs about"),
+    ("\"\\e[2J\\e[31mevil\": 1", "unknown key '\\x1b[2J\\x1b[31mevil'"),
+])
+def test_bad_input_is_refused_in_one_located_line(write_spec, render_fails, tmp_path, body,
+                                                  message):
+    write_files(tmp_path)
+    scene = "embedding_evolution" if "idx" in body else "decision_boundary"
+    error = render_fails(write_spec(f"scene: {scene}\n{body}\n" +
+                                    ("" if body.startswith("train") else TRAIN)))
+    assert message in error and ":2:" in error
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("9**9**9", "not finite anywhere"), ("1/0 + x", "not finite anywhere"),
+    ("x + " + "9" * 400, "is too large"), ("+".join(["x"] * 2000), "at most 2,000"),
+])
+def test_bad_expressions_are_refused(write_spec, render_fails, expression, message):
+    spec = f"scene: optimizer_paths\nsurface: {{expression: '{expression}'}}\nsteps: 10\n"
+    assert message in render_fails(write_spec(spec))
+
+
+@pytest.mark.parametrize("spec", [
+    "scene: optimizer_paths\nsurface: {expression: 'sqrt(x) + y**2'}\nsteps: 10\n"
+    "render: {quality: low, duration: 0.5, formats: [png]}\n",
+    "scene: decision_boundary\ntitle: '$\\\\frac{1}{$ costs $5 to $10'\n" + TRAIN,
+])
+def test_undefined_regions_and_dollar_signs_render(write_spec, tmp_path, spec):
+    files = pipeline.render(write_spec(spec), pipeline.RenderOptions(out_dir=tmp_path / "o"),
+                            SilentProgress())
+    assert files[0].stat().st_size > 1000

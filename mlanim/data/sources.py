@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +70,15 @@ def bundled(spec: DataSpec) -> Raw:
 def from_csv(path: Path, spec: DataSpec) -> Raw:
     """A csv with a header row; ``spec.target`` names the column to predict."""
     _must_exist(path)
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path} is not UTF-8 text (byte {err.start})",
+                        key_path=("data", "path"), hint="save the csv as UTF-8") from None
+    except csv.Error as err:  # a field over the csv module's 128 kB limit, a NUL byte, ...
+        raise DataError(f"{path} is not a readable csv ({err})",
+                        key_path=("data", "path")) from None
     if len(rows) < 3:
         raise DataError("a csv needs a header row and at least two data rows", str(path))
     header, body = [h.strip() for h in rows[0]], [r for r in rows[1:] if any(c.strip() for c in r)]
@@ -119,14 +128,14 @@ def from_npz(path: Path) -> Raw:
     except (OSError, ValueError) as err:
         raise DataError(f"{path}: not a readable npz file ({err})",
                         key_path=("data", "path")) from None
+    except (zipfile.BadZipFile, EOFError, zlib.error) as err:
+        raise DataError(f"{path} is damaged ({err})", key_path=("data", "path")) from None
     return _images_or_rows(path, x, y)
 
 
 def _check_npz(path: Path) -> None:
     """An npz must be a zip whose members, once decompressed, stay under the input cap:
     checked from the zip's directory before anything is inflated."""
-    import zipfile
-
     from mlanim.inputs import max_input_bytes, megabytes
 
     key = ("data", "path")
@@ -181,8 +190,21 @@ def _read_idx(path: Path, key_path: tuple[str, str]) -> np.ndarray:
 
 
 def _images_or_rows(path: Path, x: np.ndarray, y: np.ndarray) -> Raw:
+    """Inputs as rows (or images) and labels as one value per row, checked for shape and type."""
+    key = ("data", "path")
+    if x.ndim == 0 or y.ndim == 0:
+        raise DataError(f"{path}: inputs and labels must be arrays with one row per sample, "
+                        f"not single values", key_path=key)
+    if len(x) == 0:
+        raise DataError(f"{path} holds no samples", key_path=key)
     if len(x) != len(y):
-        raise DataError(f"{path}: {len(x)} inputs but {len(y)} labels")
+        raise DataError(f"{path}: {len(x)} inputs but {len(y)} labels", key_path=key)
+    if y.size != len(y):
+        raise DataError(f"{path}: labels have shape {list(y.shape)}; one label per sample is "
+                        "needed", key_path=key, hint="store class indices or targets, shape (n,)")
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{path}: inputs hold {x.dtype} values, not numbers", key_path=key,
+                        hint="encode them as numbers")
     y = y.reshape(len(y))
     if x.ndim == 3:
         return x.astype(np.float64), y, pixel_names(x.shape[1:]), None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import torch
 from torch import nn
 
 from mlanim.data import Dataset
@@ -20,9 +21,50 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
+TRAINING_COPIES = 6
+"""Bytes per weight while training, in float32 words: the weight, its gradient, two optimizer
+moments (Adam), a recorded snapshot and slack."""
+
+
 def build(spec: ModelSpec, dataset: Dataset) -> nn.Module:
-    """A freshly initialised model for ``dataset`` (seed torch before calling)."""
+    """A freshly initialised model for ``dataset`` (seed torch before calling); a `SpecError`
+    first if training it would take more memory than the machine has free."""
+    check_memory(spec, dataset)
     return initialise(_architecture(spec, dataset), spec.init, spec.activation)
+
+
+def check_memory(spec: ModelSpec, dataset: Dataset) -> None:
+    """Count the model's weights without allocating them (on torch's meta device) and refuse
+    a model whose training would not fit in the memory this machine has free."""
+    with torch.device("meta"):
+        weights = sum(p.numel() for p in _architecture(spec, dataset).parameters())
+    need = weights * 4 * TRAINING_COPIES
+    free = available_memory()
+    if free and need > free * 0.8:
+        key = "channels" if spec.type == "cnn" and spec.channels else "hidden"
+        raise SpecError(f"this model has {weights:,} weights: training it needs about "
+                        f"{_size(need)}, and this machine has {_size(free)} free",
+                        key_path=("model", key), hint="use fewer or narrower layers")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory free for a new allocation (Linux's MemAvailable), if known."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _size(size: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if size < 1024 or unit == "PB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} PB"
 
 
 def initialise(model: nn.Module, init: str, activation: str) -> nn.Module:

@@ -208,8 +208,10 @@ class MplPainter:
         if isinstance(shape, d.Scatter):
             return self._scatter(shape)
         if isinstance(shape, d.Label):
+            # plain text: "$5 to $10" is a budget, not mathematics
             return Text(*shape.at, shape.text, fontsize=self._pt(shape.size), color=shape.color,
-                        ha=shape.ha, va=shape.va, fontweight="bold" if shape.bold else "normal")
+                        ha=shape.ha, va=shape.va, fontweight="bold" if shape.bold else "normal",
+                        parse_math=False)
         raise TypeError(f"cannot paint {type(shape).__name__}")
 
     def _scatter(self, shape: d.Scatter) -> EllipseCollection:

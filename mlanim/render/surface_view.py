@@ -16,9 +16,12 @@ WIRES = 26
 
 
 def log_height(values: np.ndarray, floor: float) -> np.ndarray:
-    """log(1 + f − min f), scaled to 0..1: the usual way to see a valley that spans decades."""
-    lifted = np.log1p(np.maximum(values - floor, 0))
-    return lifted / max(float(np.nanmax(lifted)), 1e-12)
+    """log(1 + f − min f), scaled to 0..1: the usual way to see a valley that spans decades.
+    Where f is not finite (undefined, or overflowed) the height is NaN: undefined."""
+    with np.errstate(invalid="ignore"):
+        lifted = np.where(np.isfinite(values), np.log1p(np.maximum(values - floor, 0)), np.nan)
+    top = float(np.nanmax(lifted)) if np.isfinite(lifted).any() else 1.0
+    return lifted / max(top, 1e-12)
 
 
 def band_palette(theme: Theme, count: int) -> np.ndarray:
@@ -37,14 +40,19 @@ def banded_image(height: np.ndarray, theme: Theme, size: int = 240) -> np.ndarra
     if max(height.shape) < size:
         from scipy.ndimage import zoom
 
-        height = zoom(height, size / max(height.shape), order=1)
-    band = np.minimum((height * BANDS).astype(int), BANDS - 1)
+        undefined = zoom(np.isnan(height).astype(float), size / max(height.shape),
+                         order=0) > 0.5
+        height = zoom(np.nan_to_num(height), size / max(height.shape), order=1)
+        height[undefined] = np.nan
+    defined = np.isfinite(height)
+    band = np.minimum((np.where(defined, height, 0) * BANDS).astype(int), BANDS - 1)
     image = band_palette(theme, BANDS)[band]
     edge = np.zeros_like(band, dtype=bool)
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
     line = np.array(rgb(theme.grid if theme.name == "dark" else theme.muted))
     image[edge] = image[edge] * 0.35 + line * 0.65
+    image[~defined] = rgb(theme.background)  # undefined: shown as a hole, not a value
     return image[::-1]  # rows top to bottom
 
 

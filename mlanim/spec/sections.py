@@ -10,6 +10,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PositiveInt = Annotated[int, Field(gt=0)]
+Rate = Annotated[float, Field(ge=0, lt=1)]
 
 GENERATED_SETS = ("moons", "circles", "xor", "spiral", "gaussians")
 SKLEARN_SETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
@@ -37,9 +38,10 @@ def choices(options: object) -> tuple[str, ...]:
 
 
 class Section(BaseModel):
-    """Base of every spec section: unknown keys are errors, values are immutable."""
+    """Base of every spec section: unknown keys are errors, values are immutable, and numbers
+    are finite (NaN and infinity are never a sensible setting)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DataSpec(Section):
@@ -67,6 +69,9 @@ class DataSpec(Section):
             raise ValueError(f"data.name {self.name} needs data.path: the file to read")
         if self.name == "csv" and not self.target:
             raise ValueError("data.name csv needs data.target: the column to predict")
+        if self.name in ("spiral", "gaussians") and self.n_samples < 5 * self.classes:
+            raise ValueError(f"data.n_samples {self.n_samples} leaves fewer than 5 points to "
+                             f"each of {self.classes} classes: raise n_samples or lower classes")
         if self.name == "idx" and not self.labels:
             raise ValueError("data.name idx needs data.labels: the labels file (e.g. "
                              "train-labels-idx1-ubyte)")
@@ -95,7 +100,8 @@ class OptimizerSpec(Section):
     name: OptimizerName = "adam"
     lr: float = Field(0.01, gt=0, le=100, description="learning rate")
     momentum: float | None = Field(None, ge=0, lt=1)
-    betas: tuple[float, float] | None = None
+    betas: tuple[Rate, Rate] | None = Field(
+        None, description="adam: decay rates of the moment estimates, each in [0, 1)")
     weight_decay: float | None = Field(None, ge=0)
     eps: float | None = Field(None, gt=0)
     alpha: float | None = Field(None, gt=0, lt=1)

@@ -17,8 +17,8 @@ class PulsesShow(Section):
     """What the pulses scene shows."""
 
     steps: list[Annotated[int, Field(ge=0)]] | None = Field(
-        None, description="training steps (0-based) animated pulse by pulse; default first, "
-        "second and last")
+        None, min_length=1, description="training steps (0-based) animated pulse by pulse; "
+        "default first, second and last")
     sample: int = Field(0, ge=0, description="which training example travels through")
     values: bool = Field(True, description="activations written on nodes")
     equations: bool = Field(True, description="the focused neuron's sum with live numbers")

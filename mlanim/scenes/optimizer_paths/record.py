@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.scenes.optimizer_paths.surfaces import Fn
 from mlanim.trace import Trace, TraceWriter
@@ -52,6 +53,15 @@ def record_paths(spec, surface, progress: Progress) -> Trace:
                                "start": list(spec.start_point), "steps": spec.steps,
                                "minima": [list(m) for m in surface.minima], "optimizers": []})
     bounds = (spec.x_range, spec.y_range)
+    xs = np.linspace(*spec.x_range, GRID)
+    ys = np.linspace(*spec.y_range, GRID)
+    gx, gy = np.meshgrid(xs, ys)
+    with torch.no_grad():
+        values = surface.fn(torch.from_numpy(gx), torch.from_numpy(gy)).numpy()
+    if not np.isfinite(values).any():
+        raise SpecError("the surface is not finite anywhere in the plotted range",
+                        key_path=("surface", "expression"),
+                        hint="check the expression, or move surface.x_range / y_range")
     with progress.task("optimizing", total=len(spec.optimizers)) as bar:
         for i, opt in enumerate(spec.optimizers):
             path, losses, diverged = run_optimizer(surface.fn, spec.start_point, spec.steps, opt,
@@ -65,11 +75,6 @@ def record_paths(spec, surface, progress: Progress) -> Trace:
                 # leaving the plot downhill (a saddle, an unbounded valley) is an escape
                 "stop": None if diverged is None else ("escaped" if falling else "diverged")})
             bar.advance()
-    xs = np.linspace(*spec.x_range, GRID)
-    ys = np.linspace(*spec.y_range, GRID)
-    gx, gy = np.meshgrid(xs, ys)
-    with torch.no_grad():
-        values = surface.fn(torch.from_numpy(gx), torch.from_numpy(gy)).numpy()
     writer.static("surface/x", xs)
     writer.static("surface/y", ys)
     writer.static("surface/values", values)

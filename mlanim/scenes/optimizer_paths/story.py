@@ -33,7 +33,7 @@ class PathStory:
         self.start = tuple(meta["start"])
         self.xs, self.ys = trace.static("surface/x"), trace.static("surface/y")
         self.values = trace.static("surface/values").astype(np.float64)
-        self.floor = float(np.nanmin(self.values))
+        self.floor = float(np.min(self.values[np.isfinite(self.values)]))
         self.height = log_height(self.values, self.floor)
         self.timeline = SnapshotTimeline(self.steps + 1, video.count, video.fps)
         self.colors = [theme.class_color(i) for i in range(len(self.opts))]

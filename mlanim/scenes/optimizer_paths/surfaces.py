@@ -85,6 +85,9 @@ OPERATORS = {
 }
 
 
+MAX_EXPRESSION = 2000  # characters
+
+
 def parse_expression(text: str) -> Fn:
     """Compile ``text`` (in x and y) into a torch function.
 
@@ -92,18 +95,35 @@ def parse_expression(text: str) -> Fn:
     `FUNCTIONS`. Anything else (attributes, other names, keywords, comprehensions) is an
     `ExpressionError` naming the offending piece.
     """
+    if len(text) > MAX_EXPRESSION:
+        raise ExpressionError(f"the expression is {len(text):,} characters long; at most "
+                              f"{MAX_EXPRESSION:,} are read")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         raise ExpressionError(f"not a valid expression ({err.msg})") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression nests too deeply") from None
     build = _compile(tree.body)
     return lambda x, y: build({"x": x, "y": y}) + 0 * x
+
+
+def _apply(op: Callable, left: object, right: object) -> object:
+    """``op`` on two operands; on two plain numbers through torch, so 1/0 or 9**9**9 give
+    inf as on tensors, never a Python exception."""
+    if isinstance(left, float) and isinstance(right, float):
+        return float(op(torch.tensor(left, dtype=torch.float64),
+                        torch.tensor(right, dtype=torch.float64)))
+    return op(left, right)
 
 
 def _compile(node: ast.AST) -> Callable[[dict], torch.Tensor]:
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
             and not isinstance(node.value, bool):
-        value = float(node.value)
+        try:
+            value = float(node.value)
+        except OverflowError:
+            raise ExpressionError(f"the number {str(node.value)[:12]}... is too large") from None
         return lambda env: value
     if isinstance(node, ast.Name):
         if node.id in ("x", "y"):
@@ -115,7 +135,7 @@ def _compile(node: ast.AST) -> Callable[[dict], torch.Tensor]:
         raise ExpressionError(f"unknown name '{node.id}' (use x, y, pi, e)")
     if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
         op, left, right = OPERATORS[type(node.op)], _compile(node.left), _compile(node.right)
-        return lambda env: op(left(env), right(env))
+        return lambda env: _apply(op, left(env), right(env))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         inner, sign = _compile(node.operand), -1.0 if isinstance(node.op, ast.USub) else 1.0
         return lambda env: sign * inner(env)
