@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -105,9 +106,19 @@ def check_writable_folder(folder: Path) -> None:
     if not existing.is_dir():
         raise OutputError(f"cannot create output folder {folder}: {existing} is not a folder",
                           hint="choose another folder with --out")
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if not os.access(existing, os.W_OK | os.X_OK) or not _can_create_in(existing):
         raise OutputError(f"output folder {folder} is not writable",
                           hint="choose another folder with --out")
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be created in ``folder`` (permissions alone do not tell for
+    /proc, read-only mounts or full disks); the probe is removed at once."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 @contextmanager

@@ -30,9 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str, code: int) -> None:
-    from mlanim.progress import printable
-
-    typer.echo(f"mlanim: error: {printable(message)}", err=True)
+    _report(message)
     raise typer.Exit(code)
 
 
@@ -59,6 +57,35 @@ def user_facing(command: F) -> F:
                   1)
 
     return run  # type: ignore[return-value]
+
+
+def _each(specs: list[Path], action: Callable[[Path], None]) -> None:
+    """Run ``action`` on every spec, even after one fails: each failure is reported in its
+    own line, and the command exits with the worst outcome (an internal fault, 1, before bad
+    input, 2)."""
+    failures: set[int] = set()
+    for spec in specs:
+        try:
+            action(spec)
+        except UserError as err:
+            _report(str(err))
+            failures.add(2)
+        except (KeyboardInterrupt, typer.Exit):
+            raise
+        except Exception as err:
+            if _state["debug"]:
+                traceback.print_exc()
+            _report(f"internal fault: {type(err).__name__}: {err} (rerun with --debug for "
+                    "details)")
+            failures.add(1)
+    if failures:
+        raise typer.Exit(1 if 1 in failures else 2)
+
+
+def _report(message: str) -> None:
+    from mlanim.progress import printable
+
+    typer.echo(f"mlanim: error: {printable(message)}", err=True)
 
 
 def _silence_stdout() -> None:
@@ -113,9 +140,12 @@ def render(
     if quality not in (None, *choices(Quality)):
         raise UserError(f"unknown quality '{quality}'", hint=f"use {', '.join(choices(Quality))}")
     options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh)
-    for spec in specs:
+
+    def render_one(spec: Path) -> None:
         for path in run(spec, options, _progress(quiet)):
             typer.echo(str(path))
+
+    _each(specs, render_one)
 
 
 @app.command()
@@ -124,9 +154,7 @@ def validate(specs: Annotated[list[Path], typer.Argument(help="scene spec YAML f
     """Check specs without training or rendering."""
     from mlanim.pipeline import load
 
-    for spec in specs:
-        loaded = load(spec)
-        typer.echo(f"{spec}: ok ({loaded.spec.scene})")
+    _each(specs, lambda spec: typer.echo(f"{spec}: ok ({load(spec).spec.scene})"))
 
 
 @app.command("scenes")
@@ -170,12 +198,14 @@ def trace(
     """Train and record only; print the trace file (re-render later without retraining)."""
     from mlanim.pipeline import load, obtain_trace
 
-    for spec in specs:
+    def record_one(spec: Path) -> None:
         loaded = load(spec)
         result = obtain_trace(loaded, loaded.spec, fresh, _progress(quiet))
         target = (out / f"{spec.stem}.mlanim") if out else None
         path = result.save(target) if target else result.path
         typer.echo(str(path))
+
+    _each(specs, record_one)
 
 
 @app.command()
@@ -222,10 +252,22 @@ def _interrupt_on_termination() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``mlanim`` script."""
+    """Entry point of the ``mlanim`` script: every outcome is one line and an exit code,
+    including typer's own complaints (an unknown flag, a missing argument)."""
     _interrupt_on_termination()
     try:
-        app(standalone_mode=True)
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
-        sys.exit(code)
+        code = app(standalone_mode=False)
+    except Exception as err:  # typer vendors click: match its exceptions by class name
+        kinds = {cls.__name__ for cls in type(err).__mro__}
+        if "Abort" in kinds:
+            _report("interrupted; no partial files were left")
+            sys.exit(130)
+        if "ClickException" not in kinds:
+            raise
+        message = err.format_message().rstrip(".")  # type: ignore[attr-defined]
+        if "UsageError" in kinds:
+            context = getattr(err, "ctx", None)
+            message += f"; see {context.command_path if context else 'mlanim'} --help"
+        _report(message)
+        sys.exit(int(getattr(err, "exit_code", 2)))
+    sys.exit(code if isinstance(code, int) else 0)

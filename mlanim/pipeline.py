@@ -15,7 +15,7 @@ from mlanim import scenes
 from mlanim.analysis.derived import Derived, derive
 from mlanim.atomic import check_writable_folder
 from mlanim.encode import FIGURE_FORMATS, sample_indices, write_outputs
-from mlanim.errors import DataError, UserError
+from mlanim.errors import DataError, OutputError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.inputs import SpecFiles
 from mlanim.progress import Progress, SilentProgress
@@ -114,7 +114,11 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     with _located(loaded):
         trace = make(progress)
     trace.meta["spec_hash"] = path.stem
-    trace.save(path)
+    try:
+        trace.save(path)
+    except OutputError as error:
+        raise OutputError(f"cannot write the trace cache: {error.message}",
+                          hint="set MLANIM_CACHE_DIR to a writable folder") from None
     return load_trace(path)
 
 
@@ -142,6 +146,9 @@ def render(path: Path, options: RenderOptions | None = None,
     targets = output_targets(loaded, spec, options.out_dir)
     for target in targets.values():
         check_writable_folder(target.parent)
+        if target.is_dir():
+            raise OutputError(f"cannot write {target}: it is a folder",
+                              hint="set output: to a file name, or use another --out")
     trace = obtain_trace(loaded, spec, options.fresh, progress)
     with _located(loaded):
         derived = analyse(kind, spec, trace, progress)

@@ -319,7 +319,8 @@ def test_output_stays_a_file_inside_the_working_folder(write_spec, render_fails,
     assert message in error and ":9:" in error
 
 
-TRAIN = "train: {epochs: 2, batch_size: 32}\nrender: {quality: low, duration: 0.5, formats: [png]}\n"
+TRAIN = ("train: {epochs: 2, batch_size: 32}\n"
+         "render: {quality: low, duration: 0.5, formats: [png]}\n")
 
 
 def write_files(folder: Path) -> None:
@@ -382,3 +383,74 @@ def test_undefined_regions_and_dollar_signs_render(write_spec, tmp_path, spec):
     files = pipeline.render(write_spec(spec), pipeline.RenderOptions(out_dir=tmp_path / "o"),
                             SilentProgress())
     assert files[0].stat().st_size > 1000
+
+
+def script(*args: str, cwd: Path):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "mlanim", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_every_spec_of_a_batch_is_tried_and_the_worst_exit_wins(write_spec, tmp_path):
+    good = write_spec(name="good.yaml")
+    bad = write_spec("scene: decision_boundary\ntrain: {epochs: 0}\n", "bad.yaml")
+    done = script("render", str(good), str(bad), str(good), "-q", "-f", "png", "--out", "o",
+                  cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout.splitlines() == ["o/good.png", "o/good.png"]
+    assert done.stderr.count("mlanim: error:") == 1 and "bad.yaml:2" in done.stderr
+    checked = script("validate", str(bad), str(good), str(bad), cwd=tmp_path)
+    assert checked.returncode == 2 and checked.stderr.count("bad.yaml:2") == 2
+    assert "good.yaml: ok" in checked.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["render", "--bogus", "x.yaml"], "No such option: --bogus"),
+    (["render"], "Missing argument 'specs'"),
+    (["rendr"], "Did you mean 'render'"),
+])
+def test_usage_mistakes_are_one_line(tmp_path, args, message):
+    done = script(*args, cwd=tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and message in lines[0]
+    assert lines[0].startswith("mlanim: error: ") and "--help" in lines[0]
+
+
+def test_webm_and_mp4_are_the_same_bytes_every_time(write_spec, tmp_path):
+    spec = write_spec(Path(write_spec()).read_text().replace("formats: [mp4]",
+                                                             "formats: [webm, mp4]"))
+    first = pipeline.render(spec, pipeline.RenderOptions(out_dir=tmp_path / "a"),
+                            SilentProgress())
+    again = pipeline.render(spec, pipeline.RenderOptions(out_dir=tmp_path / "b"),
+                            SilentProgress())
+    for one, two in zip(first, again, strict=True):
+        assert one.read_bytes() == two.read_bytes()
+
+
+def test_an_unwritable_output_is_found_before_training(write_spec, render_fails, tmp_path):
+    spec = write_spec()
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    result = CliRunner().invoke(app, ["render", str(spec), "--out", "/proc/mlanim"])
+    assert result.exit_code == 2 and "is not writable" in result.output
+    assert "training" not in result.output  # refused before any training began
+
+
+def test_an_unwritable_cache_names_the_cache_setting(write_spec, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLANIM_CACHE_DIR", "/proc/mlanim-cache")
+    from mlanim.errors import OutputError
+
+    with pytest.raises(OutputError, match="MLANIM_CACHE_DIR"):
+        trace_of(write_spec())
+
+
+def test_inspect_refuses_a_damaged_trace_in_one_line(tmp_path):
+    path = small_trace(tmp_path, x=np.arange(3.0))
+    corrupt_member(path, "static/x.npy", nan_into)
+    done = script("inspect", str(path), cwd=tmp_path)
+    assert done.returncode == 2 and "does not match its checksum" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -29,7 +29,11 @@ class AvWriter:
 
     def __init__(self, path: Path, fmt: str, width: int, height: int, fps: int) -> None:
         codec, options = CODECS[fmt]
-        container = {"movflags": options["movflags"]} if "movflags" in options else {}
+        # bitexact: no random segment id (WebM) or encoder version tag, so the same frames
+        # give the same bytes
+        container = {"fflags": "+bitexact"}
+        if "movflags" in options:
+            container["movflags"] = options["movflags"]
         self._box = av.open(str(path), mode="w", format=fmt, options=container)
         self._stream = self._box.add_stream(codec, rate=Fraction(fps))
         self._stream.width, self._stream.height = width, height
