@@ -281,25 +281,6 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next(write_spec, tmp_path)
     assert not stale.exists() and live.exists()
 
 
-def test_sigterm_during_a_render_leaves_no_file(write_spec, tmp_path):
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    spec = write_spec(Path(write_spec()).read_text().replace("duration: 1.0", "duration: 60"))
-    out = tmp_path / "o"
-    run = subprocess.Popen([sys.executable, "-m", "mlanim", "render", str(spec), "--out",
-                            str(out), "-q"], stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out.exists() and any(out.iterdir())):
-        time.sleep(0.2)  # wait until encoding has started writing its temporary file
-    run.send_signal(signal.SIGTERM)
-    _, err = run.communicate(timeout=60)
-    assert run.returncode == 130 and "interrupted" in err
-    assert not out.exists() or not any(out.iterdir())
-
-
 def test_a_long_output_name_is_written(write_spec, tmp_path):
     name = "n" * 245
     spec = write_spec(Path(write_spec()).read_text() + f"output: {name}\n")
@@ -454,3 +435,72 @@ def test_inspect_refuses_a_damaged_trace_in_one_line(tmp_path):
     done = script("inspect", str(path), cwd=tmp_path)
     assert done.returncode == 2 and "does not match its checksum" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def capped_script(args: list[str], cwd: Path, gigabytes: float = 6, **env: str):
+    """``mlanim ARGS`` in a process whose address space is capped: an input that tried to
+    allocate what it describes would die of MemoryError (an internal fault, exit 1)."""
+    import resource
+    import subprocess
+    import sys
+
+    cap = int(gigabytes * 2**30)
+    return subprocess.run([sys.executable, "-m", "mlanim", *args], cwd=cwd, timeout=300,
+                          capture_output=True, text=True, env={**os.environ, **env},
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)))
+
+
+def zip_bomb(path: Path, megabytes: int) -> None:
+    """An npz whose one member inflates to ``megabytes`` of zeros (a few hundred kB zipped)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as box, \
+            box.open("X.npy", "w", force_zip64=True) as member:
+        block = bytes(2**20)
+        for _ in range(megabytes):
+            member.write(block)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (BILLION_LAUGHS, "expands to more than"),
+    ("scene: decision_boundary\nmodel: {hidden: [1000000, 1000000]}\n", "weights"),
+    ("scene: decision_boundary\nx: [" + "1," * 3_000_000 + "1]\n", "at most"),
+    ("scene: decision_boundary\ndata: {name: npz, path: bomb.npz}\n", "once decompressed"),
+])
+def test_exhausting_inputs_are_refused_under_a_memory_cap(tmp_path, text, message):
+    if "bomb" in text:
+        zip_bomb(tmp_path / "bomb.npz", 128)
+    (tmp_path / "s.yaml").write_text(text)
+    done = capped_script(["render", "s.yaml", "--out", "o"], tmp_path, MLANIM_MAX_INPUT_MB="64")
+    assert done.returncode == 2 and message in done.stderr, done.stderr[-500:]
+
+
+@pytest.mark.parametrize(("name", "phase"), [("SIGINT", "training"), ("SIGTERM", "encoding"),
+                                             ("SIGKILL", "encoding")])
+def test_a_killed_render_leaves_nothing_the_next_render_keeps(write_spec, tmp_path, name,
+                                                               phase):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    text = Path(write_spec()).read_text()
+    text = text.replace("epochs: 6", "epochs: 3000") if phase == "training" else \
+        text.replace("duration: 1.0", "duration: 60")
+    spec = write_spec(text, "long.yaml")
+    out = tmp_path / "o"
+    run = subprocess.Popen([sys.executable, "-m", "mlanim", "render", str(spec), "--out",
+                            str(out), "-q"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    if phase == "training":
+        time.sleep(6)  # imports done, training under way
+    else:
+        while time.time() < deadline and not (out.exists() and any(out.iterdir())):
+            time.sleep(0.2)
+    run.send_signal(getattr(signal, name))
+    run.communicate(timeout=60)
+    final = out / "long.mp4"
+    assert not final.exists()
+    leftovers = list(out.iterdir()) if out.exists() else []
+    assert name == "SIGKILL" or not leftovers
+    quick = write_spec(Path(write_spec()).read_text(), "quick.yaml")
+    pipeline.render(quick, pipeline.RenderOptions(out_dir=out), SilentProgress())
+    assert sorted(p.name for p in out.iterdir()) == ["quick.mp4"]  # the dead run's files gone
