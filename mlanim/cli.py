@@ -22,7 +22,12 @@ import typer
 from mlanim.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Turn real neural-network training into videos, GIFs and figures.")
+                  help="Turn real neural-network training into videos, GIFs and figures.",
+                  epilog="Limits: a spec is a regular file of at most 256 KB; files it names "
+                         "are regular files of at most MLANIM_MAX_INPUT_MB (4096) MB, also "
+                         "once decompressed; output: stays inside the working folder (--out "
+                         "writes elsewhere). Traces are cached in MLANIM_CACHE_DIR "
+                         "(.mlanim/cache), keyed by the content of every file a spec names.")
 
 _state = {"debug": False}
 FRESH_HELP = "retrain instead of using the cached trace"
