@@ -335,15 +335,18 @@ def write_files(folder: Path) -> None:
     ("data: {name: idx, path: odd.idx, labels: lab.idx}", "truncated"),
     ("data: {name: idx, path: trunc.gz, labels: lab.idx}", "not readable"),
     ("model: {hidden: [1000000, 1000000]}", "weights: training it needs about"),
+    ("model: {hidden: [3000, 3000, 2]}\ntrain: {epochs: 100000}", "snapshots of this run"),
     ("\"\\e[2J\\e[31mevil\": 1", "unknown key '\\x1b[2J\\x1b[31mevil'"),
 ])
 def test_bad_input_is_refused_in_one_located_line(write_spec, render_fails, tmp_path, body,
                                                   message):
     write_files(tmp_path)
-    scene = "embedding_evolution" if "idx" in body else "decision_boundary"
+    scene = "embedding_evolution" if "idx" in body else \
+        "feature_space" if "snapshots" in message else "decision_boundary"
     error = render_fails(write_spec(f"scene: {scene}\n{body}\n" +
-                                    ("" if body.startswith("train") else TRAIN)))
-    assert message in error and ":2:" in error
+                                    ("" if "train:" in body else TRAIN)))
+    line = 3 if "snapshots" in message else 2  # the train: line, below the model
+    assert message in error and f":{line}:" in error
 
 
 @pytest.mark.parametrize(("expression", "message"), [

@@ -30,20 +30,20 @@ def build(spec: ModelSpec, dataset: Dataset) -> nn.Module:
     """A freshly initialised model for ``dataset`` (seed torch before calling); a `SpecError`
     first if training it would take more memory than the machine has free."""
     check_memory(spec, dataset)
-    return initialise(_architecture(spec, dataset), spec.init, spec.activation)
+    return initialise(architecture(spec, dataset), spec.init, spec.activation)
 
 
 def check_memory(spec: ModelSpec, dataset: Dataset) -> None:
     """Count the model's weights without allocating them (on torch's meta device) and refuse
     a model whose training would not fit in the memory this machine has free."""
     with torch.device("meta"):
-        weights = sum(p.numel() for p in _architecture(spec, dataset).parameters())
+        weights = sum(p.numel() for p in architecture(spec, dataset).parameters())
     need = weights * 4 * TRAINING_COPIES
     free = available_memory()
     if free and need > free * 0.8:
         key = "channels" if spec.type == "cnn" and spec.channels else "hidden"
         raise SpecError(f"this model has {weights:,} weights: training it needs about "
-                        f"{_size(need)}, and this machine has {_size(free)} free",
+                        f"{size_text(need)}, and this machine has {size_text(free)} free",
                         key_path=("model", key), hint="use fewer or narrower layers")
 
 
@@ -59,7 +59,8 @@ def available_memory() -> int | None:
     return None
 
 
-def _size(size: float) -> str:
+def size_text(size: float) -> str:
+    """A byte count in words: ``21.8 TB``."""
     for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
         if size < 1024 or unit == "PB":
             return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
@@ -86,7 +87,9 @@ def initialise(model: nn.Module, init: str, activation: str) -> nn.Module:
     return model
 
 
-def _architecture(spec: ModelSpec, dataset: Dataset) -> nn.Module:
+def architecture(spec: ModelSpec, dataset: Dataset) -> nn.Module:
+    """The spec's layers with torch's default initialisation (build on the meta device to
+    count or size them without allocating)."""
     if spec.type == "cnn":
         if dataset.image_shape is None:
             raise SpecError("model.type cnn needs image data", key_path=("model", "type"),

@@ -62,6 +62,7 @@ class SceneKind:
         dataset = data.load(spec.data, spec.seed, resolve)
         self.check(spec, dataset)
         plan = self.plan(spec, dataset)
+        check_recording_memory(spec, dataset, plan)
         payload = {"scene": spec.scene, "seed": spec.seed, "plan": plan.key(),
                    **{name: getattr(spec, name).model_dump(mode="json")
                       for name in ("data", "model", "train")},
@@ -114,6 +115,33 @@ class SceneKind:
                path: Path, derived: Derived | None = None) -> None:
         """A static vector figure of the final state (svg or pdf, by ``path``'s suffix)."""
         raise NotImplementedError
+
+
+def check_recording_memory(spec: SceneSpec, dataset: Dataset, plan: RecordingPlan) -> None:
+    """A `SpecError` before training when the snapshots the plan asks for would not fit in
+    the memory this machine has free (they are kept in memory until the trace is written)."""
+    import torch
+
+    from mlanim import models
+    from mlanim.train.schedule import Schedule
+
+    with torch.device("meta"):
+        model = models.architecture(spec.model, dataset)  # type: ignore[attr-defined]
+    weights = sum(p.numel() for p in model.parameters())
+    widest = max((m.out_features for m in model.modules() if isinstance(m, torch.nn.Linear)),
+                 default=1)
+    schedule = Schedule.of(spec.train, len(dataset.x_train))  # type: ignore[attr-defined]
+    every = plan.every_steps or plan.every_epochs * schedule.steps_per_epoch
+    snapshots = len(schedule.regular(every, plan.extra_steps)) + 1
+    need = snapshots * plan.snapshot_bytes(weights, widest, len(dataset.x_train) +
+                                           len(dataset.x_val), dataset.n_outputs)
+    free = models.available_memory()
+    if free and need > free * 0.8:
+        raise SpecError(f"recording {snapshots:,} snapshots of this run needs about "
+                        f"{models.size_text(need)}, and this machine has "
+                        f"{models.size_text(free)} free", key_path=("train", "record_every"),
+                        hint="record less often (train.record_every), train for fewer epochs, "
+                             "or use a smaller model")
 
 
 def require_mlp(kind: str, spec: SceneSpec) -> None:

@@ -60,3 +60,14 @@ class RecordingPlan:
     def key(self) -> dict:
         """Plain data that identifies the plan, for the trace cache key."""
         return asdict(self)
+
+    def snapshot_bytes(self, weights: int, widest: int, rows: int, outputs: int) -> int:
+        """About how many bytes one snapshot keeps: the weights (and gradients), the output on
+        the grid, hidden layers and probabilities of the followed rows (float16)."""
+        size = 4 * weights * (int(self.params) + int(self.grads))
+        if self.grid is not None:
+            size += 2 * self.grid.resolution ** 2 * outputs
+        followed = len(self.rows) or rows
+        size += 2 * followed * (widest * len(self.hidden_layers)
+                                + (outputs if self.probabilities else 0))
+        return size
