@@ -99,8 +99,19 @@ def _silence_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from mlanim import __version__
+
+        typer.echo(f"mlanim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:
+def _root(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
+          version: Annotated[bool, typer.Option("--version", callback=_print_version,
+                                                is_eager=True, help="print the version")
+                             ] = False) -> None:
     _state["debug"] = debug
 
 
@@ -114,6 +125,24 @@ def _split_formats(values: list[str] | None) -> tuple[str, ...]:
             raise UserError(f"unknown format '{fmt}' for --format",
                             hint=f"use {', '.join(allowed)}")
     return formats
+
+
+def _render_overrides(**values: object) -> dict[str, object]:
+    """The ``render:`` settings given as flags, checked as the spec's would be; a bad one is
+    a one-line error naming its flag."""
+    from pydantic import ValidationError
+
+    from mlanim.spec.sections import RenderSpec
+
+    given = {key: value for key, value in values.items() if value is not None}
+    try:
+        RenderSpec.model_validate(given)
+    except ValidationError as error:
+        first = error.errors()[0]
+        flag = f"--{first['loc'][0]}" if first["loc"] else "a render flag"
+        raise UserError(f"bad value for {flag}: {first['msg']} (got "
+                        f"{given.get(str(first['loc'][0])) if first['loc'] else ''})") from None
+    return given
 
 
 def _progress(quiet: bool):
@@ -133,8 +162,21 @@ def render(
     quality: Annotated[str | None, typer.Option(help="low | medium | high | 4k")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help=FRESH_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
+    low: Annotated[bool, typer.Option("-ql", help="quality low, 480p15 (manim's -ql)")] = False,
+    medium: Annotated[bool, typer.Option("-qm", help="quality medium, 720p30")] = False,
+    high: Annotated[bool, typer.Option("-qh", help="quality high, 1080p60")] = False,
+    top: Annotated[bool, typer.Option("-qk", help="quality 4k, 2160p60")] = False,
+    theme: Annotated[str | None, typer.Option(help="dark | light | paper")] = None,
+    aspect: Annotated[str | None, typer.Option(help="16:9 | 4:3 | 1:1 | 9:16")] = None,
+    duration: Annotated[float | None, typer.Option(help="seconds of animation")] = None,
+    fps: Annotated[int | None, typer.Option(help="frames per second")] = None,
 ) -> None:
     """Train (or reuse the cached trace) and render each spec; print the files written."""
+    shorthands = [name for name, on in (("low", low), ("medium", medium), ("high", high),
+                                        ("4k", top)) if on]
+    if len(shorthands) > 1 or (shorthands and quality):
+        raise UserError("give one quality: --quality or one of -ql -qm -qh -qk")
+    quality = quality or (shorthands[0] if shorthands else None)
     from mlanim.pipeline import RenderOptions
     from mlanim.pipeline import render as run
     from mlanim.spec.sections import Backend, Quality, choices
@@ -144,7 +186,8 @@ def render(
                         hint=f"use {' or '.join(choices(Backend))}")
     if quality not in (None, *choices(Quality)):
         raise UserError(f"unknown quality '{quality}'", hint=f"use {', '.join(choices(Quality))}")
-    options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh)
+    overrides = _render_overrides(theme=theme, aspect=aspect, duration=duration, fps=fps)
+    options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh, overrides)
 
     def render_one(spec: Path) -> None:
         for path in run(spec, options, _progress(quiet)):
@@ -213,6 +256,45 @@ def trace(
     _each(specs, record_one)
 
 
+cache_app = typer.Typer(help="The trace cache: list or clear it.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("list")
+@user_facing
+def cache_list() -> None:
+    """Each cached trace: file, size, age and the scene it was recorded for."""
+    import time
+    import zipfile
+
+    from mlanim.trace.cache import cache_dir, cached_traces
+
+    traces = cached_traces()
+    for path in traces:
+        try:
+            with zipfile.ZipFile(path) as box:
+                scene = json.loads(box.read("meta.json")).get("scene", "?")
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            scene = "damaged"
+        size, age = path.stat().st_size, time.time() - path.stat().st_mtime
+        typer.echo(f"{path}  {size / 2**20:8.2f} MB  {age / 3600:7.1f} h ago  {scene}")
+    total = sum(p.stat().st_size for p in traces)
+    typer.echo(f"{len(traces)} trace{'' if len(traces) == 1 else 's'}, "
+               f"{total / 2**20:.2f} MB in {cache_dir()} "
+               "(MLANIM_CACHE_DIR moves it)", err=True)
+
+
+@cache_app.command("clear")
+@user_facing
+def cache_clear() -> None:
+    """Delete every cached trace (they are recorded again when needed)."""
+    from mlanim.trace.cache import cache_dir, clear_cache
+
+    removed, freed = clear_cache()
+    typer.echo(f"removed {removed} cached file{'' if removed == 1 else 's'}, "
+               f"{freed / 2**20:.2f} MB, from {cache_dir()}", err=True)
+
+
 @app.command()
 @user_facing
 def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]) -> None:
@@ -269,6 +351,8 @@ def main() -> None:
             sys.exit(130)
         if "ClickException" not in kinds:
             raise
+        if "NoArgsIsHelpError" in kinds:  # the help was printed: nothing else to say
+            sys.exit(0)
         message = err.format_message().rstrip(".")  # type: ignore[attr-defined]
         if "UsageError" in kinds:
             context = getattr(err, "ctx", None)

@@ -95,6 +95,7 @@ class RichProgress:
             MofNCompleteColumn,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
         )
         from rich.progress import Progress as Bar
 
@@ -103,6 +104,8 @@ class RichProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
             TextColumn("{task.fields[status]}"),
         ]
         with Bar(*columns, console=self._console, transient=False) as bar:

@@ -144,3 +144,66 @@ def test_a_reader_closing_the_pipe_is_not_a_fault(monkeypatch):
     result = CliRunner().invoke(app, ["scenes"])
     assert result.exit_code == 141
     assert "fault" not in result.output
+
+
+def test_version():
+    from mlanim import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"mlanim {__version__}"
+
+
+def test_manim_quality_shorthands_and_render_flags(write_spec):
+    from PIL import Image
+
+    result = run("render", str(write_spec()), "-ql", "--aspect", "1:1", "--theme", "light",
+                 "--duration", "0.5", "--fps", "4", "-f", "png,mp4", "--out", "o", "-q")
+    assert result.exit_code == 0, result.output
+    assert Image.open("o/scene.png").size == (480, 480)
+    import av
+
+    with av.open("o/scene.mp4") as box:
+        assert box.streams.video[0].frames == 2  # 0.5 s at 4 fps
+    light = Image.open("o/scene.png").convert("RGB").getpixel((2, 2))
+    assert sum(light) > 600  # the light theme's white page
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--theme", "neon"], "bad value for --theme"),
+    (["--duration", "-1"], "bad value for --duration"),
+    (["-ql", "-qh"], "give one quality"),
+])
+def test_bad_render_flags_are_one_line(write_spec, args, message):
+    line = one_error_line(run("render", str(write_spec()), *args))
+    assert message in line
+
+
+def test_did_you_mean_a_scene_kind():
+    line = one_error_line(run("new", "decision_boundry"))
+    assert "did you mean 'decision_boundary'?" in line
+
+
+def test_cache_list_and_clear(write_spec):
+    assert run("render", str(write_spec()), "-f", "png", "--out", "o", "-q").exit_code == 0
+    listed = run("cache", "list")
+    assert listed.exit_code == 0 and "decision_boundary" in listed.stdout
+    assert "1 trace," in listed.stderr
+    cleared = run("cache", "clear")
+    assert cleared.exit_code == 0 and "removed 1 cached file," in cleared.stderr
+    assert "0 traces" in run("cache", "list").stderr
+
+
+def test_a_broken_plugin_is_skipped_with_a_warning(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from mlanim import scenes
+
+    broken = EntryPoint("broken_kind", "no_such_module:KIND", "mlanim.scenes")
+    monkeypatch.setattr(scenes, "entry_points", lambda group: [broken])
+    scenes.kinds.cache_clear()
+    try:
+        with pytest.warns(UserWarning, match="skipped the scene plugin 'broken_kind'"):
+            found = scenes.kinds()
+        assert "decision_boundary" in found and "broken_kind" not in found
+    finally:
+        scenes.kinds.cache_clear()

@@ -6,7 +6,9 @@ a package); third-party kinds register through the ``mlanim.scenes`` entry-point
 
 from __future__ import annotations
 
+import difflib
 import pkgutil
+import warnings
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -29,7 +31,11 @@ def kinds() -> dict[str, SceneKind]:
         found[name] = import_module(f"{__name__}.{name}").KIND
     for point in entry_points(group="mlanim.scenes"):
         if point.name not in found:
-            found[point.name] = point.load()
+            try:
+                found[point.name] = point.load()
+            except Exception as error:  # a broken plugin must not break the built-in kinds
+                warnings.warn(f"skipped the scene plugin '{point.name}' ({point.value}): "
+                              f"{type(error).__name__}: {error}", stacklevel=2)
     return dict(sorted(found.items()))
 
 
@@ -41,5 +47,7 @@ def spec_models() -> dict[str, type[SceneSpec]]:
 def get(name: str) -> SceneKind:
     """The kind called ``name``."""
     if name not in kinds():
-        raise SpecError(f"unknown scene kind '{name}'", hint=f"one of: {', '.join(kinds())}")
+        close = difflib.get_close_matches(name, list(kinds()), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(kinds())}"
+        raise SpecError(f"unknown scene kind '{name}'", hint=hint)
     return kinds()[name]

@@ -51,3 +51,27 @@ def trace_identity(meta: dict[str, Any], digest: str | None) -> str:
 def derived_path(identity: str, how: dict[str, Any]) -> Path:
     """The cache file for data derived from the trace ``identity`` as ``how`` says."""
     return cache_dir() / "derived" / f"{identity}-{cache_key(how)}.npz"
+
+
+def cached_traces() -> list[Path]:
+    """The cached trace files, newest first."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.mlanim"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def clear_cache() -> tuple[int, int]:
+    """Delete every cached trace, derived file and the file-hash index; return how many
+    files and bytes were removed."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return 0, 0
+    removed = freed = 0
+    for path in [*folder.glob("*.mlanim"), *(folder / "derived").glob("*.npz"),
+                 folder / "files.json"]:
+        if path.is_file():
+            freed += path.stat().st_size
+            path.unlink()
+            removed += 1
+    return removed, freed
