@@ -170,6 +170,9 @@ def render(
     aspect: Annotated[str | None, typer.Option(help="16:9 | 4:3 | 1:1 | 9:16")] = None,
     duration: Annotated[float | None, typer.Option(help="seconds of animation")] = None,
     fps: Annotated[int | None, typer.Option(help="frames per second")] = None,
+    sets: Annotated[list[str] | None, typer.Option(
+        "--set", help="KEY=VALUE: set any spec key by its dotted path (repeatable), "
+                      "e.g. --set train.epochs=20")] = None,
 ) -> None:
     """Train (or reuse the cached trace) and render each spec; print the files written."""
     shorthands = [name for name, on in (("low", low), ("medium", medium), ("high", high),
@@ -187,7 +190,8 @@ def render(
     if quality not in (None, *choices(Quality)):
         raise UserError(f"unknown quality '{quality}'", hint=f"use {', '.join(choices(Quality))}")
     overrides = _render_overrides(theme=theme, aspect=aspect, duration=duration, fps=fps)
-    options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh, overrides)
+    options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh, overrides,
+                            tuple(sets or ()))
 
     def render_one(spec: Path) -> None:
         for path in run(spec, options, _progress(quiet)):
@@ -198,11 +202,14 @@ def render(
 
 @app.command()
 @user_facing
-def validate(specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")]) -> None:
+def validate(specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")],
+             sets: Annotated[list[str] | None, typer.Option(
+                 "--set", help="KEY=VALUE: set a spec key by its dotted path")] = None) -> None:
     """Check specs without training or rendering."""
     from mlanim.pipeline import load
 
-    _each(specs, lambda spec: typer.echo(f"{spec}: ok ({load(spec).spec.scene})"))
+    _each(specs, lambda spec: typer.echo(
+        f"{spec}: ok ({load(spec, tuple(sets or ())).spec.scene})"))
 
 
 @app.command("scenes")

@@ -37,6 +37,7 @@ class RenderOptions:
     quality: str | None = None
     fresh: bool = False
     overrides: dict = field(default_factory=dict)
+    sets: tuple[str, ...] = ()  # --set KEY=VALUE, applied to the spec before validation
 
     def apply(self, spec: SceneSpec) -> SceneSpec:
         """The spec with these overrides in its ``render:`` section."""
@@ -49,9 +50,9 @@ class RenderOptions:
         return spec.model_copy(update={"render": render})
 
 
-def load(path: Path) -> LoadedSpec:
-    """Stage 1: read and validate a spec."""
-    return load_spec(path, scenes.spec_models())
+def load(path: Path, sets: tuple[str, ...] = ()) -> LoadedSpec:
+    """Stage 1: read a spec, apply ``--set KEY=VALUE`` overrides, validate it."""
+    return load_spec(path, scenes.spec_models(), sets)
 
 
 def output_targets(loaded: LoadedSpec, spec: SceneSpec, out_dir: Path | None) -> dict[str, Path]:
@@ -135,7 +136,7 @@ def render(path: Path, options: RenderOptions | None = None,
            progress: Progress | None = None) -> list[Path]:
     """Render the spec at ``path`` to the formats it asks for; returns the files written."""
     options, progress = options or RenderOptions(), progress or SilentProgress()
-    loaded = load(path)
+    loaded = load(path, options.sets)
     with _located(loaded):
         spec = options.apply(loaded.spec)
     kind = scenes.get(spec.scene)
@@ -204,7 +205,6 @@ def _located(loaded: LoadedSpec) -> Iterator[None]:
         yield
     except UserError as error:
         if error.file is None:
-            error.file = str(loaded.path)
-            if error.key_path:
-                error.line, error.column = loaded.source.position(tuple(error.key_path))
+            error.file, error.line, error.column = loaded.source.locate(
+                tuple(error.key_path)) if error.key_path else (str(loaded.path), None, None)
         raise

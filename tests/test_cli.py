@@ -207,3 +207,25 @@ def test_a_broken_plugin_is_skipped_with_a_warning(monkeypatch):
         assert "decision_boundary" in found and "broken_kind" not in found
     finally:
         scenes.kinds.cache_clear()
+
+
+def test_set_changes_any_key_for_one_run(write_spec):
+    result = run("render", str(write_spec()), "--set", "render.duration=0.5",
+                 "--set", "model.hidden=[3, 3]", "--set", "title=Set from the shell",
+                 "-f", "png", "--out", "o", "-q")
+    assert result.exit_code == 0, result.output
+    from mlanim import pipeline
+
+    loaded = pipeline.load(Path(write_spec()), ("model.hidden=[3, 3]", "render.fps=5"))
+    assert loaded.spec.model.hidden == [3, 3] and loaded.spec.render.fps == 5
+
+
+@pytest.mark.parametrize(("flag", "message"), [
+    ("train.epochs=abc", "--set train.epochs=abc: bad value for train.epochs"),
+    ("trian.epochs=3", "--set trian.epochs=3: unknown key 'trian'"),
+    ("train.optimizer.lr=-1", "--set train.optimizer.lr=-1: bad value"),
+    ("epochs", "--set needs KEY=VALUE"),
+])
+def test_a_bad_set_names_the_flag(write_spec, flag, message):
+    line = one_error_line(run("render", str(write_spec()), "--set", flag))
+    assert message in line

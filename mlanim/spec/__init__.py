@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from mlanim.spec.sections import (
     TrainSpec,
 )
 from mlanim.spec.validate import validate
-from mlanim.spec.yaml_source import YamlSource, read_yaml
+from mlanim.spec.yaml_source import YamlSource, apply_sets, read_yaml
 
 __all__ = [
     "DataSpec",
@@ -49,7 +49,9 @@ class LoadedSpec:
         return beside_spec if beside_spec.exists() or not candidate.exists() else candidate
 
 
-def load_spec(path: Path, kinds: Mapping[str, type[SceneSpec]]) -> LoadedSpec:
-    """Read and validate the spec at ``path`` against the registered scene kinds' models."""
-    source = read_yaml(path)
+def load_spec(path: Path, kinds: Mapping[str, type[SceneSpec]],
+              sets: Sequence[str] = ()) -> LoadedSpec:
+    """Read the spec at ``path``, apply ``--set KEY=VALUE`` overrides, and validate it
+    against the registered scene kinds' models."""
+    source = apply_sets(read_yaml(path), sets)
     return LoadedSpec(validate(source, kinds), source, path)

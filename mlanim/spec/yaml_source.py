@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,18 @@ class YamlSource:
     file: str
     data: Any
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    flags: dict[KeyPath, str] = field(default_factory=dict)  # keys set on the command line
+
+    def locate(self, path: KeyPath) -> tuple[str, int | None, int | None]:
+        """Where ``path`` was written: the ``--set`` flag that set it, or the file's line and
+        column."""
+        path = tuple(path)
+        for prefix, flag in self.flags.items():
+            made_by_flag = bool(path) and prefix[: len(path)] == path and \
+                path not in self.positions  # a mapping the flag created
+            if path[: len(prefix)] == prefix or made_by_flag:
+                return flag, None, None
+        return (self.file, *self.position(path))
 
     def position(self, path: KeyPath) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the deepest known prefix of ``path``."""
@@ -32,9 +46,37 @@ class YamlSource:
         return (1, 1) if path else (None, None)
 
     def error(self, message: str, path: KeyPath = (), hint: str | None = None) -> SpecError:
-        """A `SpecError` located at ``path`` in this file."""
-        line, column = self.position(path)
-        return SpecError(message, self.file, line, column, path, hint)
+        """A `SpecError` located at ``path`` in this file (or at the flag that set it)."""
+        file, line, column = self.locate(path)
+        return SpecError(message, file, line, column, path, hint)
+
+
+def apply_sets(source: YamlSource, sets: Sequence[str]) -> YamlSource:
+    """``source`` with each ``KEY=VALUE`` of ``--set`` applied: KEY a dotted path into the spec
+    (missing mappings are created), VALUE read as YAML (``3``, ``light``, ``[8, 8]``)."""
+    if not sets:
+        return source
+    data = copy.deepcopy(source.data) if isinstance(source.data, dict) else {}
+    flags = dict(source.flags)
+    for item in sets:
+        flag = f"--set {item}"
+        key, sep, text = item.partition("=")
+        path = tuple(part for part in key.strip().split(".") if part)
+        if not sep or not path:
+            raise SpecError("--set needs KEY=VALUE, e.g. --set render.theme=light", flag)
+        try:
+            value = _plain(YAML(typ="rt").load(text) if text.strip() else "", (), {},
+                           _Budget(flag))
+        except (YAMLError, SpecError, ValueError) as err:
+            raise SpecError(f"cannot read the value: {err}", flag) from None
+        node = data
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = value
+        flags[path] = flag
+    return YamlSource(source.file, data, source.positions, flags)
 
 
 MAX_SPEC_BYTES = 256 * 1024
