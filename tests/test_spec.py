@@ -92,7 +92,7 @@ def test_every_template_validates_to_the_kinds_own_defaults(write_spec, kind):
     may override a shared section's defaults, e.g. embedding_evolution trains on digits)."""
     model = scenes.get(kind).Spec
     text = template(model)
-    assert text.startswith("# mlanim scene spec")
+    assert text.startswith("# yaml-language-server: $schema=") and "# mlanim scene spec" in text
     parsed = pipeline.load(write_spec(text)).spec
     assert parsed == model(scene=kind)
 
