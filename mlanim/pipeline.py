@@ -170,7 +170,7 @@ def render(path: Path, options: RenderOptions | None = None,
                                               theme, backend))
         return write_outputs(frames, video, targets,
                              lambda p: kind.figure(spec, trace, video, theme, p, derived),
-                             progress, samples)
+                             progress, samples, lambda: iterate(drawing))
     finally:
         drawing.close()
 

@@ -71,3 +71,38 @@ def test_gif_memory_does_not_grow_with_duration(tmp_path):
         return top
 
     assert peak(400) < 1.5 * peak(40)  # kept frames would take 10x (about 350 MB)
+
+
+def test_gif_settings_and_max_mb_are_honoured(write_spec, tmp_path):
+    from pathlib import Path
+
+    from mlanim import pipeline
+    from mlanim.progress import SilentProgress
+
+    base = Path(write_spec()).read_text().replace("formats: [mp4]", "formats: [gif]")
+    small = write_spec(base.replace("duration: 1.0", "duration: 3, gif: {width: 320, fps: 10, "
+                                    "colors: 32}"), "small.yaml")
+    (gif,) = pipeline.render(small, pipeline.RenderOptions(out_dir=tmp_path / "a"),
+                             SilentProgress())
+    image = Image.open(gif)
+    assert image.size[0] == 320 and image.info["duration"] >= 100  # 10 fps at most
+    big = pipeline.render(write_spec(base.replace("duration: 1.0", "duration: 3"), "big.yaml"),
+                          pipeline.RenderOptions(out_dir=tmp_path / "b"), SilentProgress())[0]
+    limit = big.stat().st_size / 3 / 2**20
+    capped = write_spec(base.replace("duration: 1.0", f"duration: 3, gif: {{max_mb: {limit}}}"),
+                        "capped.yaml")
+    progress = SilentProgress()
+    (fitted,) = pipeline.render(capped, pipeline.RenderOptions(out_dir=tmp_path / "c"), progress)
+    assert fitted.stat().st_size <= limit * 2**20 < big.stat().st_size
+
+
+def test_shrinking_lowers_fps_then_width_then_colours():
+    from mlanim.encode import shrink_gif
+    from mlanim.spec.sections import GifSpec
+
+    first = shrink_gif(GifSpec(), 1280, 2.0)
+    assert first is not None and (first.fps, first.width, first.colors) == (7, 720, 128)
+    second = shrink_gif(first.model_copy(update={"fps": 6}), 1280, 4.0)
+    assert second is not None and (second.width, second.colors) == (342, 128)
+    floor = GifSpec(fps=6, width=240, colors=16)
+    assert shrink_gif(floor, 1280, 2.0) is None

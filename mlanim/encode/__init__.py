@@ -16,6 +16,7 @@ from mlanim.atomic import (
 from mlanim.encode.video import AvWriter, GifWriter, PngWriter
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.video import VideoSettings
+from mlanim.spec.sections import GifSpec
 
 VIDEO_FORMATS = ("mp4", "webm", "gif", "png")
 FIGURE_FORMATS = ("svg", "pdf")
@@ -35,9 +36,11 @@ def write_outputs(
     draw_figure: Callable[[Path], None] | None = None,
     progress: Progress | None = None,
     samples: Sequence[np.ndarray] = (),
+    redraw: Callable[[], Iterable[np.ndarray]] | None = None,
 ) -> list[Path]:
     """Encode ``frames`` once into every video format of ``targets``; draw figure formats.
-    ``samples`` (frames spread over the video) choose the GIF's palette before it streams.
+    ``samples`` (frames spread over the video) choose the GIF's palette before it streams;
+    ``redraw`` gives the frames again when a GIF over ``render.gif.max_mb`` must be re-made.
 
     Returns the paths written. On any failure no target is created or replaced.
     """
@@ -51,6 +54,8 @@ def write_outputs(
     try:
         if writers:
             _encode(frames or [], writers, video, progress)
+        if "gif" in writers and video.gif.max_mb and redraw is not None:
+            _fit_gif(temps["gif"], video, samples, redraw, progress)
         for fmt in targets:
             if fmt in FIGURE_FORMATS and draw_figure is not None:
                 draw_figure(temps[fmt])
@@ -65,8 +70,50 @@ def _writer(fmt: str, path: Path, video: VideoSettings, samples: Sequence[np.nda
     if fmt in ("mp4", "webm"):
         return AvWriter(path, fmt, video.width, video.height, video.fps)
     if fmt == "gif":
-        return GifWriter(path, video.width, video.height, video.fps, samples)
+        return GifWriter(path, video.width, video.height, video.fps, samples, video.gif)
     return PngWriter(path)
+
+
+def _fit_gif(path: Path, video: VideoSettings, samples: Sequence[np.ndarray],
+             redraw: Callable[[], Iterable[np.ndarray]], progress: Progress) -> None:
+    """Make the GIF at ``path`` again, with a lower frame rate, then width, then palette, until
+    it is under ``render.gif.max_mb``; say what was chosen."""
+    settings = video.gif
+    limit = (settings.max_mb or 0) * 2**20
+    while path.stat().st_size > limit:
+        smaller = shrink_gif(settings, video.width, path.stat().st_size / limit)
+        if smaller is None:
+            progress.warn(f"the GIF is {path.stat().st_size / 2**20:.1f} MB, over max_mb "
+                          f"{settings.max_mb:g}, even at {settings.width} px, {settings.fps} fps "
+                          f"and {settings.colors} colours; shorten the duration")
+            return
+        settings = smaller
+        writer = GifWriter(path, video.width, video.height, video.fps, samples, settings)
+        for frame in redraw():
+            writer.write(frame)
+        writer.close()
+    progress.message(f"GIF at {min(settings.width, video.width)} px, "
+                     f"{min(settings.fps, video.fps)} fps, {settings.colors} colours: "
+                     f"{path.stat().st_size / 2**20:.1f} MB (max_mb {settings.max_mb:g})")
+
+
+GIF_FLOOR = {"fps": 6, "width": 240, "colors": 16}  # below these a GIF stops being worth it
+
+
+def shrink_gif(settings: GifSpec, width: int, ratio: float) -> GifSpec | None:
+    """Settings for a GIF ``ratio`` times smaller (size scales about with frames, pixels and
+    bits per colour): the frame rate first, then the width, then the palette; None when
+    all are at their floor."""
+    fps, wide = settings.fps, min(settings.width, width)
+    if fps > GIF_FLOOR["fps"]:
+        return settings.model_copy(update={"fps": max(GIF_FLOOR["fps"], int(fps / ratio))})
+    if wide > GIF_FLOOR["width"]:
+        target = int(wide / ratio ** 0.5 * 0.95)
+        return settings.model_copy(update={"width": max(GIF_FLOOR["width"], target)})
+    if settings.colors > GIF_FLOOR["colors"]:
+        return settings.model_copy(update={"colors": max(GIF_FLOOR["colors"],
+                                                         settings.colors // 2)})
+    return None
 
 
 def _encode(frames: Iterable[np.ndarray], writers: dict, video: VideoSettings,

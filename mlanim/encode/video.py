@@ -14,7 +14,7 @@ import av
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from mlanim.render.config import read_config
+from mlanim.spec.sections import GifSpec
 
 CODECS = {
     # H.264 in yuv420p plays in browsers, PowerPoint and Keynote; faststart lets the web stream it.
@@ -60,7 +60,7 @@ class AvWriter:
 class GifWriter:
     """A looping GIF at a blog-friendly size and frame rate, written as the frames arrive.
 
-    Frames are subsampled to at most ``gif.max_fps`` and scaled to at most ``gif.max_width``.
+    Frames are subsampled to at most ``settings.fps`` and scaled to at most ``settings.width``.
     One palette is fit beforehand to ``samples`` (frames spread over the video), so colours do
     not flicker and nothing has to be kept: memory stays at two frames whatever the duration.
     Pixels unchanged since the previous frame are written as transparent, so the static parts
@@ -69,13 +69,13 @@ class GifWriter:
     """
 
     def __init__(self, path: Path, width: int, height: int, fps: int,
-                 samples: Sequence[np.ndarray] = ()) -> None:
-        settings = read_config("render")["gif"]
-        self.stride = max(1, round(fps / settings["max_fps"]))
+                 samples: Sequence[np.ndarray] = (), settings: GifSpec | None = None) -> None:
+        settings = settings or GifSpec()
+        self.stride = max(1, round(fps / settings.fps))
         self.fps = fps
-        scale = min(1.0, settings["max_width"] / width)
-        self.size = (int(width * scale) // 2 * 2, int(height * scale) // 2 * 2)
-        self.colors = min(int(settings["colors"]), TRANSPARENT)
+        scale = min(1.0, settings.width / width)
+        self.size = (max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2))
+        self.colors = min(settings.colors, TRANSPARENT)
         self.palette = _shared_palette([self._scaled(f) for f in samples], self.colors) \
             if len(samples) else None
         self._file = path.open("wb")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mlanim.render.config import read_config
-from mlanim.spec.sections import RenderSpec
+from mlanim.spec.sections import GifSpec, RenderSpec
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class VideoSettings:
     fps: int
     duration: float
     captions: bool = True
+    gif: GifSpec = field(default_factory=GifSpec)
 
     @property
     def count(self) -> int:
@@ -45,7 +46,7 @@ class VideoSettings:
         else:
             width, height = short, short * tall / wide
         return cls(_even(width), _even(height), spec.fps or quality["fps"], spec.duration,
-                   spec.captions)
+                   spec.captions, spec.gif)
 
 
 def _even(pixels: float) -> int:

@@ -144,6 +144,16 @@ class TrainSpec(Section):
         return self.epochs or 60
 
 
+class GifSpec(Section):
+    """How GIFs are made: smaller than the video, for blogs and slides."""
+
+    width: int = Field(720, ge=64, le=3840, description="at most this many pixels wide")
+    fps: int = Field(15, ge=1, le=50, description="at most this many frames per second")
+    colors: int = Field(128, ge=2, le=255, description="palette size: fewer, smaller file")
+    max_mb: float | None = Field(None, gt=0, le=1000, description="keep the file under this "
+                                 "size: fps, then width, then colours are lowered until it fits")
+
+
 class RenderSpec(Section):
     """How to turn the trace into files."""
 
@@ -161,6 +171,7 @@ class RenderSpec(Section):
     theme: Literal["dark", "light", "paper"] = "dark"
     aspect: Literal["16:9", "4:3", "1:1", "9:16"] = "16:9"
     captions: bool = Field(True, description="short on-screen explanations")
+    gif: GifSpec = GifSpec()
 
 
 class SceneSpec(Section):
