@@ -27,7 +27,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                          "are regular files of at most MLANIM_MAX_INPUT_MB (4096) MB, also "
                          "once decompressed; output: stays inside the working folder (--out "
                          "writes elsewhere). Traces are cached in MLANIM_CACHE_DIR "
-                         "(.mlanim/cache), keyed by the content of every file a spec names.")
+                         "(~/.cache/mlanim, capped at MLANIM_CACHE_MB), keyed by the content "
+                         "of every file a spec names.")
 
 _state = {"debug": False}
 FRESH_HELP = "retrain instead of using the cached trace"

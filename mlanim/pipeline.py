@@ -24,7 +24,7 @@ from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import Frames, SceneKind, iterate
 from mlanim.spec import LoadedSpec, SceneSpec, load_spec
 from mlanim.trace import Trace, load_trace
-from mlanim.trace.cache import cache_dir, cache_key, cached_trace_path
+from mlanim.trace.cache import cache_cap, cache_dir, cache_key, cached_trace_path, evict, touch
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
             progress.warn(f"cached trace {path} is damaged ({damaged.message}); recording it "
                           "again")
         else:
+            touch(path)
             progress.message(f"using cached trace {path} (--fresh retrains)")
             return trace
     with _located(loaded):
@@ -120,6 +121,8 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     except OutputError as error:
         raise OutputError(f"cannot write the trace cache: {error.message}",
                           hint="set MLANIM_CACHE_DIR to a writable folder") from None
+    for gone in evict(keep=path):
+        progress.message(f"cache over its {cache_cap() / 2**20:,.0f} MB cap: removed {gone.name}")
     return load_trace(path)
 
 

@@ -229,3 +229,29 @@ def test_set_changes_any_key_for_one_run(write_spec):
 def test_a_bad_set_names_the_flag(write_spec, flag, message):
     line = one_error_line(run("render", str(write_spec()), "--set", flag))
     assert message in line
+
+
+def test_the_cache_keeps_under_its_cap_dropping_the_least_recently_used(write_spec,
+                                                                       monkeypatch):
+    import os
+
+    from mlanim.trace.cache import cached_traces
+
+    specs = [write_spec(Path(write_spec()).read_text().replace("seed: 3", f"seed: {k}"),
+                        f"s{k}.yaml") for k in range(3)]
+    assert run("render", str(specs[0]), "-f", "png", "--out", "o", "-q").exit_code == 0
+    (first,) = cached_traces()
+    monkeypatch.setenv("MLANIM_CACHE_MB", str(first.stat().st_size * 2.5 / 2**20))
+    assert run("render", str(specs[1]), "-f", "png", "--out", "o", "-q").exit_code == 0
+    os.utime(first, (0, 0))  # the first is now the least recently used
+    assert run("render", str(specs[2]), "-f", "png", "--out", "o", "-q").exit_code == 0
+    kept = cached_traces()
+    assert len(kept) == 2 and first not in kept
+
+
+def test_the_default_cache_is_the_user_s_cache_folder(monkeypatch, tmp_path):
+    from mlanim.trace.cache import cache_dir
+
+    monkeypatch.delenv("MLANIM_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "mlanim"

@@ -1,14 +1,16 @@
 """The trace cache: train once, render many times.
 
-A trace is stored under ``.mlanim/cache/`` (or ``$MLANIM_CACHE_DIR``) by the hash of everything that
-affects training: the data, model and train sections, the seed, the recording plan, and the
-versions of mlanim and torch. Changing only ``render:`` therefore re-renders without retraining.
+A trace is stored in the user's cache folder (or ``$MLANIM_CACHE_DIR``) by the hash of
+everything that affects training: the data, model and train sections, the seed, the recording
+plan, and the versions of mlanim and torch. Changing only ``render:`` therefore re-renders
+without retraining.
 Data derived from a trace (projections) is cached beside it, keyed by the trace and by how it
 was derived, so switching between such analyses never retrains either.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,10 +20,51 @@ from typing import Any
 
 from mlanim.trace.format import FORMAT_VERSION
 
+CACHE_MB = 4096
+"""The cache's size cap in MB (``$MLANIM_CACHE_MB``): past it, the least recently used go."""
+
 
 def cache_dir() -> Path:
-    """Where cached traces live."""
-    return Path(os.environ.get("MLANIM_CACHE_DIR", ".mlanim/cache"))
+    """Where cached traces live: ``$MLANIM_CACHE_DIR``, else the user's cache folder
+    (``~/.cache/mlanim`` on Linux)."""
+    if os.environ.get("MLANIM_CACHE_DIR"):
+        return Path(os.environ["MLANIM_CACHE_DIR"])
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mlanim", appauthor=False))
+
+
+def cache_cap() -> int:
+    """The cache's size cap in bytes."""
+    try:
+        return int(float(os.environ.get("MLANIM_CACHE_MB", CACHE_MB)) * 2**20)
+    except ValueError:
+        return CACHE_MB * 2**20
+
+
+def touch(path: Path) -> None:
+    """Mark a cache entry as just used (eviction goes by least recent use)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def evict(keep: Path | None = None) -> list[Path]:
+    """Delete the least recently used traces and derived files until the cache is under its
+    cap (never ``keep``); return what was deleted."""
+    folder = cache_dir()
+    entries = [p for p in (*folder.glob("*.mlanim"), *(folder / "derived").glob("*.npz"))
+               if p.is_file()]
+    total, cap, removed = sum(p.stat().st_size for p in entries), cache_cap(), []
+    for path in sorted(entries, key=lambda p: p.stat().st_mtime):
+        if total <= cap:
+            break
+        if keep is not None and path == keep:
+            continue
+        total -= path.stat().st_size
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def cache_key(payload: dict[str, Any]) -> str:
