@@ -264,6 +264,44 @@ def trace(
     _each(specs, record_one)
 
 
+def examples_dir() -> Path:
+    """The example specs: shipped inside the wheel, else the repository's scenes/."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "examples"
+    return packaged if packaged.is_dir() else here.parent / "scenes"
+
+
+@app.command()
+@user_facing
+def examples(
+    name: Annotated[str | None, typer.Argument(help="an example; all when left out")] = None,
+    copy: Annotated[Path | None, typer.Option("--copy", help="copy the examples into DIR")
+                    ] = None,
+) -> None:
+    """List the example specs, print one, or copy them into a folder to render and edit."""
+    import difflib
+    import shutil
+
+    found = {p.stem: p for p in sorted(examples_dir().glob("*.yaml"))}
+    if name is not None and name not in found:
+        close = difflib.get_close_matches(name, list(found), n=1)
+        raise UserError(f"no example called '{name}'",
+                        hint=f"did you mean '{close[0]}'?" if close else "mlanim examples lists "
+                        "them")
+    chosen = [found[name]] if name else list(found.values())
+    if copy is not None:
+        copy.mkdir(parents=True, exist_ok=True)
+        for path in chosen:
+            shutil.copy(path, copy / path.name)
+            typer.echo(str(copy / path.name))
+    elif name:
+        typer.echo(found[name].read_text(), nl=False)
+    else:
+        for stem, path in found.items():
+            first = path.read_text().splitlines()[0].lstrip("# ")
+            typer.echo(f"{stem:<26} {first[:90]}")
+
+
 cache_app = typer.Typer(help="The trace cache: list or clear it.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

@@ -255,3 +255,15 @@ def test_the_default_cache_is_the_user_s_cache_folder(monkeypatch, tmp_path):
     monkeypatch.delenv("MLANIM_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "mlanim"
+
+
+def test_examples_are_listed_printed_and_copied(tmp_path):
+    names = sorted(p.stem for p in (Path(__file__).parent.parent / "scenes").glob("*.yaml"))
+    listed = run("examples")
+    assert listed.exit_code == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == names
+    shown = run("examples", "quickstart")
+    assert shown.exit_code == 0 and "scene: decision_boundary" in shown.stdout
+    copied = run("examples", "--copy", "mine")
+    assert copied.exit_code == 0 and sorted(p.stem for p in Path("mine").glob("*.yaml")) == names
+    assert "did you mean 'quickstart'?" in one_error_line(run("examples", "quickstrt"))
