@@ -21,7 +21,7 @@ import typer
 
 from mlanim.errors import UserError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn real neural-network training into videos, GIFs and figures.",
                   epilog="Limits: a spec is a regular file of at most 256 KB; files it names "
                          "are regular files of at most MLANIM_MAX_INPUT_MB (4096) MB, also "
@@ -128,6 +128,20 @@ def _split_formats(values: list[str] | None) -> tuple[str, ...]:
     return formats
 
 
+def _choices(name: str) -> list[str]:
+    """Shell completion: the values a render flag takes."""
+    from mlanim.spec import sections
+
+    return list(sections.choices(getattr(sections, name)))
+
+
+def _kind_names() -> list[str]:
+    """Shell completion: the scene kinds."""
+    from mlanim.scenes import kinds
+
+    return list(kinds())
+
+
 def _render_overrides(**values: object) -> dict[str, object]:
     """The ``render:`` settings given as flags, checked as the spec's would be; a bad one is
     a one-line error naming its flag."""
@@ -157,18 +171,28 @@ def _progress(quiet: bool):
 def render(
     specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")],
     out: Annotated[Path | None, typer.Option("--out", help="write files into this folder")] = None,
-    backend: Annotated[str | None, typer.Option(help="manim | matplotlib")] = None,
+    backend: Annotated[str | None, typer.Option(help="manim | matplotlib",
+                                                autocompletion=lambda: _choices("Backend"))
+                       ] = None,
     fmt: Annotated[list[str] | None, typer.Option("--format", "-f",
-                                                  help="mp4,gif,webm,png,svg,pdf")] = None,
-    quality: Annotated[str | None, typer.Option(help="low | medium | high | 4k")] = None,
+                                                  help="mp4,gif,webm,png,svg,pdf",
+                                                  autocompletion=lambda: _choices("Format"))
+                   ] = None,
+    quality: Annotated[str | None, typer.Option(help="low | medium | high | 4k",
+                                                autocompletion=lambda: _choices("Quality"))
+                       ] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help=FRESH_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
     low: Annotated[bool, typer.Option("-ql", help="quality low, 480p15 (manim's -ql)")] = False,
     medium: Annotated[bool, typer.Option("-qm", help="quality medium, 720p30")] = False,
     high: Annotated[bool, typer.Option("-qh", help="quality high, 1080p60")] = False,
     top: Annotated[bool, typer.Option("-qk", help="quality 4k, 2160p60")] = False,
-    theme: Annotated[str | None, typer.Option(help="dark | light | paper")] = None,
-    aspect: Annotated[str | None, typer.Option(help="16:9 | 4:3 | 1:1 | 9:16")] = None,
+    theme: Annotated[str | None, typer.Option(help="dark | light | paper",
+                                              autocompletion=lambda: ["dark", "light", "paper"])
+                     ] = None,
+    aspect: Annotated[str | None, typer.Option(help="16:9 | 4:3 | 1:1 | 9:16",
+                                               autocompletion=lambda: ["16:9", "4:3", "1:1",
+                                                                       "9:16"])] = None,
     duration: Annotated[float | None, typer.Option(help="seconds of animation")] = None,
     fps: Annotated[int | None, typer.Option(help="frames per second")] = None,
     sets: Annotated[list[str] | None, typer.Option(
@@ -225,7 +249,8 @@ def list_scenes() -> None:
 
 @app.command()
 @user_facing
-def new(kind: Annotated[str, typer.Argument(help="a scene kind (see `mlanim scenes`)")]) -> None:
+def new(kind: Annotated[str, typer.Argument(help="a scene kind (see `mlanim scenes`)",
+                                            autocompletion=_kind_names)]) -> None:
     """Print a commented spec template of a scene kind."""
     from mlanim.scenes import get
     from mlanim.spec.template import template

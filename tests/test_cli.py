@@ -267,3 +267,18 @@ def test_examples_are_listed_printed_and_copied(tmp_path):
     copied = run("examples", "--copy", "mine")
     assert copied.exit_code == 0 and sorted(p.stem for p in Path("mine").glob("*.yaml")) == names
     assert "did you mean 'quickstart'?" in one_error_line(run("examples", "quickstrt"))
+
+
+@pytest.mark.parametrize(("words", "cword", "expected"), [
+    ("mlanim render x.yaml --backend ", 4, ["manim", "matplotlib"]),
+    ("mlanim render x.yaml --quality ", 4, ["low", "medium", "high", "4k"]),
+    ("mlanim new gradi", 2, ["gradient_flow"]),
+])
+def test_shell_completion_offers_the_choices(words, cword, expected):
+    import os
+
+    env = dict(os.environ, _MLANIM_COMPLETE="complete_bash", COMP_WORDS=words,
+               COMP_CWORD=str(cword))
+    script = str(Path(sys.executable).with_name("mlanim"))  # completion keys on the script name
+    done = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == expected
