@@ -17,6 +17,7 @@ from mlanim.atomic import check_writable_folder
 from mlanim.encode import FIGURE_FORMATS, sample_indices, write_outputs
 from mlanim.errors import DataError, OutputError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
+from mlanim.extras import require
 from mlanim.inputs import SpecFiles
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.theme import Theme, load_theme
@@ -147,6 +148,11 @@ def render(path: Path, options: RenderOptions | None = None,
     if backend not in kind.backends:
         raise loaded.source.error(f"scene {kind.name} cannot be drawn with {backend}",
                                   ("render", "backend"), f"use one of: {', '.join(kind.backends)}")
+    if backend == "manim":
+        default = "" if spec.render.backend else f" ({kind.name} draws with it by default)"
+        with _located(loaded):
+            require("manim", "manim", f"the manim backend{default}", ("render", "backend"),
+                    "render with --backend matplotlib")
     targets = output_targets(loaded, spec, options.out_dir)
     for target in targets.values():
         check_writable_folder(target.parent)

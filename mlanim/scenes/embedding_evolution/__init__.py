@@ -14,6 +14,7 @@ from __future__ import annotations
 from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
 from mlanim.errors import SpecError
+from mlanim.extras import require
 from mlanim.progress import Progress
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
@@ -48,6 +49,9 @@ class EmbeddingEvolution(PictureScene):
                             "classification one", key_path=("data", "name"),
                             hint="use digits, iris, wine, an npz of images and labels, ...")
         layer = resolve_layer(spec, dataset)
+        if "umap" in spec.embed.methods:  # before training, not after it
+            key = ("embed", "compare") if spec.embed.compare else ("embed", "method")
+            require("umap", "umap", "embed.method umap", key, "use pca or tsne")
         if "star" in spec.embed.methods and layer != OUTPUT:
             key = ("embed", "compare") if spec.embed.compare else ("embed", "method")
             raise SpecError(f"{'.'.join(key)} star places class probabilities, but "
@@ -91,6 +95,9 @@ class EmbeddingEvolution(PictureScene):
     def analyses(self, spec: EmbeddingSpec, trace: Trace) -> list[Analysis]:
         """Every snapshot projected with each method drawn, one analysis a method (so that
         switching methods computes only the new one)."""
+        if "umap" in spec.embed.methods:
+            key = ("embed", "compare") if spec.embed.compare else ("embed", "method")
+            require("umap", "umap", "embed.method umap", key, "use pca or tsne")
         return [projection(spec, trace, method) for method in spec.embed.methods]
 
     def story(self, spec: EmbeddingSpec, trace: Trace, video: VideoSettings, theme: Theme,
