@@ -14,7 +14,7 @@ import numpy as np
 from mlanim import scenes
 from mlanim.analysis.derived import Derived, derive
 from mlanim.atomic import check_writable_folder
-from mlanim.encode import FIGURE_FORMATS, sample_indices, write_outputs
+from mlanim.encode import FIGURE_FORMATS, SUBTITLE_FORMATS, sample_indices, write_outputs
 from mlanim.errors import DataError, OutputError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.extras import require
@@ -169,7 +169,7 @@ def render(path: Path, options: RenderOptions | None = None,
     with _located(loaded):
         drawing = kind.frames(spec, trace, video, theme, backend, derived)
     try:
-        moving = [f for f in targets if f not in FIGURE_FORMATS and f != "png"]
+        moving = [f for f in targets if f not in (*FIGURE_FORMATS, *SUBTITLE_FORMATS, "png")]
         samples = [drawing.frame(i) for i in sample_indices(drawing.count)] \
             if "gif" in targets else []
         if not moving:
@@ -179,7 +179,8 @@ def render(path: Path, options: RenderOptions | None = None,
                                               theme, backend))
         return write_outputs(frames, video, targets,
                              lambda p: kind.figure(spec, trace, video, theme, p, derived),
-                             progress, samples, lambda: iterate(drawing))
+                             progress, samples, lambda: iterate(drawing),
+                             lambda: kind.captions(spec, trace, video, theme, derived))
     finally:
         drawing.close()
 

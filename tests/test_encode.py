@@ -106,3 +106,38 @@ def test_shrinking_lowers_fps_then_width_then_colours():
     assert second is not None and (second.width, second.colors) == (342, 128)
     floor = GifSpec(fps=6, width=240, colors=16)
     assert shrink_gif(floor, 1280, 2.0) is None
+
+
+def test_subtitles_are_the_captions_drawn_timed_to_the_frames(write_spec, tmp_path):
+    from pathlib import Path
+
+    from mlanim import pipeline, scenes
+    from mlanim.encode.subtitles import cues
+    from mlanim.progress import SilentProgress
+    from mlanim.render.theme import load_theme
+    from mlanim.render.video import VideoSettings
+    from mlanim.scenes.picture_scene import caption_text
+
+    spec = write_spec(Path(write_spec()).read_text().replace("formats: [mp4]",
+                                                             "formats: [vtt, srt]"))
+    vtt, srt = pipeline.render(spec, pipeline.RenderOptions(out_dir=tmp_path / "o"),
+                               SilentProgress())
+    loaded = pipeline.load(spec)
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    video = VideoSettings.from_spec(loaded.spec.render)
+    kind = scenes.get("decision_boundary")
+    story = kind.story(loaded.spec, trace, video, load_theme("dark"))
+    drawn = [caption_text(kind.compose(story, i)) for i in range(video.count)]
+    expected = cues(drawn, video.fps)
+    text = vtt.read_text()
+    assert text.startswith("WEBVTT") and all(cue in text for _, _, cue in expected)
+    assert expected[-1][1] == video.count / video.fps  # the last cue ends with the video
+    assert "00:00:00,000 --> " in srt.read_text() and not list((tmp_path / "o").glob("*.mp4"))
+
+
+def test_cues_merge_repeated_captions_and_skip_blank_frames():
+    from mlanim.encode.subtitles import cues, subtitle_text
+
+    found = cues(["a", "a", "", "b", "b", "b"], 2)
+    assert found == [(0.0, 1.0, "a"), (1.5, 3.0, "b")]
+    assert "00:00:01.500 --> 00:00:03.000\nb" in subtitle_text(found, "vtt")

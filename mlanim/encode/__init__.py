@@ -13,6 +13,7 @@ from mlanim.atomic import (
     remove_stale_partials,
     temporary_name,
 )
+from mlanim.encode.subtitles import write_subtitles
 from mlanim.encode.video import AvWriter, GifWriter, PngWriter
 from mlanim.progress import Progress, SilentProgress
 from mlanim.render.video import VideoSettings
@@ -20,6 +21,7 @@ from mlanim.spec.sections import GifSpec
 
 VIDEO_FORMATS = ("mp4", "webm", "gif", "png")
 FIGURE_FORMATS = ("svg", "pdf")
+SUBTITLE_FORMATS = ("vtt", "srt")
 PALETTE_SAMPLES = 12  # frames drawn ahead of the encode to fit a GIF's palette
 
 
@@ -37,10 +39,12 @@ def write_outputs(
     progress: Progress | None = None,
     samples: Sequence[np.ndarray] = (),
     redraw: Callable[[], Iterable[np.ndarray]] | None = None,
+    captions: Callable[[], Sequence[str]] | None = None,
 ) -> list[Path]:
     """Encode ``frames`` once into every video format of ``targets``; draw figure formats.
     ``samples`` (frames spread over the video) choose the GIF's palette before it streams;
-    ``redraw`` gives the frames again when a GIF over ``render.gif.max_mb`` must be re-made.
+    ``redraw`` gives the frames again when a GIF over ``render.gif.max_mb`` must be re-made;
+    ``captions`` gives each frame's caption for subtitle formats.
 
     Returns the paths written. On any failure no target is created or replaced.
     """
@@ -59,6 +63,11 @@ def write_outputs(
         for fmt in targets:
             if fmt in FIGURE_FORMATS and draw_figure is not None:
                 draw_figure(temps[fmt])
+        if any(fmt in SUBTITLE_FORMATS for fmt in targets) and captions is not None:
+            texts = captions()
+            for fmt in targets:
+                if fmt in SUBTITLE_FORMATS:
+                    write_subtitles(temps[fmt], fmt, texts, video.fps)
         commit_all([(temps[fmt], path) for fmt, path in targets.items()])
     finally:
         for temp in temps.values():

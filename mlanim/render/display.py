@@ -101,6 +101,7 @@ class Label:
     ha: str = "center"
     va: str = "center"
     bold: bool = False
+    role: str = ""  # "caption" for the explaining sentence (also written as subtitles)
 
 
 Shape = Line | Polyline | Polygon | Circle | Rect | Image | Scatter | Label

@@ -246,7 +246,8 @@ class Frame(Units):
         lines = lines[: self.caption_lines]
         step = self.line(size)
         return [d.Label((0.5, self.margin_y + k * step), line, size, self.theme.text,
-                        "center", "bottom") for k, line in enumerate(reversed(lines))]
+                        "center", "bottom", role="caption")
+                for k, line in enumerate(reversed(lines))]
 
     # -- body and panels --------------------------------------------------------------------
     @property

@@ -116,6 +116,11 @@ class SceneKind:
         """A static vector figure of the final state (svg or pdf, by ``path``'s suffix)."""
         raise NotImplementedError
 
+    def captions(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+                 derived: Derived | None = None) -> list[str]:
+        """Each frame's caption (for subtitle files). Default: none."""
+        return [""] * video.count
+
 
 def check_recording_memory(spec: SceneSpec, dataset: Dataset, plan: RecordingPlan) -> None:
     """A `SpecError` before training when the snapshots the plan asks for would not fit in

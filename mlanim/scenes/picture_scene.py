@@ -6,13 +6,14 @@ this base turns them into frames for matplotlib or manim, and into vector figure
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mlanim.analysis.derived import Derived
-from mlanim.render.display import Picture
+from mlanim.render.display import Label, Picture
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import SceneKind
@@ -42,6 +43,13 @@ class PictureFrames:
         self.painter.close()
 
 
+def caption_text(picture: Picture) -> str:
+    """The caption lines of ``picture``, top to bottom, as one sentence."""
+    lines = [shape for shape in picture.all_shapes
+             if isinstance(shape, Label) and shape.role == "caption"]
+    return " ".join(line.text for line in sorted(lines, key=lambda label: -label.at[1]))
+
+
 class PictureScene(SceneKind):
     """Base of kinds whose frames are `Picture`s: subclasses define `story` and `compose`."""
 
@@ -59,6 +67,14 @@ class PictureScene(SceneKind):
         """The animation painted by ``backend``."""
         return PictureFrames(self.story(spec, trace, video, theme, derived), self.compose,
                              video, theme, backend)
+
+    def captions(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+                 derived: Derived | None = None) -> list[str]:
+        """Each frame's caption text (composed, not painted), even when captions are not
+        drawn on screen: what subtitle files say."""
+        shown = replace(video, captions=True)
+        story = self.story(spec, trace, shown, theme, derived)
+        return [caption_text(self.compose(story, frame)) for frame in range(shown.count)]
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                path: Path, derived: Derived | None = None) -> None:
