@@ -282,3 +282,11 @@ def test_shell_completion_offers_the_choices(words, cword, expected):
     script = str(Path(sys.executable).with_name("mlanim"))  # completion keys on the script name
     done = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == expected
+
+
+def test_a_manim_render_leaves_nothing_in_the_working_folder(write_spec, tmp_path):
+    spec = write_spec(Path(write_spec()).read_text().replace("duration: 1.0", "duration: 0.3"))
+    before = {p.name for p in tmp_path.iterdir()}
+    result = run("render", str(spec), "--backend", "manim", "-f", "png", "--out", "o", "-q")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tmp_path.iterdir()} - before <= {"o", "cache"}  # no media/
