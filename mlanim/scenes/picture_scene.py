@@ -59,8 +59,9 @@ class PictureScene(SceneKind):
         raise NotImplementedError
 
     def compose(self, story: Any, frame: int) -> Picture:
-        """The picture shown by ``frame``."""
-        raise NotImplementedError
+        """The picture shown by ``frame``: by default the story lays itself out and answers
+        ``story.picture(frame)``; kinds whose composer is a function override this."""
+        return story.picture(frame)
 
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                backend: str, derived: Derived | None = None) -> PictureFrames:

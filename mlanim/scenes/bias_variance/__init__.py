@@ -65,9 +65,5 @@ class BiasVariance(PictureScene):
         story = FitsStory(spec, trace, video, theme)
         return PanelsPicture(story) if spec.view == "panels" else SweepPicture(story)
 
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        return story.picture(frame)
-
 
 KIND = BiasVariance()

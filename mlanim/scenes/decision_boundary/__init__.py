@@ -61,9 +61,5 @@ class DecisionBoundary(PictureScene):
                       counter_sample=story.counter(story.moment(video.count - 1)))
         return BoundaryPicture(story, frame, theme)
 
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        return story.picture(frame)
-
 
 KIND = DecisionBoundary()

@@ -61,9 +61,5 @@ class FeatureSpace(PictureScene):
         story = FeatureStory(spec, trace, feature_layer(spec), video, theme)
         return (FeaturePicture if story.dims == 2 else FeaturePicture3D)(story)
 
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        return story.picture(frame)
-
 
 KIND = FeatureSpace()

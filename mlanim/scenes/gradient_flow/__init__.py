@@ -56,9 +56,5 @@ class GradientFlow(PictureScene):
 
         return FlowPicture(FlowStory(spec, trace, video, theme))
 
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        return story.picture(frame)
-
 
 KIND = GradientFlow()

@@ -46,9 +46,5 @@ class LossCurves(PictureScene):
 
         return CurvesPicture(CurvesStory(spec, trace, video, theme))
 
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        return story.picture(frame)
-
 
 KIND = LossCurves()
