@@ -3,6 +3,7 @@ images (scikit-learn's 1,797 plus noisy, shifted copies) with a spec that trains
 
 from __future__ import annotations
 
+import platform
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,27 @@ def quickstart_trace(**render_overrides):
     loaded = pipeline.load(QUICKSTART)
     spec = pipeline.RenderOptions(overrides=render_overrides).apply(loaded.spec)
     return loaded, spec, pipeline.obtain_trace(loaded, spec, False, SilentProgress())
+
+
+def cpu_model() -> str:
+    """The CPU these figures were measured on (from /proc/cpuinfo), with its core count."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return f"{platform.processor() or platform.machine()}"
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return f"{names[0] if names else platform.machine()}, {len(names) or '?'} cores"
+
+
+def print_machine() -> None:
+    """One line naming the machine, printed first by every benchmark."""
+    print(f"machine: {cpu_model()}; torch threads {_torch_threads()}")
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 @contextmanager

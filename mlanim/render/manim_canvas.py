@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
-from functools import lru_cache
 
 import numpy as np
 
@@ -52,8 +51,12 @@ class ManimCanvas:
         self.camera = Camera(background_color=theme.background, pixel_width=video.width,
                              pixel_height=video.height, frame_width=self.frame_width,
                              frame_height=FRAME_HEIGHT)
-        self._shared = lru_cache(maxsize=1024)(self.text)
-        self._blank = self.camera.background.copy()
+        self.blank = self.camera.background.copy()
+
+    @property
+    def frame_units(self) -> float:
+        """The frame's height in manim units."""
+        return FRAME_HEIGHT
 
     def point(self, fx: float, fy: float) -> np.ndarray:
         """Figure fraction (0..1 from the bottom left) to manim coordinates."""
@@ -76,42 +79,8 @@ class ManimCanvas:
         return points * FONT_PER_POINT * self.unit
 
     def text(self, content: str, points: float, color: str, bold: bool = False):
-        """A new Pango `Text` (building one takes about 0.1 s: reuse static ones)."""
+        """A new Pango `Text` mobject (about 70 ms to build: frames use `PangoSprites`)."""
         from manim import BOLD, NORMAL, Text
 
         return Text(content, font=self.theme.font, font_size=self.font_size(points),
                     color=color, weight=BOLD if bold else NORMAL)
-
-    def label(self, content: str, points: float, color: str, bold: bool = False):
-        """A shared `Text` for labels that change between frames: each distinct string is built
-        once and reused, never copied. Use it in one place per frame and only move it."""
-        return self._shared(content, points, color, bold)
-
-    def layer(self, mobjects: list) -> np.ndarray:
-        """Render static ``mobjects`` once on a transparent background: an RGBA layer to lay
-        over every frame with `capture` (hundreds of data points cost one blend, not hundreds
-        of cairo paths, per frame)."""
-        from manim import Camera
-
-        camera = Camera(background_opacity=0.0, pixel_width=self.video.width,
-                        pixel_height=self.video.height, frame_width=self.frame_width,
-                        frame_height=FRAME_HEIGHT)
-        camera.capture_mobjects(mobjects)
-        return camera.pixel_array.copy()
-
-    def set_background(self, mobjects: list) -> None:
-        """Paint ``mobjects`` once as what every later frame starts from."""
-        self.camera.background = self._blank
-        self.camera.reset()
-        self.camera.capture_mobjects(mobjects)
-        self.camera.background = self.camera.pixel_array.copy()
-
-    def capture(self, mobjects: list, layers: tuple[np.ndarray, ...] = ()) -> np.ndarray:
-        """Render ``mobjects`` (back to front), lay ``layers`` on top, return the RGB frame."""
-        self.camera.reset()
-        self.camera.capture_mobjects(mobjects)
-        frame = self.camera.pixel_array[..., :3].astype(np.float32)
-        for layer in layers:
-            alpha = layer[..., 3:4].astype(np.float32) / 255
-            frame = frame * (1 - alpha) + layer[..., :3] * alpha
-        return frame.astype(np.uint8) if layers else np.ascontiguousarray(frame, np.uint8)

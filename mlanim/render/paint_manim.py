@@ -1,168 +1,281 @@
-"""Paints a `Picture` with manim's camera (Pango text, cairo strokes; no LaTeX)."""
+"""Paints a `Picture` with manim's camera (cairo strokes and fills, Pango text; no LaTeX).
+
+What a frame costs is what changes in it:
+- the background is painted once and every frame starts from its pixels;
+- labels are set by Pango exactly as manim's `Text` sets them, but rasterised once per string
+  (`pango_text`) and blended in, on top of the frame's other shapes as with matplotlib;
+- lines, curves and discs, which scenes draw by the hundred and move every frame, are stroked
+  and filled by cairo straight into the camera's pixels with manim's widths, caps, joints and
+  colours: the pixels a `Line` mobject gives (a test compares them), without building and
+  discarding a mobject each per frame;
+- rectangles and filled polygons are manim mobjects, each built once and reused while the
+  same shape comes back;
+- images are resized straight into their pixel box rather than through an `ImageMobject`.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from pathlib import Path
+
 import numpy as np
+from PIL import Image
 
 from mlanim.render import display as d
-from mlanim.render.manim_canvas import FONT_PER_POINT, ManimCanvas
-from mlanim.render.theme import Theme
+from mlanim.render.manim_canvas import FONT_PER_POINT, ManimCanvas, scratch_folder
+from mlanim.render.pango_text import PangoSprites
+from mlanim.render.sprites import blend, place
+from mlanim.render.theme import Theme, rgb
 from mlanim.render.video import VideoSettings
 
 # manim stroke widths are in units of 1/100 of a manim unit at 1080p-equivalent; this maps a
 # line width in points (720p) to them.
 STROKE_PER_POINT = 2.0
+MANIM_LINE_WIDTH = 0.01  # manim units of line width per unit of stroke_width
+MOBJECTS_KEPT = 4096  # mobjects of recent shapes, reused when a shape comes back unchanged
+MOBJECT_SHAPES = (d.Polygon, d.Rect)  # few and mostly unchanging: manim mobjects, reused
 
 
 class ManimPainter:
-    """Builds manim mobjects for each picture and captures them with one camera."""
+    """Builds manim mobjects for each picture's shapes and captures them with one camera."""
 
     def __init__(self, video: VideoSettings, theme: Theme) -> None:
         self.video, self.theme = video, theme
         self.canvas = ManimCanvas(video, theme)
-        self._background: tuple[d.Shape, ...] | None = None
-        self._overlay: tuple[tuple[d.Shape, ...], np.ndarray] | None = None
-
-    def _units_per_point(self) -> float:
-        # a point at 720p is 100/72 px on a 720 px short side; manim: frame height = 8 units
-        return 8.0 / 720 * 100 / 72 * self.canvas.unit
+        self.texts = PangoSprites(theme.font, (video.width, video.height),
+                                  self.canvas.frame_units, Path(scratch_folder()))
+        self._kept: OrderedDict[d.Shape, object] = OrderedDict()
+        self._background: tuple[tuple[d.Shape, ...], np.ndarray] | None = None
+        self._overlay: tuple[tuple[d.Shape, ...], np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._cairo: tuple[np.ndarray, object] | None = None
+        self._direct = {d.Line: self._line, d.Polyline: self._polyline, d.Circle: self._circle,
+                        d.Image: self._paste, d.Scatter: self._scatter}
 
     def paint(self, picture: d.Picture) -> np.ndarray:
-        """Render ``picture`` and return the RGB frame (over its background, painted once)."""
-        if picture.background is not self._background:
-            self._uses = {}
-            self.canvas.set_background(self._mobjects(picture.background))
-            self._background = picture.background
-        self._uses = {}
-        layers = (self._overlay_layer(picture.overlay),) if picture.overlay else ()
-        self._uses = {}
-        return self.canvas.capture(self._mobjects(picture.shapes), layers)
+        """Render ``picture`` and return the RGB frame."""
+        background = self._background_pixels(picture.background)
+        overlay = self._overlay_pixels(picture.overlay)
+        pixels = self.canvas.camera.pixel_array
+        pixels[...] = background
+        labels = self._draw(picture.shapes, pixels)
+        if overlay is not None:
+            inked, alpha, colour = overlay
+            flat = pixels.reshape(-1, 4)
+            under = flat[inked, :3].astype(np.uint16)
+            flat[inked, :3] = ((under * (255 - alpha) + 127) // 255 + colour).astype(np.uint8)
+        self._blend_labels(labels, pixels)
+        return np.asarray(Image.fromarray(pixels).convert("RGB"))  # faster than a numpy copy
 
-    def _overlay_layer(self, overlay: tuple[d.Shape, ...]) -> np.ndarray:
-        """The overlay rendered once on transparency (kept while the tuple is the same)."""
+    def _background_pixels(self, background: tuple[d.Shape, ...]) -> np.ndarray:
+        """The background painted once (kept while the picture hands the same tuple)."""
+        if self._background is None or self._background[0] is not background:
+            self._background = (background, self._painted(background, transparent=False))
+        return self._background[1]
+
+    def _overlay_pixels(self, overlay: tuple[d.Shape, ...]
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The overlay painted once on transparency, as its inked pixels' flat indices, alpha
+        and (cairo's premultiplied) colour."""
+        if not overlay:
+            return None
         if self._overlay is None or self._overlay[0] is not overlay:
-            self._uses = {}
-            self._overlay = (overlay, self.canvas.layer(self._mobjects(overlay)))
-        return self._overlay[1]
+            layer = self._painted(overlay, transparent=True).reshape(-1, 4)
+            inked = np.flatnonzero(layer[:, 3])
+            self._overlay = (overlay, inked, layer[inked, 3:4].astype(np.uint16),
+                             layer[inked, :3].astype(np.uint16))
+        return self._overlay[1:]
 
-    def _mobjects(self, shapes) -> list:
-        return [m for s in shapes if (m := self._mobject(s))]
+    def _painted(self, shapes: tuple[d.Shape, ...], transparent: bool) -> np.ndarray:
+        """``shapes`` alone on the theme's background (or on transparency), as RGBA pixels."""
+        pixels = self.canvas.camera.pixel_array
+        pixels[...] = 0 if transparent else self.canvas.blank
+        self._blend_labels(self._draw(shapes, pixels), pixels)
+        return pixels.copy()
+
+    def _draw(self, shapes, pixels: np.ndarray) -> list[d.Label]:
+        """Draw ``shapes`` but labels onto the camera's ``pixels`` in order; returns the labels."""
+        labels, run = [], []
+        for shape in shapes:
+            if isinstance(shape, MOBJECT_SHAPES):
+                if (mobject := self._mobject(shape)) is not None:
+                    run.append(mobject)
+                continue
+            if isinstance(shape, d.Label):
+                labels.append(shape)
+                continue
+            self.canvas.camera.capture_mobjects(run)
+            run = []
+            self._direct[type(shape)](shape, pixels)
+        self.canvas.camera.capture_mobjects(run)
+        return labels
+
+    def _blend_labels(self, labels: list[d.Label], pixels: np.ndarray) -> None:
+        size = (self.video.width, self.video.height)
+        for label in labels:
+            content = label.text.lstrip(" ")
+            sprite = self.texts.sprite(content, self.canvas.font_size(label.size), label.color,
+                                       label.bold)
+            if sprite is None:
+                continue
+            at = label.at
+            if label.ha == "left" and content != label.text:  # Pango drops leading spaces
+                indent = len(label.text) - len(content)
+                at = (at[0] + indent * label.size * 0.32 * 100 / 72 * self.video.scale
+                      / self.video.width, at[1])
+            # manim aligns a Text by its outline's box; its baseline is the box's bottom
+            va = "bottom" if label.va == "baseline" else label.va
+            blend(pixels, sprite, *place(sprite, at, label.ha, va, size))
 
     def _mobject(self, shape: d.Shape):
-        from manim import Circle, ImageMobject, Line, Rectangle, VMobject
+        """The mobject of a vector shape, reused when the same shape was drawn recently."""
+        try:
+            mobject = self._kept.get(shape)
+        except TypeError:  # unhashable points (arrays): build it afresh
+            return self._build(shape)
+        if mobject is None:
+            mobject = self._kept[shape] = self._build(shape)
+            if len(self._kept) > MOBJECTS_KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(shape)
+        return mobject
+
+    def _build(self, shape: d.Shape):
+        from manim import Polygon, Rectangle
 
         c = self.canvas
-        if isinstance(shape, d.Line):
-            return Line(c.point(*shape.start), c.point(*shape.end), color=shape.color,
-                        stroke_width=shape.width * STROKE_PER_POINT * c.unit,
-                        stroke_opacity=shape.alpha)
-        if isinstance(shape, d.Polyline):
-            from manim.constants import LineJointType
-
-            # round joints: a zigzagging path's sharp corners would otherwise spike out
-            line = VMobject(stroke_color=shape.color,
-                            stroke_width=shape.width * STROKE_PER_POINT * c.unit,
-                            joint_type=LineJointType.ROUND)
-            line.set_points_as_corners([c.point(*p) for p in shape.points])
-            return self._dashed(line) if shape.dashed else line
         if isinstance(shape, d.Polygon):
-            from manim import Polygon
-
             return Polygon(*[c.point(*p) for p in shape.points], stroke_width=0,
                            fill_color=shape.fill, fill_opacity=shape.alpha)
-        if isinstance(shape, d.Circle):
-            circle = Circle(radius=shape.radius * self._units_per_point(),
-                            stroke_color=shape.edge or shape.fill or "#000000",
-                            stroke_width=(shape.edge_width * STROKE_PER_POINT * c.unit
-                                          if shape.edge else 0),
-                            fill_color=shape.fill or "#000000",
-                            fill_opacity=shape.alpha if shape.fill else 0.0)
-            return circle.move_to(c.point(*shape.center))
-        if isinstance(shape, d.Rect):
-            x, y, w, h = shape.box
-            width, height = c.units(w, h)
-            rect = Rectangle(width=width, height=height, stroke_color=shape.edge or "#000000",
-                             stroke_width=shape.edge_width * STROKE_PER_POINT * c.unit
-                             if shape.edge else 0,
-                             fill_color=shape.fill or "#000000",
-                             fill_opacity=1.0 if shape.fill else 0.0)
-            return rect.move_to(c.point(x + w / 2, y + h / 2))
-        if isinstance(shape, d.Image):
-            x, y, w, h = shape.box
-            rgba = np.concatenate([np.clip(shape.pixels, 0, 1) * 255,
-                                   np.full((*shape.pixels.shape[:2], 1), 255)], axis=-1)
-            from manim.constants import RESAMPLING_ALGORITHMS
+        x, y, w, h = shape.box
+        width, height = c.units(w, h)
+        rect = Rectangle(width=width, height=height, stroke_color=shape.edge or "#000000",
+                         stroke_width=self._stroke(shape.edge_width) if shape.edge else 0,
+                         fill_color=shape.fill or "#000000",
+                         fill_opacity=1.0 if shape.fill else 0.0)
+        return rect.move_to(c.point(x + w / 2, y + h / 2))
 
-            image = ImageMobject(rgba.astype(np.uint8))
-            # manim smooths images by default; cells of a matrix must stay crisp
-            image.set_resampling_algorithm(
-                RESAMPLING_ALGORITHMS["bilinear" if shape.smooth else "nearest"])
-            image.stretch_to_fit_width(c.units(w)[0])
-            image.stretch_to_fit_height(c.units(0, h)[1])
-            return image.move_to(c.point(x + w / 2, y + h / 2))
-        if isinstance(shape, d.Scatter):
-            return self._scatter(shape)
-        if isinstance(shape, d.Label):
-            return self._label(shape)
-        return None
+    def _stroke(self, points: float) -> float:
+        return points * STROKE_PER_POINT * self.canvas.unit
 
-    def _dashed(self, line):
-        """``line`` cut into dashes about as long as matplotlib's (4 points on, 2 off)."""
-        from manim import DashedVMobject
+    def _paste(self, shape: d.Image, pixels: np.ndarray) -> None:
+        """An image resized straight into its pixel box (bilinear or crisp cells)."""
+        height, width = pixels.shape[:2]
+        x, y, w, h = shape.box
+        left, right = round(x * width), round((x + w) * width)
+        top, bottom = round((1 - y - h) * height), round((1 - y) * height)
+        if right <= left or bottom <= top:
+            return
+        cells = (np.clip(shape.pixels, 0, 1) * 255).round().astype(np.uint8)
+        resample = Image.Resampling.BILINEAR if shape.smooth else Image.Resampling.NEAREST
+        image = Image.fromarray(cells).convert("RGBA").resize((right - left, bottom - top),
+                                                              resample)
+        rows = slice(max(top, 0), min(bottom, height))
+        cols = slice(max(left, 0), min(right, width))
+        pixels[rows, cols] = np.asarray(image)[rows.start - top: rows.stop - top,
+                                               cols.start - left: cols.stop - left]
 
-        dash = 6 * self._units_per_point()
-        count = max(2, round(line.get_arc_length() / dash))
-        return DashedVMobject(line, num_dashes=count, dashed_ratio=4 / 6)
+    def _line(self, shape: d.Line, pixels: np.ndarray) -> None:
+        """A straight stroke, as manim strokes a `Line`: butt caps, its width and colour."""
+        self._stroke_path([shape.start, shape.end], shape.color, shape.width, shape.alpha, pixels)
 
-    def _scatter(self, shape: d.Scatter):
-        """Thousands of discs as one image: drawn by Pillow at twice the size and reduced
-        (antialiased), laid over the whole frame."""
-        from manim import ImageMobject
-        from PIL import Image, ImageDraw
+    def _polyline(self, shape: d.Polyline, pixels: np.ndarray) -> None:
+        """A connected stroke with round joints (a zigzagging path's sharp corners would
+        otherwise spike out), cut into dashes about as long as matplotlib's if dashed."""
+        if not shape.dashed:
+            self._stroke_path(shape.points, shape.color, shape.width, 1.0, pixels)
+            return
+        period = 6 * self.video.scale * 100 / 72 / min(self.video.width, self.video.height)
+        aspect = np.array([self.video.width, self.video.height]) / min(self.video.width,
+                                                                       self.video.height)
+        for dash in _dashes(np.asarray(shape.points) * aspect, period):
+            self._stroke_path(dash / aspect, shape.color, shape.width, 1.0, pixels)
 
-        from mlanim.render.theme import rgb
+    def _stroke_path(self, points, color: str, width: float, alpha: float,
+                     pixels: np.ndarray) -> None:
+        """A stroke through ``points`` (figure fractions) drawn by cairo as manim's camera
+        draws a `VMobject`'s stroke: its width in manim's units, butt caps, round joints."""
+        import cairo
 
-        width, height = self.video.width * 2, self.video.height * 2
-        layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(layer)
-        radius = shape.radius * self.video.scale * 100 / 72 * 2
-        xs = shape.centers[:, 0] * width
-        ys = (1 - shape.centers[:, 1]) * height
-        alpha = round(255 * shape.alpha)
-        edge = (*(round(255 * c) for c in rgb(shape.edge)), alpha) if shape.edge else None
-        fills = (np.clip(shape.colors, 0, 1) * 255).round().astype(int) \
-            if shape.colors is not None else None
-        line = max(1, round(shape.edge_width * self.video.scale * 100 / 72 * 2))
-        for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
-            fill = (*fills[k], alpha) if fills is not None else None
-            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=fill,
-                         outline=edge, width=line if edge else 0)
-        image = ImageMobject(np.asarray(layer.resize((width // 2, height // 2),
-                                                     Image.LANCZOS)))
-        image.stretch_to_fit_width(self.canvas.frame_width)
-        image.stretch_to_fit_height(self.canvas.units(0, 1)[1])
-        return image.move_to(self.canvas.point(0.5, 0.5))
+        height, frame_width = pixels.shape[:2]
+        ctx = self._context(pixels)
+        ctx.move_to(points[0][0] * frame_width, (1 - points[0][1]) * height)
+        for x, y in points[1:]:
+            ctx.line_to(x * frame_width, (1 - y) * height)
+        r, g, b = rgb(color)
+        ctx.set_source_rgba(b, g, r, alpha)  # the pixels are RGBA: cairo's BGRA reversed
+        ctx.set_line_width(self._stroke(width) * MANIM_LINE_WIDTH * height
+                           / self.canvas.frame_units)
+        ctx.set_line_join(cairo.LINE_JOIN_ROUND if len(points) > 2 else cairo.LINE_JOIN_MITER)
+        ctx.stroke()
 
-    def _label(self, shape: d.Label):
-        from manim import DOWN, LEFT, RIGHT, UP
+    def _circle(self, shape: d.Circle, pixels: np.ndarray) -> None:
+        """A disc filled then outlined, as manim draws a `Circle` (the outline opaque)."""
+        height, width = pixels.shape[:2]
+        ctx = self._context(pixels)
+        ctx.new_sub_path()
+        ctx.arc(shape.center[0] * width, (1 - shape.center[1]) * height,
+                shape.radius * self.video.scale * 100 / 72, 0, 2 * np.pi)
+        if shape.fill:
+            r, g, b = rgb(shape.fill)
+            ctx.set_source_rgba(b, g, r, shape.alpha)
+            ctx.fill_preserve()
+        if shape.edge:
+            r, g, b = rgb(shape.edge)
+            ctx.set_source_rgba(b, g, r, 1.0)
+            ctx.set_line_width(self._stroke(shape.edge_width) * MANIM_LINE_WIDTH * height
+                               / self.canvas.frame_units)
+            ctx.stroke_preserve()
+        ctx.new_path()
 
-        content = shape.text.lstrip(" ")
-        indent = (len(shape.text) - len(content)) * shape.size * 0.32 * 100 / 72 \
-            * self.video.scale / self.video.width  # Pango drops leading spaces
-        key = (content, shape.size, shape.color, shape.bold)
-        use = self._uses.get(key, 0)
-        self._uses[key] = use + 1
-        # shared labels are reused across frames; a string shown twice in one frame needs
-        # its own copy for each further place
-        text = self.canvas.label(content + "\u200b" * use, shape.size, shape.color, shape.bold)
-        at = (shape.at[0] + (indent if shape.ha == "left" else 0.0), shape.at[1])
-        edge = np.zeros(3)
-        edge += {"left": LEFT, "right": RIGHT, "center": 0 * LEFT}[shape.ha]
-        edge += {"bottom": DOWN, "top": UP, "center": 0 * UP, "baseline": DOWN}[shape.va]
-        return text.move_to(self.canvas.point(*at), aligned_edge=edge)
+    def _context(self, pixels: np.ndarray):
+        """A cairo context drawing in pixel coordinates onto ``pixels`` (kept per array)."""
+        import cairo
+
+        if self._cairo is None or self._cairo[0] is not pixels:
+            height, width = pixels.shape[:2]
+            surface = cairo.ImageSurface.create_for_data(pixels.data, cairo.FORMAT_ARGB32,
+                                                         width, height)
+            self._cairo = (pixels, cairo.Context(surface))
+        return self._cairo[1]
+
+    def _scatter(self, shape: d.Scatter, pixels: np.ndarray) -> None:
+        """Many discs filled (and outlined) by cairo straight into the frame's pixels."""
+        height, width = pixels.shape[:2]
+        ctx = self._context(pixels)
+        pixels_per_point = self.video.scale * 100 / 72
+        radius = shape.radius * pixels_per_point
+        xs, ys = shape.centers[:, 0] * width, (1 - shape.centers[:, 1]) * height
+        fills = np.clip(shape.colors, 0, 1) if shape.colors is not None else None
+        edge = rgb(shape.edge) if shape.edge else None
+        ctx.set_line_width(shape.edge_width * pixels_per_point)
+        for k in range(len(xs)):
+            ctx.new_sub_path()
+            ctx.arc(xs[k], ys[k], radius, 0, 2 * np.pi)
+            if fills is not None:  # the pixels are RGBA in memory: cairo's BGRA, reversed
+                ctx.set_source_rgba(fills[k, 2], fills[k, 1], fills[k, 0], shape.alpha)
+                ctx.fill_preserve() if edge else ctx.fill()
+            if edge:
+                ctx.set_source_rgba(edge[2], edge[1], edge[0], shape.alpha)
+                ctx.stroke()
 
     def close(self) -> None:
         """Nothing to free."""
+
+
+def _dashes(corners: np.ndarray, period: float, on: float = 4 / 6) -> list[np.ndarray]:
+    """The polyline through ``corners`` cut into dashes: ``on`` of every ``period`` drawn,
+    the period stretched so the line ends on a whole dash (as manim's `DashedVMobject`)."""
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(corners, axis=0), axis=1))])
+    count = max(2, round(along[-1] / period))
+    starts = np.arange(count) * along[-1] / count
+    ends = starts + on * along[-1] / count
+    points = [np.column_stack([np.interp(t, along, corners[:, i]) for i in range(2)])
+              for t in (starts, ends)]
+    first = np.searchsorted(along, starts, side="right")
+    last = np.searchsorted(along, ends, side="left")
+    return [np.vstack([points[0][k], corners[first[k]:last[k]], points[1][k]])
+            for k in range(count)]
 
 
 __all__ = ["FONT_PER_POINT", "ManimPainter"]

@@ -11,7 +11,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from collections import OrderedDict
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -27,12 +26,12 @@ from PIL import Image, ImageDraw
 
 from mlanim.render import display as d
 from mlanim.render.frame import font
+from mlanim.render.sprites import Sprite, SpriteCache, blend, place
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
 
 DPI = 100
 POINTS_PER_INCH = 72
-SPRITES_KEPT = 4096  # rendered labels kept for reuse
 FEW_CIRCLES = 8  # up to this many discs are drawn as markers, more as one collection
 
 
@@ -233,49 +232,28 @@ class MplPainter:
 
 
 class TextSprites:
-    """Labels rendered once by Pillow (with matplotlib's own font file) and reused: glyph
-    rendering is the costliest part of a matplotlib frame, and most labels repeat. Sprites are
-    kept premultiplied, and blended straight into the frame's pixels."""
+    """Labels rendered once by Pillow (with matplotlib's own font file) and reused, cropped to
+    their advance width and line height."""
 
     def __init__(self, video: VideoSettings, theme: Theme) -> None:
         self.video, self.theme = video, theme
-        self._cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache = SpriteCache(self._render)
 
-    def sprite(self, label: d.Label) -> tuple[np.ndarray, np.ndarray]:
-        """The label's text as (alpha (h, w, 1), premultiplied colour (h, w, 3)), uint16,
-        cropped to its advance width and line height."""
-        key = (label.text, label.size, label.color, label.bold)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        face = font(self.theme.font, label.size, self.video.scale, label.bold)
+    def _render(self, text: str, size: float, color: str, bold: bool) -> Sprite:
+        face = font(self.theme.font, size, self.video.scale, bold)
         ascent, descent = face.getmetrics()
-        width = max(1, int(np.ceil(face.getlength(label.text))) + 2)
+        width = max(1, int(np.ceil(face.getlength(text))) + 2)
         image = Image.new("RGBA", (width, ascent + descent + 2), (0, 0, 0, 0))
-        ImageDraw.Draw(image).text((1, 1), label.text, font=face, fill=label.color)
+        ImageDraw.Draw(image).text((1, 1), text, font=face, fill=color)
         pixels = np.asarray(image).astype(np.uint16)
         alpha = pixels[..., 3:4]
-        self._cache[key] = (alpha, pixels[..., :3] * alpha)
-        if len(self._cache) > SPRITES_KEPT:  # counters and values change every frame
-            self._cache.popitem(last=False)
-        return self._cache[key]
+        return Sprite(alpha, pixels[..., :3] * alpha, (0, 0, *image.size))
 
     def blend(self, pixels: np.ndarray, label: d.Label) -> None:
         """Blend ``label`` into ``pixels`` ((height, width, 3 or 4) uint8) at its anchor."""
-        alpha, color = self.sprite(label)
-        h, w = alpha.shape[:2]
+        sprite = self._cache.get(label.text, label.size, label.color, label.bold)
         height, width = pixels.shape[:2]
-        x = round(label.at[0] * width - {"left": 0, "center": w / 2, "right": w}[label.ha])
-        y = round((1 - label.at[1]) * height - {"top": 0, "center": h / 2, "bottom": h,
-                                                 "baseline": h * 0.8}[label.va])
-        top, left = max(y, 0), max(x, 0)
-        bottom, right = min(y + h, height), min(x + w, width)
-        if bottom <= top or right <= left:
-            return
-        a = alpha[top - y: bottom - y, left - x: right - x]
-        c = color[top - y: bottom - y, left - x: right - x]
-        region = pixels[top:bottom, left:right, :3]
-        region[...] = (region.astype(np.uint16) * (255 - a) + c + 127) // 255
+        blend(pixels, sprite, *place(sprite, label.at, label.ha, label.va, (width, height)))
 
 
 def _blend(pixels: np.ndarray, inked: np.ndarray, alpha: np.ndarray, color: np.ndarray) -> None:

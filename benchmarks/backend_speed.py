@@ -1,0 +1,81 @@
+"""backend_speed: for each scene kind's main example at 720p, frames/s drawn with manim over
+frames/s drawn with matplotlib, from the same cached trace, in one run. Target: >= 0.6x for
+every kind, and at least 25 frames/s for network_pulses with manim.
+
+Drawing only (no encoding): the encoder is the same for both backends. Frames are spread evenly
+over the whole video, so every phase of each scene is in the sample.
+
+Run: .venv/bin/python benchmarks/backend_speed.py [KIND ...]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import ROOT, print_machine, stopwatch
+
+from mlanim import pipeline, scenes
+from mlanim.progress import SilentProgress
+from mlanim.render.theme import load_theme
+from mlanim.render.video import VideoSettings
+
+MAIN_EXAMPLES = {
+    "network_pulses": "iris_pulses",
+    "attention": "attention_reverse",
+    "decision_boundary": "quickstart",
+    "optimizer_paths": "optimizers_rosenbrock",
+    "loss_landscape": "landscape_moons",
+    "embedding_evolution": "embedding_digits",
+    "loss_curves": "curves_overfit",
+    "feature_space": "feature_space_circles",
+    "gradient_flow": "gradients_vanishing",
+    "bias_variance": "bias_variance_panels",
+}
+SAMPLES = 90
+TARGET, PULSES_FPS = 0.6, 25.0
+
+
+def frames_per_second(example: str, backend: str) -> float:
+    """Frames/s drawing `SAMPLES` evenly spaced frames of ``example`` at 720p with ``backend``
+    (the trace and derived data come from the cache; the drawing's set-up is counted)."""
+    loaded = pipeline.load(ROOT / "scenes" / f"{example}.yaml")
+    spec = pipeline.RenderOptions(overrides={"quality": "medium"}).apply(loaded.spec)
+    kind = scenes.get(spec.scene)
+    trace = pipeline.obtain_trace(loaded, spec, False, SilentProgress())
+    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
+    video, theme = VideoSettings.from_spec(spec.render), load_theme(spec.render.theme)
+    indices = [round(k * (video.count - 1) / (SAMPLES - 1)) for k in range(SAMPLES)]
+    with stopwatch() as elapsed:
+        drawing = kind.frames(spec, trace, video, theme, backend, derived)
+        for index in indices:
+            drawing.frame(index)
+        drawing.close()
+    return SAMPLES / elapsed[0]
+
+
+def main() -> None:
+    print_machine()
+    kinds = sys.argv[1:] or list(MAIN_EXAMPLES)
+    for example in {MAIN_EXAMPLES[k] for k in kinds}:  # warm caches: fonts, imports, traces
+        frames_per_second(example, "matplotlib")
+    print(f"{'kind':20} {'example':22} {'matplotlib':>10} {'manim':>8} {'ratio':>6}")
+    ratios = {}
+    for kind in kinds:
+        example = MAIN_EXAMPLES[kind]
+        mpl, manim = (frames_per_second(example, b) for b in ("matplotlib", "manim"))
+        ratios[kind] = manim / mpl
+        print(f"{kind:20} {example:22} {mpl:10.1f} {manim:8.1f} {ratios[kind]:5.2f}x",
+              flush=True)
+        if kind == "network_pulses":
+            pulses_fps = manim
+    worst = min(ratios, key=ratios.__getitem__)
+    extra = f"; network_pulses {pulses_fps:.1f} frames/s with manim (target {PULSES_FPS:.0f})" \
+        if "network_pulses" in ratios else ""
+    print(f"backend_speed: worst {ratios[worst]:.2f}x ({worst}) (target {TARGET}x){extra}")
+
+
+if __name__ == "__main__":
+    main()
