@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import stopwatch, write_spec
+from _common import print_machine, stopwatch, write_spec
 
 from mlanim import pipeline
 from mlanim.analysis.projection import layouts, stability
@@ -43,6 +43,7 @@ def aligned_umap(values: np.ndarray, seed: int) -> np.ndarray:
 
 
 def main() -> None:
+    print_machine()
     layouts("umap", np.random.default_rng(0).normal(size=(2, 300, 8)))  # numba compiles once
     with tempfile.TemporaryDirectory() as folder:
         values = recorded_layer(write_spec(Path(folder), "method: umap"))

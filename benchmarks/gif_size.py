@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT
+from _common import ROOT, print_machine
 
 from mlanim import pipeline
 from mlanim.progress import SilentProgress
@@ -23,6 +23,7 @@ TARGET_MB = 5.0
 
 
 def main() -> None:
+    print_machine()
     sizes = {}
     with tempfile.TemporaryDirectory() as out:
         for spec in sorted((ROOT / "scenes").glob("*.yaml")):

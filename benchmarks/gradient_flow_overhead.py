@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch
-from _common import ROOT, stopwatch
+from _common import ROOT, print_machine, stopwatch
 
 from mlanim import models, pipeline
 from mlanim.progress import SilentProgress
@@ -54,6 +54,7 @@ def recorded(spec, dataset) -> float:
 
 
 def main() -> None:
+    print_machine()
     loaded = pipeline.load(SPEC)
     spec = loaded.spec
     dataset = load_dataset(spec, loaded.resolve)

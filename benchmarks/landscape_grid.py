@@ -12,11 +12,17 @@ import copy
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import print_machine
+
+from mlanim.analysis import landscape
 from mlanim.analysis.landscape import Directions, evaluate_plane
 from mlanim.models import mlp
 
@@ -57,6 +63,7 @@ def peer_plane(model, x, y, steps: int, seed: int):
 
 
 def main() -> None:
+    print_machine()
     torch.manual_seed(0)
     data, target = load_digits(return_X_y=True)
     x = torch.tensor(data / 16.0, dtype=torch.float32)
@@ -81,6 +88,8 @@ def main() -> None:
               f"{ours_rate:7.0f} points/s   {ratios[steps]:.2f}x   max |diff| {worst:.1e}")
         if worst > 1e-4:
             sys.exit(f"grid values disagree by {worst:.2e} (> 1e-4)")
+    chunks = sorted(set(landscape._chosen.values()))  # measured by the first grid's points
+    print(f"chunk size measured best on this machine: {chunks}")
     print(f"landscape_grid: {ratios[41]:.2f}x loss-landscapes at 41x41 (target 1.50x)")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import stopwatch
+from _common import print_machine, stopwatch
 
 from mlanim import pipeline, scenes
 from mlanim.progress import SilentProgress
@@ -56,6 +56,7 @@ def measure(hidden: list[int], folder: Path) -> tuple[int, float, float]:
 
 
 def main() -> None:
+    print_machine()
     folder = Path(tempfile.mkdtemp())
     measure(SIZES["1k"], folder)  # warm-up: font caches, first imports
     results = {}

@@ -14,10 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, stopwatch
+from _common import ROOT, print_machine, stopwatch
 
 
 def main() -> None:
+    print_machine()
     env = dict(os.environ, MLANIM_CACHE_DIR=tempfile.mkdtemp())  # nothing cached: train too
     with stopwatch() as elapsed:
         done = subprocess.run(["make", "demo"], cwd=ROOT, env=env, capture_output=True,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICKSTART, stopwatch
+from _common import QUICKSTART, print_machine, stopwatch
 
 from mlanim import models, pipeline, scenes
 from mlanim.train import Recorder, RecordingPlan, fit, load_dataset, seed_everything
@@ -37,6 +37,7 @@ def run(spec, dataset, plan: RecordingPlan | None) -> float:
 
 
 def main() -> None:
+    print_machine()
     loaded = pipeline.load(QUICKSTART)
     spec = loaded.spec
     dataset = load_dataset(spec, loaded.resolve)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import quickstart_trace, stopwatch
+from _common import print_machine, quickstart_trace, stopwatch
 
 from mlanim import pipeline, scenes
 from mlanim.encode import write_outputs
@@ -24,6 +24,7 @@ from mlanim.scenes.base import iterate
 
 
 def main() -> None:
+    print_machine()
     _, spec, trace = quickstart_trace(quality="medium", duration=10)
     video, theme = VideoSettings.from_spec(spec.render), load_theme(spec.render.theme)
     drawing = scenes.get(spec.scene).frames(spec, trace, video, theme, "matplotlib")

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from _common import write_spec
+from _common import print_machine, write_spec
 
 from mlanim import pipeline
 from mlanim.progress import SilentProgress
@@ -35,6 +35,7 @@ def deflated_npy(values: np.ndarray) -> int:
 
 
 def main() -> None:
+    print_machine()
     with tempfile.TemporaryDirectory() as folder:
         spec = write_spec(Path(folder), "layer: output, method: star")
         loaded = pipeline.load(spec)

@@ -74,3 +74,28 @@ def test_random_directions_are_filter_normalised():
             assert torch.count_nonzero(d) == 0
         else:
             np.testing.assert_allclose(d.norm(dim=1), p.norm(dim=1), rtol=1e-4)
+
+
+def test_every_chunk_size_gives_the_same_values_bit_for_bit(monkeypatch):
+    """The chunk size is measured at run time, so it differs between machines and runs: the
+    values (which go into the trace) must not depend on it, whatever loss is used."""
+    from mlanim.analysis import landscape
+    from mlanim.train.losses import make_loss
+
+    model, trajectory = trained()
+    origin = trajectory[-1]
+    directions = random_directions(origin, seed=3)
+    x, y = torch.from_numpy(DATASET.x_train), torch.from_numpy(DATASET.y_train)
+    coords = np.random.default_rng(0).normal(size=(150, 2))
+    for loss in (make_loss("cross_entropy", "classification"),
+                 make_loss("mse", "classification")):
+        by_chunk = [evaluate_plane(model, origin, directions, x, y, coords, loss, chunk)
+                    for chunk in (1, 3, 16, 64)]
+        for values in by_chunk[1:]:
+            np.testing.assert_array_equal(values, by_chunk[0])
+        monkeypatch.setattr(landscape, "_chosen", {})
+        monkeypatch.setattr(landscape, "CALIBRATION_SECONDS", 0.0)
+        measured = evaluate_plane(model, origin, directions, x, y, coords, loss)
+        np.testing.assert_array_equal(measured, by_chunk[0])
+        (chosen,) = landscape._chosen.values()
+        assert chosen in landscape.CHUNKS

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from manim import Circle, Line, Text, VMobject
+from manim.constants import LineJointType
 
-pytest.importorskip("manim")
-
-from manim import Circle, Line, Text, VMobject  # noqa: E402
-from manim.constants import LineJointType  # noqa: E402
-
-from mlanim.render import display as d  # noqa: E402
-from mlanim.render.paint_manim import ManimPainter  # noqa: E402
-from mlanim.render.sprites import blend, place  # noqa: E402
-from mlanim.render.theme import load_theme  # noqa: E402
-from mlanim.render.video import VideoSettings  # noqa: E402
+from mlanim.render import display as d
+from mlanim.render.paint_manim import ManimPainter
+from mlanim.render.sprites import blend, place
+from mlanim.render.theme import load_theme
+from mlanim.render.video import VideoSettings
 
 VIDEO = VideoSettings(1280, 720, 30, 1.0)
 

@@ -4,11 +4,13 @@ Directions are the top two principal components of the recorded parameter trajec
 al. 2018's way to see the path training took) or filter-normalised random directions. The grid
 evaluation uses that the first layer is linear in the grid coordinates: with weights
 W0 + a*D1 + b*D2, the products X W0ᵀ, X D1ᵀ and X D2ᵀ are computed once and combined per grid
-point; later layers are evaluated for a chunk of grid points at once with batched matmuls.
+point; later layers are evaluated for a chunk of grid points at once with batched matmuls, the
+chunk size measured on the machine at hand.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from mlanim.train.losses import Loss
+from mlanim.train.losses import Loss, per_row
 
 Params = dict[str, torch.Tensor]
 
@@ -87,52 +89,95 @@ def project(trajectory: list[Params], directions: Directions) -> np.ndarray:
     return solution.T.numpy()
 
 
+CHUNKS = (2, 4, 8, 16, 32, 64)  # grid points per batched pass, tried in this order
+CHUNK_BYTES = 64 * 2**20  # at most this much for a chunk's largest layer output
+CALIBRATION_SECONDS = 0.02  # each candidate runs at least this long, on real grid points
+_chosen: dict[tuple, int] = {}  # the chunk size measured best, by problem shape
+
+
 @torch.inference_mode()
 def evaluate_plane(model: nn.Sequential, origin: Params, directions: Directions,
                    x: torch.Tensor, y: torch.Tensor, coords: np.ndarray,
-                   loss: Loss = functional.cross_entropy, chunk: int = 4) -> np.ndarray:
+                   loss: Loss = functional.cross_entropy, chunk: int | None = None
+                   ) -> np.ndarray:
     """Mean ``loss`` (one of `mlanim.train.losses`) over (x, y) at ``origin + a*one + b*two``
     for each (a, b) row of ``coords``.
 
     ``model`` must be a Sequential of Linear layers and elementwise activations (mlanim's
-    MLPs); its own parameters are not used or changed. Grid points go through in chunks of
-    ``chunk``: small chunks keep the per-point temporaries in cache (measured best at 4;
-    8 and above fall to half the speed on this 2-core machine).
+    MLPs); its own parameters are not used or changed. Grid points go through ``chunk`` at a
+    time. The best chunk is a property of the CPU's caches and the problem's sizes (on one
+    2-core machine 4 was best, on another 16), so by default the first grid points are spent
+    measuring the candidates that fit in `CHUNK_BYTES`, and the fastest is kept for the rest
+    and for later grids of the same shape. Every point's value is the same whatever the chunk.
     """
-    layers = list(model.named_children())
-    linears = [name for name, m in layers if isinstance(m, nn.Linear)]
-    first = linears[0]
-    w, d1, d2 = (origin[f"{first}.weight"], directions.one[f"{first}.weight"],
-                 directions.two[f"{first}.weight"])
-    base, along_one, along_two = x @ w.T, x @ d1.T, x @ d2.T  # (N, h), computed once
-    b0, db1, db2 = (origin[f"{first}.bias"], directions.one[f"{first}.bias"],
-                    directions.two[f"{first}.bias"])
+    plane = _Plane(model, origin, directions, x, y, loss)
     grid = torch.as_tensor(np.asarray(coords), dtype=torch.float32)
     out = np.empty(len(grid), dtype=np.float64)
-    # Buffers reused across chunks: fresh multi-megabyte temporaries per chunk cross glibc's
-    # mmap threshold and pay page faults every time (measured: 3x slower on long grids).
-    first_out = torch.empty((chunk, *base.shape))
-    buffers: dict[str, torch.Tensor] = {}
-    for start in range(0, len(grid), chunk):
-        a = grid[start: start + chunk, 0][:, None, None]  # (g, 1, 1)
-        b = grid[start: start + chunk, 1][:, None, None]
-        h = first_out[: len(a)]
-        torch.add(base, b0 + a * db1 + b * db2, out=h)  # (g, N, h)
-        h.addcmul_(a, along_one).addcmul_(b, along_two)
-        after_first = False
-        for name, module in layers:
-            if name == first:
-                after_first = True
-                continue
-            if not after_first:
-                continue
+    fitting = [c for c in CHUNKS if c * plane.largest_row_bytes <= CHUNK_BYTES] or [1]
+    key = (plane.shape, torch.get_num_threads())
+    start = 0
+    if chunk is None and key not in _chosen:
+        start, seconds_per_point = plane.calibrate(grid, out, fitting)
+        _chosen[key] = min(seconds_per_point, key=seconds_per_point.__getitem__)
+    chunk = chunk or _chosen[key]
+    for at in range(start, len(grid), chunk):
+        out[at: at + chunk] = plane.evaluate(grid[at: at + chunk])
+    return out
+
+
+class _Plane:
+    """One model's loss on a plane of parameters, evaluated for batches of grid points.
+
+    The first layer is linear in the grid coordinates, so X W0ᵀ, X D1ᵀ and X D2ᵀ are computed
+    once and combined per point with fused `addcmul`s; later layers run as batched matmuls."""
+
+    def __init__(self, model: nn.Sequential, origin: Params, directions: Directions,
+                 x: torch.Tensor, y: torch.Tensor, loss: Loss) -> None:
+        self.layers = list(model.named_children())
+        self.first = next(name for name, m in self.layers if isinstance(m, nn.Linear))
+        self.origin, self.directions, self.y = origin, directions, y
+        self.loss = per_row(loss)
+        w, d1, d2 = (p[f"{self.first}.weight"] for p in (origin, directions.one, directions.two))
+        self.base, self.along_one, self.along_two = x @ w.T, x @ d1.T, x @ d2.T  # (N, h)
+        widths = [m.out_features for _, m in self.layers if isinstance(m, nn.Linear)]
+        self.shape = (len(x), x.shape[1], *widths)
+        self.largest_row_bytes = len(x) * max(widths) * 4
+        # Buffers reused across chunks: fresh multi-megabyte temporaries per chunk cross glibc's
+        # mmap threshold and pay page faults every time (measured: 3x slower on long grids).
+        self._buffers: dict[str, torch.Tensor] = {}
+
+    def calibrate(self, grid: torch.Tensor, out: np.ndarray, chunks: list[int]
+                  ) -> tuple[int, dict[int, float]]:
+        """Evaluate the first grid points with each chunk size in turn, for at least
+        `CALIBRATION_SECONDS` each; returns where it stopped and the seconds per point."""
+        at, seconds_per_point = 0, {}
+        for chunk in chunks:
+            began, done = time.perf_counter(), 0
+            while at < len(grid) and (done < 2 * chunk
+                                      or time.perf_counter() - began < CALIBRATION_SECONDS):
+                out[at: at + chunk] = self.evaluate(grid[at: at + chunk])
+                done += len(out[at: at + chunk])
+                at += chunk
+            if done:
+                seconds_per_point[chunk] = (time.perf_counter() - began) / done
+        return at, seconds_per_point or {chunks[0]: 0.0}
+
+    def evaluate(self, points: torch.Tensor) -> np.ndarray:
+        """The loss at each (a, b) row of ``points``."""
+        o, one, two = self.origin, self.directions.one, self.directions.two
+        a, b = points[:, 0, None, None], points[:, 1, None, None]  # (g, 1, 1)
+        name = self.first
+        h = self._buffer("first", len(a), self.base.shape)
+        torch.add(self.base, o[f"{name}.bias"] + a * one[f"{name}.bias"]
+                  + b * two[f"{name}.bias"], out=h)  # (g, N, h)
+        h.addcmul_(a, self.along_one).addcmul_(b, self.along_two)
+        for name, module in self.layers[self._after_first():]:
             if isinstance(module, nn.Linear):
-                weight = origin[f"{name}.weight"] + a * directions.one[f"{name}.weight"] \
-                    + b * directions.two[f"{name}.weight"]  # (g, out, in)
-                bias = origin[f"{name}.bias"] + a[..., 0] * directions.one[f"{name}.bias"] \
-                    + b[..., 0] * directions.two[f"{name}.bias"]  # (g, out)
-                target = buffers.setdefault(name, torch.empty((chunk, h.shape[1],
-                                                               weight.shape[1])))[: len(a)]
+                weight = o[f"{name}.weight"] + a * one[f"{name}.weight"] \
+                    + b * two[f"{name}.weight"]  # (g, out, in)
+                bias = o[f"{name}.bias"] + a[..., 0] * one[f"{name}.bias"] \
+                    + b[..., 0] * two[f"{name}.bias"]  # (g, out)
+                target = self._buffer(name, len(a), (h.shape[1], weight.shape[1]))
                 h = torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2), out=target)
             elif isinstance(module, nn.ReLU):
                 h.relu_()
@@ -142,5 +187,14 @@ def evaluate_plane(model: nn.Sequential, origin: Params, directions: Directions,
                 h.sigmoid_()
             elif not isinstance(module, nn.Dropout):
                 h = module(h)
-        out[start: start + len(h)] = [float(loss(logits, y)) for logits in h]
-    return out
+        return self.loss(h, self.y).double().numpy()
+
+    def _after_first(self) -> int:
+        return next(k for k, (name, _) in enumerate(self.layers) if name == self.first) + 1
+
+    def _buffer(self, name: str, rows: int, shape: tuple[int, ...]) -> torch.Tensor:
+        """A reused (rows, *shape) buffer, grown when a larger chunk asks for one."""
+        buffer = self._buffers.get(name)
+        if buffer is None or len(buffer) < rows:
+            buffer = self._buffers[name] = torch.empty((rows, *shape))
+        return buffer[:rows]

@@ -37,3 +37,17 @@ def _mse_on_probabilities(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def _mse_regression(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return functional.mse_loss(out.squeeze(-1), y)
+
+
+def per_row(loss: Loss) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``loss`` for a stack of outputs at once: (G, N, C) outputs and N targets give G losses,
+    each the mean over the N samples as ``loss`` gives it (one call instead of G)."""
+    if loss is functional.cross_entropy:
+        return _cross_entropy_rows
+    return lambda outputs, targets: torch.stack([loss(out, targets) for out in outputs])
+
+
+def _cross_entropy_rows(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    log_p = torch.log_softmax(outputs, dim=-1)
+    picked = log_p.gather(2, targets.expand(len(outputs), -1)[..., None])
+    return -picked.mean(dim=(1, 2))
