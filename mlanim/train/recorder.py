@@ -41,6 +41,13 @@ class Recorder:
         self._x_all = torch.cat([self._x_train, self._x_val])
         self._rows = torch.tensor(plan.rows) if plan.rows else slice(None)
         self._grid = torch.from_numpy(plan.grid.points()) if plan.grid else None
+        self._needs_rows = bool(plan.metrics or plan.activation_samples or plan.hidden_layers
+                                or plan.probabilities)
+        parts = ([self._x_all] if self._needs_rows else []) + \
+            ([self._grid] if self._grid is not None else [])
+        # One forward pass per snapshot serves metrics, activations, hidden layers and the
+        # grid: fewer, larger operations (each torch call has a fixed cost).
+        self._snapshot_rows = torch.cat(parts) if parts else None
         self._store_statics()
 
     def _forward_capturing(self, x: torch.Tensor, capture: bool) -> tuple[torch.Tensor, dict]:
@@ -76,17 +83,10 @@ class Recorder:
         was_training = self.model.training
         self.model.eval()
         try:
-            plan = self.plan
-            needs_rows = (plan.metrics or plan.activation_samples or plan.hidden_layers
-                          or plan.probabilities)
-            parts = ([self._x_all] if needs_rows else []) + \
-                ([self._grid] if self._grid is not None else [])
-            if parts:
-                # One forward pass serves metrics, activations, hidden layers and the grid:
-                # fewer, larger operations (each torch call has a fixed cost).
+            plan, needs_rows = self.plan, self._needs_rows
+            if self._snapshot_rows is not None:
                 out, layers = self._forward_capturing(
-                    torch.cat(parts) if len(parts) > 1 else parts[0],
-                    bool(plan.activation_samples or plan.hidden_layers))
+                    self._snapshot_rows, bool(plan.activation_samples or plan.hidden_layers))
                 n = len(self._x_all) if needs_rows else 0
                 if needs_rows:
                     self._record_rows(out[:n], {k: v[:n] for k, v in layers.items()},
