@@ -198,8 +198,13 @@ def render(
     sets: Annotated[list[str] | None, typer.Option(
         "--set", help="KEY=VALUE: set any spec key by its dotted path (repeatable), "
                       "e.g. --set train.epochs=20")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, max=256,
+        help="render several specs on this many worker processes (default: one per core, "
+             "no more than free memory allows at 2 GB each)")] = None,
 ) -> None:
-    """Train (or reuse the cached trace) and render each spec; print the files written."""
+    """Train (or reuse the cached trace) and render each spec; print the files written, in the
+    order of the specs."""
     shorthands = [name for name, on in (("low", low), ("medium", medium), ("high", high),
                                         ("4k", top)) if on]
     if len(shorthands) > 1 or (shorthands and quality):
@@ -222,7 +227,34 @@ def render(
         for path in run(spec, options, _progress(quiet)):
             typer.echo(str(path))
 
-    _each(specs, render_one)
+    from mlanim.batch import default_jobs
+
+    jobs = min(jobs or default_jobs(len(specs)), len(specs))
+    if jobs > 1:
+        _render_in_parallel(specs, options, jobs, quiet)
+    else:
+        _each(specs, render_one)
+
+
+def _render_in_parallel(specs: list[Path], options: Any, jobs: int, quiet: bool) -> None:
+    """Render ``specs`` on ``jobs`` worker processes, reporting each spec's files, warnings and
+    error in the specs' order; exit with the worst outcome, as `_each` does."""
+    from mlanim.batch import render_many
+
+    failures: set[int] = set()
+    progress = _progress(quiet)
+    with progress.task(f"{len(specs)} specs on {jobs} processes", total=len(specs)) as bar:
+        for spec, outcome in render_many(specs, options, jobs):
+            for warning in outcome.warnings:
+                progress.warn(f"{spec}: {warning}")
+            for path in outcome.paths:
+                typer.echo(path)
+            if outcome.error:
+                _report(outcome.error)
+                failures.add(outcome.code)
+            bar.advance()
+    if failures:
+        raise typer.Exit(1 if 1 in failures else 2)
 
 
 @app.command()

@@ -486,7 +486,7 @@ def test_a_killed_render_leaves_nothing_the_next_render_keeps(write_spec, tmp_pa
     import time
 
     text = Path(write_spec()).read_text()
-    text = text.replace("epochs: 6", "epochs: 3000") if phase == "training" else \
+    text = text.replace("epochs: 6", "epochs: 20000") if phase == "training" else \
         text.replace("duration: 1.0", "duration: 60")
     spec = write_spec(text, "long.yaml")
     out = tmp_path / "o"

@@ -1,0 +1,111 @@
+"""Many specs at once: each rendered whole by a worker process, the outcomes reported in the
+specs' order.
+
+Workers are spawned (never forked from a process that has torch's threads running), take plain
+data (the spec's path and the render options) and return plain data (the paths written, the
+warnings, or the one-line error), and run torch and BLAS on one thread each, so N workers do not
+fight over the cores. Every file a worker writes goes through the same temporary-name-then-
+rename rule as a serial render, and traces land in the shared cache, keyed by content.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlanim.errors import UserError
+from mlanim.pipeline import RenderOptions
+
+WORKER_BYTES = 2 * 2**30  # memory set aside for each worker when choosing how many to start
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What rendering one spec gave: the files written and warnings, or an error and the exit
+    code it means (2 bad input, 1 internal fault)."""
+
+    paths: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+    code: int = 0
+
+
+def default_jobs(specs: int) -> int:
+    """Workers for ``specs`` specs: one per core this process may use, no more than the specs,
+    and no more than the free memory allows at `WORKER_BYTES` each."""
+    from mlanim.models import available_memory
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    free = available_memory()
+    by_memory = max(1, free // WORKER_BYTES) if free else specs
+    return max(1, min(cores or 1, specs, by_memory))
+
+
+def render_many(specs: list[Path], options: RenderOptions, jobs: int
+                ) -> Iterator[tuple[Path, Outcome]]:
+    """Render ``specs`` on ``jobs`` worker processes; yields each spec's outcome in the order
+    of ``specs`` as soon as it and every spec before it are done. On an interrupt the specs
+    not yet started are cancelled and the running workers are stopped (they remove their
+    partial files) before the interrupt goes on."""
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
+    try:
+        futures = [pool.submit(render_one, str(spec), options) for spec in specs]
+        for spec, future in zip(specs, futures, strict=True):
+            yield spec, _outcome(spec, future)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in multiprocessing.active_children():
+            worker.terminate()  # SIGTERM: the worker cleans up and exits
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _outcome(spec: Path, future: Future) -> Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return Outcome(error=f"{spec}: internal fault: the worker process rendering it stopped "
+                             "(out of memory or killed); render it alone to see why", code=1)
+
+
+def _start_worker() -> None:
+    """Runs first in each worker: one thread for torch and BLAS; Ctrl-C left to the parent
+    (which stops the workers), and SIGTERM as an exit that runs every clean-up on the way, so
+    a stopped worker removes its partial files and prints no traceback."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(130)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def render_one(spec: str, options: RenderOptions) -> Outcome:
+    """Render one spec quietly and say how it went (runs in a worker process)."""
+    from mlanim import pipeline
+    from mlanim.progress import SilentProgress
+
+    progress = SilentProgress()
+    try:
+        paths = pipeline.render(Path(spec), options, progress)
+    except UserError as err:
+        return Outcome(warnings=tuple(progress.warnings), error=str(err), code=2)
+    except Exception as err:  # reported as the spec's own fault; the other specs go on
+        return Outcome(warnings=tuple(progress.warnings), code=1,
+                       error=f"{spec}: internal fault: {type(err).__name__}: {err} (render it "
+                             "alone with --debug for details)")
+    return Outcome(tuple(str(p) for p in paths), tuple(progress.warnings))
