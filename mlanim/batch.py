@@ -10,9 +10,12 @@ rename rule as a serial render, and traces land in the shared cache, keyed by co
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +26,7 @@ from mlanim.errors import UserError
 from mlanim.pipeline import RenderOptions
 
 WORKER_BYTES = 2 * 2**30  # memory set aside for each worker when choosing how many to start
+STOP_SECONDS = 10.0  # a stopped worker's time to clean up before it is killed
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
@@ -53,20 +57,48 @@ def render_many(specs: list[Path], options: RenderOptions, jobs: int
     """Render ``specs`` on ``jobs`` worker processes; yields each spec's outcome in the order
     of ``specs`` as soon as it and every spec before it are done. On an interrupt the specs
     not yet started are cancelled and the running workers are stopped (they remove their
-    partial files) before the interrupt goes on."""
+    partial files) before the interrupt goes on; the pool is not waited for then, as a worker
+    stopped at the wrong moment can leave it waiting forever."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
     try:
-        futures = [pool.submit(render_one, str(spec), options) for spec in specs]
+        with _sigint_ignored():  # workers start with it ignored: Ctrl-C is the parent's to handle
+            futures = [pool.submit(render_one, str(spec), options) for spec in specs]
         for spec, future in zip(specs, futures, strict=True):
             yield spec, _outcome(spec, future)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
-        for worker in multiprocessing.active_children():
-            worker.terminate()  # SIGTERM: the worker cleans up and exits
+        _stop(multiprocessing.active_children())
         raise
+    pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while worker processes start (an ignored signal stays ignored across
+    exec), then handled as before."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
     finally:
-        pool.shutdown(wait=True)
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop(workers: list, grace: float = STOP_SECONDS) -> None:
+    """SIGTERM to every worker (each removes its partial files and exits), then SIGKILL to any
+    still there after ``grace`` seconds: a worker stopped while holding the result queue's
+    lock could otherwise keep the others, and the command, waiting forever."""
+    for worker in workers:
+        worker.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
 
 
 def _outcome(spec: Path, future: Future) -> Outcome:
@@ -90,8 +122,7 @@ def _start_worker() -> None:
     def stop(_signum: int, _frame: object) -> None:
         raise SystemExit(130)
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # SIGINT stays ignored, as it was when it started
 
 
 def render_one(spec: str, options: RenderOptions) -> Outcome:

@@ -56,7 +56,10 @@ def test_ctrl_c_stops_every_worker_and_leaves_no_output(write_spec, tmp_path):
              for k in (1, 2)]
     started = subprocess.Popen([sys.executable, "-m", "mlanim", "render", *specs, "-q",
                                 "--out", "o", "-j", "2"], cwd=tmp_path, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               # as a terminal's foreground command, even when this suite runs
+                               # in the background (where SIGINT is ignored and inherited)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(8)  # both workers are training by now
     os.killpg(started.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
     _, stderr = started.communicate(timeout=60)

@@ -490,8 +490,11 @@ def test_a_killed_render_leaves_nothing_the_next_render_keeps(write_spec, tmp_pa
         text.replace("duration: 1.0", "duration: 60")
     spec = write_spec(text, "long.yaml")
     out = tmp_path / "o"
+    # a suite started in the background inherits an ignored SIGINT: give the render the
+    # default disposition a terminal's foreground command has
     run = subprocess.Popen([sys.executable, "-m", "mlanim", "render", str(spec), "--out",
-                            str(out), "-q"], stderr=subprocess.PIPE, text=True)
+                            str(out), "-q"], stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     if phase == "training":
         time.sleep(6)  # imports done, training under way

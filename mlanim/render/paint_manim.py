@@ -24,7 +24,7 @@ from PIL import Image
 from mlanim.render import display as d
 from mlanim.render.manim_canvas import FONT_PER_POINT, ManimCanvas, scratch_folder
 from mlanim.render.pango_text import PangoSprites
-from mlanim.render.sprites import blend, place
+from mlanim.render.sprites import Layers, blend, paste, place
 from mlanim.render.theme import Theme, rgb
 from mlanim.render.video import VideoSettings
 
@@ -45,45 +45,22 @@ class ManimPainter:
         self.texts = PangoSprites(theme.font, (video.width, video.height),
                                   self.canvas.frame_units, Path(scratch_folder()))
         self._kept: OrderedDict[d.Shape, object] = OrderedDict()
-        self._background: tuple[tuple[d.Shape, ...], np.ndarray] | None = None
-        self._overlay: tuple[tuple[d.Shape, ...], np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.layers = Layers(self._painted, premultiplied=True)  # cairo premultiplies
         self._cairo: tuple[np.ndarray, object] | None = None
         self._direct = {d.Line: self._line, d.Polyline: self._polyline, d.Circle: self._circle,
-                        d.Image: self._paste, d.Scatter: self._scatter}
+                        d.Image: paste, d.Scatter: self._scatter}
 
     def paint(self, picture: d.Picture) -> np.ndarray:
         """Render ``picture`` and return the RGB frame."""
-        background = self._background_pixels(picture.background)
-        overlay = self._overlay_pixels(picture.overlay)
+        background = self.layers.background(picture.background)
+        overlay = self.layers.overlay(picture.overlay)
         pixels = self.canvas.camera.pixel_array
         pixels[...] = background
         labels = self._draw(picture.shapes, pixels)
         if overlay is not None:
-            inked, alpha, colour = overlay
-            flat = pixels.reshape(-1, 4)
-            under = flat[inked, :3].astype(np.uint16)
-            flat[inked, :3] = ((under * (255 - alpha) + 127) // 255 + colour).astype(np.uint8)
+            overlay.lay_over(pixels)
         self._blend_labels(labels, pixels)
         return np.asarray(Image.fromarray(pixels).convert("RGB"))  # faster than a numpy copy
-
-    def _background_pixels(self, background: tuple[d.Shape, ...]) -> np.ndarray:
-        """The background painted once (kept while the picture hands the same tuple)."""
-        if self._background is None or self._background[0] is not background:
-            self._background = (background, self._painted(background, transparent=False))
-        return self._background[1]
-
-    def _overlay_pixels(self, overlay: tuple[d.Shape, ...]
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The overlay painted once on transparency, as its inked pixels' flat indices, alpha
-        and (cairo's premultiplied) colour."""
-        if not overlay:
-            return None
-        if self._overlay is None or self._overlay[0] is not overlay:
-            layer = self._painted(overlay, transparent=True).reshape(-1, 4)
-            inked = np.flatnonzero(layer[:, 3])
-            self._overlay = (overlay, inked, layer[inked, 3:4].astype(np.uint16),
-                             layer[inked, :3].astype(np.uint16))
-        return self._overlay[1:]
 
     def _painted(self, shapes: tuple[d.Shape, ...], transparent: bool) -> np.ndarray:
         """``shapes`` alone on the theme's background (or on transparency), as RGBA pixels."""
@@ -157,23 +134,6 @@ class ManimPainter:
 
     def _stroke(self, points: float) -> float:
         return points * STROKE_PER_POINT * self.canvas.unit
-
-    def _paste(self, shape: d.Image, pixels: np.ndarray) -> None:
-        """An image resized straight into its pixel box (bilinear or crisp cells)."""
-        height, width = pixels.shape[:2]
-        x, y, w, h = shape.box
-        left, right = round(x * width), round((x + w) * width)
-        top, bottom = round((1 - y - h) * height), round((1 - y) * height)
-        if right <= left or bottom <= top:
-            return
-        cells = (np.clip(shape.pixels, 0, 1) * 255).round().astype(np.uint8)
-        resample = Image.Resampling.BILINEAR if shape.smooth else Image.Resampling.NEAREST
-        image = Image.fromarray(cells).convert("RGBA").resize((right - left, bottom - top),
-                                                              resample)
-        rows = slice(max(top, 0), min(bottom, height))
-        cols = slice(max(left, 0), min(right, width))
-        pixels[rows, cols] = np.asarray(image)[rows.start - top: rows.stop - top,
-                                               cols.start - left: cols.stop - left]
 
     def _line(self, shape: d.Line, pixels: np.ndarray) -> None:
         """A straight stroke, as manim strokes a `Line`: butt caps, its width and colour."""

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 from mlanim.render import display as d
 from mlanim.render.frame import font
-from mlanim.render.sprites import Sprite, SpriteCache, blend, place
+from mlanim.render.sprites import Layers, Sprite, SpriteCache, blend, paste, place
 from mlanim.render.theme import Theme
 from mlanim.render.video import VideoSettings
 
@@ -55,50 +55,30 @@ class MplPainter:
         self.ax.set_axis_off()
         self.ax.set_autoscale_on(False)
         self.sprites = TextSprites(video, theme)
-        self._background: tuple[tuple[d.Shape, ...], np.ndarray] | None = None
-        self._overlay: tuple[tuple[d.Shape, ...], np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.layers = Layers(self._painted, premultiplied=False)
 
     def _pt(self, size: float) -> float:
         return size * self.video.scale
 
     def paint(self, picture: d.Picture) -> np.ndarray:
         """Render ``picture`` and return the RGB frame."""
-        pixels = self._background_pixels(picture.background)
-        overlay = self._overlay_pixels(picture.overlay)  # both may draw on the canvas: first
+        pixels = self.layers.background(picture.background)
+        overlay = self.layers.overlay(picture.overlay)  # both may draw on the canvas: first
         buffer = np.asarray(self.fig.canvas.buffer_rgba())
         buffer[...] = pixels
         renderer = self.fig.canvas.get_renderer()
         for group in _runs([s for s in picture.shapes if not isinstance(s, d.Label)]):
             if isinstance(group[0], d.Image):
-                self._paste(group[0], buffer)
+                paste(group[0], buffer)
                 continue
             for artist in self._artists(group):
                 artist.draw(renderer)
         if overlay is not None:
-            _blend(buffer.reshape(-1, 4), *overlay)
+            overlay.lay_over(buffer)
         for label in picture.shapes:
             if isinstance(label, d.Label):
                 self.sprites.blend(buffer, label)
         return np.asarray(Image.fromarray(buffer).convert("RGB"))
-
-    def _background_pixels(self, background: tuple[d.Shape, ...]) -> np.ndarray:
-        """The background painted once (kept while the picture hands the same tuple)."""
-        if self._background is None or self._background[0] is not background:
-            self._background = (background, self._painted(background, transparent=False))
-        return self._background[1]
-
-    def _overlay_pixels(self, overlay: tuple[d.Shape, ...]
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The overlay painted once, as its inked pixels' flat indices, alpha and
-        premultiplied colour: scattered points cover a small part of the frame."""
-        if not overlay:
-            return None
-        if self._overlay is None or self._overlay[0] is not overlay:
-            layer = self._painted(overlay, transparent=True).reshape(-1, 4)
-            inked = np.flatnonzero(layer[:, 3])
-            alpha = layer[inked, 3:4].astype(np.uint16)
-            self._overlay = (overlay, inked, alpha, layer[inked, :3].astype(np.uint16) * alpha)
-        return self._overlay[1:]
 
     def _painted(self, shapes: tuple[d.Shape, ...], transparent: bool) -> np.ndarray:
         """``shapes`` drawn alone on the frame's background (or on transparency), as RGBA."""
@@ -113,24 +93,6 @@ class MplPainter:
             if isinstance(label, d.Label):
                 self.sprites.blend(pixels, label)
         return pixels
-
-    def _paste(self, shape: d.Image, buffer: np.ndarray) -> None:
-        """An image resized straight into its pixel box (faster than an artist)."""
-        height, width = buffer.shape[:2]
-        x, y, w, h = shape.box
-        left, right = round(x * width), round((x + w) * width)
-        top, bottom = round((1 - y - h) * height), round((1 - y) * height)
-        if right <= left or bottom <= top:
-            return
-        cells = (np.clip(shape.pixels, 0, 1) * 255).round().astype(np.uint8)
-        resample = Image.Resampling.BILINEAR if shape.smooth else Image.Resampling.NEAREST
-        # opaque RGBA: one contiguous copy into the buffer instead of colour, then alpha
-        image = Image.fromarray(cells).convert("RGBA").resize((right - left, bottom - top),
-                                                              resample)
-        rows = slice(max(top, 0), min(bottom, height))
-        cols = slice(max(left, 0), min(right, width))
-        buffer[rows, cols] = np.asarray(image)[rows.start - top: rows.stop - top,
-                                               cols.start - left: cols.stop - left]
 
     def save(self, picture: d.Picture, path: Path) -> None:
         """Render ``picture`` into a vector (or raster) file, by ``path``'s suffix."""
@@ -254,12 +216,6 @@ class TextSprites:
         sprite = self._cache.get(label.text, label.size, label.color, label.bold)
         height, width = pixels.shape[:2]
         blend(pixels, sprite, *place(sprite, label.at, label.ha, label.va, (width, height)))
-
-
-def _blend(pixels: np.ndarray, inked: np.ndarray, alpha: np.ndarray, color: np.ndarray) -> None:
-    """Blend premultiplied ``color`` with ``alpha`` over rows ``inked`` of ``pixels`` (N, 4)."""
-    under = pixels[inked, :3].astype(np.uint16)
-    pixels[inked, :3] = ((under * (255 - alpha) + color + 127) // 255).astype(np.uint8)
 
 
 def _runs(shapes: list[d.Shape]) -> list[list[d.Shape]]:

@@ -1,4 +1,5 @@
-"""Small premultiplied RGBA images (rendered labels) kept for reuse and blended into frames.
+"""Pixel work both painters share: rendered labels (small premultiplied RGBA images) kept for
+reuse and blended into frames, and images pasted into their pixel box.
 
 Both painters rasterise each distinct label once and blend it wherever it appears: glyph
 rendering is the costliest part of a frame, and most labels repeat from frame to frame.
@@ -9,8 +10,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from PIL import Image as PilImage
+
+from mlanim.render import display as d
 
 SPRITES_KEPT = 4096  # counters and values change every frame: keep the most recent
 
@@ -74,3 +79,72 @@ def blend(pixels: np.ndarray, sprite: Sprite, x: int, y: int) -> None:
     c = sprite.color[top - y: bottom - y, left - x: right - x]
     region = pixels[top:bottom, left:right, :3]
     region[...] = (region.astype(np.uint16) * (255 - a) + c + 127) // 255
+
+
+def paste(shape: d.Image, pixels: np.ndarray) -> None:
+    """``shape``'s cells resized straight into its pixel box of ``pixels`` ((height, width, 4)
+    uint8), bilinear or crisp: faster than any artist or mobject, and the same in both."""
+    height, width = pixels.shape[:2]
+    x, y, w, h = shape.box
+    left, right = round(x * width), round((x + w) * width)
+    top, bottom = round((1 - y - h) * height), round((1 - y) * height)
+    if right <= left or bottom <= top:
+        return
+    cells = (np.clip(shape.pixels, 0, 1) * 255).round().astype(np.uint8)
+    resample = PilImage.Resampling.BILINEAR if shape.smooth else PilImage.Resampling.NEAREST
+    # opaque RGBA: one contiguous copy into the buffer instead of colour, then alpha
+    image = PilImage.fromarray(cells).convert("RGBA").resize((right - left, bottom - top),
+                                                             resample)
+    rows = slice(max(top, 0), min(bottom, height))
+    cols = slice(max(left, 0), min(right, width))
+    pixels[rows, cols] = np.asarray(image)[rows.start - top: rows.stop - top,
+                                           cols.start - left: cols.stop - left]
+
+
+Shapes = tuple[d.Shape, ...]
+
+
+class Overlay(NamedTuple):
+    """A layer's inked pixels: flat indices, alpha (n, 1) and colour premultiplied by alpha on
+    a 0..255*255 scale (n, 3), uint16."""
+
+    inked: np.ndarray
+    alpha: np.ndarray
+    colour: np.ndarray
+
+    def lay_over(self, pixels: np.ndarray) -> None:
+        """Blend onto ``pixels`` ((height, width, 4) uint8) at the inked pixels only: points
+        scattered over a frame cover a small part of it."""
+        flat = pixels.reshape(-1, 4)
+        under = flat[self.inked, :3].astype(np.uint16)
+        flat[self.inked, :3] = ((under * (255 - self.alpha) + self.colour + 127) // 255
+                                ).astype(np.uint8)
+
+
+class Layers:
+    """A render's background and overlay, each painted once by ``paint(shapes, transparent)``
+    (RGBA pixels, premultiplied by alpha or not) and kept while a picture hands the same
+    tuple: every frame starts from the background's pixels and lays the overlay on top."""
+
+    def __init__(self, paint: Callable[[Shapes, bool], np.ndarray], premultiplied: bool) -> None:
+        self._paint, self._premultiplied = paint, premultiplied
+        self._background: tuple[Shapes, np.ndarray] | None = None
+        self._overlay: tuple[Shapes, Overlay] | None = None
+
+    def background(self, shapes: Shapes) -> np.ndarray:
+        """The background's pixels (RGBA)."""
+        if self._background is None or self._background[0] is not shapes:
+            self._background = (shapes, self._paint(shapes, False))
+        return self._background[1]
+
+    def overlay(self, shapes: Shapes) -> Overlay | None:
+        """The overlay's inked pixels, or None when there is no overlay."""
+        if not shapes:
+            return None
+        if self._overlay is None or self._overlay[0] is not shapes:
+            layer = self._paint(shapes, True).reshape(-1, 4)
+            inked = np.flatnonzero(layer[:, 3])
+            alpha = layer[inked, 3:4].astype(np.uint16)
+            colour = layer[inked, :3].astype(np.uint16) * (255 if self._premultiplied else alpha)
+            self._overlay = (shapes, Overlay(inked, alpha, colour))
+        return self._overlay[1]

@@ -10,6 +10,8 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PositiveInt = Annotated[int, Field(gt=0)]
+MAX_WIDTH = 1_000_000
+Width = Annotated[int, Field(gt=0, le=MAX_WIDTH)]  # neurons in a layer
 Rate = Annotated[float, Field(ge=0, lt=1)]
 
 GENERATED_SETS = ("moons", "circles", "xor", "spiral", "gaussians")
@@ -82,7 +84,8 @@ class ModelSpec(Section):
     """The network architecture."""
 
     type: ModelType = "mlp"
-    hidden: list[PositiveInt] = Field([16, 16], description="neurons per hidden layer")
+    hidden: list[Width] = Field([16, 16], description="neurons per hidden layer (each at most "
+                                "1,000,000)")
     channels: list[PositiveInt] = Field([8, 16], description="cnn: filters per convolution")
     activation: Activation = "tanh"
     dropout: float = Field(0.0, ge=0, lt=1)

@@ -11,10 +11,10 @@ from pydantic import Field
 from mlanim.spec.sections import (
     Activation,
     ModelSpec,
-    PositiveInt,
     Section,
     TrainedSceneSpec,
     TrainSpec,
+    Width,
 )
 
 
@@ -36,7 +36,7 @@ class FlowSettings(Section):
 class DeepModelSpec(ModelSpec):
     """The network: a deep sigmoid MLP unless the spec says otherwise."""
 
-    hidden: list[PositiveInt] = Field([32] * 6, description="neurons per hidden layer")
+    hidden: list[Width] = Field([32] * 6, description="neurons per hidden layer")
     activation: Activation = "sigmoid"
 
 
