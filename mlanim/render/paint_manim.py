@@ -37,7 +37,8 @@ MOBJECT_SHAPES = (d.Polygon, d.Rect)  # few and mostly unchanging: manim mobject
 
 
 class ManimPainter:
-    """Builds manim mobjects for each picture's shapes and captures them with one camera."""
+    """Paints each picture with one manim camera: rectangles and polygons as mobjects it
+    captures, lines, discs and images straight into its pixels, labels as Pango sprites."""
 
     def __init__(self, video: VideoSettings, theme: Theme) -> None:
         self.video, self.theme = video, theme
