@@ -23,12 +23,18 @@ MAX_INPUT_MB = 4096
 KeyPath = Sequence[str | int]
 
 
+def megabytes_setting(variable: str, default: float) -> int:
+    """Bytes from an environment variable given in MB (``default`` when unset or not a
+    number)."""
+    try:
+        return int(float(os.environ.get(variable, default)) * 2**20)
+    except ValueError:
+        return int(default * 2**20)
+
+
 def max_input_bytes() -> int:
     """The size cap for files a spec names, from ``$MLANIM_MAX_INPUT_MB`` (default 4096)."""
-    try:
-        return int(float(os.environ.get("MLANIM_MAX_INPUT_MB", MAX_INPUT_MB)) * 2**20)
-    except ValueError:
-        return MAX_INPUT_MB * 2**20
+    return megabytes_setting("MLANIM_MAX_INPUT_MB", MAX_INPUT_MB)
 
 
 def megabytes(size: int) -> str:

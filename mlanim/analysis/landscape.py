@@ -133,13 +133,14 @@ class _Plane:
 
     def __init__(self, model: nn.Sequential, origin: Params, directions: Directions,
                  x: torch.Tensor, y: torch.Tensor, loss: Loss) -> None:
-        self.layers = list(model.named_children())
-        self.first = next(name for name, m in self.layers if isinstance(m, nn.Linear))
+        layers = list(model.named_children())
+        at = next(k for k, (_, m) in enumerate(layers) if isinstance(m, nn.Linear))
+        self.first, self.later = layers[at][0], layers[at + 1:]  # the first Linear, what follows
         self.origin, self.directions, self.y = origin, directions, y
         self.loss = per_row(loss)
         w, d1, d2 = (p[f"{self.first}.weight"] for p in (origin, directions.one, directions.two))
         self.base, self.along_one, self.along_two = x @ w.T, x @ d1.T, x @ d2.T  # (N, h)
-        widths = [m.out_features for _, m in self.layers if isinstance(m, nn.Linear)]
+        widths = [m.out_features for _, m in layers if isinstance(m, nn.Linear)]
         self.shape = (len(x), x.shape[1], *widths)
         self.largest_row_bytes = len(x) * max(widths) * 4
         # Buffers reused across chunks: fresh multi-megabyte temporaries per chunk cross glibc's
@@ -155,9 +156,9 @@ class _Plane:
             began, done = time.perf_counter(), 0
             while at < len(grid) and (done < 2 * chunk
                                       or time.perf_counter() - began < CALIBRATION_SECONDS):
-                out[at: at + chunk] = self.evaluate(grid[at: at + chunk])
-                done += len(out[at: at + chunk])
-                at += chunk
+                points = grid[at: at + chunk]
+                out[at: at + len(points)] = self.evaluate(points)
+                done, at = done + len(points), at + len(points)
             if done:
                 seconds_per_point[chunk] = (time.perf_counter() - began) / done
         return at, seconds_per_point or {chunks[0]: 0.0}
@@ -171,7 +172,7 @@ class _Plane:
         torch.add(self.base, o[f"{name}.bias"] + a * one[f"{name}.bias"]
                   + b * two[f"{name}.bias"], out=h)  # (g, N, h)
         h.addcmul_(a, self.along_one).addcmul_(b, self.along_two)
-        for name, module in self.layers[self._after_first():]:
+        for name, module in self.later:
             if isinstance(module, nn.Linear):
                 weight = o[f"{name}.weight"] + a * one[f"{name}.weight"] \
                     + b * two[f"{name}.weight"]  # (g, out, in)
@@ -188,9 +189,6 @@ class _Plane:
             elif not isinstance(module, nn.Dropout):
                 h = module(h)
         return self.loss(h, self.y).double().numpy()
-
-    def _after_first(self) -> int:
-        return next(k for k, (name, _) in enumerate(self.layers) if name == self.first) + 1
 
     def _buffer(self, name: str, rows: int, shape: tuple[int, ...]) -> torch.Tensor:
         """A reused (rows, *shape) buffer, grown when a larger chunk asks for one."""

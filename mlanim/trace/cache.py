@@ -18,6 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from mlanim.inputs import megabytes_setting
 from mlanim.trace.format import FORMAT_VERSION
 
 CACHE_MB = 4096
@@ -36,10 +37,7 @@ def cache_dir() -> Path:
 
 def cache_cap() -> int:
     """The cache's size cap in bytes."""
-    try:
-        return int(float(os.environ.get("MLANIM_CACHE_MB", CACHE_MB)) * 2**20)
-    except ValueError:
-        return CACHE_MB * 2**20
+    return megabytes_setting("MLANIM_CACHE_MB", CACHE_MB)
 
 
 def touch(path: Path) -> None:
