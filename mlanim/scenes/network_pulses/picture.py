@@ -228,6 +228,9 @@ class _Composer:
         for layer in net.layers:
             title = layer.title if len(net.layers) <= 3 else layer.title.split(" (")[0]
             size = f.fit(title, "label", gap * 0.9, smallest=0.75)
+            if f.width(title, size) > gap * 0.9:  # narrow frames: "hidden 1", not "(sigmoid)"
+                title = title.split(" (")[0]
+                size = f.fit(title, "label", gap * 0.9, smallest=0.75)
             self.pic.add(d.Label((layer.x, top), title, size, self.t.muted, "center", "bottom"))
 
     def _io_labels(self) -> None:
