@@ -65,6 +65,12 @@ SMALL = {
         model: {hidden: [8, 2]}
         train: {epochs: 6}
         """,
+    "cnn_filters": """
+        scene: cnn_filters
+        data: {name: digits, limit: 300}
+        model: {channels: [4, 8]}
+        train: {epochs: 2}
+        """,
     "bias_variance": """
         scene: bias_variance
         samples: 16
