@@ -39,7 +39,10 @@ def recorded(tmp_path_factory):
     path = folder / "scene.yaml"
     path.write_text(SMALL)
     loaded = pipeline.load(path)
-    return loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLANIM_CACHE_DIR", str(folder / "cache"))
+        return loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False,
+                                                  SilentProgress())
 
 
 def story_of(recorded, **render) -> CnnStory:

@@ -71,6 +71,12 @@ SMALL = {
         model: {channels: [4, 8]}
         train: {epochs: 2}
         """,
+    "rnn_memory": """
+        scene: rnn_memory
+        task: {length: 12, samples: 300}
+        model: {hidden: 4}
+        train: {steps: 40}
+        """,
     "bias_variance": """
         scene: bias_variance
         samples: 16
@@ -104,12 +110,14 @@ def traces(tmp_path_factory) -> dict:
     """Each kind's spec and trace, recorded once for the module."""
     folder = tmp_path_factory.mktemp("layout")
     recorded = {}
-    for kind, text in SMALL.items():
-        path = folder / f"{kind}.yaml"
-        path.write_text(textwrap.dedent(text))
-        loaded = pipeline.load(Path(path))
-        recorded[kind] = (loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False,
-                                                             SilentProgress()))
+    with pytest.MonkeyPatch.context() as patch:  # never the user's own cache
+        patch.setenv("MLANIM_CACHE_DIR", str(folder / "cache"))
+        for kind, text in SMALL.items():
+            path = folder / f"{kind}.yaml"
+            path.write_text(textwrap.dedent(text))
+            loaded = pipeline.load(Path(path))
+            recorded[kind] = (loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False,
+                                                                 SilentProgress()))
     return recorded
 
 
