@@ -46,6 +46,12 @@ STILLS = {
     "gradients_exploding": ("gradients_exploding", "matplotlib", 1.0),
     "bias_variance_panels": ("bias_variance_panels", "matplotlib", 1.0),
     "bias_variance_sweep": ("bias_variance_sweep", "matplotlib", 1.0),
+    "cnn_convolution": ("cnn_digits", "matplotlib", 0.12),
+    "cnn_sum": ("cnn_digits", "manim", 0.34),
+    "cnn_training": ("cnn_digits", "matplotlib", 0.74),
+    "cnn_mistake": ("cnn_digits", "matplotlib", 1.0),
+    "rnn_training": ("rnn_lstm_order", "matplotlib", 0.3),
+    "rnn_backward": ("rnn_lstm_order", "matplotlib", 0.68),
 }
 
 

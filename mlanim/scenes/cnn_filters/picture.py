@@ -203,9 +203,9 @@ class CnnPicture:
         caption = (f"At {where} the {k * k} products sum to {_plain(window.total - window.bias)};"
                    f" plus the bias that is {_plain(window.total)}, the map's value. "
                    "PyTorch's conv2d is cross-correlation: the kernel is not flipped.")
-        if held is None and progress >= 0.85:
-            caption = ("The same kernel slides over every position: one map per kernel, "
-                       "its weights shared across the image.")
+        if held is None:
+            caption = ("The same kernel slides over every position of the zero-padded image: "
+                       "one map per kernel, its weights shared across the image.")
         return self.final, caption
 
     def _image_pixels(self, values: np.ndarray) -> np.ndarray:
@@ -473,8 +473,8 @@ class CnnPicture:
                    "epochs; the confusion matrix counts held-out images by true (row) and "
                    "predicted (column) class.")
         if snapshot == 0:
-            caption = ("Before training: random kernels give blurry maps, and the untrained "
-                       "network puts most images in a few classes.")
+            caption = (f"Before training: random kernels, and the untrained network gets "
+                       f"{s.metric('val_acc', 0):.0%} of the held-out images right.")
         return snapshot, caption
 
     def _map_strip(self, pic: d.Picture, box: Box, maps: np.ndarray, scale: float,
