@@ -125,6 +125,52 @@ def _start_worker() -> None:
     signal.signal(signal.SIGTERM, stop)  # SIGINT stays ignored, as it was when it started
 
 
+def render_on_cluster(specs: list[Path], options: RenderOptions
+                      ) -> Iterator[tuple[Path, Outcome]]:
+    """Render ``specs`` as tasks of the Dask cluster (`mlanim.cluster`); yields each spec's
+    outcome in the order of ``specs``. Each spec is checked and packed with its files here
+    (a mistake is reported without sending anything), rendered by a worker, and its outputs
+    written here; a task that fails is retried, and one that fails on every try reports the
+    spec's own error. On an interrupt the tasks are cancelled and no output is written."""
+    from mlanim import cluster
+    from mlanim.package import pack, render_package
+
+    connected = cluster.client()
+    shipments: list = []
+    for spec in specs:
+        try:
+            shipments.append(pack(spec, options))
+        except UserError as err:
+            shipments.append(Outcome(error=str(err), code=2))
+    futures = [None if isinstance(item, Outcome) else connected.submit(
+        render_package, item.package, key=f"mlanim-render-{item.package.digest}",
+        retries=cluster.RETRIES, pure=False) for item in shipments]
+    try:
+        for spec, item, future in zip(specs, shipments, futures, strict=True):
+            yield spec, item if future is None else _delivered(spec, item, future)
+    except BaseException:
+        connected.cancel([f for f in futures if f is not None])
+        raise
+
+
+def _delivered(spec: Path, shipment, future) -> Outcome:
+    from mlanim.package import deliver
+
+    try:
+        delivery = future.result()
+    except Exception as err:  # the task failed on every try, or its workers kept dying
+        reason = f"{type(err).__name__}: {err}".strip()
+        return Outcome(error=f"{spec}: internal fault on the cluster: {reason} (render it "
+                             "alone with --debug for details)", code=1)
+    if delivery.error:
+        return Outcome(warnings=delivery.warnings, error=delivery.error, code=2)
+    try:
+        paths = deliver(shipment, delivery)
+    except UserError as err:
+        return Outcome(warnings=delivery.warnings, error=str(err), code=2)
+    return Outcome(tuple(str(p) for p in paths), delivery.warnings)
+
+
 def render_one(spec: str, options: RenderOptions) -> Outcome:
     """Render one spec quietly and say how it went (runs in a worker process)."""
     from mlanim import pipeline

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -202,6 +202,10 @@ def render(
         "--jobs", "-j", min=1, max=256,
         help="render several specs on this many worker processes (default: one per core, "
              "no more than free memory allows at 2 GB each)")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", envvar="MLANIM_CLUSTER",
+        help="a Dask scheduler (tcp://HOST:PORT), or local: several specs are rendered by its "
+             "workers; one spec sends its seeds and landscape rows there")] = None,
 ) -> None:
     """Train (or reuse the cached trace) and render each spec; print the files written, in the
     order of the specs."""
@@ -227,24 +231,33 @@ def render(
         for path in run(spec, options, _progress(quiet)):
             typer.echo(str(path))
 
-    from mlanim.batch import default_jobs
+    from mlanim import batch
+    from mlanim import cluster as dask_cluster
 
-    jobs = min(jobs or default_jobs(len(specs)), len(specs))
-    if jobs > 1:
-        _render_in_parallel(specs, options, jobs, quiet)
-    else:
-        _each(specs, render_one)
+    with dask_cluster.using(cluster):  # where a spec's seeds and landscape rows go
+        if cluster and len(specs) > 1:
+            _render_in_parallel(specs, f"on the cluster at {cluster}", quiet,
+                                lambda: batch.render_on_cluster(specs, options), watch=True)
+            return
+        jobs = min(jobs or batch.default_jobs(len(specs)), len(specs))
+        if jobs > 1:
+            _render_in_parallel(specs, f"on {jobs} processes", quiet,
+                                lambda: batch.render_many(specs, options, jobs))
+        else:
+            _each(specs, render_one)
 
 
-def _render_in_parallel(specs: list[Path], options: Any, jobs: int, quiet: bool) -> None:
-    """Render ``specs`` on ``jobs`` worker processes, reporting each spec's files, warnings and
-    error in the specs' order; exit with the worst outcome, as `_each` does."""
-    from mlanim.batch import render_many
-
+def _render_in_parallel(specs: list[Path], where: str, quiet: bool,
+                        outcomes: Callable[[], Iterator[tuple[Path, Any]]],
+                        watch: bool = False) -> None:
+    """Render ``specs`` by ``outcomes`` (worker processes or the cluster), reporting each
+    spec's files, warnings and error in the specs' order; exit with the worst outcome, as
+    `_each` does. With ``watch``, the cluster workers' progress lines show on the bar."""
     failures: set[int] = set()
     progress = _progress(quiet)
-    with progress.task(f"{len(specs)} specs on {jobs} processes", total=len(specs)) as bar:
-        for spec, outcome in render_many(specs, options, jobs):
+    with progress.task(f"{len(specs)} specs {where}", total=len(specs)) as bar, \
+            _worker_notes(bar, watch):
+        for spec, outcome in outcomes():
             for warning in outcome.warnings:
                 progress.warn(f"{spec}: {warning}")
             for path in outcome.paths:
@@ -255,6 +268,22 @@ def _render_in_parallel(specs: list[Path], options: Any, jobs: int, quiet: bool)
             bar.advance()
     if failures:
         raise typer.Exit(1 if 1 in failures else 2)
+
+
+@contextlib.contextmanager
+def _worker_notes(bar: Any, watch: bool) -> Iterator[None]:
+    """The cluster workers' progress lines, shown on ``bar`` while the block runs."""
+    if not watch:
+        yield
+        return
+    from mlanim import cluster
+
+    connected = cluster.client()
+    connected.subscribe_topic(cluster.PROGRESS_TOPIC, lambda event: bar.note(str(event[1])))
+    try:
+        yield
+    finally:
+        connected.unsubscribe_topic(cluster.PROGRESS_TOPIC)
 
 
 @app.command()

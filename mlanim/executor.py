@@ -1,4 +1,5 @@
-"""The one place where work runs in parallel: today a local process pool, later anything else.
+"""The one place where work runs in parallel: a local process pool, or a Dask cluster when one
+is named (`mlanim.cluster`).
 
 Frames are drawn by worker processes, each holding its own drawing (figure or camera) built once
 by a picklable factory, and come back in order so the encoder can consume them as they arrive.
@@ -28,7 +29,7 @@ def worker_count() -> int:
     whose start-up and frame pickling cost more than they save (benchmarks/render_throughput).
     """
     setting = os.environ.get("MLANIM_WORKERS", "1").strip()
-    return int(setting) if setting.isdigit() else 1
+    return int(setting) if setting.isdigit() and can_start_processes() else 1
 
 
 def _start_worker(factory: Callable[[], Any]) -> None:
@@ -58,8 +59,12 @@ def run_tasks(function: Callable[[Any], Any], tasks: list[Any], workers: int,
     else by that many ``spawn`` processes; ``done`` is called as each result arrives (for a
     progress bar). ``function`` and tasks must be picklable plain data (a module-level
     function; arrays, dicts), never live models."""
+    from mlanim import cluster
+
+    if cluster.address():
+        return cluster.map_tasks(function, tasks, done)
     results = []
-    if workers <= 1 or len(tasks) <= 1:
+    if workers <= 1 or len(tasks) <= 1 or not can_start_processes():
         for task in tasks:
             results.append(function(task))
             done()
@@ -70,6 +75,50 @@ def run_tasks(function: Callable[[Any], Any], tasks: list[Any], workers: int,
             results.append(result)
             done()
     return results
+
+
+_worker_shared: Any = None
+
+
+def _keep_shared(shared: Any) -> None:
+    global _worker_shared
+    _worker_shared = shared
+
+
+def _with_shared(pair: tuple[Callable[[Any, Any], Any], Any]) -> Any:
+    function, task = pair
+    return function(_worker_shared, task)
+
+
+def map_shared(function: Callable[[Any, Any], Any], shared: Any, tasks: list[Any],
+               workers: int, done: Callable[[], None] = lambda: None) -> list[Any]:
+    """``function(shared, task)`` for each task, in order, ``shared`` sent to each worker
+    once (a model's weights and the data, with row chunks as the tasks): in this process when
+    ``workers`` is 1, else on that many ``spawn`` processes, or on the cluster when one is
+    named. The same plain-data rule as `run_tasks`."""
+    from mlanim import cluster
+
+    if cluster.address():
+        return cluster.map_tasks(function, tasks, done, shared=shared)
+    results = []
+    if workers <= 1 or len(tasks) <= 1 or not can_start_processes():
+        for task in tasks:
+            results.append(function(shared, task))
+            done()
+        return results
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(min(workers, len(tasks)), initializer=_keep_shared,
+                      initargs=(shared,)) as pool:
+        for result in pool.imap(_with_shared, [(function, t) for t in tasks], chunksize=1):
+            results.append(result)
+            done()
+    return results
+
+
+def can_start_processes() -> bool:
+    """Whether this process may start worker processes: not a daemon (a pool's or a Dask
+    cluster's worker), whose parts run in place."""
+    return not multiprocessing.current_process().daemon
 
 
 def task_workers(tasks: int) -> int:

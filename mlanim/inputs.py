@@ -81,6 +81,7 @@ class SpecFiles:
     def __init__(self, resolve: Callable[[str], Path], index: Path | None = None) -> None:
         self._resolve, self._index = resolve, index
         self._seen: dict[str, str] = {}
+        self._named: dict[tuple, Path] = {}
 
     def __call__(self, relative: str, key: KeyPath = ()) -> Path:
         """The checked path of ``relative`` (as written in the spec at ``key``)."""
@@ -88,7 +89,13 @@ class SpecFiles:
         status = check_input_file(path, key)
         real = os.path.realpath(path)
         self._seen[real] = content_hash(Path(real), status, self._index)
+        self._named[tuple(key)] = Path(real)
         return path
+
+    def named(self) -> dict[tuple, Path]:
+        """Each resolved file by the spec key that names it (for shipping a spec and its
+        files to another machine)."""
+        return dict(self._named)
 
     def fingerprints(self) -> dict[str, str]:
         """Each resolved file's real path and content hash, for the trace cache key."""

@@ -89,7 +89,6 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
                  progress: Progress) -> Trace:
     """Stage 2-3: the trace from ``trace:``, from the cache, or by recording now. The cache
     key holds the content of every file the spec names, not only their names."""
-    kind = scenes.get(spec.scene)
     files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
     if getattr(spec, "trace", None):
         with _located(loaded):
@@ -101,9 +100,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
                 f"{spec.scene}", ("trace",),
                 f"record one with this spec: mlanim trace {loaded.path.name}")
         return trace
-    with _located(loaded):
-        payload, make = kind.recording(spec, files)
-    path = cached_trace_path(cache_key({**payload, "files": files.fingerprints()}))
+    path, make = recording_of(loaded, spec, files)
     if path.exists() and not fresh:
         try:
             trace = load_trace(path)
@@ -125,6 +122,15 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     for gone in evict(keep=path):
         progress.message(f"cache over its {cache_cap() / 2**20:,.0f} MB cap: removed {gone.name}")
     return load_trace(path)
+
+
+def recording_of(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles
+                 ) -> tuple[Path, Callable[[Progress], Trace]]:
+    """Where the cache keeps this spec's trace (its key holds the content of every file the
+    spec names, resolved through ``files``), and how to record it."""
+    with _located(loaded):
+        payload, make = scenes.get(spec.scene).recording(spec, files)
+    return cached_trace_path(cache_key({**payload, "files": files.fingerprints()})), make
 
 
 def _user_trace(path: Path) -> Trace:

@@ -125,6 +125,40 @@ def evaluate_plane(model: nn.Sequential, origin: Params, directions: Directions,
     return out
 
 
+ROWS_A_TASK = 400  # grid points a task (or a progress step) evaluates
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A landscape's plane as plain data, to send to other processes once: an MLP's widths and
+    activation, its loss, the origin and the two directions (numpy arrays by parameter
+    name), and the training data."""
+
+    widths: list[int]
+    activation: str
+    loss: str
+    task: str
+    origin: dict[str, np.ndarray]
+    one: dict[str, np.ndarray]
+    two: dict[str, np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+
+
+def plane_losses(plane: Plane, coords: np.ndarray) -> np.ndarray:
+    """The loss at each (a, b) row of ``coords`` on ``plane`` (a task of `map_shared`): the
+    same values wherever it runs, as every point's value is computed alone."""
+    from mlanim import models
+    from mlanim.train.losses import make_loss
+
+    model = models.mlp(plane.widths[0], plane.widths[1:-1], plane.widths[-1], plane.activation)
+    tensors = [{k: torch.from_numpy(v) for k, v in part.items()}
+               for part in (plane.origin, plane.one, plane.two)]
+    return evaluate_plane(model, tensors[0], Directions(tensors[1], tensors[2]),
+                          torch.from_numpy(plane.x), torch.from_numpy(plane.y), coords,
+                          make_loss(plane.loss, plane.task))
+
+
 class _Plane:
     """One model's loss on a plane of parameters, evaluated for batches of grid points.
 

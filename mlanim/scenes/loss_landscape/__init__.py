@@ -67,14 +67,15 @@ def add_landscape(trace: Trace, spec: LandscapeSpec, progress: Progress) -> None
     """Directions, the projected path and the loss grid, attached to ``trace``."""
     import torch
 
-    from mlanim import models
     from mlanim.analysis.landscape import (
-        evaluate_plane,
+        ROWS_A_TASK,
+        Plane,
         pca_directions,
+        plane_losses,
         project,
         random_directions,
     )
-    from mlanim.train.losses import make_loss
+    from mlanim.executor import map_shared, worker_count
 
     meta = trace.meta
     widths = meta["model"]["widths"]
@@ -95,17 +96,16 @@ def add_landscape(trace: Trace, spec: LandscapeSpec, progress: Progress) -> None
     a_axis, b_axis = np.linspace(-reach[0], reach[0], res), np.linspace(-reach[1], reach[1], res)
     grid_a, grid_b = np.meshgrid(a_axis, b_axis)
     coords = np.stack([grid_a.ravel(), grid_b.ravel()], axis=1)
-    model = models.mlp(widths[0], widths[1:-1], widths[-1], spec.model.activation)
-    x = torch.from_numpy(trace.static("data/x_train"))
-    y = torch.from_numpy(trace.static("data/y_train"))
-    loss = make_loss(spec.train.loss, meta["dataset"]["task"])
-    values = np.empty(len(coords))
-    with progress.task("landscape grid", total=len(coords)) as bar:
-        for start in range(0, len(coords), 400):
-            part = coords[start: start + 400]
-            values[start: start + len(part)] = evaluate_plane(model, origin, directions, x, y,
-                                                              part, loss)
-            bar.advance(len(part))
+    plane = Plane(widths, spec.model.activation, spec.train.loss, meta["dataset"]["task"],
+                  {k: v.numpy() for k, v in origin.items()},
+                  {k: v.numpy() for k, v in directions.one.items()},
+                  {k: v.numpy() for k, v in directions.two.items()},
+                  trace.static("data/x_train"), trace.static("data/y_train"))
+    blocks = [coords[start: start + ROWS_A_TASK] for start in range(0, len(coords),
+                                                                     ROWS_A_TASK)]
+    with progress.task("landscape grid", total=len(blocks)) as bar:
+        parts = map_shared(plane_losses, plane, blocks, worker_count(), done=bar.advance)
+    values = np.concatenate(parts)
     trace.attach("landscape/a", a_axis)
     trace.attach("landscape/b", b_axis)
     trace.attach("landscape/values", values.reshape(res, res))
