@@ -133,15 +133,18 @@ def render_on_cluster(specs: list[Path], options: RenderOptions
     written here; a task that fails is retried, and one that fails on every try reports the
     spec's own error. On an interrupt the tasks are cancelled and no output is written."""
     from mlanim import cluster
-    from mlanim.package import pack, render_package
+    from mlanim.package import finished, pack, render_package
 
     connected = cluster.client()
     shipments: list = []
     for spec in specs:
         try:
-            shipments.append(pack(spec, options))
+            shipment = pack(spec, options)
         except UserError as err:
             shipments.append(Outcome(error=str(err), code=2))
+            continue
+        done = None if options.fresh else finished(shipment)
+        shipments.append(shipment if done is None else Outcome(tuple(str(p) for p in done)))
     futures = [None if isinstance(item, Outcome) else connected.submit(
         render_package, item.package, key=f"mlanim-render-{item.package.digest}",
         retries=cluster.RETRIES, pure=False) for item in shipments]
@@ -154,7 +157,7 @@ def render_on_cluster(specs: list[Path], options: RenderOptions
 
 
 def _delivered(spec: Path, shipment, future) -> Outcome:
-    from mlanim.package import deliver
+    from mlanim.package import deliver, remember
 
     try:
         delivery = future.result()
@@ -168,6 +171,7 @@ def _delivered(spec: Path, shipment, future) -> Outcome:
         paths = deliver(shipment, delivery)
     except UserError as err:
         return Outcome(warnings=delivery.warnings, error=str(err), code=2)
+    remember(shipment, delivery)
     return Outcome(tuple(str(p) for p in paths), delivery.warnings)
 
 

@@ -235,6 +235,8 @@ def render(
     from mlanim import cluster as dask_cluster
 
     with dask_cluster.using(cluster):  # where a spec's seeds and landscape rows go
+        if cluster:
+            dask_cluster.client()  # connect first: a wrong address fails before any work
         if cluster and len(specs) > 1:
             _render_in_parallel(specs, f"on the cluster at {cluster}", quiet,
                                 lambda: batch.render_on_cluster(specs, options), watch=True)

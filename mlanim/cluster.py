@@ -14,6 +14,7 @@ retrying cannot fix it. Dask comes with the ``mlanim[dask]`` extra and is import
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import sys
@@ -29,6 +30,7 @@ ENVIRONMENT = "MLANIM_CLUSTER"
 RETRIES = 2  # a task that raises runs at most this many more times
 CONNECT_SECONDS = 10
 PROGRESS_TOPIC = "mlanim-progress"
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 _opened: list[Any] = []  # clients of this process, closed by `disconnect`
 
 
@@ -114,6 +116,22 @@ def disconnect() -> None:
     _client.cache_clear()
 
 
+@cache
+def _reuse_large_blocks() -> None:
+    """Undo, in a Dask worker, what its nanny's ``MALLOC_TRIM_THRESHOLD_`` does to glibc: with
+    the variable set, every block of 128 KiB or more is mapped and unmapped anew, so each
+    frame buffer pays its page faults again (rendering measured 1.5x slower). Blocks up to 32
+    MiB come from the heap again, and are kept."""
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, 32 * 2**20)
+    libc.mallopt(M_TRIM_THRESHOLD, 64 * 2**20)
+
+
 def _reachable(where: str) -> None:
     """Fail at once when nothing listens at ``where`` (Dask would keep trying until its
     time-out)."""
@@ -164,6 +182,7 @@ def one_thread() -> Iterator[None]:
     arithmetic is then the same as in mlanim's own worker processes."""
     import torch
 
+    _reuse_large_blocks()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -190,6 +209,23 @@ def map_tasks(function: Callable[..., Any], tasks: list[Any],
     except BaseException:
         connected.cancel(futures)
         raise
+
+
+def ordered(function: Callable[..., Any], tasks: list[Any], shared: Any = None
+            ) -> Iterator[Any]:
+    """``function`` over ``tasks`` on the cluster, each result yielded as soon as it and the
+    ones before it are done (a stream for the encoder); the rest are cancelled when the
+    consumer stops early."""
+    connected = client()
+    common = connected.scatter(shared, broadcast=True, hash=False) if shared is not None \
+        else None
+    futures = [connected.submit(_call, function, common, task, retries=RETRIES, pure=False)
+               for task in tasks]
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        connected.cancel([f for f in futures if not f.done()])
 
 
 def report(text: str) -> None:

@@ -50,7 +50,7 @@ class Shipment:
 
     package: Package
     targets: dict[str, Path]  # format -> output path
-    trace_path: Path
+    trace_path: Path | None  # where this machine caches the spec's trace (None: trace:)
 
 
 @dataclass(frozen=True)
@@ -73,16 +73,18 @@ def pack(spec_path: Path, options: RenderOptions) -> Shipment:
     loaded = pipeline.load(spec_path, options.sets)
     spec = options.apply(loaded.spec)
     files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
-    trace_path, _ = pipeline.recording_of(loaded, spec, files) if not getattr(
-        spec, "trace", None) else (Path(), None)
-    if getattr(spec, "trace", None):
-        files(spec.trace, ("trace",))
+    trace_path = None
+    if getattr(spec, "trace", None):  # a recorded trace travels as one of the spec's files
+        with pipeline.located(loaded):
+            files(spec.trace, ("trace",))
+    else:
+        trace_path, _ = pipeline.recording_of(loaded, spec, files)
     shipped, sets = {}, list(options.sets)
     for index, (key, path) in enumerate(files.named().items()):
         local = f"_files/{index}_{path.name}"
         shipped[local] = path.read_bytes()
         sets.append(f"{'.'.join(str(k) for k in key)}={local}")
-    cached = trace_path.read_bytes() if trace_path.name and trace_path.is_file() and \
+    cached = trace_path.read_bytes() if trace_path is not None and trace_path.is_file() and \
         not options.fresh else None
     package = Package(str(spec_path), spec_path.name, spec_path.read_text(), tuple(sets),
                       shipped, replace(options, out_dir=None, sets=()), cached)
@@ -143,9 +145,43 @@ def deliver(shipment: Shipment, delivery: Delivery) -> list[Path]:
     finally:
         for tmp, _ in moves:
             tmp.unlink(missing_ok=True)
-    if delivery.trace is not None and shipment.trace_path.name:
+    if delivery.trace is not None and shipment.trace_path is not None:
         _write(shipment.trace_path, delivery.trace)
     return [target for _, target in moves]
+
+
+def finished(shipment: Shipment) -> list[Path] | None:
+    """The outputs of an earlier run of the same package, when every one is still there
+    unchanged (a re-run after an interruption sends only what did not finish)."""
+    marker = _marker(shipment)
+    try:
+        written = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return None
+    paths = [shipment.targets[fmt] for fmt in written if fmt in shipment.targets]
+    if set(written) != set(shipment.targets) or not all(
+            _sha256(path) == written[path.suffix.lstrip(".")] for path in paths):
+        return None
+    return paths
+
+
+def remember(shipment: Shipment, delivery: Delivery) -> None:
+    """Note what this package's outputs hold, for `finished`."""
+    digests = {fmt: hashlib.sha256(data).hexdigest() for fmt, data in delivery.outputs.items()}
+    _write(_marker(shipment), json.dumps(digests).encode())
+
+
+def _marker(shipment: Shipment) -> Path:
+    from mlanim.trace.cache import cache_dir
+
+    return cache_dir() / "results" / f"{shipment.package.digest}.json"
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -3,6 +3,10 @@ analyse it, draw, encode. Each stage reads only what the previous one produced."
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlanim import scenes
+from mlanim import cluster, scenes
 from mlanim.analysis.derived import Derived, derive
 from mlanim.atomic import check_writable_folder
 from mlanim.encode import FIGURE_FORMATS, SUBTITLE_FORMATS, sample_indices, write_outputs
@@ -91,7 +95,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     key holds the content of every file the spec names, not only their names."""
     files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
     if getattr(spec, "trace", None):
-        with _located(loaded):
+        with located(loaded):
             trace = _user_trace(files(spec.trace, ("trace",)))
         recorded_for = trace.meta.get("scene")
         if recorded_for not in (None, spec.scene):
@@ -111,7 +115,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
             touch(path)
             progress.message(f"using cached trace {path} (--fresh retrains)")
             return trace
-    with _located(loaded):
+    with located(loaded):
         trace = make(progress)
     trace.meta["spec_hash"] = path.stem
     try:
@@ -128,7 +132,7 @@ def recording_of(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles
                  ) -> tuple[Path, Callable[[Progress], Trace]]:
     """Where the cache keeps this spec's trace (its key holds the content of every file the
     spec names, resolved through ``files``), and how to record it."""
-    with _located(loaded):
+    with located(loaded):
         payload, make = scenes.get(spec.scene).recording(spec, files)
     return cached_trace_path(cache_key({**payload, "files": files.fingerprints()})), make
 
@@ -147,7 +151,7 @@ def render(path: Path, options: RenderOptions | None = None,
     """Render the spec at ``path`` to the formats it asks for; returns the files written."""
     options, progress = options or RenderOptions(), progress or SilentProgress()
     loaded = load(path, options.sets)
-    with _located(loaded):
+    with located(loaded):
         spec = options.apply(loaded.spec)
     kind = scenes.get(spec.scene)
     backend = spec.render.backend or kind.default_backend
@@ -156,7 +160,7 @@ def render(path: Path, options: RenderOptions | None = None,
                                   ("render", "backend"), f"use one of: {', '.join(kind.backends)}")
     if backend == "manim":
         default = "" if spec.render.backend else f" ({kind.name} draws with it by default)"
-        with _located(loaded):
+        with located(loaded):
             require("manim", "manim", f"the manim backend{default}", ("render", "backend"),
                     "render with --backend matplotlib")
     targets = output_targets(loaded, spec, options.out_dir)
@@ -166,13 +170,13 @@ def render(path: Path, options: RenderOptions | None = None,
             raise OutputError(f"cannot write {target}: it is a folder",
                               hint="set output: to a file name, or use another --out")
     trace = obtain_trace(loaded, spec, options.fresh, progress)
-    with _located(loaded):
+    with located(loaded):
         derived = analyse(kind, spec, trace, progress)
         for finding in kind.findings(spec, trace):
             progress.warn(finding)
     video = VideoSettings.from_spec(spec.render)
     theme = load_theme(spec.render.theme)
-    with _located(loaded):
+    with located(loaded):
         drawing = kind.frames(spec, trace, video, theme, backend, derived)
     try:
         moving = [f for f in targets if f not in (*FIGURE_FORMATS, *SUBTITLE_FORMATS, "png")]
@@ -180,6 +184,9 @@ def render(path: Path, options: RenderOptions | None = None,
             if "gif" in targets else []
         if not moving:
             frames: Iterable[np.ndarray] = [drawing.frame(drawing.count - 1)]
+        elif cluster.address() and trace.path and drawing.count >= MIN_PARALLEL_FRAMES:
+            frames = drawn_on_cluster((spec.scene, spec.model_dump(mode="json"), video, theme,
+                                       backend), trace.path, drawing.count)
         else:
             frames = _frames(drawing, partial(draw_scene, spec.scene, spec, trace.path, video,
                                               theme, backend))
@@ -200,6 +207,43 @@ def draw_scene(scene: str, spec: SceneSpec, trace_path: Path, video: VideoSettin
     return kind.frames(spec, trace, video, theme, backend, derived)
 
 
+FRAMES_A_TASK = 30  # frames a cluster task draws
+_remote_drawing: dict[str, tuple[Frames, Path]] = {}  # a cluster worker's drawing and folder
+
+
+def drawn_on_cluster(parts: tuple, trace_path: Path, count: int) -> Iterator[np.ndarray]:
+    """Frames drawn in ranges by the cluster's workers, yielded in order. Each worker gets the
+    trace's bytes and the spec as plain data once, builds the drawing once, and returns its
+    frames compressed (a 720p frame is 2.7 MB raw)."""
+    shared = (parts, trace_path.read_bytes())
+    spans = [(start, min(start + FRAMES_A_TASK, count))
+             for start in range(0, count, FRAMES_A_TASK)]
+    for frames in cluster.ordered(draw_span, spans, shared):
+        for shape, data in frames:
+            yield np.frombuffer(zlib.decompress(data), np.uint8).reshape(shape)
+
+
+def draw_span(shared: tuple, span: tuple[int, int]) -> list[tuple[tuple[int, ...], bytes]]:
+    """Runs on a cluster worker: frames ``span[0]`` to ``span[1] - 1``, each compressed. The
+    drawing is built on the first span and kept for the next ones of the same render."""
+    (scene, spec_data, video, theme, backend), trace_bytes = shared
+    key = hashlib.sha256(trace_bytes + repr(shared[0]).encode()).hexdigest()
+    if key not in _remote_drawing:
+        for old, folder in _remote_drawing.values():
+            old.close()
+            shutil.rmtree(folder, ignore_errors=True)
+        _remote_drawing.clear()
+        folder = Path(tempfile.mkdtemp(prefix="mlanim-draw-"))
+        (folder / "trace.mlanim").write_bytes(trace_bytes)
+        spec = scenes.get(scene).Spec.model_validate(spec_data)
+        _remote_drawing[key] = (draw_scene(scene, spec, folder / "trace.mlanim", video, theme,
+                                           backend), folder)
+    drawing = _remote_drawing[key][0]
+    frames = (drawing.frame(index) for index in range(*span))
+    return [(frame.shape, zlib.compress(np.ascontiguousarray(frame).tobytes(), 1))
+            for frame in frames]
+
+
 def analyse(kind: SceneKind, spec: SceneSpec, trace: Trace, progress: Progress) -> Derived:
     """Stage 4: what the kind derives from the trace, computed or read from the cache."""
     return derive(kind.analyses(spec, trace), trace, progress)
@@ -215,7 +259,7 @@ def _frames(drawing: Frames, factory: Callable[[], Frames]) -> Iterable[np.ndarr
 
 
 @contextmanager
-def _located(loaded: LoadedSpec) -> Iterator[None]:
+def located(loaded: LoadedSpec) -> Iterator[None]:
     """Add the spec file, and the line of the key path, to user errors raised inside."""
     try:
         yield

@@ -136,7 +136,9 @@ def traces(cache: Path) -> dict[str, dict[str, np.ndarray]]:
     found = {}
     for path in sorted(cache.glob("*.mlanim")):
         trace = load_trace(path)
-        found[trace.meta["scene"]] = {n: trace.values(n) for n in trace.channel_names}
+        arrays = {n: trace.values(n) for n in trace.channel_names}
+        found[trace.meta["scene"]] = (trace.static("landscape/values") if "landscape/values"
+                                      in trace else arrays)
     return found
 
 
@@ -166,6 +168,64 @@ def test_a_batch_renders_alike_serially_on_two_processes_and_on_the_cluster(clus
                 np.testing.assert_array_equal(values, other_traces[scene][name], err_msg=name)
 
 
+def test_a_rerun_reuses_what_finished_and_workers_report_progress(cluster, tmp_path, render):
+    address, watcher, _ = cluster
+    heard: list[str] = []
+    watcher.subscribe_topic("mlanim-progress", lambda event: heard.append(str(event[1])))
+    names = write_specs(tmp_path, SPECS)
+    first = render(tmp_path, *names, "--cluster", address, "-q", "--out", "out")
+    assert first.exit_code == 0, first.output
+    watcher.unsubscribe_topic("mlanim-progress")
+    assert any(line.startswith("boundary.yaml: drawing") for line in heard), heard
+    written = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
+    watcher.run(_doom, "boundary.yaml")  # were it rendered again, it would fail
+    again = render(tmp_path, *names, "--cluster", address, "-q", "--out", "out")
+    watcher.run(_doom, "")
+    assert again.exit_code == 0, again.output
+    assert again.stdout == first.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == written
+
+
+def test_one_video_is_drawn_in_frame_ranges_by_the_workers(cluster, tmp_path, render):
+    address, watcher, _ = cluster
+    spec = SPECS["boundary.yaml"].replace("duration: 1.0", "duration: 4.0")  # 60 frames
+    videos = {}
+    for mode, args in (("serial", []), ("cluster", ["--cluster", address])):
+        folder = tmp_path / mode
+        write_specs(folder, {"long.yaml": spec})
+        done = render(folder, "long.yaml", *args, "-q", "--out", "out")
+        assert done.exit_code == 0, done.output
+        videos[mode] = frames(folder / "out" / "long.mp4")
+    assert len(videos["serial"]) == len(videos["cluster"]) == 60
+    assert all((a == b).all() for a, b in zip(videos["serial"], videos["cluster"], strict=True))
+    assert any(watcher.run(_has_drawn_frames).values())
+
+
+def _has_drawn_frames() -> bool:
+    from mlanim import pipeline
+
+    return bool(pipeline._remote_drawing)
+
+
+def test_the_files_a_spec_names_travel_with_it(cluster, tmp_path, render):
+    address, _, _ = cluster
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(80, 2))
+    rows = "\n".join(f"{a:.4f},{b:.4f},{int(a * b > 0)}" for a, b in points)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "quadrants.csv").write_text("x1,x2,label\n" + rows + "\n")
+    csv_spec = SPECS["boundary.yaml"].replace(
+        "data: {name: moons, n_samples: 120}",
+        "data: {name: csv, path: data/quadrants.csv, target: label}")
+    names = write_specs(tmp_path, {"csv.yaml": csv_spec, "boundary.yaml": SPECS["boundary.yaml"]})
+    done = render(tmp_path, *names, "--cluster", address, "-q", "--out", "out")
+    assert done.exit_code == 0, done.output
+    assert done.stdout.split() == ["out/csv.mp4", "out/boundary.mp4"]
+    (trace,) = [load_trace(p) for p in (tmp_path / "cache").glob("*.mlanim")
+                if load_trace(p).meta["dataset"]["name"] == "csv"]
+    assert trace.meta["dataset"]["n_train"] == 60  # the file's 80 rows, a quarter held out
+
+
 def test_one_spec_sends_its_landscape_rows_to_the_cluster(cluster, tmp_path, render):
     address, watcher, _ = cluster
     spec = """\
@@ -176,14 +236,18 @@ def test_one_spec_sends_its_landscape_rows_to_the_cluster(cluster, tmp_path, ren
         landscape: {resolution: 31}
         render: {quality: low, duration: 1.0, formats: [png]}
         """
-    values = {}
+    values, runs = {}, {}
     for mode, args in (("serial", []), ("cluster", ["--cluster", address])):
         folder = tmp_path / mode
-        write_specs(folder, {"land.yaml": spec})
-        done = render(folder, "land.yaml", *args, "-q", "--out", "out")
-        assert done.exit_code == 0, done.output
-        (path,) = (folder / "cache").glob("*.mlanim")
-        values[mode] = load_trace(path).static("landscape/values")
+        write_specs(folder, {"land.yaml": spec, "seeds.yaml": SPECS["seeds.yaml"]})
+        for name in ("land.yaml", "seeds.yaml"):  # one spec at a time: its parts are sent
+            done = render(folder, name, *args, "-q", "--out", "out")
+            assert done.exit_code == 0, done.output
+        found = traces(folder / "cache")
+        values[mode] = found["loss_landscape"]
+        runs[mode] = found["loss_curves"]
+    for name, array in runs["serial"].items():  # the seeds' runs, trained on the workers
+        np.testing.assert_array_equal(array, runs["cluster"][name], err_msg=name)
     np.testing.assert_array_equal(values["serial"], values["cluster"])
     computed_there = watcher.run(_has_evaluated_a_plane)
     assert any(computed_there.values()), computed_there

@@ -37,3 +37,5 @@ def test_a_wheel_without_extras_renders_with_matplotlib_and_names_missing_extras
     umap = run("render", "ex/embedding_digits.yaml", "-q")
     assert umap.returncode == 2 and "pip install 'mlanim[umap]'" in umap.stderr
     assert "training" not in umap.stderr
+    dask = run("render", "ex/quickstart.yaml", "ex/spiral_light.yaml", "--cluster", "local", "-q")
+    assert dask.returncode == 2 and "pip install 'mlanim[dask]'" in dask.stderr

@@ -19,6 +19,8 @@ snapshots, relative to the layout's size.
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 import warnings
 from collections.abc import Callable
 
@@ -93,9 +95,21 @@ def nearest_neighbors(x: np.ndarray, k: int = NEIGHBORS) -> tuple[np.ndarray, np
             torch.cat(distances).numpy().astype(np.float32))
 
 
+def share_numba_cache() -> None:
+    """numba keeps what it compiles for umap in mlanim's cache folder, which every process
+    (worker processes, cluster workers on this machine) shares: the first render compiles, the
+    later ones, in any process, load (also where site-packages is read-only). Must run before
+    numba is first imported; a folder the user set is kept."""
+    if "numba" not in sys.modules:
+        from mlanim.trace.cache import cache_dir
+
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+
+
 def umap_layouts(values: np.ndarray, seed: int, advance: Callable[[], None] = lambda: None
                  ) -> np.ndarray:
     """UMAP per snapshot, each warm-started from the previous layout and aligned to it."""
+    share_numba_cache()
     import umap
 
     result = []
