@@ -54,12 +54,12 @@ class CnnPicture:
 
     # -- layout helpers ----------------------------------------------------------------------
     def _columns(self, weights: list[float], gap: float = 28) -> list[Box]:
-        """The body cut into panels: side by side in a wide body, stacked in portrait, and
-        four panels two by two in between (4:3, 1:1)."""
+        """The body cut into panels: side by side in a wide body, stacked in a tall one (9:16),
+        and four panels two by two in between (4:3, 1:1)."""
         f, body = self.f, self.f.body
-        if self.s.video.portrait:
-            return f.split(body, weights, vertical=True, gap=gap)
         wide = body[2] * self.s.video.width / (body[3] * self.s.video.height)
+        if wide < 0.75:  # a tall body (9:16)
+            return f.split(body, weights, vertical=True, gap=gap)
         if len(weights) != 4 or wide >= 2.2:
             return f.split(body, weights, gap=gap)
         top, bottom = f.split(body, [1, 1], vertical=True, gap=gap)

@@ -104,12 +104,7 @@ class MemoryPicture:
                 shapes.append(d.Label((x, bottom + height / 2), text,
                                       f.fit(text, size, self.label_w - f.dx(4)), t.muted, "left"))
             if kind == "lstm":
-                bottom, height = self.rows[("lstm", "gates")]
-                for k, (text, _) in enumerate(GATES):
-                    cy = bottom + height * (2.5 - k) / 3
-                    shapes.append(d.Label((x, cy), text, f.fit(text, size * 0.9,
-                                                               self.label_w - f.dx(4)),
-                                          t.muted, "left"))
+                shapes += self._gate_names(x, size)
             shapes += self._chain(kind)
         bottom, height = self.rows[("tokens", "tokens")]
         shapes.append(d.Label((x, bottom + height / 2), "input", f.size("tick"), t.muted,
@@ -120,6 +115,19 @@ class MemoryPicture:
                                   f.size("label"), t.accent if marked else t.muted,
                                   bold=marked))
         return shapes
+
+    def _gate_names(self, x: float, size: float) -> list[d.Shape]:
+        """A name for each gate row, or one for the three when the rows are too low."""
+        f, t = self.f, self.t
+        bottom, height = self.rows[("lstm", "gates")]
+        room = self.label_w - f.dx(4)
+        if height < 3 * f.line(size * 0.9):
+            text = "gates i, f, o"
+            return [d.Label((x, bottom + height / 2), text, f.fit(text, size, room), t.muted,
+                            "left")]
+        return [d.Label((x, bottom + height * (2.5 - k) / 3), text,
+                        f.fit(text, size * 0.9, room), t.muted, "left")
+                for k, (text, _) in enumerate(GATES)]
 
     def _chain(self, kind: str) -> list[d.Shape]:
         """The unrolled cell: one box a step, linked left to right, all one colour because
