@@ -58,6 +58,51 @@ def stopwatch() -> Iterator[list[float]]:
     elapsed.append(time.perf_counter() - start)
 
 
+def against_encode_floor(spec, trace, name: str, target: float, serial: bool = False) -> None:
+    """Draw and encode ``spec``'s video (matplotlib, from ``trace``) beside encoding the same
+    frames alone (the floor): in this process with a drawing thread, on worker processes,
+    and (``serial``) with no thread; print each rate and ``NAME: <ratio>x floor``."""
+    import tempfile
+    from functools import partial
+
+    from mlanim import pipeline, scenes
+    from mlanim.encode import write_outputs
+    from mlanim.executor import draw_in_order, prefetch, worker_count
+    from mlanim.render.theme import load_theme
+    from mlanim.render.video import VideoSettings
+    from mlanim.scenes.base import iterate
+
+    video, theme = VideoSettings.from_spec(spec.render), load_theme(spec.render.theme)
+    drawing = scenes.get(spec.scene).frames(spec, trace, video, theme, "matplotlib")
+    out, n = Path(tempfile.mkdtemp()), video.count
+    print(f"{n} frames at {video.width}x{video.height}, {video.fps} fps, {worker_count()} cores")
+    with stopwatch() as t:
+        frames = list(iterate(drawing))
+    rates = {"draw only": n / t[0]}
+    with stopwatch() as t:
+        write_outputs(frames, video, {"mp4": out / "floor.mp4"})
+    floor = rates["encode only (floor)"] = n / t[0]
+    del frames
+    if serial:
+        with stopwatch() as t:
+            write_outputs(iterate(drawing), video, {"mp4": out / "serial.mp4"})
+        rates["draw+encode serial"] = n / t[0]
+    with stopwatch() as t:
+        write_outputs(prefetch(iterate(drawing)), video, {"mp4": out / "thread.mp4"})
+    rates["draw+encode threaded"] = n / t[0]
+    factory = partial(pipeline.draw_scene, spec.scene, spec, trace.path, video, theme,
+                      "matplotlib")
+    workers = max(2, worker_count())
+    with stopwatch() as t:
+        write_outputs(draw_in_order(factory, n, workers), video, {"mp4": out / "pool.mp4"})
+    rates[f"draw+encode {workers} procs"] = n / t[0]
+    drawing.close()
+    for label, rate in rates.items():
+        share = f"  ({rate / floor:.2f} of floor)" if label.startswith("draw+") else ""
+        print(f"{label:21}{rate:7.1f} frames/s{share}")
+    best = max(rate for label, rate in rates.items() if label.startswith("draw+"))
+    print(f"{name}: {best / floor:.2f}x floor (target {target:.2f}x; processes include their "
+          "start-up)")
 
 
 def write_digits(folder: Path) -> Path:

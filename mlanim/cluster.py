@@ -191,17 +191,23 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+def _submit(function: Callable[..., Any], tasks: list[Any], shared: Any
+            ) -> tuple[Any, list[Any]]:
+    """The client, and one retried future a task; ``shared`` sent to every worker once."""
+    connected = client()
+    common = connected.scatter(shared, broadcast=True, hash=False) if shared is not None \
+        else None
+    return connected, [connected.submit(_call, function, common, task, retries=RETRIES,
+                                        pure=False) for task in tasks]
+
+
 def map_tasks(function: Callable[..., Any], tasks: list[Any],
               done: Callable[[], None] = lambda: None, shared: Any = None) -> list[Any]:
     """``function`` over ``tasks`` on the cluster, results in order; ``done`` is called as
     each finishes. A task's exception is raised here once its retries are spent."""
     from distributed import as_completed
 
-    connected = client()
-    common = connected.scatter(shared, broadcast=True, hash=False) if shared is not None \
-        else None
-    futures = [connected.submit(_call, function, common, task, retries=RETRIES, pure=False)
-               for task in tasks]
+    connected, futures = _submit(function, tasks, shared)
     try:
         for _ in as_completed(futures):
             done()
@@ -216,11 +222,7 @@ def ordered(function: Callable[..., Any], tasks: list[Any], shared: Any = None
     """``function`` over ``tasks`` on the cluster, each result yielded as soon as it and the
     ones before it are done (a stream for the encoder); the rest are cancelled when the
     consumer stops early."""
-    connected = client()
-    common = connected.scatter(shared, broadcast=True, hash=False) if shared is not None \
-        else None
-    futures = [connected.submit(_call, function, common, task, retries=RETRIES, pure=False)
-               for task in tasks]
+    connected, futures = _submit(function, tasks, shared)
     try:
         for future in futures:
             yield future.result()

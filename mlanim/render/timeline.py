@@ -66,3 +66,30 @@ def blend(values: np.ndarray, position: float) -> np.ndarray:
         return np.asarray(values[-1], dtype=np.float32)
     a, b = np.asarray(values[i], np.float32), np.asarray(values[i + 1], np.float32)
     return a + (b - a) * np.float32(position - i)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One view of a video over a range of frames (scenes told as a sequence of views)."""
+
+    view: str
+    first: int
+    last: int
+
+    def progress(self, frame: int) -> float:
+        """0 at the segment's first frame, 1 at its last."""
+        return (frame - self.first) / max(self.last - self.first, 1)
+
+
+def split_frames(views: list[str], weights: dict[str, float], frames: int) -> list[Segment]:
+    """``frames`` shared between ``views`` (each once, in order) by their ``weights``."""
+    names = list(dict.fromkeys(views))
+    shares = np.array([weights[n] for n in names])
+    bounds = np.round(np.concatenate([[0], np.cumsum(shares)]) / shares.sum() * frames)
+    return [Segment(name, int(bounds[i]), max(int(bounds[i]), int(bounds[i + 1]) - 1))
+            for i, name in enumerate(names)]
+
+
+def segment_at(segments: list[Segment], frame: int) -> Segment:
+    """The segment ``frame`` belongs to (the last one past the end)."""
+    return next((seg for seg in segments if frame <= seg.last), segments[-1])

@@ -14,34 +14,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from mlanim.render.frame import Frame
 from mlanim.render.theme import Theme
+from mlanim.render.timeline import Segment, segment_at, split_frames
 from mlanim.render.video import VideoSettings
 from mlanim.trace import Trace
 
 # How much of the video each view takes, relative to one another.
 VIEW_WEIGHTS = {"convolution": 1.7, "sum": 1.0, "pool": 1.0, "flatten": 0.9,
                 "training": 1.9, "mistake": 0.9}
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One view over a range of frames."""
-
-    view: str
-    first: int
-    last: int
-
-    def progress(self, frame: int) -> float:
-        """0 at the segment's first frame, 1 at its last."""
-        return (frame - self.first) / max(self.last - self.first, 1)
-
-
-def plan_segments(views: list[str], frames: int) -> list[Segment]:
-    """Split ``frames`` between the views by `VIEW_WEIGHTS`."""
-    names = list(dict.fromkeys(views))
-    weights = np.array([VIEW_WEIGHTS[n] for n in names])
-    bounds = np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * frames)
-    return [Segment(name, int(bounds[i]), max(int(bounds[i]), int(bounds[i + 1]) - 1))
-            for i, name in enumerate(names)]
 
 
 def correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -104,7 +83,7 @@ class CnnStory:
         self.channel = 0  # the first layer's map the convolution view follows
         self.windows = self._windows(spec.show.positions)
         views = [v for v in spec.show.views if v != "sum" or self.layers > 1]
-        self.segments = plan_segments(views or ["training"], video.count)
+        self.segments = split_frames(views or ["training"], VIEW_WEIGHTS, video.count)
         self.count = video.count
         side = self.model["sides"][0]
         self.title = spec.title or "A CNN learns to see digits"
@@ -157,10 +136,7 @@ class CnnStory:
     # -- the video's plan ------------------------------------------------------------------
     def segment(self, frame: int) -> Segment:
         """The segment ``frame`` belongs to."""
-        for seg in self.segments:
-            if frame <= seg.last:
-                return seg
-        return self.segments[-1]
+        return segment_at(self.segments, frame)
 
     def snapshot_at(self, progress: float) -> int:
         """The snapshot the training view shows at ``progress`` (0..1): each epoch held for an

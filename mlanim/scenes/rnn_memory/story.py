@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from mlanim.render.frame import Frame
 from mlanim.render.theme import Theme
+from mlanim.render.timeline import Segment, segment_at, split_frames
 from mlanim.render.video import VideoSettings
 from mlanim.trace import Trace
 
 VIEW_WEIGHTS = {"training": 1.8, "forward": 0.8, "backward": 1.1, "lag": 0.8}
 NAMES = {"rnn": "vanilla RNN (tanh)", "lstm": "LSTM"}
 FLOOR = 1e-30  # gradients below this (or exactly zero) are drawn as this
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One view over a range of frames."""
-
-    view: str
-    first: int
-    last: int
-
-    def progress(self, frame: int) -> float:
-        """0 at the segment's first frame, 1 at its last."""
-        return (frame - self.first) / max(self.last - self.first, 1)
-
-
-def plan_segments(views: list[str], frames: int) -> list[Segment]:
-    """Split ``frames`` between the views by `VIEW_WEIGHTS`."""
-    names = list(dict.fromkeys(views))
-    weights = np.array([VIEW_WEIGHTS[n] for n in names])
-    bounds = np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * frames)
-    return [Segment(name, int(bounds[i]), max(int(bounds[i]), int(bounds[i + 1]) - 1))
-            for i, name in enumerate(names)]
 
 
 def survival(grads: np.ndarray) -> np.ndarray:
@@ -73,7 +50,7 @@ class MemoryStory:
         self.lag_edges = trace.static("lag_edges")
         self.lag_accuracy = {k: trace.static(f"{k}/lag_accuracy") for k in self.kinds}
         self.colors = {k: theme.class_color(i) for i, k in enumerate(self.kinds)}
-        self.segments = plan_segments(spec.show.views, video.count)
+        self.segments = split_frames(spec.show.views, VIEW_WEIGHTS, video.count)
         self.count = video.count
         self.title = spec.title or "Memory over time: an RNN and an LSTM"
         optimizer = meta["train"]["optimizer"]
@@ -87,10 +64,7 @@ class MemoryStory:
 
     def segment(self, frame: int) -> Segment:
         """The segment ``frame`` belongs to."""
-        for seg in self.segments:
-            if frame <= seg.last:
-                return seg
-        return self.segments[-1]
+        return segment_at(self.segments, frame)
 
     def snapshot_at(self, progress: float) -> int:
         """The snapshot the training view shows at ``progress`` (0..1), the first and last
