@@ -13,6 +13,8 @@ import hashlib
 import json
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -199,7 +201,9 @@ class WorkerProgress:
         self.warnings: list[str] = []
         self._last = 0.0
 
-    def _send(self, text: str, urgent: bool = False) -> None:
+    def send(self, text: str, urgent: bool = False) -> None:
+        """``text``, named by the spec, to the client: at once when ``urgent``, else at most
+        every `REPORT_SECONDS`."""
         from mlanim.cluster import report
 
         now = time.monotonic()
@@ -207,35 +211,36 @@ class WorkerProgress:
             self._last = now
             report(f"{self.name}: {text}")
 
-    def task(self, description: str, total: float | None):
-        """A counted task, reported by share done."""
-        from contextlib import contextmanager
-
-        sender = self
-
-        class _Task:
-            done = 0.0
-
-            def advance(self, n: float = 1) -> None:
-                self.done += n
-                share = f" {self.done / total:.0%}" if total else ""
-                sender._send(f"{description}{share}")
-
-            def note(self, text: str) -> None:
-                sender._send(f"{description}: {text}")
-
-        @contextmanager
-        def running():
-            sender._send(description, urgent=True)
-            yield _Task()
-
-        return running()
+    @contextmanager
+    def task(self, description: str, total: float | None) -> Iterator[_WorkerTask]:
+        """A counted task, reported by the share done."""
+        self.send(description, urgent=True)
+        yield _WorkerTask(self, description, total)
 
     def message(self, text: str) -> None:
         """A remark, sent on."""
-        self._send(text)
+        self.send(text)
 
     def warn(self, text: str) -> None:
         """A warning: kept for the client's report and sent on."""
         self.warnings.append(text)
-        self._send(f"warning: {text}", urgent=True)
+        self.send(f"warning: {text}", urgent=True)
+
+
+class _WorkerTask:
+    """One counted task of a `WorkerProgress`."""
+
+    def __init__(self, progress: WorkerProgress, description: str, total: float | None
+                 ) -> None:
+        self.progress, self.description, self.total = progress, description, total
+        self.done = 0.0
+
+    def advance(self, n: float = 1) -> None:
+        """``n`` more units done."""
+        self.done += n
+        share = f" {self.done / self.total:.0%}" if self.total else ""
+        self.progress.send(f"{self.description}{share}")
+
+    def note(self, text: str) -> None:
+        """A remark on this task."""
+        self.progress.send(f"{self.description}: {text}")

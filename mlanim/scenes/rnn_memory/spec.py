@@ -39,6 +39,8 @@ class RecurrentModel(Section):
     """A vanilla RNN (tanh) and an LSTM of the same width, each read out by one linear layer
     from its last hidden state."""
 
+    type: Literal["rnn"] = Field("rnn", description="rnn: a vanilla RNN and an LSTM, side by "
+                                 "side")
     hidden: int = Field(8, description=f"hidden units of each network (1 to {MAX_HIDDEN})")
 
     @model_validator(mode="after")
