@@ -205,7 +205,7 @@ def render(
     cluster: Annotated[str | None, typer.Option(
         "--cluster", envvar="MLANIM_CLUSTER",
         help="a Dask scheduler (tcp://HOST:PORT), or local: several specs are rendered by its "
-             "workers; one spec sends its seeds and landscape rows there")] = None,
+             "workers; one spec sends its parts there (seeds, landscape rows, frames)")] = None,
 ) -> None:
     """Train (or reuse the cached trace) and render each spec; print the files written, in the
     order of the specs."""
@@ -234,7 +234,7 @@ def render(
     from mlanim import batch
     from mlanim import cluster as dask_cluster
 
-    with dask_cluster.using(cluster):  # where a spec's seeds and landscape rows go
+    with dask_cluster.using(cluster):  # where a spec's parts go
         if cluster:
             dask_cluster.client()  # connect first: a wrong address fails before any work
         if cluster and len(specs) > 1:
