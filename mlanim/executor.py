@@ -56,25 +56,14 @@ def draw_in_order(factory: Callable[[], Any], count: int, workers: int,
 def run_tasks(function: Callable[[Any], Any], tasks: list[Any], workers: int,
               done: Callable[[], None] = lambda: None) -> list[Any]:
     """``function`` applied to each task, in order: in this process when ``workers`` is 1,
-    else by that many ``spawn`` processes; ``done`` is called as each result arrives (for a
-    progress bar). ``function`` and tasks must be picklable plain data (a module-level
-    function; arrays, dicts), never live models."""
-    from mlanim import cluster
+    else by that many ``spawn`` processes, or on the cluster when one is named; ``done`` is
+    called as each result arrives (for a progress bar). ``function`` and tasks must be
+    picklable plain data (a module-level function; arrays, dicts), never live models."""
+    return map_shared(_apply, function, tasks, workers, done)
 
-    if cluster.address():
-        return cluster.map_tasks(function, tasks, done)
-    results = []
-    if workers <= 1 or len(tasks) <= 1 or not can_start_processes():
-        for task in tasks:
-            results.append(function(task))
-            done()
-        return results
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(min(workers, len(tasks))) as pool:
-        for result in pool.imap(function, tasks, chunksize=1):
-            results.append(result)
-            done()
-    return results
+
+def _apply(function: Callable[[Any], Any], task: Any) -> Any:
+    return function(task)
 
 
 _worker_shared: Any = None

@@ -71,3 +71,11 @@ def recorded(write_spec):
         return loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
 
     return record
+
+
+def video_frames(path: Path) -> list:
+    """Every frame of the video at ``path``, decoded as RGB arrays."""
+    import av
+
+    with av.open(str(path)) as box:
+        return [f.to_ndarray(format="rgb24") for f in box.decode(box.streams.video[0])]

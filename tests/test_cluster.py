@@ -13,12 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-import av
 import numpy as np
 import psutil
 import pytest
 
 from mlanim.trace import load_trace
+from tests.conftest import video_frames
 
 distributed = pytest.importorskip("distributed")  # the dev extras install it: never skipped
 cloudpickle = pytest.importorskip("cloudpickle")
@@ -126,11 +126,6 @@ def write_specs(folder: Path, specs: dict[str, str]) -> list[str]:
     return list(specs)
 
 
-def frames(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as box:
-        return [f.to_ndarray(format="rgb24") for f in box.decode(box.streams.video[0])]
-
-
 def traces(cache: Path) -> dict[str, dict[str, np.ndarray]]:
     """Every cached trace's arrays, by the scene it draws."""
     found = {}
@@ -153,7 +148,7 @@ def test_a_batch_renders_alike_serially_on_two_processes_and_on_the_cluster(clus
         done = render(folder, *names, *args, "-q", "--out", "out")
         assert done.exit_code == 0, done.output
         assert done.stdout.split() == ["out/boundary.mp4", "out/seeds.mp4"]
-        results[mode] = ({n: frames(folder / "out" / f"{Path(n).stem}.mp4") for n in names},
+        results[mode] = ({n: video_frames(folder / "out" / f"{Path(n).stem}.mp4") for n in names},
                          traces(folder / "cache"))
     serial_frames, serial_traces = results["serial"]
     assert set(serial_traces) == {"decision_boundary", "loss_curves"}
@@ -195,7 +190,7 @@ def test_one_video_is_drawn_in_frame_ranges_by_the_workers(cluster, tmp_path, re
         write_specs(folder, {"long.yaml": spec})
         done = render(folder, "long.yaml", *args, "-q", "--out", "out")
         assert done.exit_code == 0, done.output
-        videos[mode] = frames(folder / "out" / "long.mp4")
+        videos[mode] = video_frames(folder / "out" / "long.mp4")
     assert len(videos["serial"]) == len(videos["cluster"]) == 60
     assert all((a == b).all() for a, b in zip(videos["serial"], videos["cluster"], strict=True))
     assert any(watcher.run(_has_drawn_frames).values())

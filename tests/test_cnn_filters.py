@@ -4,7 +4,6 @@ files of another size train; bad input exits 2 naming the key."""
 
 from __future__ import annotations
 
-import av
 import numpy as np
 import pytest
 import torch
@@ -20,6 +19,7 @@ from mlanim.scenes.cnn_filters.picture import CnnPicture
 from mlanim.scenes.cnn_filters.record import ConvNet
 from mlanim.scenes.cnn_filters.spec import CnnModel
 from mlanim.scenes.cnn_filters.story import CnnStory
+from tests.conftest import video_frames
 
 SMALL = """\
 scene: cnn_filters
@@ -172,8 +172,7 @@ def test_mp4_and_gif_decode_with_the_expected_frames(write_spec, tmp_path):
     spec = write_spec(SMALL)
     options = pipeline.RenderOptions(out_dir=tmp_path / "out", formats=("mp4", "gif"))
     mp4, gif = pipeline.render(spec, options, SilentProgress())
-    with av.open(str(mp4)) as box:
-        frames = [f.to_ndarray(format="rgb24") for f in box.decode(box.streams.video[0])]
+    frames = video_frames(mp4)
     assert len(frames) == 45 and frames[0].shape == (480, 854, 3)
     assert min(frame.std() for frame in frames[::9]) > 10
     assert Image.open(gif).n_frames >= 10

@@ -84,11 +84,12 @@ class CnnPicture:
 
     def _matrix(self, pic: d.Picture, box: Box, values: np.ndarray, scale: float,
                 numbers: bool | np.ndarray = True, digits: int = 2,
-                shown: np.ndarray | None = None) -> None:
-        """``values`` as cells on a diverging scale; ``numbers`` (all, or a mask) written in
-        the cells when legible; cells outside ``shown`` left blank."""
+                shown: np.ndarray | None = None, pixels: np.ndarray | None = None) -> None:
+        """``values`` as cells on a diverging scale (or coloured as ``pixels`` says);
+        ``numbers`` (all, or a mask) written in the cells when legible; cells outside
+        ``shown`` left blank."""
         values = np.asarray(values, dtype=float)
-        pixels = diverging_pixels(values, self.t, scale)
+        pixels = diverging_pixels(values, self.t, scale) if pixels is None else pixels.copy()
         if shown is not None:
             pixels[~shown] = rgb(self.t.panel)
         pic.add(d.Image(box, pixels), d.Rect(box, None, self.t.grid, 1.0))
@@ -170,16 +171,15 @@ class CnnPicture:
         pad = k // 2
         padded = np.pad(s.image, pad)
         square = self._square_under_heading(image_box)
-        pixels = self._image_pixels(padded)
-        pic.add(d.Image(square, pixels), d.Rect(square, None, t.grid, 1.0))
+        under = np.zeros(padded.shape, bool)
+        under[row:row + k, col:col + k] = True
+        self._matrix(pic, square, padded, 1.0, numbers=under,
+                     pixels=self._image_pixels(padded))
         if pad:
             inner = cell_box(square, padded.shape, pad, pad)
             cell_w, cell_h = inner[2], inner[3]
             pic.add(d.Rect((inner[0], square[1] + cell_h * pad, cell_w * side, cell_h * side),
                            None, t.muted, 1.0))
-        under = np.zeros(padded.shape, bool)
-        under[row:row + k, col:col + k] = True
-        self._write_pixels(pic, square, padded, under, pixels)
         self._outline(pic, square, padded.shape, row, col, k, k)
         self._heading(pic, square, f"image (class {s.classes[s.label]})"
                       + (", zero padding" if pad else ""))
@@ -215,15 +215,6 @@ class CnnPicture:
             return diverging_pixels(values, self.t)
         low, high = np.array(rgb(self.t.panel)), np.array(rgb(self.t.text))
         return low + (high - low) * np.clip(values, 0, 1)[..., None]
-
-    def _write_pixels(self, pic: d.Picture, box: Box, values: np.ndarray, mask: np.ndarray,
-                      pixels: np.ndarray) -> None:
-        size = self._number_size(box, values.shape, 2)
-        if size is None:
-            return
-        for row, col in zip(*np.nonzero(mask), strict=True):
-            pic.add(d.Label(cell_center(box, values.shape, row, col), _plain(values[row, col]),
-                            size, ink_on(pixels[row, col], self.t)))
 
     def _sum_line(self, pic: d.Picture, square: Box, window: Window) -> None:
         x, y, w, _ = square
@@ -544,13 +535,13 @@ class CnnPicture:
 
     # -- a mistake and its saliency ------------------------------------------------------------
     def _mistake(self, pic: d.Picture, progress: float) -> tuple[int, str]:
-        s, t = self.s, self.t
+        s = self.s
         m = s.mistake
         label, predicted = int(m["label"].ravel()[0]), int(m["predicted"].ravel()[0])
         boxes = self._columns([1, 1, 0.9], gap=40)
         isq = self._square_under_heading(boxes[0])
-        pic.add(d.Image(isq, self._image_pixels(m["image"].astype(float))),
-                d.Rect(isq, None, t.grid, 1.0))
+        image = m["image"].astype(float)
+        self._matrix(pic, isq, image, 1.0, numbers=False, pixels=self._image_pixels(image))
         self._heading(pic, isq, f"labelled {s.classes[label]}")
         sal = m["saliency"].astype(float)
         ssq = self._square_under_heading((boxes[1][0], boxes[1][1],
