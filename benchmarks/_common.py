@@ -66,10 +66,10 @@ def against_encode_floor(spec, trace, name: str, target: float, serial: bool = F
     from functools import partial
 
     from mlanim import pipeline, scenes
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
     from mlanim.encode import write_outputs
     from mlanim.executor import draw_in_order, prefetch, worker_count
-    from mlanim.render.theme import load_theme
-    from mlanim.render.video import VideoSettings
     from mlanim.scenes.base import iterate
 
     video, theme = VideoSettings.from_spec(spec.render), load_theme(spec.render.theme)

@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, print_machine, stopwatch
 
 from mlanim import pipeline, scenes
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 
 MAIN_EXAMPLES = {
     "network_pulses": "iris_pulses",

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_machine, stopwatch
 
 from mlanim import pipeline, scenes
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 
 SIZES = {"1k": [12], "100k": [512, 128], "1M": [1024, 896], "10M": [3000, 3200]}
 FRAMES = 60

@@ -65,3 +65,8 @@ def format_key_path(path: Sequence[str | int]) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+class UsageError(UserError):
+    """The Python API was called with something it cannot use (a model on the meta device, a
+    scene the run did not record enough for); the message names the argument that fixes it."""

@@ -18,16 +18,16 @@ import numpy as np
 from mlanim import cluster, scenes
 from mlanim.analysis.derived import Derived, derive
 from mlanim.atomic import check_writable_folder
+from mlanim.draw.theme import Theme, load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.encode import FIGURE_FORMATS, SUBTITLE_FORMATS, sample_indices, write_outputs
 from mlanim.errors import DataError, OutputError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.extras import require
 from mlanim.inputs import SpecFiles
 from mlanim.progress import Progress, SilentProgress
-from mlanim.render.theme import Theme, load_theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import Frames, SceneKind, iterate
-from mlanim.spec import LoadedSpec, SceneSpec, load_spec
+from mlanim.spec import LoadedSpec, SceneSpec, load_spec, load_spec_data
 from mlanim.trace import Trace, load_trace
 from mlanim.trace.cache import cache_cap, cache_dir, cache_key, cached_trace_path, evict, touch
 
@@ -103,6 +103,12 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
                 f"the trace {spec.trace} was recorded for scene {recorded_for}; this spec draws "
                 f"{spec.scene}", ("trace",),
                 f"record one with this spec: mlanim trace {loaded.path.name}")
+        with located(loaded):
+            try:
+                scenes.get(spec.scene).check_trace(trace)
+            except UserError as error:
+                error.key_path = ("trace",)
+                raise
         return trace
     path, make = recording_of(loaded, spec, files)
     if path.exists() and not fresh:
@@ -146,11 +152,27 @@ def _user_trace(path: Path) -> Trace:
         raise
 
 
-def render(path: Path, options: RenderOptions | None = None,
+def load_data(data: dict, sets: tuple[str, ...] = ()) -> LoadedSpec:
+    """Stage 1 for a spec given as a dict (the Python API): validated like a file, with
+    errors located at ``mlanim.render(spec)`` and the key path; relative paths in it are
+    relative to the working folder."""
+    scene = data.get("scene") if isinstance(data, dict) else None
+    name = scene if isinstance(scene, str) and scene.isidentifier() else "spec"
+    return load_spec_data(data, Path.cwd() / f"{name}.yaml", "mlanim.render(spec)",
+                          scenes.spec_models(), sets)
+
+
+def render(path: Path | str, options: RenderOptions | None = None,
            progress: Progress | None = None) -> list[Path]:
     """Render the spec at ``path`` to the formats it asks for; returns the files written."""
+    options = options or RenderOptions()
+    return render_loaded(load(Path(path), options.sets), options, progress)
+
+
+def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
+                  progress: Progress | None = None) -> list[Path]:
+    """Render a loaded spec (``--set`` flags already applied) to the formats it asks for."""
     options, progress = options or RenderOptions(), progress or SilentProgress()
-    loaded = load(path, options.sets)
     with located(loaded):
         spec = options.apply(loaded.spec)
     kind = scenes.get(spec.scene)

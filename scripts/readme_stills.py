@@ -12,9 +12,9 @@ from pathlib import Path
 from PIL import Image
 
 from mlanim import pipeline, scenes
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import RichProgress
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 # name: (example spec, backend, where in the video (0..1))

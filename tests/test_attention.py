@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from mlanim import pipeline
 from mlanim.cli import app
+from mlanim.draw import display as d
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.models.transformer import TinyTransformer
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.attention.picture import attention_picture
 from mlanim.scenes.attention.story import AttentionStory, plan_segments
 

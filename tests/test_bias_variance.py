@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from mlanim import pipeline, scenes
+from mlanim.draw import display as d
+from mlanim.draw.frame import Units, layout_problems
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.frame import Units, layout_problems
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 
 PANELS = """\
 scene: bias_variance

@@ -11,10 +11,10 @@ from PIL import Image
 from torch.nn import functional
 
 from mlanim import pipeline
+from mlanim.draw import display as d
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.cnn_filters.picture import CnnPicture
 from mlanim.scenes.cnn_filters.record import ConvNet
 from mlanim.scenes.cnn_filters.spec import CnnModel

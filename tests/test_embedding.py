@@ -16,10 +16,10 @@ from sklearn.metrics import silhouette_score
 
 from mlanim import data, models, pipeline, scenes
 from mlanim.analysis import projection as proj
+from mlanim.draw import display as d
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.embedding_evolution import KIND
 from mlanim.scenes.embedding_evolution.picture import embedding_picture
 from mlanim.scenes.embedding_evolution.story import EmbeddingStory

@@ -112,10 +112,10 @@ def test_subtitles_are_the_captions_drawn_timed_to_the_frames(write_spec, tmp_pa
     from pathlib import Path
 
     from mlanim import pipeline, scenes
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
     from mlanim.encode.subtitles import cues
     from mlanim.progress import SilentProgress
-    from mlanim.render.theme import load_theme
-    from mlanim.render.video import VideoSettings
     from mlanim.scenes.picture_scene import caption_text
 
     spec = write_spec(Path(write_spec()).read_text().replace("formats: [mp4]",

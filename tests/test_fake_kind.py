@@ -16,10 +16,10 @@ from pydantic import Field
 
 from mlanim import pipeline, scenes
 from mlanim.analysis.derived import Analysis
+from mlanim.draw import display as d
+from mlanim.draw.frame import Frame
 from mlanim.errors import SpecError
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.frame import Frame
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.spec.sections import SceneSpec, Section
 from mlanim.trace import TraceWriter
@@ -126,8 +126,8 @@ def test_stages_run_in_order_and_the_trace_is_reused(fake, tmp_path):
 def test_the_picture_draws_the_recorded_values(fake, tmp_path):
     loaded = pipeline.load(spec_file(tmp_path))
     trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
-    from mlanim.render.theme import load_theme
-    from mlanim.render.video import VideoSettings
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
 
     video = VideoSettings.from_spec(loaded.spec.render)
     derived = pipeline.analyse(fake, loaded.spec, trace, SilentProgress())

@@ -11,11 +11,11 @@ import torch
 
 from mlanim import data, models, pipeline, scenes
 from mlanim.analysis.fields import boundary_polygons
+from mlanim.draw import display as d
+from mlanim.draw.frame import Units, layout_problems
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.frame import Units, layout_problems
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 
 SPEC = """\
 scene: feature_space

@@ -14,18 +14,13 @@ from typer.testing import CliRunner
 
 from mlanim import data, models, pipeline, scenes
 from mlanim.cli import app
+from mlanim.draw import display as d
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
-from mlanim.scenes.gradient_flow.record import (
-    HIGH,
-    LOW,
-    FlowProbe,
-    first_non_finite_output,
-    gradient_histograms,
-)
+from mlanim.scenes.gradient_flow.record import FlowProbe
 from mlanim.scenes.gradient_flow.story import FlowRun, run_findings
+from mlanim.train.gradients import HIGH, LOW, first_non_finite_output, gradient_histograms
 from mlanim.train.plan import RecordingPlan
 from mlanim.train.recorder import Recorder
 

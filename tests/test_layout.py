@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from mlanim import pipeline, scenes
+from mlanim.draw.frame import Units, layout_problems
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render.frame import Units, layout_problems
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 
 SMALL = {
     "decision_boundary": """
@@ -149,7 +149,7 @@ def test_texts_stay_inside_and_apart(traces, kind_name, aspect, quality, monkeyp
 def test_manim_sets_text_no_wider_than_the_layout_measures(text, bold):
     """The layout check measures with the matplotlib frames' font; Pango (manim) must not set
     the same text wider, or a layout that passes would still overlap in manim videos."""
-    from mlanim.render.manim_canvas import ManimCanvas
+    from mlanim.draw.manim_canvas import ManimCanvas
 
     video, theme = VideoSettings(1280, 720, 30, 1.0), load_theme("dark")
     canvas, units = ManimCanvas(video, theme), Units(video, theme)

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from mlanim import data, pipeline, scenes
+from mlanim.draw import display as d
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.loss_curves.record import train_one
 
 SPEC = """\

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from mlanim import models, pipeline, scenes
 from mlanim.cli import app
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.network_pulses.picture import frame_picture
 from mlanim.scenes.network_pulses.story import PulseStory
 

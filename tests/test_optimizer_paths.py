@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from mlanim import pipeline
 from mlanim.cli import app
+from mlanim.draw.surface_view import clip_polyline
 from mlanim.progress import SilentProgress
-from mlanim.render.surface_view import clip_polyline
 from mlanim.scenes.optimizer_paths.record import GRID
 from mlanim.scenes.optimizer_paths.surfaces import SURFACES, ExpressionError, parse_expression
 

@@ -8,11 +8,11 @@ import pytest
 from manim import Circle, Line, Text, VMobject
 from manim.constants import LineJointType
 
-from mlanim.render import display as d
-from mlanim.render.paint_manim import ManimPainter
-from mlanim.render.sprites import blend, place
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
+from mlanim.draw import display as d
+from mlanim.draw.paint_manim import ManimPainter
+from mlanim.draw.sprites import blend, place
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 
 VIDEO = VideoSettings(1280, 720, 30, 1.0)
 

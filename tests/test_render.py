@@ -13,12 +13,12 @@ import pytest
 from PIL import Image
 
 from mlanim import pipeline, scenes
+from mlanim.draw import display
+from mlanim.draw.fields import field_colors
+from mlanim.draw.theme import load_theme, rgb
+from mlanim.draw.video import VideoSettings
 from mlanim.encode import video as encoders
 from mlanim.progress import SilentProgress
-from mlanim.render import display
-from mlanim.render.fields import field_colors
-from mlanim.render.theme import load_theme, rgb
-from mlanim.render.video import VideoSettings
 
 REFERENCE = Path(__file__).parent / "reference"
 

@@ -13,10 +13,10 @@ from torch import nn
 from torch.nn import functional
 
 from mlanim import pipeline
+from mlanim.draw import display as d
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.render import display as d
-from mlanim.render.theme import load_theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.rnn_memory.picture import MemoryPicture
 from mlanim.scenes.rnn_memory.record import Recurrent, order_task, unroll
 from mlanim.scenes.rnn_memory.story import MemoryStory

@@ -13,10 +13,10 @@ from mlanim.atomic import (
     remove_stale_partials,
     temporary_name,
 )
+from mlanim.draw.video import VideoSettings
 from mlanim.encode.subtitles import write_subtitles
 from mlanim.encode.video import AvWriter, GifWriter, PngWriter
 from mlanim.progress import Progress, SilentProgress
-from mlanim.render.video import VideoSettings
 from mlanim.spec.sections import GifSpec
 
 VIDEO_FORMATS = ("mp4", "webm", "gif", "png")

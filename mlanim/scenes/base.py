@@ -14,10 +14,10 @@ import numpy as np
 
 from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.spec.sections import SceneSpec
 from mlanim.trace import Trace
 from mlanim.train.plan import RecordingPlan
@@ -49,6 +49,12 @@ class SceneKind:
     Spec: ClassVar[type[SceneSpec]]
     backends: ClassVar[tuple[str, ...]] = ("matplotlib", "manim")
     default_backend: ClassVar[str] = "matplotlib"
+    needs: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """What the kind draws from a trace recorded elsewhere: (channel or array name, what it
+    is, how `mlanim.watch` records it), for a clear error when a run lacks one."""
+    own_recording: ClassVar[str | None] = None
+    """Why a run recorded with `mlanim.watch` cannot make this scene (it records something a
+    user's loop does not have); None when it can."""
 
     def recording(self, spec: SceneSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -74,6 +80,22 @@ class SceneKind:
             return trace
 
         return payload, make
+
+    def check_trace(self, trace: Trace) -> None:
+        """A `UsageError` naming what is missing, and the argument that records it, when a
+        trace recorded elsewhere cannot make this scene."""
+        from mlanim.errors import UsageError
+
+        if not recorded_elsewhere(trace.meta):
+            return  # the built-in recordings say which scene they are for
+        if self.own_recording:
+            raise UsageError(f"{self.name} {self.own_recording}, so it cannot draw a run "
+                             "recorded with mlanim.watch",
+                             hint=f"render it from a spec (mlanim new {self.name})")
+        for name, what, how in self.needs:
+            if name not in trace:
+                raise UsageError(f"{self.name} draws {what}, which this run did not record",
+                                 hint=how)
 
     def recording_key(self, spec: SceneSpec) -> dict:
         """What else, besides data, model, train and plan, changes this kind's recording."""
@@ -173,3 +195,53 @@ def describe_training(meta: dict) -> str:
     data, model = meta["dataset"], meta.get("model", {})
     return (f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
             f"{data.get('n_val')} held out; model {model.get('widths')}")
+
+
+def recorded_elsewhere(meta: dict) -> bool:
+    """Whether a trace was recorded from someone's own loop (`mlanim.watch`)."""
+    return meta.get("source") == "watch"
+
+
+def time_unit(meta: dict) -> str:
+    """What a trace's ``epoch`` values count: ``epoch``, or ``step`` for a recorded run that
+    never said how long an epoch is."""
+    return str(meta.get("unit", "epoch"))
+
+
+def model_line(meta: dict) -> str:
+    """The model in a few words: ``MLP 2-16-16-2 tanh`` or ``DigitsCNN (2 conv, 2 linear)``."""
+    model = meta.get("model", {})
+    activation = (model.get("activation") or "").lower()
+    summary = model.get("summary")
+    if summary is None:
+        summary = "MLP " + "-".join(str(w) for w in model.get("widths", []))
+    if summary.startswith("MLP") and activation:
+        summary += f" {activation}"
+    return summary
+
+
+def optimizer_line(meta: dict) -> str:
+    """``adam lr=0.01`` (``lr=0.01→0.001`` when a schedule changed it); empty when the run
+    did not record its optimizer."""
+    optimizer = meta.get("train", {}).get("optimizer") or {}
+    if "name" not in optimizer or "lr" not in optimizer:
+        return ""
+    final = optimizer.get("lr_final")
+    rate = f"{optimizer['lr']:g}" + (f"→{final:g}" if final is not None else "")
+    return f"{optimizer['name']} lr={rate}"
+
+
+def data_line(meta: dict) -> str:
+    """``moons · 300 train / 100 held out``, or ``digits · 1,400 rows an epoch`` for a
+    recorded run (whose held-out data mlanim did not see)."""
+    data = meta.get("dataset", {})
+    if recorded_elsewhere(meta):
+        rows = data.get("n_train") or 0
+        per = "an epoch" if time_unit(meta) == "epoch" else "seen"
+        return f"{data.get('name', 'your data')} · {rows:,} rows {per}"
+    return f"{data.get('name')} · {data.get('n_train')} train / {data.get('n_val')} held out"
+
+
+def join_parts(*parts: str) -> str:
+    """Non-empty parts joined with `` · ``."""
+    return " · ".join(part for part in parts if part)

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from mlanim.analysis.derived import Derived
-from mlanim.render.display import Label, Picture
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
+from mlanim.draw.display import Label, Picture
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.scenes.base import SceneKind
 from mlanim.spec.sections import SceneSpec
 from mlanim.trace import Trace
@@ -27,9 +27,9 @@ class PictureFrames:
     def __init__(self, story: Any, compose, video: VideoSettings, theme: Theme,
                  backend: str) -> None:
         if backend == "manim":
-            from mlanim.render.paint_manim import ManimPainter as Painter
+            from mlanim.draw.paint_manim import ManimPainter as Painter
         else:
-            from mlanim.render.paint_mpl import MplPainter as Painter
+            from mlanim.draw.paint_mpl import MplPainter as Painter
         self.story, self.compose = story, compose
         self.painter = Painter(video, theme)
         self.count = video.count
@@ -80,7 +80,7 @@ class PictureScene(SceneKind):
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                path: Path, derived: Derived | None = None) -> None:
         """The last frame as a vector figure."""
-        from mlanim.render.paint_mpl import MplPainter
+        from mlanim.draw.paint_mpl import MplPainter
 
         painter = MplPainter(video, theme)
         story = self.story(spec, trace, video, theme, derived)

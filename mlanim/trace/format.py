@@ -62,6 +62,12 @@ class TraceWriter:
         self._when.setdefault(name, []).append((step, epoch))
         self._precision[name] = precision
 
+    def retime(self, epoch_of: Callable[[int], float]) -> None:
+        """Set every snapshot's epoch from its step (when epochs become known only at the
+        end, as in a user's own loop)."""
+        for name, when in self._when.items():
+            self._when[name] = [(step, epoch_of(step)) for step, _ in when]
+
     def static(self, name: str, value: np.ndarray) -> None:
         """Store an array that does not change over training (data points, grid axes)."""
         self._static[name] = np.asarray(value)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -92,10 +93,10 @@ class Recorder:
                     self._record_rows(out[:n], {k: v[:n] for k, v in layers.items()},
                                       step, epoch)
                 if self._grid is not None:  # raw outputs (logits): probabilities come later
-                    self.writer.add("grid/output", out[n:].numpy(), step, epoch, "half")
+                    self.writer.add("grid/output", _np(out[n:]), step, epoch, "half")
             if plan.params:
                 for name, param in self.model.named_parameters():
-                    self.writer.add(f"params/{name}", param.detach().numpy(), step, epoch,
+                    self.writer.add(f"params/{name}", _np(param), step, epoch,
                                     "half" if plan.params_precision == "half" else "full")
         finally:
             self.model.train(was_training)
@@ -108,13 +109,13 @@ class Recorder:
         rows = list(self.plan.activation_samples)
         for name, value in layers.items():
             if rows:
-                self.writer.add(f"activations/{name}", value[rows].numpy(), step, epoch)
+                self.writer.add(f"activations/{name}", _np(value[rows]), step, epoch)
             if name in self.plan.hidden_layers:
-                self.writer.add(f"hidden/{name}", value[self._rows].flatten(1).numpy(), step,
+                self.writer.add(f"hidden/{name}", _np(value[self._rows].flatten(1)), step,
                                 epoch, "half")
         if self.plan.probabilities:
             self.writer.add("outputs/probabilities",
-                            torch.softmax(out[self._rows], dim=1).numpy(), step, epoch, "half")
+                            _np(torch.softmax(out[self._rows], dim=1)), step, epoch, "half")
 
     def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
         """Call after ``backward`` and before ``optimizer.step`` with the 0-based step index
@@ -122,19 +123,19 @@ class Recorder:
         if step not in self.plan.focus_steps:
             return
         for name, param in self.model.named_parameters():
-            self.writer.add(f"focus/params_pre/{name}", param.detach().numpy(), step, epoch)
+            self.writer.add(f"focus/params_pre/{name}", _np(param), step, epoch)
             if param.grad is not None:
-                self.writer.add(f"focus/grads/{name}", param.grad.detach().numpy(), step, epoch)
+                self.writer.add(f"focus/grads/{name}", _np(param.grad), step, epoch)
         batch = torch.zeros(len(self._x_train), dtype=torch.bool)
         batch[rows] = True
-        self.writer.add("focus/batch", batch.numpy(), step, epoch)
+        self.writer.add("focus/batch", _np(batch), step, epoch)
         self._sample_pass(step, epoch)
 
     def after_update(self, step: int, epoch: float) -> None:
         """Call after ``optimizer.step``: the post-update weights of a focus step."""
         if step in self.plan.focus_steps:
             for name, param in self.model.named_parameters():
-                self.writer.add(f"focus/params_post/{name}", param.detach().numpy(), step, epoch)
+                self.writer.add(f"focus/params_post/{name}", _np(param), step, epoch)
 
     def _sample_pass(self, step: int, epoch: float) -> None:
         """The focus sample's forward and backward pass through a copy of the model (eval
@@ -159,12 +160,12 @@ class Recorder:
             out = twin(x.clone().requires_grad_(False))
             loss = self.loss_fn(out, y)
             loss.backward()
-        self.writer.add("focus/x", x[0].numpy(), step, epoch)
+        self.writer.add("focus/x", _np(x[0]), step, epoch)
         self.writer.add("focus/loss", loss.item(), step, epoch)
         for name, value in outputs.items():
-            self.writer.add(f"focus/out/{name}", value.detach()[0].numpy(), step, epoch)
+            self.writer.add(f"focus/out/{name}", _np(value[0]), step, epoch)
             if value.grad is not None:
-                self.writer.add(f"focus/grad/{name}", value.grad[0].numpy(), step, epoch)
+                self.writer.add(f"focus/grad/{name}", _np(value.grad[0]), step, epoch)
 
     def capture_grads(self, step: int, epoch: float) -> None:
         """Record the gradients now in ``param.grad`` (call after backward, before step)."""
@@ -172,7 +173,7 @@ class Recorder:
             return
         for name, param in self.model.named_parameters():
             if param.grad is not None:
-                self.writer.add(f"grads/{name}", param.grad.detach().numpy(), step, epoch)
+                self.writer.add(f"grads/{name}", _np(param.grad), step, epoch)
 
     def _metrics(self, out_all: torch.Tensor, step: int, epoch: float) -> None:
         """Loss and accuracy of each split, from the model's output on train + val rows."""
@@ -192,3 +193,8 @@ class Recorder:
         """The trace, with ``meta`` added to its metadata."""
         self.writer.meta.update(meta)
         return self.writer.freeze()
+
+
+def _np(tensor: torch.Tensor) -> np.ndarray:
+    """A tensor's values as numpy, from any device (a CUDA model's too)."""
+    return tensor.detach().cpu().numpy()

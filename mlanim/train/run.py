@@ -43,15 +43,40 @@ def load_dataset(spec: TrainedSceneSpec, resolve: Callable[..., Path]) -> Datase
     return data.load(spec.data, spec.seed, resolve)
 
 
+ACTIVATIONS = (torch.nn.ReLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.GELU, torch.nn.LeakyReLU,
+               torch.nn.ELU, torch.nn.SiLU, torch.nn.Softplus)
+
+
 def describe_model(model: torch.nn.Module) -> dict[str, object]:
-    """Layer names, widths and parameter count, for captions and ``mlanim inspect``."""
+    """Layer names, widths, a one-line summary and the parameter count, for captions and
+    ``mlanim inspect``."""
     linears = [(n, m) for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
     widths = [linears[0][1].in_features, *(m.out_features for _, m in linears)] if linears else []
-    activations = sorted({type(m).__name__ for n, m in model.named_modules()
-                          if n.startswith("act")})
+    named = sorted({type(m).__name__ for n, m in model.named_modules() if n.startswith("act")})
+    typed = [type(m).__name__ for m in model.modules() if isinstance(m, ACTIVATIONS)]
+    activation = named[0] if named else (typed[0] if typed else None)
     return {
         "layers": [n for n, _ in model.named_children()],
         "widths": widths,
-        "activation": activations[0] if activations else None,
+        "activation": activation,
         "parameters": sum(p.numel() for p in model.parameters()),
+        "summary": model_summary(model, widths),
     }
+
+
+def model_summary(model: torch.nn.Module, widths: list[int]) -> str:
+    """``MLP 2-16-16-2`` for a chain of linear layers, else the class name and what its
+    layers are: ``DigitsCNN (2 conv, 1 linear)``."""
+    counts: dict[str, int] = {}
+    for module in model.modules():
+        for label, types in (("conv", (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)),
+                             ("linear", (torch.nn.Linear,)),
+                             ("recurrent", (torch.nn.RNNBase,)),
+                             ("attention", (torch.nn.MultiheadAttention,)),
+                             ("embedding", (torch.nn.Embedding,))):
+            if isinstance(module, types):
+                counts[label] = counts.get(label, 0) + 1
+    if set(counts) == {"linear"}:
+        return "MLP " + "-".join(map(str, widths))
+    parts = ", ".join(f"{n} {label}" for label, n in counts.items())
+    return f"{type(model).__name__} ({parts})" if parts else type(model).__name__

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlanim.analysis.derived import Derived
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.attention.spec import AttentionSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -30,6 +30,7 @@ class Attention(PictureScene):
     name = "attention"
     description = "attention between tokens, head by head, forming while a transformer learns"
     Spec = AttentionSpec
+    own_recording = "records its own transformer's attention"
     default_backend = "manim"
 
     def recording(self, spec: AttentionSpec, resolve: Callable[..., Path]

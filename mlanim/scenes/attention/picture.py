@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import (
     Series,
     axes_room,
     cell_box,
@@ -24,8 +24,8 @@ from mlanim.render.charts import (
     sequential_pixels,
     value_row_height,
 )
-from mlanim.render.frame import LegendItem
-from mlanim.render.theme import rgb
+from mlanim.draw.frame import LegendItem
+from mlanim.draw.theme import rgb
 from mlanim.scenes.attention.story import AttentionStory, Segment
 
 EDGES_SWEEP = 0.55  # share of an evolving edges segment spent sweeping training

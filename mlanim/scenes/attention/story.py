@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import blend
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import blend
+from mlanim.draw.video import VideoSettings
 from mlanim.trace import Trace
 
 # How much of the video each segment takes, relative to one another.

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlanim.analysis.derived import Derived
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.bias_variance.spec import BiasVarianceSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace

@@ -8,17 +8,17 @@ import math
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import (
     Series,
     axes_room,
     chart_axes,
     chart_curves,
     value_row_height,
 )
-from mlanim.render.frame import Box, LegendItem
-from mlanim.render.surface_view import clip_polyline
-from mlanim.render.theme import mix
+from mlanim.draw.frame import Box, LegendItem
+from mlanim.draw.surface_view import clip_polyline
+from mlanim.draw.theme import mix
 from mlanim.scenes.bias_variance.story import Errors, Fit, FitsStory
 
 

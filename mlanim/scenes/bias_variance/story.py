@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import SnapshotTimeline
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import SnapshotTimeline
+from mlanim.draw.video import VideoSettings
 from mlanim.scenes.bias_variance.spec import BiasVarianceSpec
 from mlanim.trace import Trace
 

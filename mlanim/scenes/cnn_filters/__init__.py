@@ -18,9 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlanim.analysis.derived import Derived
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.cnn_filters.spec import CnnFiltersSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -32,6 +32,7 @@ class CnnFilters(PictureScene):
     name = "cnn_filters"
     description = "convolution, pooling, kernels and feature maps of a CNN learning on images"
     Spec = CnnFiltersSpec
+    own_recording = "records its own CNN's kernels, maps and saliency"
     default_backend = "matplotlib"
 
     def recording(self, spec: CnnFiltersSpec, resolve: Callable[..., Path]

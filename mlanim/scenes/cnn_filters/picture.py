@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import cell_box, cell_center, diverging_pixels, ink_on
-from mlanim.render.frame import Box
-from mlanim.render.theme import rgb
+from mlanim.draw import display as d
+from mlanim.draw.charts import cell_box, cell_center, diverging_pixels, ink_on
+from mlanim.draw.frame import Box
+from mlanim.draw.theme import rgb
 from mlanim.scenes.cnn_filters.story import CnnStory, Window
 
 SMALLEST_NUMBER = 6.0  # points: cell numbers smaller than this are left out

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import Segment, segment_at, split_frames
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import Segment, segment_at, split_frames
+from mlanim.draw.video import VideoSettings
 from mlanim.trace import Trace
 
 # How much of the video each view takes, relative to one another.

@@ -11,10 +11,10 @@ import numpy as np
 
 from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import require_classification
 from mlanim.scenes.decision_boundary.spec import DecisionBoundarySpec
 from mlanim.scenes.picture_scene import PictureScene
@@ -28,6 +28,9 @@ class DecisionBoundary(PictureScene):
     name = "decision_boundary"
     description = "the boundary forming over epochs, with loss curves beside it"
     Spec = DecisionBoundarySpec
+    needs = (("grid/output", "the model's output over its 2-D input plane",
+              "mlanim.watch records it when the model reads two input features and rec.step "
+              "gets x="),)
     default_backend = "matplotlib"
 
     def check(self, spec: DecisionBoundarySpec, dataset: Dataset) -> None:

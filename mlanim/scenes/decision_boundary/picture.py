@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.analysis.fields import boundary_lines
-from mlanim.render import display as d
-from mlanim.render.charts import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import (
     Series,
     axes_room,
     chart_axes,
@@ -17,9 +17,9 @@ from mlanim.render.charts import (
     chart_top,
     value_row_height,
 )
-from mlanim.render.fields import field_colors
-from mlanim.render.frame import Box, Frame, LegendItem
-from mlanim.render.theme import Theme, rgb
+from mlanim.draw.fields import field_colors
+from mlanim.draw.frame import Box, Frame, LegendItem
+from mlanim.draw.theme import Theme, rgb
 from mlanim.scenes.decision_boundary.story import Story
 
 
@@ -107,7 +107,7 @@ class BoundaryPicture:
         centered = f.video.portrait
         shapes += f.legend(self.legend_items, legend_at, width, centered=centered)
         for chart in self.charts:
-            shapes += chart_axes(f, chart.box, "epoch", chart.top, chart.name == "accuracy",
+            shapes += chart_axes(f, chart.box, story.unit, chart.top, chart.name == "accuracy",
                                  (0.0, story.total_epochs))
         return shapes
 

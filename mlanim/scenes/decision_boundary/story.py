@@ -11,8 +11,9 @@ import numpy as np
 
 from mlanim.analysis.curves import overfitting_onset
 from mlanim.analysis.fields import softmax
-from mlanim.render.timeline import Moment, SnapshotTimeline, interpolate
-from mlanim.render.video import VideoSettings
+from mlanim.draw.timeline import Moment, SnapshotTimeline, interpolate
+from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import data_line, join_parts, model_line, optimizer_line, time_unit
 from mlanim.trace import Trace
 
 
@@ -63,6 +64,7 @@ class Story:
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
         self.title = spec.title or f"A neural network learns to separate {dataset['name']}"
         self.subtitle = _subtitle(trace)
+        self.unit = time_unit(trace.meta)
         train, val = self.loss.get("train"), self.loss.get("validation")
         self.overfit_from = (overfitting_onset(train.values, val.values)
                              if train is not None and val is not None else None)
@@ -101,24 +103,19 @@ class Story:
         if self.overfit_from is not None and moment.index >= self.overfit_from:
             return "Validation loss rises while training loss falls: the network is overfitting"
         if moment.phase == "end":
-            end = f"After {self.total_epochs:g} epochs"
+            end = f"After {self.total_epochs:g} {self.unit}s"
             if self.diverged_at is not None:
-                end = f"Training diverged at epoch {self.diverged_at:.1f}"
+                end = f"Training diverged at {self.unit} {self.diverged_at:.1f}"
             return end + (f": {acc.shown(moment):.0%} of {split} points classified correctly"
                           if acc else "")
         return "Each gradient step bends the boundary; colour shows how sure the network is"
 
     def counter(self, moment: Moment) -> str:
         """``epoch 12 / 60``."""
-        return f"epoch {self.epoch(moment):.0f} / {self.total_epochs:g}"
+        return f"{self.unit} {self.epoch(moment):.0f} / {self.total_epochs:g}"
 
 
 def _subtitle(trace: Trace) -> str:
     meta = trace.meta
-    model, train = meta.get("model", {}), meta.get("train", {})
-    widths = "-".join(str(w) for w in model.get("widths", []))
-    activation = (model.get("activation") or "").lower()
-    optimizer = train.get("optimizer", {})
-    data = meta["dataset"]
-    return (f"{data['name']} · MLP {widths} {activation} · {optimizer.get('name', '')} "
-            f"lr={optimizer.get('lr', 0):g} · {data['n_train']} train / {data['n_val']} held out")
+    name, rows = data_line(meta).split(" · ", 1)
+    return join_parts(name, model_line(meta), optimizer_line(meta), rows)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.extras import require
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.embedding_evolution.record import (
     attach_samples,
     first_epoch_steps,
@@ -38,6 +38,10 @@ class EmbeddingEvolution(PictureScene):
     name = "embedding_evolution"
     description = "a layer's representation separating classes over training, projected to 2-D"
     Spec = EmbeddingSpec
+    needs = (("outputs/probabilities", "class probabilities of the probe rows",
+              "pass y= (integer class labels) to rec.step, for a model that outputs one score "
+              "a class"),
+             ("samples/labels", "the probe rows' classes", "pass y= to rec.step"))
     default_backend = "matplotlib"
 
     def check(self, spec: EmbeddingSpec, dataset: Dataset) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import Series, axes_room, line_chart, value_row_height
-from mlanim.render.frame import LegendItem
+from mlanim.draw import display as d
+from mlanim.draw.charts import Series, axes_room, line_chart, value_row_height
+from mlanim.draw.frame import LegendItem
 from mlanim.scenes.embedding_evolution.story import METHOD_NAMES, METHOD_NOTES, EmbeddingStory
 
 Box = tuple[float, float, float, float]
@@ -88,7 +88,7 @@ def _header(pic: d.Picture, s: EmbeddingStory, position: float) -> None:
         accuracy += f" · {s.metric('val_acc', position):.0%} held out"
     epoch = s.epoch(position)
     shown = f"{epoch:.1f}" if epoch < 1 else f"{epoch:.0f}"
-    pic.add(*s.frame.header(f"epoch {shown} / {s.total_epochs:.0f}", accuracy))
+    pic.add(*s.frame.header(f"{s.unit} {shown} / {s.total_epochs:.0f}", accuracy))
 
 
 def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: float) -> None:
@@ -202,7 +202,7 @@ def _accuracy_chart(pic: d.Picture, s: EmbeddingStory, position: float, box: Box
     if "val_acc" in s.metrics:
         series.append(Series("held-out accuracy", s.metrics["val_acc"], t.val, dashed=True,
                              percent=True))
-    pic.add(*line_chart(s.frame, box, s.metric_epochs, series, s.epoch(position), "epoch",
+    pic.add(*line_chart(s.frame, box, s.metric_epochs, series, s.epoch(position), s.unit,
                         top=1.0))
 
 
@@ -214,7 +214,7 @@ def _caption(pic: d.Picture, s: EmbeddingStory, frame: int, position: float) -> 
                 f"({wrong} of {len(s.labels)} samples misclassified)")
     elif phase == "end":
         held = s.metrics.get("val_acc", s.metrics["train_acc"])[-1]
-        text = (f"After {s.total_epochs:.0f} epochs each class has its own region: "
+        text = (f"After {s.total_epochs:.0f} {s.unit}s each class has its own region: "
                 f"{held:.0%} of held-out samples right, {wrong} points still ringed")
     elif "star" in s.methods and len(s.methods) == 1:
         text = ("A point sits at its class corner when the model is sure; near the centre "

@@ -7,12 +7,13 @@ import numpy as np
 
 from mlanim.analysis.derived import Analysis
 from mlanim.analysis.projection import star_vertices
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme, rgb
+from mlanim.draw.timeline import SnapshotTimeline, blend
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme, rgb
-from mlanim.render.timeline import SnapshotTimeline, blend
-from mlanim.render.video import VideoSettings
+from mlanim.scenes.base import time_unit
 from mlanim.scenes.embedding_evolution.spec import EmbeddingSpec
 from mlanim.trace import Trace
 
@@ -47,6 +48,7 @@ class EmbeddingStory:
         self.dataset = meta["dataset"]["name"]
         self.network = meta["embed"]["network"]
         self.total_epochs = float(meta["epochs"])
+        self.unit = time_unit(meta)
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
         self.star_vertices = star_vertices(len(self.class_names))
         self.title = spec.title or f"How a network's {self.layer} layer sorts {self.dataset}"
@@ -54,7 +56,7 @@ class EmbeddingStory:
         self.subtitle = (f"{self.dataset}, {len(self.labels)} samples · {self.network} · "
                          f"layer {self.layer}")
         self.frame = Frame(video, theme, self.title, self.subtitle,
-                           counter_sample=f"epoch {self.total_epochs:.1f} / "
+                           counter_sample=f"{self.unit} {self.total_epochs:.1f} / "
                                           f"{self.total_epochs:.0f}",
                            status_sample="accuracy 100% train · 100% held out")
 

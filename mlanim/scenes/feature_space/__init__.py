@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import require_classification, require_mlp
 from mlanim.scenes.feature_space.spec import FeatureSpaceSpec
 from mlanim.scenes.picture_scene import PictureScene
@@ -32,6 +32,7 @@ class FeatureSpace(PictureScene):
     name = "feature_space"
     description = "a 2- or 3-unit hidden layer's view of the data, the output's boundaries in it"
     Spec = FeatureSpaceSpec
+    own_recording = "trains an MLP with a 2-unit hidden layer it builds from the spec"
     default_backend = "matplotlib"
 
     def check(self, spec: FeatureSpaceSpec, dataset: Dataset) -> None:

@@ -9,13 +9,13 @@ import itertools
 import numpy as np
 
 from mlanim.analysis.fields import boundary_lines, boundary_polygons
-from mlanim.render import display as d
-from mlanim.render.charts import Series, axes_room, chart_axes, chart_curves, value_row_height
-from mlanim.render.fields import field_colors
-from mlanim.render.frame import Box, LegendItem
-from mlanim.render.surface_view import Orbit
-from mlanim.render.theme import mix, rgb
-from mlanim.render.timeline import blend
+from mlanim.draw import display as d
+from mlanim.draw.charts import Series, axes_room, chart_axes, chart_curves, value_row_height
+from mlanim.draw.fields import field_colors
+from mlanim.draw.frame import Box, LegendItem
+from mlanim.draw.surface_view import Orbit
+from mlanim.draw.theme import mix, rgb
+from mlanim.draw.timeline import blend
 from mlanim.scenes.feature_space.story import FeatureStory
 
 

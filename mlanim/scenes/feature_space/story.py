@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from mlanim.analysis.fields import softmax
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import SnapshotTimeline, blend
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import SnapshotTimeline, blend
+from mlanim.draw.video import VideoSettings
 from mlanim.trace import Trace
 
 GRID = 80  # points per axis where the output layer's classes are evaluated

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlanim.analysis.derived import Derived
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.gradient_flow.spec import GradientFlowSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -27,6 +27,8 @@ class GradientFlow(PictureScene):
     name = "gradient_flow"
     description = "per-layer gradient norms and histograms; vanishing, exploding, dead units"
     Spec = GradientFlowSpec
+    needs = (("flow/norms", "every step's gradient norms",
+              "call rec.step after each optimizer step"),)
     default_backend = "matplotlib"
 
     def recording(self, spec: GradientFlowSpec, resolve: Callable[..., Path]

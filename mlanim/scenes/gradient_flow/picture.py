@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import (
     Series,
     axes_room,
     chart_axes,
@@ -14,7 +14,8 @@ from mlanim.render.charts import (
     power_of_ten,
     value_row_height,
 )
-from mlanim.render.frame import Box, LegendItem
+from mlanim.draw.frame import Box, LegendItem
+from mlanim.scenes.base import join_parts
 from mlanim.scenes.gradient_flow.story import FlowStory
 
 RIDGE_HEIGHT = 1.7
@@ -152,9 +153,9 @@ class FlowPicture:
         step = s.step_at(frame)
         pic = d.Picture(background=self.background)
         total = len(s.steps)
-        loss = f" · loss {_number(s.losses[step])}" if len(s.losses) > step else ""
+        loss = f"loss {_number(s.losses[step])}" if len(s.losses) > step else ""
         pic.add(*self.f.counter(f"step {step + 1} / {total}",
-                                f"epoch {(step + 1) / s.per_epoch:.1f}{loss}"))
+                                join_parts(s.epoch_text(step), loss)))
         if total:
             self._norms(pic, step)
             self._ridges(pic, step)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import SnapshotTimeline
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import SnapshotTimeline
+from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import join_parts, model_line, optimizer_line, recorded_elsewhere
 from mlanim.scenes.gradient_flow.diagnosis import (
     Finding,
     dead_units,
@@ -40,6 +41,7 @@ class FlowRun:
         self.low, self.high, self.bins = float(flow["low"]), float(flow["high"]), flow["bins"]
         self.steps = np.arange(1, len(self.norms) + 1, dtype=float)
         self.per_epoch = int(meta.get("steps_per_epoch") or 1)
+        self.epochs_known = bool(meta.get("steps_per_epoch"))
         self.activation = meta["model"].get("activation")
         self.dead_steps, self.dead = np.zeros(0, int), None
         if "flow/dead" in trace.channels_with_prefix("flow/"):
@@ -108,14 +110,20 @@ class FlowStory(FlowRun):
 
     def _subtitle(self, meta: dict) -> str:
         data, model = meta["dataset"], meta["model"]
-        optimizer = meta["train"]["optimizer"]
+        if recorded_elsewhere(meta):
+            return join_parts(data["name"], model_line(meta), optimizer_line(meta))
         widths = model.get("widths", [])
         depth = f"{len(widths) - 2} hidden layers" if len(widths) > 2 else "MLP"
         init = self.spec.model.init
         return (f"{data['name']} · MLP {'-'.join(map(str, widths))} ({depth}, "
                 f"{(self.activation or '').lower()}"
                 f"{'' if init == 'default' else ', ' + init + ' init'}) · "
-                f"{optimizer['name']} lr={optimizer['lr']:g} · batch {meta['train']['batch_size']}")
+                f"{optimizer_line(meta)} · batch {meta['train']['batch_size']}")
+
+    def epoch_text(self, step: int) -> str:
+        """``epoch 2.5`` after 0-based ``step``; empty when the run did not say how long an
+        epoch is."""
+        return f"epoch {(step + 1) / self.per_epoch:.1f}" if self.epochs_known else ""
 
     def step_at(self, frame: int) -> int:
         """The 0-based index of the step ``frame`` shows (its gradients were recorded)."""

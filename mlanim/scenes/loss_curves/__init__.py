@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlanim.analysis.derived import Derived
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.loss_curves.spec import LossCurvesSpec
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.trace import Trace
@@ -25,6 +25,8 @@ class LossCurves(PictureScene):
     name = "loss_curves"
     description = "train and validation loss over epochs, several seeds with a band"
     Spec = LossCurvesSpec
+    needs = (("metrics/train_loss", "the training loss",
+              "call rec.step(loss) after each optimizer step"),)
     default_backend = "matplotlib"
 
     def recording(self, spec: LossCurvesSpec, resolve: Callable[..., Path]

@@ -3,8 +3,8 @@ each run's mean with its band, the early-stopping epoch and the overfitting stre
 
 from __future__ import annotations
 
-from mlanim.render import display as d
-from mlanim.render.charts import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import (
     Series,
     axes_room,
     chart_axes,
@@ -13,7 +13,7 @@ from mlanim.render.charts import (
     chart_top,
     value_row_height,
 )
-from mlanim.render.frame import Box, LegendItem
+from mlanim.draw.frame import Box, LegendItem
 from mlanim.scenes.loss_curves.story import CurvesStory
 
 METRICS = {"loss": ("train_loss", "val_loss"), "accuracy": ("train_acc", "val_acc")}
@@ -42,7 +42,7 @@ class CurvesPicture:
             for name in shown}
         self.background = tuple([*self.f.titles(), *self.f.legend(items, (x, y + h), w),
                                  *(a for name, box in self.charts.items()
-                                   for a in chart_axes(self.f, box, "epoch", self.tops[name],
+                                   for a in chart_axes(self.f, box, story.unit, self.tops[name],
                                                        name == "accuracy",
                                                        (0.0, float(story.epochs[-1]))))])
 
@@ -52,7 +52,7 @@ class CurvesPicture:
         epoch = s.epoch_at(frame)
         pic = d.Picture(background=self.background)
         total = f"{s.epochs[-1]:g}"
-        pic.add(*self.f.counter(f"epoch {epoch:.0f} / {total}"))
+        pic.add(*self.f.counter(f"{s.unit} {epoch:.0f} / {total}"))
         for name, box in self.charts.items():
             self._markers(pic, name, box, epoch)
             self._chart(pic, name, box, epoch)
@@ -90,7 +90,7 @@ class CurvesPicture:
             x = where(float(s.epochs[s.best]))
             pic.add(d.Polyline(((x, y0), (x, y0 + h)), t.accent, 1.2, dashed=True))
             if name == "loss":
-                text = f"early stopping: epoch {s.epochs[s.best]:g}"
+                text = f"early stopping: {s.unit} {s.epochs[s.best]:g}"
                 right = x + f.dx(4) + f.width(text, "value") < x0 + w
                 pic.add(d.Label((x + (f.dx(4) if right else -f.dx(4)), y0 + h * 0.55), text,
                                 f.size("value"), t.accent, "left" if right else "right"))

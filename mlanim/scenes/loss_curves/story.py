@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.analysis.curves import curve_noise, early_stop, overfitting_onset
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import SnapshotTimeline
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import SnapshotTimeline
+from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import data_line, join_parts, model_line, optimizer_line, time_unit
 from mlanim.trace import Trace
 
 
@@ -41,9 +42,17 @@ class CurvesStory:
         meta = trace.meta
         self.runs = {name.removeprefix("runs/"): np.asarray(trace.values(name), np.float64)
                      for name in trace.channels_with_prefix("runs/")}
-        self.epochs = trace.channel("runs/train_loss").epochs.astype(float)
+        prefix = "runs/"
+        if not self.runs:  # one run recorded elsewhere: its metrics are the only run
+            prefix = "metrics/"
+            self.runs = {name.removeprefix(prefix): np.asarray(trace.values(name),
+                                                               np.float64)[:, None]
+                         for name in trace.channels_with_prefix(prefix)
+                         if name.endswith("_loss")}
+        self.epochs = trace.channel(f"{prefix}train_loss").epochs.astype(float)
         self.bands = {name: Band.of(values, spec.show.band) for name, values in self.runs.items()}
-        self.seeds = len(meta["seeds"])
+        self.seeds = len(meta.get("seeds") or [meta.get("seed")])
+        self.unit = time_unit(meta)
         val = self.bands.get("val_loss")
         self.best = early_stop(val.mean) if val is not None else None
         self.onset = None
@@ -51,19 +60,15 @@ class CurvesStory:
             self.onset = overfitting_onset(self.bands["train_loss"].mean, val.mean,
                                            self._noise(val))
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
-        data, model = meta["dataset"], meta["model"]
-        optimizer = meta["train"]["optimizer"]
         self.title = spec.title or (f"Training and validation loss, {self.seeds} runs"
                                     if self.seeds > 1 else "Training and validation loss")
-        widths = "-".join(map(str, model.get("widths", [])))
         runs = (f" · mean of seeds {meta['seeds'][0]}..{meta['seeds'][-1]}, band: "
                 f"{'min to max' if spec.show.band == 'minmax' else '± one std'}"
                 if self.seeds > 1 else "")
-        self.subtitle = (f"{data['name']} · {data['n_train']} train / {data['n_val']} held out · "
-                         f"MLP {widths} · {optimizer['name']} lr={optimizer['lr']:g}{runs}")
+        self.subtitle = join_parts(data_line(meta), model_line(meta), optimizer_line(meta)) + runs
         total = f"{self.epochs[-1]:g}"
         self.frame = Frame(video, theme, self.title, self.subtitle,
-                           counter_sample=f"epoch {total} / {total}")
+                           counter_sample=f"{self.unit} {total} / {total}")
         self.count = video.count
 
     def _noise(self, val: Band) -> float | None:
@@ -87,11 +92,11 @@ class CurvesStory:
             return ("Training loss is measured on the data the model learns from, validation "
                     "loss on data it never sees")
         if self.onset is not None and epoch >= self.epochs[self.onset]:
-            return (f"Validation loss has risen since epoch {self.epochs[self.best]:g} while "
+            return (f"Validation loss has risen since {self.unit} {self.epochs[self.best]:g} while "
                     "training loss keeps falling: the model is overfitting")
         if self.best is not None and epoch >= self.epochs[self.best] and phase == "end":
             val = self.bands["val_loss"].mean[self.best]
-            return (f"Lowest validation loss {val:.3f} at epoch {self.epochs[self.best]:g}: "
+            return (f"Lowest validation loss {val:.3f} at {self.unit} {self.epochs[self.best]:g}: "
                     "early stopping would keep that model")
         if self.seeds > 1:
             return "The band shows how much runs with other seeds differ: the noise to look past"

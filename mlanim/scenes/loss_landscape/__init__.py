@@ -13,9 +13,9 @@ import numpy as np
 
 from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import require_mlp
 from mlanim.scenes.loss_landscape.spec import LandscapeSpec
 from mlanim.scenes.picture_scene import PictureScene
@@ -29,6 +29,8 @@ class LossLandscape(PictureScene):
     name = "loss_landscape"
     description = "a trained network's real loss surface, with its training path"
     Spec = LandscapeSpec
+    own_recording = ("evaluates the loss on a plane of weights around the path, which needs "
+                     "the model and data at hand")
     default_backend = "matplotlib"
 
     def check(self, spec: LandscapeSpec, dataset: Dataset) -> None:

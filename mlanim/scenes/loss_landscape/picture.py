@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import Series, axes_room, line_chart, value_row_height
-from mlanim.render.surface_view import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import Series, axes_room, line_chart, value_row_height
+from mlanim.draw.surface_view import (
     Orbit,
     clip_polyline,
     wireframe,

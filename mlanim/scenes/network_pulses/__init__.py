@@ -14,9 +14,9 @@ import math
 
 from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.base import require_mlp
 from mlanim.scenes.network_pulses.spec import PulsesSpec
 from mlanim.scenes.picture_scene import PictureScene
@@ -46,6 +46,7 @@ class NetworkPulses(PictureScene):
     name = "network_pulses"
     description = "forward and backward pulses through a real network, weights updating"
     Spec = PulsesSpec
+    own_recording = "replays one training step of an MLP it builds from the spec"
     default_backend = "manim"
 
     def check(self, spec: PulsesSpec, dataset: Dataset) -> None:

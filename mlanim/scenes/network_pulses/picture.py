@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import Series, line_chart
-from mlanim.render.frame import LegendItem
+from mlanim.draw import display as d
+from mlanim.draw.charts import Series, line_chart
+from mlanim.draw.frame import LegendItem
 from mlanim.scenes.network_pulses.network import BLOCK_ABOVE, SHOW_ALL, SHOW_TOP, Layer
 from mlanim.scenes.network_pulses.story import (
     BACKWARD,
@@ -401,7 +401,7 @@ def _paren(value: float) -> str:
 
 
 def _rgb(color: str) -> tuple[float, float, float]:
-    from mlanim.render.theme import rgb
+    from mlanim.draw.theme import rgb
 
     return rgb(color)
 

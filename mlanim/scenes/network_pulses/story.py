@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.data import TargetUnits
-from mlanim.render.frame import Frame, LegendItem
-from mlanim.render.theme import Theme, rgb
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame, LegendItem
+from mlanim.draw.theme import Theme, rgb
+from mlanim.draw.video import VideoSettings
 from mlanim.scenes.network_pulses.network import Network, build_network
 from mlanim.scenes.network_pulses.timeline import Beat, PulseTimeline, Segment, plan_segments
 from mlanim.trace import Trace

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlanim.analysis.derived import Derived
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.optimizer_paths.spec import (
     OptimizerPathsSpec,
     PathOptimizer,

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import value_row_height
-from mlanim.render.frame import LegendItem
-from mlanim.render.surface_view import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import value_row_height
+from mlanim.draw.frame import LegendItem
+from mlanim.draw.surface_view import (
     Orbit,
     clip_polyline,
     wireframe,

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render.frame import Frame
-from mlanim.render.surface_view import (
+from mlanim.draw.frame import Frame
+from mlanim.draw.surface_view import (
     banded_image,
     grid_height,
     log_height,
 )
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import SnapshotTimeline
-from mlanim.render.video import VideoSettings
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import SnapshotTimeline
+from mlanim.draw.video import VideoSettings
 from mlanim.trace import Trace
 
 

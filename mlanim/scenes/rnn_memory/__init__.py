@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlanim.analysis.derived import Derived
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.scenes.rnn_memory.spec import RnnMemorySpec
 from mlanim.trace import Trace
@@ -31,6 +31,7 @@ class RnnMemory(PictureScene):
     name = "rnn_memory"
     description = "an RNN and an LSTM unrolled over time; the BPTT gradient dying or surviving"
     Spec = RnnMemorySpec
+    own_recording = "trains its own RNN and LSTM side by side"
     default_backend = "matplotlib"
 
     def recording(self, spec: RnnMemorySpec, resolve: Callable[..., Path]

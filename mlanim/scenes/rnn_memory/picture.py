@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.charts import (
+from mlanim.draw import display as d
+from mlanim.draw.charts import (
     Series,
     axes_room,
     chart_axes,
@@ -18,8 +18,8 @@ from mlanim.render.charts import (
     sequential_pixels,
     value_row_height,
 )
-from mlanim.render.frame import Box
-from mlanim.render.theme import rgb
+from mlanim.draw.frame import Box
+from mlanim.draw.theme import rgb
 from mlanim.scenes.rnn_memory.story import NAMES, MemoryStory
 
 DECADES = 8  # the gradient strip spans this many powers of ten below the last step's

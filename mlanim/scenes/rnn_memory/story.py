@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render.frame import Frame
-from mlanim.render.theme import Theme
-from mlanim.render.timeline import Segment, segment_at, split_frames
-from mlanim.render.video import VideoSettings
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import Segment, segment_at, split_frames
+from mlanim.draw.video import VideoSettings
 from mlanim.trace import Trace
 
 VIEW_WEIGHTS = {"training": 1.8, "forward": 0.8, "backward": 1.1, "lag": 0.8}

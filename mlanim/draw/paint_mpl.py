@@ -24,11 +24,11 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image, ImageDraw
 
-from mlanim.render import display as d
-from mlanim.render.frame import font
-from mlanim.render.sprites import Layers, Sprite, SpriteCache, blend, paste, place
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
+from mlanim.draw import display as d
+from mlanim.draw.frame import font
+from mlanim.draw.sprites import Layers, Sprite, SpriteCache, blend, paste, place
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 
 DPI = 100
 POINTS_PER_INCH = 72

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.render.config import read_config
+from mlanim.draw.config import read_config
 
 
 @dataclass(frozen=True)

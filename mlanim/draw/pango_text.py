@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlanim.render.sprites import Sprite, SpriteCache, premultiplied
-from mlanim.render.theme import rgb
+from mlanim.draw.sprites import Sprite, SpriteCache, premultiplied
+from mlanim.draw.theme import rgb
 
 # manim's Text: SVG font size = font_size / 4.8, line spacing 1.3 em, SVG unit = 0.05 manim
 # units, text starting at (30, 20) on a canvas of the frame's pixel size

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.render.theme import Theme, rgb
+from mlanim.draw.theme import Theme, rgb
 
 
 def field_colors(probs: np.ndarray, theme: Theme) -> np.ndarray:

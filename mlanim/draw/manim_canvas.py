@@ -14,8 +14,8 @@ import tempfile
 
 import numpy as np
 
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 
 FRAME_HEIGHT = 8.0
 # manim font_size that matches a matplotlib point size on a 720-pixel-high frame: measured so

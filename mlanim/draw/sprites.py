@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image as PilImage
 
-from mlanim.render import display as d
+from mlanim.draw import display as d
 
 SPRITES_KEPT = 4096  # counters and values change every frame: keep the most recent
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.frame import Units
-from mlanim.render.theme import Theme, rgb
+from mlanim.draw import display as d
+from mlanim.draw.frame import Units
+from mlanim.draw.theme import Theme, rgb
 
 Box = tuple[float, float, float, float]
 

@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from mlanim.render import display as d
-from mlanim.render.theme import Theme, rgb
+from mlanim.draw import display as d
+from mlanim.draw.theme import Theme, rgb
 
 BANDS = 16
 WIRES = 26

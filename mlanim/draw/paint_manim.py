@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mlanim.render import display as d
-from mlanim.render.manim_canvas import FONT_PER_POINT, ManimCanvas, scratch_folder
-from mlanim.render.pango_text import PangoSprites
-from mlanim.render.sprites import Layers, blend, paste, place
-from mlanim.render.theme import Theme, rgb
-from mlanim.render.video import VideoSettings
+from mlanim.draw import display as d
+from mlanim.draw.manim_canvas import FONT_PER_POINT, ManimCanvas, scratch_folder
+from mlanim.draw.pango_text import PangoSprites
+from mlanim.draw.sprites import Layers, blend, paste, place
+from mlanim.draw.theme import Theme, rgb
+from mlanim.draw.video import VideoSettings
 
 # manim stroke widths are in units of 1/100 of a manim unit at 1080p-equivalent; this maps a
 # line width in points (720p) to them.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mlanim.render.config import read_config
+from mlanim.draw.config import read_config
 from mlanim.spec.sections import GifSpec, RenderSpec
 
 

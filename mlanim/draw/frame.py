@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from mlanim.render import display as d
-from mlanim.render.config import read_config
-from mlanim.render.theme import Theme
-from mlanim.render.video import VideoSettings
+from mlanim.draw import display as d
+from mlanim.draw.config import read_config
+from mlanim.draw.theme import Theme
+from mlanim.draw.video import VideoSettings
 
 Box = tuple[float, float, float, float]  # left, bottom, width, height (figure fractions)
 

@@ -1,0 +1,163 @@
+"""The Python API: `render` a spec (a file, or a dict) without the command line, and `Run`, a
+recording from your own loop (`mlanim.watch`) to render. Both are thin layers over the
+pipeline the CLI uses; what they return displays inline in Jupyter."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mlanim import scenes
+from mlanim.errors import UsageError, UserError
+from mlanim.progress import Progress, SilentProgress
+
+RENDER_KEYS = ("backend", "formats", "quality", "duration", "fps", "theme", "aspect",
+               "captions", "figure", "width")
+"""Keyword overrides that go into the spec's ``render:`` section."""
+TOP_KEYS = ("title", "seed", "output", "trace")
+INLINE_BYTES = 40 * 2**20
+"""Larger videos are linked from the notebook, not embedded in it."""
+
+
+class Rendered(list):
+    """The files a render wrote (a list of `Path`), shown inline in a notebook: a video, GIF
+    or image, whichever was made first."""
+
+    def _repr_html_(self) -> str:
+        for path in self:
+            snippet = _inline(Path(path))
+            if snippet:
+                return snippet
+        return "<br>".join(html.escape(str(p)) for p in self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self._repr_html_(), "text/plain": repr(list(self))}
+
+
+def _inline(path: Path) -> str | None:
+    """HTML showing ``path`` (embedded as data, so the notebook carries it)."""
+    types = {".mp4": ("video", "video/mp4"), ".webm": ("video", "video/webm"),
+             ".gif": ("img", "image/gif"), ".png": ("img", "image/png"),
+             ".svg": ("img", "image/svg+xml")}
+    if path.suffix not in types or not path.is_file():
+        return None
+    tag, mime = types[path.suffix]
+    if path.stat().st_size > INLINE_BYTES:
+        return f'<a href="{html.escape(str(path))}">{html.escape(path.name)}</a>'
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    source = f"data:{mime};base64,{data}"
+    if tag == "video":
+        return (f'<video controls loop autoplay muted playsinline style="max-width:100%">'
+                f'<source src="{source}" type="{mime}"></video>')
+    return f'<img src="{source}" style="max-width:100%" alt="{html.escape(path.name)}">'
+
+
+def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = None,
+           fresh: bool = False, progress: Progress | None = None,
+           **overrides: Any) -> Rendered:
+    """Render a scene spec and return the files written.
+
+    ``spec`` is a path to a YAML file, or the spec itself as a dict (``{"scene":
+    "decision_boundary", "data": {"name": "moons"}}``). Keyword ``overrides`` set keys of
+    the ``render:`` section (``duration=8, theme="light", formats=["gif"]``) or the top level
+    (``title``, ``seed``, ``output``, ``trace``); ``out`` is a folder to write into; ``fresh``
+    retrains instead of using the cached trace. Mistakes raise a `mlanim.errors.UserError`
+    whose message says what and where.
+    """
+    from mlanim import pipeline
+
+    sets = tuple(_set_flags(overrides))
+    options = pipeline.RenderOptions(out_dir=Path(out) if out is not None else None,
+                                     fresh=fresh, sets=sets)
+    progress = progress or SilentProgress()
+    if isinstance(spec, Mapping):
+        loaded = pipeline.load_data(_plain(dict(spec)), sets)
+        return Rendered(pipeline.render_loaded(loaded, options, progress))
+    if isinstance(spec, str | Path):
+        return Rendered(pipeline.render(Path(spec), options, progress))
+    raise UsageError(f"mlanim.render(spec): spec is a {type(spec).__name__}",
+                     hint="pass a path to a YAML file, or the spec as a dict")
+
+
+def _set_flags(overrides: Mapping[str, Any]) -> list[str]:
+    """``--set`` flags for keyword overrides: render keys under ``render.``, the rest at the
+    top level; values written as JSON (which YAML reads back)."""
+    import json
+
+    flags = []
+    for key, value in overrides.items():
+        if key in RENDER_KEYS:
+            path = f"render.{key}"
+        elif key in TOP_KEYS:
+            path = key
+        else:
+            raise UsageError(f"render(..., {key}=...) is not an override mlanim knows",
+                             hint=f"use one of: {', '.join((*RENDER_KEYS, *TOP_KEYS))}, out, "
+                                  "fresh")
+        flags.append(f"{path}={json.dumps(_plain(value))}")
+    return flags
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as YAML-plain data: paths as strings, tuples as lists, numpy numbers as
+    Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
+
+
+class Run:
+    """A recorded run on disk (from `mlanim.watch`): render it as any scene kind that can
+    draw a recording of your own loop."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.path)!r})"
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """What the run recorded about itself (model, optimizer, data, steps)."""
+        from mlanim.trace import load_trace
+
+        return load_trace(self.path).meta
+
+    def render(self, kind: str, *, out: str | Path | None = None,
+               progress: Progress | None = None, **overrides: Any) -> Rendered:
+        """Render the run as scene ``kind`` (``loss_curves``, ``gradient_flow``,
+        ``decision_boundary``, ``embedding_evolution``, ...) and return the files written;
+        ``overrides`` as for `mlanim.render` (``duration=8, theme="light",
+        formats=["gif"]``). Files go to ``outputs/<run name>_<kind>`` unless ``output`` or
+        ``out`` say otherwise."""
+        known = scenes.kinds()
+        if kind not in known:
+            raise UsageError(f"unknown scene kind {kind!r}",
+                             hint=f"one of: {', '.join(sorted(known))}")
+        if "trace" not in scenes.get(kind).Spec.model_fields:
+            raise UsageError(f"{kind} trains a model of its own and cannot draw a recorded "
+                             "run", hint=f"render it from a spec (mlanim new {kind}); kinds "
+                                         f"that draw your run: {', '.join(drawable_kinds())}")
+        spec = {"scene": kind, "trace": str(self.path.resolve()),
+                "output": overrides.pop("output", f"outputs/{self.path.stem}_{kind}")}
+        try:
+            return render(spec, out=out, progress=progress, **overrides)
+        except UserError as error:
+            if list(error.key_path)[:1] == ["trace"]:
+                error.file, error.line, error.column = str(self.path), None, None
+            raise
+
+
+def drawable_kinds() -> list[str]:
+    """Scene kinds whose spec can take a recorded run (``trace:``)."""
+    return [name for name in sorted(scenes.kinds())
+            if "trace" in scenes.get(name).Spec.model_fields]

@@ -1,0 +1,518 @@
+"""Recording your own training loop: ``rec = mlanim.watch(model)``, then ``rec.step(loss, x=x,
+y=y)`` after each ``optimizer.step()``.
+
+Every step keeps the loss and each weight layer's gradient norm and |gradient| histogram (a few
+numbers a layer: memory stays bounded however long the run). Every ``every`` steps, and at each
+``rec.epoch()``, a snapshot runs the probe rows (the first rows the loop saw, or ``probe=``)
+through the model in eval mode with forward hooks on every module, which exist only during that
+pass: the class probabilities, the embedding layer's output, dead ReLU units, the output over
+the input plane when inputs are 2-D, and the weights when ``weights=True``. Tensors are detached
+and copied to the CPU; the model's own state (training mode, gradients, random numbers) is left
+as it was. ``rec.save(path)`` writes the trace the scene kinds draw, the same layout the
+built-in recordings have.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from mlanim import __version__
+from mlanim.errors import UsageError
+from mlanim.trace import TraceWriter
+from mlanim.train.gradients import GradientLog, dead_shares, relu_layers
+from mlanim.train.plan import Grid
+from mlanim.train.run import describe_model
+
+if TYPE_CHECKING:
+    from mlanim.api import Run
+
+GRID_RESOLUTION = 80
+"""Points a side of the input plane on which a 2-D model's output is recorded."""
+
+
+def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer | None = None,
+          probe: tuple[Any, Any] | None = None, probe_rows: int = 256, embed: str | None = None,
+          weights: bool = False, classes: list[str] | None = None, data_name: str = "your data",
+          steps_per_epoch: int | None = None, bins: int = 40) -> Recorder:
+    """Start recording ``model`` in your own training loop; returns a `Recorder`.
+
+    Parameters
+    ----------
+    model
+        Any ``nn.Module``, on any device, named layers or not.
+    every
+        Optimizer steps between snapshots (each ``rec.epoch()`` takes one too).
+    optimizer
+        Your optimizer: its name and learning rate are recorded, so labels say them.
+    probe
+        ``(x, y)`` rows every snapshot runs through the model (default: the first
+        ``probe_rows`` rows passed to ``rec.step``).
+    embed
+        The module whose output ``embedding_evolution`` shows (default: the input of the last
+        linear layer).
+    weights
+        Keep every snapshot's weights (``loss_landscape``, ``network_pulses`` need them).
+    classes
+        Class names, for legends.
+    data_name
+        What the data is called in titles.
+    steps_per_epoch
+        Optimizer steps an epoch (``len(loader)``), when you do not call ``rec.epoch()``;
+        without either, pictures count steps, not epochs.
+    bins
+        Bins of the gradient histograms.
+    """
+    return Recorder(model, every, optimizer=optimizer, probe=probe, probe_rows=probe_rows,
+                    embed=embed, weights=weights, classes=classes, data_name=data_name,
+                    steps_per_epoch=steps_per_epoch, bins=bins)
+
+
+class Recorder:
+    """Records a training run driven by your own loop; made by `mlanim.watch`.
+
+    Call `step` after every optimizer step, `epoch` at the end of each epoch (optional), and
+    `save` at the end; `close` (or a ``with`` block) ends the recording. See `mlanim.watch`.
+    """
+
+    def __init__(self, model: nn.Module, every: int = 50, *,
+                 optimizer: torch.optim.Optimizer | None = None,
+                 probe: tuple[Any, Any] | None = None, probe_rows: int = 256,
+                 embed: str | None = None, weights: bool = False,
+                 classes: list[str] | None = None, data_name: str = "your data",
+                 steps_per_epoch: int | None = None, bins: int = 40) -> None:
+        _check_model(model)
+        _check_count("every", every)
+        _check_count("probe_rows", probe_rows)
+        _check_count("bins", bins)
+        if steps_per_epoch is not None:
+            _check_count("steps_per_epoch", steps_per_epoch)
+        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+            raise UsageError(f"optimizer is a {type(optimizer).__name__}, not a "
+                             "torch.optim.Optimizer", hint="pass the optimizer your loop steps")
+        self.model, self.every, self.optimizer = model, every, optimizer
+        self.embed, self.keep_weights, self.data_name = embed, weights, data_name
+        self.classes = list(classes) if classes is not None else None
+        self.gradients = GradientLog(model, bins)
+        self.relus = [name for name, _ in relu_layers(model)]
+        self.writer = TraceWriter()
+        self.steps = 0
+        self.epochs_done = 0
+        self.rows_seen = 0
+        self.rows_first_epoch: int | None = None
+        self.steps_per_epoch = steps_per_epoch
+        self.snapshot_steps: list[int] = []
+        self.epoch_steps: list[int] = []
+        self.losses: list[float] = []
+        self.points: list[dict[str, float]] = []  # metrics at each snapshot, written at save
+        self.epoch_points: list[dict[str, float]] = []
+        self.window: list[float] = []  # losses since the last snapshot
+        self.epoch_window: list[float] = []
+        self.diverged_at: int | None = None
+        self.last_snapshot = -1
+        self.learning_rates: list[float] = []
+        self.closed = False
+        self._probe_limit = probe_rows
+        self._probe_x: torch.Tensor | None = None
+        self._probe_y: torch.Tensor | None = None
+        self._embed_layer: str | None = None
+        self._grid: Grid | None = None
+        if probe is not None:
+            x, y = probe
+            self._probe_x, self._probe_y = _rows("probe x", x), _labels("probe y", y)
+            self.snapshot()
+
+    # -- the loop's calls ------------------------------------------------------------------
+
+    def step(self, loss: torch.Tensor | float, x: Any = None, y: Any = None) -> None:
+        """Record one optimizer step: call it after ``optimizer.step()`` with the batch's loss
+        (and its inputs ``x`` and targets ``y``, which the first snapshots use as probe rows)."""
+        self._check_open()
+        value = _loss_value(loss)
+        if self.steps == 0 and self.gradients.weights and \
+                all(w.grad is None for w in self.gradients.weights):
+            raise UsageError("rec.step() found no gradients in the model",
+                             hint="call it after loss.backward() and optimizer.step(), "
+                                  "before the next optimizer.zero_grad()")
+        self.gradients.keep()
+        self.steps += 1
+        if math.isfinite(value):
+            self.losses.append(value)
+            self.window.append(value)
+            self.epoch_window.append(value)
+        elif self.diverged_at is None:
+            self.diverged_at = self.steps
+        if self.optimizer is not None:
+            self.learning_rates.append(float(self.optimizer.param_groups[0]["lr"]))
+        self._take_probe(x, y)
+        if self._probe_x is None:
+            return
+        probe_full = len(self._probe_x) >= self._probe_limit
+        if (self.last_snapshot < 0 and probe_full) or self.steps % self.every == 0:
+            self.snapshot()
+
+    def epoch(self, **metrics: float) -> None:
+        """Mark the end of an epoch, with any metrics you computed (``val_loss=0.3,
+        val_acc=0.9``): loss curves then have one point an epoch."""
+        self._check_open()
+        values = {name: _metric(name, value) for name, value in metrics.items()}
+        if self.epoch_points and set(values) != set(self.epoch_points[-1]) - {"train_loss",
+                                                                               "train_acc"}:
+            raise UsageError(f"rec.epoch() got {sorted(values) or 'no metrics'} at epoch "
+                             f"{self.epochs_done + 1}, but "
+                             f"{sorted(set(self.epoch_points[-1]) - {'train_loss', 'train_acc'})}"
+                             " before", hint="pass the same metrics every epoch")
+        self.epochs_done += 1
+        self.epoch_steps.append(self.steps)
+        if self.rows_first_epoch is None:
+            self.rows_first_epoch = self.rows_seen
+            self.steps_per_epoch = self.steps_per_epoch or self.steps or None
+        if self._probe_x is not None and self.last_snapshot != self.steps:
+            self.snapshot()
+        point = {"train_loss": _mean(self.epoch_window), **values}
+        if self.points and self.last_snapshot == self.steps and "train_acc" in self.points[-1]:
+            point["train_acc"] = self.points[-1]["train_acc"]
+        self.epoch_points.append(point)
+        self.epoch_window = []
+
+    @torch.inference_mode()
+    def snapshot(self) -> None:
+        """Record the model's state now (`step` and `epoch` call this at their cadence)."""
+        self._check_open()
+        if self._probe_x is None:
+            raise UsageError("rec.snapshot() has no rows to run through the model",
+                             hint="pass x= to rec.step(), or probe=(x, y) to mlanim.watch")
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            output, outputs = self._probe_pass(self._probe_x)
+            self._record_outputs(output, outputs)
+            if self._grid is not None:
+                grid_out, _ = self._probe_pass(torch.from_numpy(self._grid.points()), False)
+                self.writer.add("grid/output", grid_out.numpy(), *self._when(), "half")
+            if self.keep_weights:
+                for name, param in self.model.named_parameters():
+                    self.writer.add(f"params/{name}", _cpu(param), *self._when())
+        finally:
+            self.model.train(was_training)
+        self.last_snapshot = self.steps
+        self.snapshot_steps.append(self.steps)
+
+    def save(self, path: str | Path) -> Run:
+        """Write the recording to ``path`` (a ``.mlanim`` file; folders are made) and end it;
+        returns a `Run` to render."""
+        from mlanim.api import Run
+
+        self._check_open()
+        if not self.steps:
+            raise UsageError("nothing to save: rec.step() was never called",
+                             hint="call rec.step(loss, x=x, y=y) after each optimizer step")
+        if self.last_snapshot != self.steps and self._probe_x is not None:
+            self.snapshot()
+        target = Path(path).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        trace = self._trace()
+        self.close()
+        trace.save(target)
+        return Run(target)
+
+    def close(self) -> None:
+        """End the recording: no hook stays on the model (they exist only during snapshots),
+        and the kept gradients are let go."""
+        self.closed = True
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    # -- inside a snapshot ----------------------------------------------------------------
+
+    def _probe_pass(self, x: torch.Tensor, capture: bool = True
+                    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The model's output on ``x`` (moved to the model's device), and with ``capture``
+        each module call's output, copied to the CPU (a copy, since an in-place activation
+        rewrites its input after the hook saw it; a module called twice is kept twice)."""
+        outputs: dict[str, torch.Tensor] = {}
+
+        def keep(name: str):
+            def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
+                tensor = _first_tensor(output)
+                if tensor is not None:
+                    calls = sum(1 for key in outputs if key == name or
+                                key.startswith(f"{name}#"))
+                    outputs[name if calls == 0 else f"{name}#{calls + 1}"] = _cpu(tensor)
+            return hook
+
+        hooks = [module.register_forward_hook(keep(name))
+                 for name, module in self.model.named_modules() if name] if capture else []
+        try:
+            result = self.model(x.to(_device(self.model)))
+        finally:
+            for handle in hooks:
+                handle.remove()
+        output = _first_tensor(result)
+        if output is None:
+            raise UsageError(f"the model returned a {type(result).__name__}; mlanim reads a "
+                             "tensor, a tuple or list whose first item is one, or an output "
+                             "with .logits", hint="wrap the model so that forward returns the "
+                                                  "logits tensor")
+        return _cpu(output).float(), outputs
+
+    def _record_outputs(self, output: torch.Tensor, outputs: dict[str, torch.Tensor]) -> None:
+        """Probabilities, the embedding layer, dead ReLU units and probe accuracy."""
+        when = self._when()
+        point: dict[str, float] = {"train_loss": _mean(self.window)}
+        self.window = []
+        labels = self._probe_y
+        if _is_classifier(output, labels):
+            probabilities = torch.softmax(output.flatten(1), dim=1)
+            self.writer.add("outputs/probabilities", probabilities.numpy(), *when, "half")
+            point["train_acc"] = float((output.argmax(dim=1) == labels).float().mean())
+        layer = self._embedding(outputs)
+        if layer is not None:
+            self.writer.add(f"hidden/{layer}", outputs[layer].flatten(1).float().numpy(),
+                            *when, "half")
+        if self.relus and all(name in outputs for name in self.relus):
+            self.writer.add("flow/dead", dead_shares(outputs, self.relus), *when)
+        self.points.append(point)
+
+    def _embedding(self, outputs: dict[str, torch.Tensor]) -> str | None:
+        """The layer kept for ``embedding_evolution``: ``embed=``, or the module whose output
+        the last linear layer reads (found on the first snapshot)."""
+        if self._embed_layer is None:
+            self._embed_layer = self.embed or _layer_before_last_linear(self.model, outputs)
+        if self._embed_layer is not None and self._embed_layer not in outputs:
+            names = ", ".join(list(outputs)[:12])
+            raise UsageError(f"embed={self._embed_layer!r} is not a module the forward pass "
+                             f"calls", hint=f"pass one of: {names}")
+        return self._embed_layer
+
+    def _when(self) -> tuple[int, float]:
+        """This moment's step; its epoch is set at `save`, once epochs are known."""
+        return self.steps, float(self.steps)
+
+    def _epoch_of(self, step: int) -> float:
+        """The (fractional) epoch after ``step`` optimizer steps; the step itself when the
+        run never said how long an epoch is (the trace's ``unit`` is then ``step``)."""
+        return step / self.steps_per_epoch if self.steps_per_epoch else float(step)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _take_probe(self, x: Any, y: Any) -> None:
+        """Count the batch's rows; until the first snapshot, add them to the probe rows (at
+        most ``probe_rows``; the first snapshot is taken once there are that many)."""
+        if not isinstance(x, torch.Tensor):
+            return
+        self.rows_seen += len(x)
+        if self.last_snapshot >= 0 or (self._probe_x is not None and
+                                       len(self._probe_x) >= self._probe_limit):
+            return
+        room = self._probe_limit - (len(self._probe_x) if self._probe_x is not None else 0)
+        rows = _rows("x", x)[:room]
+        labels = _labels("y", y)[: len(rows)] if isinstance(y, torch.Tensor) else None
+        if self._probe_x is not None:
+            rows = torch.cat([self._probe_x, rows])
+            labels = torch.cat([self._probe_y, labels]) if labels is not None and \
+                self._probe_y is not None else None
+        self._probe_x, self._probe_y = rows, labels
+        if rows.dim() == 2 and rows.shape[1] == 2:
+            low, high = rows.min(dim=0).values, rows.max(dim=0).values
+            pad = (high - low) * 0.15 + 1e-3
+            self._grid = Grid((float(low[0] - pad[0]), float(high[0] + pad[0])),
+                              (float(low[1] - pad[1]), float(high[1] + pad[1])),
+                              GRID_RESOLUTION)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise UsageError("this recorder is closed", hint="start a new one with mlanim.watch")
+
+    def _trace(self):
+        """The recorded trace: snapshots, per-step gradient summaries, metrics, metadata."""
+        writer = self.writer
+        self.gradients.write(writer, self.losses, self.relus, None)
+        points = self.epoch_points or self.points
+        steps = self.epoch_steps if self.epoch_points else self.snapshot_steps
+        for step, point in zip(steps, points, strict=True):
+            for name, value in point.items():
+                if not math.isnan(value):
+                    writer.add(f"metrics/{name}", value, step, step)
+        writer.retime(self._epoch_of)
+        if self._probe_y is not None:
+            labels = self._probe_y.numpy()
+            writer.static("samples/labels", labels.astype(np.int16 if labels.dtype.kind in "iu"
+                                                          else np.float32))
+            writer.static("samples/held_out", np.zeros(len(labels), bool))
+        if self._grid is not None and self._probe_x is not None:
+            xs, ys = self._grid.axes()
+            writer.static("grid/x", xs)
+            writer.static("grid/y", ys)
+            writer.static("data/x_train", self._probe_x.numpy())
+            writer.static("data/y_train", self._probe_y.numpy() if self._probe_y is not None
+                          else np.zeros(len(self._probe_x)))
+            writer.static("data/x_val", np.zeros((0, 2), np.float32))
+            writer.static("data/y_val", np.zeros(0, np.int64))
+        writer.meta.update(self._meta())
+        return writer.freeze()
+
+    def _meta(self) -> dict[str, Any]:
+        """What labels need: model, optimizer, data, and how long the run was."""
+        model = describe_model(self.model)
+        outputs = self.writer._rows.get("outputs/probabilities")
+        n_classes = outputs[0].shape[-1] if outputs else 0
+        classes = self.classes or [str(k) for k in range(n_classes)]
+        x = self._probe_x
+        features = int(np.prod(x.shape[1:])) if x is not None else 0
+        per_epoch = self.steps_per_epoch
+        embed = self._embed_layer
+        meta: dict[str, Any] = {
+            "source": "watch",
+            "model": model,
+            "train": {"optimizer": self._optimizer()} if self.optimizer is not None else {},
+            "dataset": {"name": self.data_name,
+                        "task": "classification" if n_classes else "regression",
+                        "n_train": self.rows_first_epoch or self.rows_seen, "n_val": 0,
+                        "class_names": classes,
+                        "feature_names": [f"x{k + 1}" for k in range(features)],
+                        "input_shape": list(x.shape[1:]) if x is not None else []},
+            "steps": self.steps,
+            "epochs": self._epoch_of(self.steps),
+            "unit": "epoch" if per_epoch else "step",
+            "steps_per_epoch": per_epoch,
+            "diverged_at_epoch": self._epoch_of(self.diverged_at) if self.diverged_at else None,
+            "probe_rows": len(x) if x is not None else 0,
+            "versions": {"mlanim": __version__, "torch": torch.__version__,
+                         "python": platform.python_version()},
+        }
+        if embed is not None or n_classes:
+            meta["embed"] = {"layer": embed or "output", "network": model["summary"],
+                             "channel": f"hidden/{embed}" if embed else "outputs/probabilities",
+                             "points": meta["probe_rows"]}
+        return meta
+
+    def _optimizer(self) -> dict[str, Any]:
+        """The optimizer's name and its (first, and last if scheduled) learning rate."""
+        assert self.optimizer is not None
+        rates = self.learning_rates or [float(self.optimizer.param_groups[0]["lr"])]
+        found = {"name": type(self.optimizer).__name__.lower(), "lr": rates[0]}
+        if rates[-1] != rates[0]:
+            found["lr_final"] = rates[-1]
+        return found
+
+
+def _check_model(model: object) -> None:
+    """A `UsageError` unless ``model`` is an ``nn.Module`` whose weights hold values."""
+    if not isinstance(model, nn.Module):
+        raise UsageError(f"mlanim.watch(model): model is a {type(model).__name__}, not a "
+                         "torch.nn.Module", hint="pass the network your loop trains")
+    if any(p.is_meta for p in model.parameters()):
+        raise UsageError("mlanim.watch(model): the model's weights are on the meta device and "
+                         "hold no values", hint="materialise them first, e.g. "
+                         "model.to_empty(device='cpu') and load a state dict")
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"{name}={value!r} is not a positive whole number",
+                         hint=f"pass e.g. {name}=50" if name == "every" else None)
+
+
+def _loss_value(loss: object) -> float:
+    """The loss as a float: a one-element tensor or a number."""
+    if isinstance(loss, torch.Tensor):
+        if loss.numel() != 1:
+            raise UsageError(f"rec.step(loss): loss has {loss.numel()} values, not one",
+                             hint="pass the scalar your loop calls .backward() on")
+        return float(loss.detach().float().cpu())
+    if isinstance(loss, int | float) and not isinstance(loss, bool):
+        return float(loss)
+    raise UsageError(f"rec.step(loss): loss is a {type(loss).__name__}",
+                     hint="pass the loss tensor (or a number)")
+
+
+def _metric(name: str, value: object) -> float:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value.detach().cpu())
+    if isinstance(value, int | float | np.floating) and not isinstance(value, bool):
+        return float(value)
+    raise UsageError(f"rec.epoch({name}=...) is a {type(value).__name__}, not a number",
+                     hint=f"pass {name}=float(...)")
+
+
+def _rows(name: str, x: object) -> torch.Tensor:
+    """Rows of inputs, detached, on the CPU, as float32 (integers kept as they are: tokens)."""
+    if not isinstance(x, torch.Tensor) or x.dim() == 0:
+        raise UsageError(f"{name} is a {type(x).__name__}, not a batch tensor",
+                         hint="pass the tensor your model is called with")
+    x = _cpu(x)
+    return x if not x.is_floating_point() else x.float()
+
+
+def _labels(name: str, y: object) -> torch.Tensor:
+    if not isinstance(y, torch.Tensor):
+        raise UsageError(f"{name} is a {type(y).__name__}, not a tensor of targets",
+                         hint="pass the targets your loss compares with")
+    return _cpu(y)
+
+
+def _cpu(tensor: torch.Tensor) -> torch.Tensor:
+    """A detached CPU copy (never a view of live memory)."""
+    return tensor.detach().to("cpu", copy=True)
+
+
+def _device(model: nn.Module) -> torch.device:
+    first = next(model.parameters(), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
+def _first_tensor(output: object) -> torch.Tensor | None:
+    """A module's output as one tensor: itself, the first of a tuple or list, or
+    ``.logits`` / the first tensor value of a mapping (Hugging Face outputs)."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, tuple | list) and output:
+        return _first_tensor(output[0])
+    logits = getattr(output, "logits", None)
+    if isinstance(logits, torch.Tensor):
+        return logits
+    if isinstance(output, Mapping):
+        return next((v for v in output.values() if isinstance(v, torch.Tensor)), None)
+    return None
+
+
+def _is_classifier(output: torch.Tensor, labels: torch.Tensor | None) -> bool:
+    """Class scores for integer labels: (rows, classes >= 2) and labels of the same rows."""
+    return (labels is not None and output.dim() == 2 and output.shape[1] >= 2
+            and not labels.is_floating_point() and labels.dim() == 1
+            and len(labels) == len(output))
+
+
+def _layer_before_last_linear(model: nn.Module, outputs: dict[str, torch.Tensor]) -> str | None:
+    """The module called just before the model's last linear layer whose output has that
+    layer's input width: the representation the classifier reads."""
+    linears = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
+    order = list(outputs)
+    called = [name for name in order if name in linears]
+    if not called:
+        return None
+    last = called[-1]
+    width = dict(model.named_modules())[last].in_features
+    for name in reversed(order[: order.index(last)]):
+        tensor = outputs[name]
+        if tensor.dim() >= 2 and tensor[0].numel() == width and not last.startswith(f"{name}."):
+            return name
+    return None
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")

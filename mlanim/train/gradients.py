@@ -1,0 +1,166 @@
+"""Every step's gradients, summarised as they come: each weight layer's gradient norm and a
+histogram of its |gradient| on log-spaced bins, kept in bounded memory (a few numbers a layer
+and a step, never the raw gradients). The built-in ``gradient_flow`` recording and
+`mlanim.watch` in a user's own loop both keep them through a `GradientLog`, and write the same
+``flow/*`` arrays to the trace."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from mlanim.trace import TraceWriter
+
+LOW, HIGH = -12.0, 8.0
+"""The histograms' range of log10 |gradient|: smaller values fall in the first bin, larger in
+the last; exact zeros and non-finite values have a column each."""
+
+CHUNK_VALUES = 1 << 22
+"""Steps' gradients are kept (float32) and summarised in chunks of at most this many values:
+a few vectorised operations per chunk cost less than a dozen small ones per step."""
+
+
+def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The layers whose weight gradients are followed: linear and convolution layers, in
+    the order the model lists them."""
+    return [(name, module) for name, module in model.named_modules()
+            if isinstance(module, nn.Linear | nn.Conv1d | nn.Conv2d | nn.Conv3d)
+            and isinstance(getattr(module, "weight", None), nn.Parameter)]
+
+
+def relu_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The ReLU modules, whose units can die."""
+    return [(name, module) for name, module in model.named_modules()
+            if isinstance(module, nn.ReLU)]
+
+
+def gradient_histograms(block: torch.Tensor, owner: torch.Tensor, layers: int, bins: int
+                        ) -> torch.Tensor:
+    """Per row of ``block`` (one step's gradients, all layers' flattened side by side) and per
+    layer, counts of log10 |g| in ``bins`` equal bins over [LOW, HIGH), after a column of
+    exact zeros and before a column of non-finite values: shape (rows, layers, bins + 2).
+    ``owner`` gives each column's layer index; one bincount serves every step and layer."""
+    size = block.abs()
+    position = ((torch.log10(size) - LOW) * (bins / (HIGH - LOW))).floor().clamp(0, bins - 1) + 1
+    column = torch.where(size == 0, 0.0, position)
+    column = torch.where(torch.isfinite(block), column, float(bins + 1))
+    rows = torch.arange(len(block)).unsqueeze(1)
+    index = (rows * layers + owner.unsqueeze(0)) * (bins + 2) + column.long()
+    counts = torch.bincount(index.reshape(-1), minlength=len(block) * layers * (bins + 2))
+    return counts.view(len(block), layers, bins + 2)
+
+
+def layer_norms(block: torch.Tensor, owner: torch.Tensor, layers: int) -> torch.Tensor:
+    """Per row of ``block`` and per layer, the L2 norm of the layer's columns (summed in
+    float64, so that an exploding gradient's squares do not overflow before it does)."""
+    squares = block.double().square()
+    return torch.zeros(len(block), layers, dtype=torch.float64).index_add_(
+        1, owner, squares).sqrt()
+
+
+class GradientLog:
+    """Keeps each step's weight gradients of ``model`` (on the CPU, in chunks) and summarises
+    them into norms and histograms; notes the first step whose gradient is not finite."""
+
+    def __init__(self, model: nn.Module, bins: int) -> None:
+        self.layers = weight_layers(model)
+        self.bins = bins
+        self.weights = [module.weight for _, module in self.layers]
+        sizes = torch.tensor([w.numel() for w in self.weights], dtype=torch.long)
+        total = max(int(sizes.sum()), 1)
+        self.owner = torch.repeat_interleave(torch.arange(len(sizes)), sizes)
+        self.buffer = torch.empty(max(1, min(64, CHUNK_VALUES // total)), total)
+        self.filled = 0
+        self.steps = 0
+        self.norms: list[torch.Tensor] = []
+        self.histograms: list[torch.Tensor] = []
+        self.first_bad_gradient: dict | None = None
+
+    def keep(self) -> None:
+        """Keep the gradients now in the weights' ``.grad`` (zeros where there is none)."""
+        if not self.weights:
+            return
+        grads = [w.grad.detach().reshape(-1).to("cpu", torch.float32) if w.grad is not None
+                 else torch.zeros(w.numel()) for w in self.weights]
+        torch.cat(grads, out=self.buffer[self.filled])
+        self.filled += 1
+        self.steps += 1
+        if self.filled == len(self.buffer):
+            self.summarise()
+
+    def summarise(self) -> None:
+        """Norms and histograms of the kept steps; note the first non-finite gradient."""
+        if not self.filled:
+            return
+        block, layers = self.buffer[: self.filled], len(self.weights)
+        norms = layer_norms(block, self.owner, layers)
+        self.norms.append(norms)
+        self.histograms.append(gradient_histograms(block, self.owner, layers, self.bins))
+        bad = ~torch.isfinite(norms)
+        if self.first_bad_gradient is None and bool(bad.any()):
+            row, layer = (int(i) for i in torch.nonzero(bad)[0])
+            self.first_bad_gradient = {"layer": self.layers[layer][0],
+                                       "step": self.steps - self.filled + row + 1,
+                                       "value": str(float(norms[row, layer]))}
+        self.filled = 0
+
+    def write(self, writer: TraceWriter, losses: list[float], relus: list[str],
+              first_bad_output: dict | None) -> None:
+        """The ``flow/*`` arrays (one row per step) and the ``flow`` metadata."""
+        self.summarise()
+        count = self.steps
+        writer.static("flow/norms", torch.cat(self.norms).numpy() if self.norms
+                      else np.zeros((0, len(self.layers))))
+        writer.static("flow/histograms", torch.cat(self.histograms).numpy().astype(np.int32)
+                      if self.histograms
+                      else np.zeros((0, len(self.layers), self.bins + 2), np.int32))
+        writer.static("flow/loss", np.asarray(losses[:count], dtype=np.float64))
+        writer.meta["flow"] = {
+            "layers": [name for name, _ in self.layers], "relus": relus,
+            "bins": self.bins, "low": LOW, "high": HIGH,
+            "first_bad_gradient": self.first_bad_gradient,
+            "first_bad_output": first_bad_output,
+        }
+
+
+def dead_shares(outputs: dict[str, torch.Tensor], relus: list[str]) -> np.ndarray:
+    """Per ReLU module, the share of its units that output 0 on every row of ``outputs``
+    (each module's output on the same rows, channels on axis 1)."""
+    shares = []
+    for name in relus:
+        output = outputs[name]
+        units = output.reshape(len(output), output.shape[1] if output.dim() > 1 else 1, -1)
+        alive = (units > 0).any(dim=2).any(dim=0)
+        shares.append(1.0 - alive.float().mean().item())
+    return np.array(shares)
+
+
+@torch.no_grad()
+def first_non_finite_output(model: nn.Module, inputs: object, step: int) -> dict | None:
+    """Run ``inputs`` through ``model`` again with forward hooks on every leaf module and
+    name the first (in call order) whose output holds a NaN or infinity: where it broke."""
+    found: list[dict] = []
+
+    def check(name: str, module: nn.Module):
+        def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
+            if found or not isinstance(output, torch.Tensor) or not output.is_floating_point():
+                return
+            bad = ~torch.isfinite(output)
+            if bool(bad.any()):
+                value = "nan" if bool(torch.isnan(output[bad]).any()) else "inf"
+                weights_bad = any(not bool(torch.isfinite(p).all())
+                                  for p in module.parameters(recurse=False))
+                found.append({"module": name, "step": step + 1, "value": value,
+                              "weights": weights_bad})
+        return hook
+
+    hooks = [module.register_forward_hook(check(name, module))
+             for name, module in model.named_modules()
+             if name and not any(True for _ in module.children())]
+    try:
+        model(inputs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return found[0] if found else None
