@@ -139,8 +139,19 @@ def recording_of(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles
     """Where the cache keeps this spec's trace (its key holds the content of every file the
     spec names, resolved through ``files``), and how to record it."""
     with located(loaded):
+        spec = _checkpoint_resolved(spec, files)
         payload, make = scenes.get(spec.scene).recording(spec, files)
     return cached_trace_path(cache_key({**payload, "files": files.fingerprints()})), make
+
+
+def _checkpoint_resolved(spec: SceneSpec, files: SpecFiles) -> SceneSpec:
+    """The spec with ``model.checkpoint`` as the checked file it names, whose content then
+    keys the cache (new weights in the same file record anew)."""
+    model = getattr(spec, "model", None)
+    if not getattr(model, "checkpoint", None):
+        return spec
+    path = files(model.checkpoint, ("model", "checkpoint"))
+    return spec.model_copy(update={"model": model.model_copy(update={"checkpoint": str(path)})})
 
 
 def _user_trace(path: Path) -> Trace:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -30,7 +31,12 @@ def build(spec: ModelSpec, dataset: Dataset) -> nn.Module:
     """A freshly initialised model for ``dataset`` (seed torch before calling); a `SpecError`
     first if training it would take more memory than the machine has free."""
     check_memory(spec, dataset)
-    return initialise(architecture(spec, dataset), spec.init, spec.activation)
+    model = initialise(architecture(spec, dataset), spec.init, spec.activation)
+    if spec.checkpoint:
+        from mlanim.models.checkpoint import load_weights
+
+        load_weights(model, Path(spec.checkpoint))
+    return model
 
 
 def check_memory(spec: ModelSpec, dataset: Dataset) -> None:

@@ -92,6 +92,9 @@ class ModelSpec(Section):
     init: Literal["default", "kaiming", "xavier"] = Field(
         "default", description="weights: torch's default, kaiming (He, for relu) or xavier "
         "(Glorot, for tanh and sigmoid); biases start at zero with kaiming and xavier")
+    checkpoint: str | None = Field(
+        None, description="start from saved weights: a state dict file (torch.save("
+        "model.state_dict(), path)), loaded with torch.load(weights_only=True)")
 
 
 OptimizerName = Literal["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
