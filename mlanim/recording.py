@@ -98,7 +98,7 @@ class Recorder:
         if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
             raise UsageError(f"optimizer is a {type(optimizer).__name__}, not a "
                              "torch.optim.Optimizer", hint="pass the optimizer your loop steps")
-        self.model, self.every, self.optimizer = model, every, optimizer
+        self.model, self.every, self.optimizer = model, every, _unwrapped(optimizer)
         self.embed, self.keep_weights, self.data_name = embed, weights, data_name
         self.classes = list(classes) if classes is not None else None
         self.gradients = GradientLog(model, bins)
@@ -132,11 +132,12 @@ class Recorder:
 
     # -- the loop's calls ------------------------------------------------------------------
 
-    def step(self, loss: torch.Tensor | float, x: Any = None, y: Any = None) -> None:
+    def step(self, loss: torch.Tensor | float | None, x: Any = None, y: Any = None) -> None:
         """Record one optimizer step: call it after ``optimizer.step()`` with the batch's loss
-        (and its inputs ``x`` and targets ``y``, which the first snapshots use as probe rows)."""
+        (and its inputs ``x`` and targets ``y``, which the first snapshots use as probe rows).
+        ``loss`` may be None when the loop reports it elsewhere (`report_loss`)."""
         self._check_open()
-        value = _loss_value(loss)
+        value = math.nan if loss is None else _loss_value(loss)
         if self.steps == 0 and self.gradients.weights and \
                 all(w.grad is None for w in self.gradients.weights):
             raise UsageError("rec.step() found no gradients in the model",
@@ -144,11 +145,10 @@ class Recorder:
                                   "before the next optimizer.zero_grad()")
         self.gradients.keep()
         self.steps += 1
+        self.losses.append(value)
         if math.isfinite(value):
-            self.losses.append(value)
-            self.window.append(value)
-            self.epoch_window.append(value)
-        elif self.diverged_at is None:
+            self.report_loss(value)
+        elif loss is not None and self.diverged_at is None:
             self.diverged_at = self.steps
         if self.optimizer is not None:
             self.learning_rates.append(float(self.optimizer.param_groups[0]["lr"]))
@@ -158,6 +158,12 @@ class Recorder:
         probe_full = len(self._probe_x) >= self._probe_limit
         if (self.last_snapshot < 0 and probe_full) or self.steps % self.every == 0:
             self.snapshot()
+
+    def report_loss(self, value: float) -> None:
+        """Count a training loss towards the next metric point (`step` does this with the
+        loss it is given; a loop that logs its loss every few steps calls this instead)."""
+        self.window.append(value)
+        self.epoch_window.append(value)
 
     def epoch(self, **metrics: float) -> None:
         """Mark the end of an epoch, with any metrics you computed (``val_loss=0.3,
@@ -419,6 +425,16 @@ def _check_model(model: object) -> None:
         raise UsageError("mlanim.watch(model): the model's weights are on the meta device and "
                          "hold no values", hint="materialise them first, e.g. "
                          "model.to_empty(device='cpu') and load a state dict")
+
+
+def _unwrapped(optimizer: torch.optim.Optimizer | None) -> torch.optim.Optimizer | None:
+    """The torch optimizer inside a trainer's wrapper (accelerate's, Lightning's)."""
+    for _ in range(4):
+        inner = getattr(optimizer, "optimizer", None) or getattr(optimizer, "_optimizer", None)
+        if not isinstance(inner, torch.optim.Optimizer):
+            break
+        optimizer = inner
+    return optimizer
 
 
 def _check_count(name: str, value: object) -> None:

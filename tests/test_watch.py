@@ -144,7 +144,7 @@ def test_tuple_outputs_are_read_and_odd_outputs_refused() -> None:
         def forward(self, x):
             return "three"
 
-    with pytest.raises(UsageError, match="returned a str.*logits"):
+    with pytest.raises(UsageError, match=r"returned a str.*logits"):
         mlanim.watch(Words(), probe=(x, y))
 
 
@@ -154,7 +154,7 @@ def test_meta_device_and_bad_arguments_get_clear_errors() -> None:
     with pytest.raises(UsageError, match="meta device") as error:
         mlanim.watch(ghost)
     assert "to_empty" in str(error.value)
-    with pytest.raises(UsageError, match="not a torch.nn.Module"):
+    with pytest.raises(UsageError, match=r"not a torch\.nn\.Module"):
         mlanim.watch("model")
     with pytest.raises(UsageError, match="every=0"):
         mlanim.watch(nn.Linear(2, 2), every=0)
@@ -200,7 +200,7 @@ def test_scenes_a_run_cannot_make_say_why(tmp_path: Path) -> None:
         loss.backward()
         rec.step(loss, x=x)
         run = rec.save(tmp_path / "reg.mlanim")
-    with pytest.raises(UsageError, match="class probabilities.*did not record") as error:
+    with pytest.raises(UsageError, match=r"class probabilities.*did not record") as error:
         run.render("embedding_evolution")
     assert "pass y=" in str(error.value) and str(run.path) in str(error.value)
     with pytest.raises(UsageError, match="2-D input plane") as error:
@@ -241,7 +241,7 @@ def test_render_takes_a_dict_and_locates_its_mistakes(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"mlanim.render\(spec\).*lr") as error:
         mlanim.render({**spec, "train": {"optimizer": {"name": "sgd", "lr": -1}}})
     assert "\n" not in str(error.value)
-    with pytest.raises(UsageError, match="colour=.*not an override"):
+    with pytest.raises(UsageError, match=r"colour=.*not an override"):
         mlanim.render(spec, colour="red")
 
 

@@ -24,6 +24,7 @@ class Series:
     color: str
     dashed: bool = False
     percent: bool = False  # show the current value as a percentage
+    x: np.ndarray | None = None  # its own x positions, when not the chart's (fewer points)
 
 
 def chart_top(series: Sequence[Series], top: float | None = None) -> float:
@@ -127,13 +128,16 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
     x0, y0, w, h = box
     x = np.asarray(x, dtype=float)
     span = float(x[-1] - x[0]) or 1.0
-    upto = x <= now + 1e-9
     shapes: list[d.Shape] = []
     texts: list[tuple[str, str]] = [(heading, units.theme.text)] if heading else []
     for s in series:
+        at = x if s.x is None else np.asarray(s.x, dtype=float)
+        if not len(at) or now < at[0] - 1e-9:
+            continue  # its first point is still to come
+        upto = at <= now + 1e-9
         plotted = log_values(s.values, bottom, top) if log else np.asarray(s.values, float)
-        value = float(np.interp(now, x, plotted))
-        xs = [*(x0 + w * (x[upto] - x[0]) / span), x0 + w * (now - x[0]) / span]
+        value = float(np.interp(now, at, plotted))
+        xs = [*(x0 + w * (at[upto] - x[0]) / span), x0 + w * (now - x[0]) / span]
         ys = [*(y0 + h * _fraction(plotted[upto], bottom, top)),
               y0 + h * float(_fraction(value, bottom, top))]
         if len(xs) > 1:

@@ -115,7 +115,7 @@ class GradientLog:
         writer.static("flow/histograms", torch.cat(self.histograms).numpy().astype(np.int32)
                       if self.histograms
                       else np.zeros((0, len(self.layers), self.bins + 2), np.int32))
-        writer.static("flow/loss", np.asarray(losses[:count], dtype=np.float64))
+        writer.static("flow/loss", np.asarray(losses[:count], dtype=np.float64))  # NaN: unknown
         writer.meta["flow"] = {
             "layers": [name for name, _ in self.layers], "relus": relus,
             "bins": self.bins, "low": LOW, "high": HIGH,

@@ -90,7 +90,8 @@ class BoundaryPicture:
             series = tuple(Series("val" if label == "validation" else label,
                                   curve.values.astype(np.float64),
                                   t.train if label == "train" else t.val,
-                                  dashed=label != "train", percent=name == "accuracy")
+                                  dashed=label != "train", percent=name == "accuracy",
+                                  x=np.asarray(curve.epochs, np.float64))
                            for label, curve in curves.items())
             top = 1.0 if name == "accuracy" else chart_top(series)
             charts.append(Chart(name, box, series, top))

@@ -153,7 +153,8 @@ class FlowPicture:
         step = s.step_at(frame)
         pic = d.Picture(background=self.background)
         total = len(s.steps)
-        loss = f"loss {_number(s.losses[step])}" if len(s.losses) > step else ""
+        known = len(s.losses) > step and np.isfinite(s.losses[step])
+        loss = f"loss {_number(s.losses[step])}" if known else ""
         pic.add(*self.f.counter(f"step {step + 1} / {total}",
                                 join_parts(s.epoch_text(step), loss)))
         if total:

@@ -1,0 +1,38 @@
+"""examples/quickstart.ipynb runs top to bottom in a real kernel, and its results display
+inline; the %%mlanim magic reports a mistake in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+import mlanim
+from mlanim.notebook import mlanim_cell
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "quickstart.ipynb"
+
+
+def test_quickstart_notebook_runs_and_shows_its_pictures(tmp_path: Path) -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    shown = [output["data"]["text/html"] for cell in notebook.cells
+             if cell.cell_type == "code" for output in cell.get("outputs", [])
+             if "text/html" in output.get("data", {})]
+    assert len(shown) == 2 and all('<img src="data:image/gif;base64,' in html for html in shown)
+    errors = [o for cell in notebook.cells if cell.cell_type == "code"
+              for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    assert (tmp_path / "runs" / "moons.mlanim").is_file()
+
+
+def test_cell_magic_reports_a_mistake_in_one_line(capsys) -> None:
+    assert mlanim_cell("duration=2", "scene: decision_boundry\n") is None
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "unknown scene kind 'decision_boundry'" in error
+    assert "did you mean 'decision_boundary'" in error
+    assert mlanim_cell("duration", "scene: loss_curves\n") is None
+    assert "KEY=VALUE" in capsys.readouterr().err
+    assert mlanim.load_ipython_extension is not None
