@@ -15,7 +15,7 @@ from mlanim.errors import UsageError, UserError
 from mlanim.progress import Progress, SilentProgress
 
 RENDER_KEYS = ("backend", "formats", "quality", "duration", "fps", "theme", "aspect",
-               "captions", "figure", "width")
+               "captions", "figure", "column")
 """Keyword overrides that go into the spec's ``render:`` section."""
 TOP_KEYS = ("title", "seed", "output", "trace")
 INLINE_BYTES = 40 * 2**20

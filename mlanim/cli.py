@@ -198,6 +198,15 @@ def render(
     sets: Annotated[list[str] | None, typer.Option(
         "--set", help="KEY=VALUE: set any spec key by its dotted path (repeatable), "
                       "e.g. --set train.epochs=20")] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="write one still at this moment: seconds (12.5), epoch=20 or step=300; "
+                     "png unless --format svg or pdf")] = None,
+    frames: Annotated[str | None, typer.Option(
+        "--frames", help="render only frames FIRST:END (100:200 is frames 100 to 199)")] = None,
+    paper: Annotated[bool, typer.Option(
+        "--paper", help="a figure for a paper: no title or caption, render.column inches wide, "
+                        "TrueType fonts in PDF, text as text in SVG (render.figure: paper)")
+    ] = False,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, max=256,
         help="render several specs on this many worker processes (default: one per core, "
@@ -223,9 +232,10 @@ def render(
                         hint=f"use {' or '.join(choices(Backend))}")
     if quality not in (None, *choices(Quality)):
         raise UserError(f"unknown quality '{quality}'", hint=f"use {', '.join(choices(Quality))}")
-    overrides = _render_overrides(theme=theme, aspect=aspect, duration=duration, fps=fps)
+    overrides = _render_overrides(theme=theme or ("paper" if paper else None), aspect=aspect,
+                                  duration=duration, fps=fps, figure="paper" if paper else None)
     options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh, overrides,
-                            tuple(sets or ()))
+                            tuple(sets or ()), at, frames)
 
     def render_one(spec: Path) -> None:
         for path in run(spec, options, _progress(quiet)):

@@ -9,7 +9,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from mlanim import cluster, scenes
 from mlanim.analysis.derived import Derived, derive
 from mlanim.atomic import check_writable_folder
 from mlanim.draw.theme import Theme, load_theme
-from mlanim.draw.video import VideoSettings
+from mlanim.draw.video import SMALLEST_PRINTED_PT, VideoSettings
 from mlanim.encode import FIGURE_FORMATS, SUBTITLE_FORMATS, sample_indices, write_outputs
 from mlanim.errors import DataError, OutputError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
@@ -28,6 +28,7 @@ from mlanim.inputs import SpecFiles
 from mlanim.progress import Progress, SilentProgress
 from mlanim.scenes.base import Frames, SceneKind, iterate
 from mlanim.spec import LoadedSpec, SceneSpec, load_spec, load_spec_data
+from mlanim.stills import STILL_FORMATS, When, frame_at, frame_range, parse_frames
 from mlanim.trace import Trace, load_trace
 from mlanim.trace.cache import cache_cap, cache_dir, cache_key, cached_trace_path, evict, touch
 
@@ -43,6 +44,8 @@ class RenderOptions:
     fresh: bool = False
     overrides: dict = field(default_factory=dict)
     sets: tuple[str, ...] = ()  # --set KEY=VALUE, applied to the spec before validation
+    at: str | None = None  # --at: one still at this moment (12.5, epoch=20, step=300)
+    frames: str | None = None  # --frames FIRST:END: only these frames
 
     def apply(self, spec: SceneSpec) -> SceneSpec:
         """The spec with these overrides in its ``render:`` section."""
@@ -196,7 +199,12 @@ def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
         with located(loaded):
             require("manim", "manim", f"the manim backend{default}", ("render", "backend"),
                     "render with --backend matplotlib")
-    targets = output_targets(loaded, spec, options.out_dir)
+    when = When.parse(options.at) if options.at is not None else None
+    span = parse_frames(options.frames) if options.frames is not None else None
+    targets = _selected(output_targets(loaded, spec, options.out_dir), when, span,
+                        bool(options.formats))
+    if spec.render.figure == "paper":
+        targets = _stills(targets)
     for target in targets.values():
         check_writable_folder(target.parent)
         if target.is_dir():
@@ -208,10 +216,23 @@ def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
         for finding in kind.findings(spec, trace):
             progress.warn(finding)
     video = VideoSettings.from_spec(spec.render)
+    if video.paper and video.printed_label_pt < SMALLEST_PRINTED_PT:
+        wider = spec.render.column * SMALLEST_PRINTED_PT / video.printed_label_pt
+        progress.warn(f"paper figure: chart labels print at {video.printed_label_pt:.1f} pt at "
+                      f"{spec.render.column:g} in wide; render.column: {wider:.1f} (or a "
+                      "squarer render.aspect) prints them at 6 pt")
     theme = load_theme(spec.render.theme)
     with located(loaded):
         drawing = kind.frames(spec, trace, video, theme, backend, derived)
     try:
+        with located(loaded):
+            shown = frame_range(span, drawing.count) if span else range(drawing.count)
+            if when is not None:
+                index = frame_at(when, video, kind.clock(spec, trace), kind.name)
+                shown = range(index, index + 1)
+        if len(shown) < drawing.count or video.paper:
+            return _write_part(kind, spec, trace, video, theme, derived, drawing, shown,
+                               targets, progress)
         moving = [f for f in targets if f not in (*FIGURE_FORMATS, *SUBTITLE_FORMATS, "png")]
         samples = [drawing.frame(i) for i in sample_indices(drawing.count)] \
             if "gif" in targets else []
@@ -229,6 +250,55 @@ def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
                              lambda: kind.captions(spec, trace, video, theme, derived))
     finally:
         drawing.close()
+
+
+def _selected(targets: dict[str, Path], when: When | None, span: tuple[int, int] | None,
+              asked: bool) -> dict[str, Path]:
+    """The targets of a still (``--at``: png, svg or pdf) or of a range of frames
+    (``--frames``), named after the moment or range so that the whole video's files stay."""
+    if when is None and span is None:
+        return targets
+    if when is not None and span is not None:
+        raise UserError("give --at or --frames, not both")
+    if when is not None:
+        stills = [fmt for fmt in targets if fmt in STILL_FORMATS]
+        moving = [fmt for fmt in targets if fmt not in STILL_FORMATS]
+        if asked and moving:
+            raise UserError(f"--at writes a still, not {', '.join(moving)}",
+                            hint="use --format png, svg or pdf")
+        base = next(iter(targets.values()))
+        name = f"{base.stem}_at_{when.label}"
+        return {fmt: base.with_name(f"{name}.{fmt}") for fmt in stills or ["png"]}
+    first, end = span  # type: ignore[misc]
+    return {fmt: path.with_name(f"{path.stem}_frames_{first}-{end if end >= 0 else 'end'}"
+                                f"{path.suffix}") for fmt, path in targets.items()}
+
+
+def _stills(targets: dict[str, Path]) -> dict[str, Path]:
+    """A paper figure's targets: the still formats asked for, else a PDF."""
+    stills = {fmt: path for fmt, path in targets.items() if fmt in STILL_FORMATS}
+    if stills:
+        return stills
+    base = next(iter(targets.values()))
+    return {"pdf": base.with_suffix(".pdf")}
+
+
+def _write_part(kind: SceneKind, spec: SceneSpec, trace: Trace, video: VideoSettings,
+                theme: Theme, derived: Derived, drawing: Frames, shown: range,
+                targets: dict[str, Path], progress: Progress) -> list[Path]:
+    """Some of the frames (one, for a still), drawn in order; figures of the first (of the
+    last, for a whole paper figure)."""
+    if video.paper and len(shown) > 1:
+        shown = range(shown[-1], shown[-1] + 1)
+    part = replace(video, duration=len(shown) / video.fps)
+    samples = [drawing.frame(shown[i]) for i in sample_indices(len(shown))] \
+        if "gif" in targets else []
+    return write_outputs(
+        (drawing.frame(i) for i in shown), part, targets,
+        lambda p: kind.figure(spec, trace, video, theme, p, derived, frame=shown[0]),
+        progress, samples, lambda: (drawing.frame(i) for i in shown),
+        lambda: kind.captions(spec, trace, video, theme, derived)[shown.start:shown.stop],
+        STILL_FORMATS if video.paper else FIGURE_FORMATS)
 
 
 def draw_scene(scene: str, spec: SceneSpec, trace_path: Path, video: VideoSettings,

@@ -97,7 +97,7 @@ SMALL = {
         """,
 }
 ASPECTS = ("16:9", "4:3", "1:1", "9:16")
-QUALITIES = ("low", "medium")
+QUALITIES = ("low", "medium", "paper")  # paper: a figure render.column inches wide
 FRAMES_CHECKED = 9
 
 
@@ -127,8 +127,8 @@ def traces(tmp_path_factory) -> dict:
 def test_texts_stay_inside_and_apart(traces, kind_name, aspect, quality, monkeypatch):
     monkeypatch.setenv("MLANIM_CACHE_DIR", str(Path(traces[kind_name][1].path).parent))
     spec, trace = traces[kind_name]
-    render = spec.render.model_copy(update={"aspect": aspect, "quality": quality,
-                                            "duration": 6.0})
+    paper = {"figure": "paper"} if quality == "paper" else {"quality": quality}
+    render = spec.render.model_copy(update={"aspect": aspect, "duration": 6.0, **paper})
     spec = spec.model_copy(update={"render": render})
     video, theme = VideoSettings.from_spec(render), load_theme("dark")
     kind = scenes.get(kind_name)

@@ -20,11 +20,11 @@ from functools import cache
 from mlanim.draw import display as d
 from mlanim.draw.config import read_config
 from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
+from mlanim.draw.video import PIXELS_PER_POINT, VideoSettings
 
 Box = tuple[float, float, float, float]  # left, bottom, width, height (figure fractions)
 
-PIXELS_PER_POINT = 100 / 72  # frames are drawn at 100 dpi; sizes are points at 720p
+
 LINE_HEIGHT = 1.3  # a text line's height, in multiples of its size
 # Pango (manim) sets the same font a few percent wider than FreeType (matplotlib frames):
 # measured widths carry this margin so that a fitted text fits on both backends.
@@ -156,7 +156,9 @@ class Frame(Units):
                  counter_sample: str = "", status_sample: str = "",
                  caption_lines: int = 2) -> None:
         super().__init__(video, theme)
-        self.title, self.subtitle = title, subtitle
+        self.title, self.subtitle = (title, subtitle) if video.titles else ("", "")
+        if not video.titles:  # a paper figure: its caption in the paper says what and when
+            counter_sample = status_sample = ""
         self.left, self.right = self.margin_x, 1 - self.margin_x
         self.top = 1 - self.margin_y
         self.caption_lines = caption_lines if video.captions else 0
@@ -171,7 +173,7 @@ class Frame(Units):
         stacked = self.video.portrait or self._counter_width > full * 0.4
         beside = 0.0 if stacked else self._counter_width + gap
         self.title_size = self.fit(self.title, "title", full - beside, bold=True, smallest=0.6)
-        y = self.top - self.line(self.title_size)
+        y = self.top - (self.line(self.title_size) if self.title else 0.0)
         self.subtitle_lines: list[str] = []
         self.subtitle_size = self.size("subtitle")
         if self.subtitle:
@@ -186,9 +188,11 @@ class Frame(Units):
                                      self.line("status") if self._status_width else 0)
         else:
             self.counter_y = self.top
-            right_column = self.top - self.line("counter") - (
+            right_column = self.top - (self.line("counter") if self._counter_width else 0) - (
                 self.line("status") if self._status_width else 0)
             y = min(y, right_column)
+        if y >= self.top:  # no header (a paper figure): room for the panels' own headings
+            y = self.top - self.line("heading")
         self.header_bottom = y - self.dy(10)
 
     def header(self, counter: str = "", status: str = "") -> list[d.Shape]:
@@ -199,6 +203,8 @@ class Frame(Units):
     def titles(self) -> list[d.Shape]:
         """The header's unchanging part: the title and the subtitle's lines."""
         t = self.theme
+        if not self.title:
+            return []
         shapes: list[d.Shape] = [d.Label((self.left, self.top), self.title, self.title_size,
                                          t.text, "left", "top", bold=True)]
         y = self.top - self.line(self.title_size)
@@ -212,6 +218,8 @@ class Frame(Units):
         """The header's changing part: the counter and the status line under it."""
         t = self.theme
         shapes: list[d.Shape] = []
+        if not self.video.titles:
+            return shapes
         if counter:
             at = (self.left, self.counter_y) if self.stacked else (self.right, self.top)
             shapes.append(d.Label(at, counter, self.size("counter"), t.accent,

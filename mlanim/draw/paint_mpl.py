@@ -37,7 +37,8 @@ FEW_CIRCLES = 8  # up to this many discs are drawn as markers, more as one colle
 
 def new_figure(video: VideoSettings, theme: Theme) -> Figure:
     """A figure of exactly the video's pixel size, with the theme's background and font."""
-    fig = plt.figure(figsize=(video.width / DPI, video.height / DPI), dpi=DPI)
+    dpi = video.dpi
+    fig = plt.figure(figsize=(video.width / dpi, video.height / dpi), dpi=dpi)
     fig.patch.set_facecolor(theme.background)
     plt.rcParams["font.family"] = theme.font
     return fig
@@ -58,7 +59,8 @@ class MplPainter:
         self.layers = Layers(self._painted, premultiplied=False)
 
     def _pt(self, size: float) -> float:
-        return size * self.video.scale
+        """Matplotlib points for a size in 720p points (sizes are laid out at 100 dpi)."""
+        return size * self.video.scale * DPI / self.video.dpi
 
     def paint(self, picture: d.Picture) -> np.ndarray:
         """Render ``picture`` and return the RGB frame."""
@@ -97,12 +99,24 @@ class MplPainter:
     def save(self, picture: d.Picture, path: Path) -> None:
         """Render ``picture`` into a vector (or raster) file, by ``path``'s suffix."""
         artists = self._add(picture.all_shapes)
-        self.fig.savefig(path, format=path.suffix.lstrip("."), facecolor=self.theme.background)
+        fmt = path.suffix.lstrip(".")
+        fonts = {"pdf.fonttype": 42, "ps.fonttype": 42,  # TrueType, not Type 3
+                 "svg.fonttype": "none" if self.video.paper else "path"}
+        with plt.rc_context(fonts):
+            self.fig.savefig(path, format=fmt, facecolor=self.theme.background,
+                             dpi=self.video.dpi)
         for artist in artists:
             artist.remove()
 
     def _add(self, shapes: list[d.Shape]) -> list:
-        """Artists for ``shapes``, added to the axes (for a full draw or a saved figure)."""
+        """Artists for ``shapes``, added to the axes (for a full draw or a saved figure), each
+        above the ones before (matplotlib would otherwise draw images under every patch)."""
+        added = self._added(shapes)
+        for order, artist in enumerate(added):
+            artist.set_zorder(order)
+        return added
+
+    def _added(self, shapes: list[d.Shape]) -> list:
         added = []
         for group in _runs(shapes):
             if isinstance(group[0], d.Image):

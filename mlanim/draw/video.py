@@ -18,6 +18,13 @@ class VideoSettings:
     duration: float
     captions: bool = True
     gif: GifSpec = field(default_factory=GifSpec)
+    titles: bool = True
+    dpi: int = 100  # pixels an inch of saved figures (the layout's sizes assume 100)
+
+    @property
+    def paper(self) -> bool:
+        """A figure for a paper (no titles): stills drawn as print figures."""
+        return not self.titles
 
     @property
     def count(self) -> int:
@@ -40,6 +47,8 @@ class VideoSettings:
         presets = read_config("render")
         quality = presets["qualities"][spec.quality]
         wide, tall = presets["aspects"][spec.aspect]
+        if spec.figure == "paper":
+            return cls.paper_figure(spec, wide, tall)
         short = quality["short_side"]
         if wide >= tall:
             width, height = short * wide / tall, short
@@ -47,6 +56,27 @@ class VideoSettings:
             width, height = short, short * tall / wide
         return cls(_even(width), _even(height), spec.fps or quality["fps"], spec.duration,
                    spec.captions, spec.gif)
+
+
+    @classmethod
+    def paper_figure(cls, spec: RenderSpec, wide: int, tall: int) -> VideoSettings:
+        """``render.column`` inches wide at `PAPER_DPI`: the layout of a video frame, shrunk
+        to the column (type shrinks with it: see `printed_label_pt`)."""
+        width = spec.column * PAPER_DPI
+        return cls(_even(width), _even(width * tall / wide), spec.fps or 30, spec.duration,
+                   False, spec.gif, titles=False, dpi=PAPER_DPI)
+
+    @property
+    def printed_label_pt(self) -> float:
+        """How large chart labels print in a figure saved at ``dpi``."""
+        label = read_config("render")["type"]["label"]
+        return label * self.scale * PIXELS_PER_POINT * POINTS_PER_INCH / self.dpi
+
+
+PAPER_DPI = 300  # a paper figure: print resolution
+POINTS_PER_INCH = 72
+SMALLEST_PRINTED_PT = 6.0  # labels smaller than this are hard to read in print
+PIXELS_PER_POINT = 100 / 72  # layout sizes are points at 720p, drawn at 100 dpi
 
 
 def _even(pixels: float) -> int:

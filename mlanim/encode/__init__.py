@@ -40,11 +40,13 @@ def write_outputs(
     samples: Sequence[np.ndarray] = (),
     redraw: Callable[[], Iterable[np.ndarray]] | None = None,
     captions: Callable[[], Sequence[str]] | None = None,
+    figure_formats: Sequence[str] = FIGURE_FORMATS,
 ) -> list[Path]:
     """Encode ``frames`` once into every video format of ``targets``; draw figure formats.
     ``samples`` (frames spread over the video) choose the GIF's palette before it streams;
     ``redraw`` gives the frames again when a GIF over ``render.gif.max_mb`` must be re-made;
-    ``captions`` gives each frame's caption for subtitle formats.
+    ``captions`` gives each frame's caption for subtitle formats; ``figure_formats`` are
+    drawn by ``draw_figure`` (paper figures draw their PNG that way too).
 
     Returns the paths written. On any failure no target is created or replaced.
     """
@@ -54,14 +56,14 @@ def write_outputs(
         ensure_writable_folder(path.parent)
         remove_stale_partials(path.parent)
     writers = {fmt: _writer(fmt, temps[fmt], video, samples)
-               for fmt in targets if fmt in VIDEO_FORMATS}
+               for fmt in targets if fmt in VIDEO_FORMATS and fmt not in figure_formats}
     try:
         if writers:
             _encode(frames or [], writers, video, progress)
         if "gif" in writers and video.gif.max_mb and redraw is not None:
             _fit_gif(temps["gif"], video, samples, redraw, progress)
         for fmt in targets:
-            if fmt in FIGURE_FORMATS and draw_figure is not None:
+            if fmt in figure_formats and draw_figure is not None:
                 draw_figure(temps[fmt])
         if any(fmt in SUBTITLE_FORMATS for fmt in targets) and captions is not None:
             texts = captions()

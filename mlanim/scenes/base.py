@@ -97,6 +97,12 @@ class SceneKind:
                 raise UsageError(f"{self.name} draws {what}, which this run did not record",
                                  hint=how)
 
+    def clock(self, spec: SceneSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray] | None:
+        """The steps and epochs of the snapshots the kind's timeline sweeps through evenly
+        (a `SnapshotTimeline`), so that ``--at epoch=N`` finds its frame; None for kinds
+        told as a sequence of views."""
+        return None
+
     def recording_key(self, spec: SceneSpec) -> dict:
         """What else, besides data, model, train and plan, changes this kind's recording."""
         return {}
@@ -134,8 +140,9 @@ class SceneKind:
         raise NotImplementedError
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               path: Path, derived: Derived | None = None) -> None:
-        """A static vector figure of the final state (svg or pdf, by ``path``'s suffix)."""
+               path: Path, derived: Derived | None = None, frame: int | None = None) -> None:
+        """A static vector figure of frame ``frame``, by default the last (svg or pdf, by
+        ``path``'s suffix)."""
         raise NotImplementedError
 
     def captions(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,

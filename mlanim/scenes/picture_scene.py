@@ -78,13 +78,14 @@ class PictureScene(SceneKind):
         return [caption_text(self.compose(story, frame)) for frame in range(shown.count)]
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
-               path: Path, derived: Derived | None = None) -> None:
-        """The last frame as a vector figure."""
+               path: Path, derived: Derived | None = None, frame: int | None = None) -> None:
+        """Frame ``frame`` (default: the last) as a vector figure."""
         from mlanim.draw.paint_mpl import MplPainter
 
         painter = MplPainter(video, theme)
         story = self.story(spec, trace, video, theme, derived)
         try:
-            painter.save(self.compose(story, video.count - 1), path)
+            painter.save(self.compose(story, video.count - 1 if frame is None else frame),
+                         path)
         finally:
             painter.close()

@@ -178,6 +178,20 @@ class RenderSpec(Section):
     aspect: Literal["16:9", "4:3", "1:1", "9:16"] = "16:9"
     captions: bool = Field(True, description="short on-screen explanations")
     gif: GifSpec = GifSpec()
+    figure: Literal["video", "paper"] = Field(
+        "video", description="paper: figures for a paper (png, svg, pdf): no title or caption, "
+        "render.column inches wide, type sized for print, TrueType fonts in PDF, text as text "
+        "in SVG")
+    column: float = Field(3.5, ge=1, le=12, description="paper figures: width in inches "
+                          "(3.5 one column, 7 two)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paper_theme(cls, data: object) -> object:
+        """A paper figure is drawn on the paper theme unless a theme is given."""
+        if isinstance(data, dict) and data.get("figure") == "paper" and "theme" not in data:
+            return {**data, "theme": "paper"}
+        return data
 
 
 class SceneSpec(Section):

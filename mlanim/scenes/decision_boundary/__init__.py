@@ -53,6 +53,11 @@ class DecisionBoundary(PictureScene):
         return RecordingPlan(metrics=True, grid=grid, every_epochs=spec.train.record_every,
                              every_steps=spec.train.record_every_steps)
 
+    def clock(self, spec: DecisionBoundarySpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """The snapshots the timeline sweeps through."""
+        channel = trace.channel("grid/output")
+        return channel.steps, channel.epochs
+
     def story(self, spec: DecisionBoundarySpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):
         """The recorded field and curves, laid out in the shared frame."""

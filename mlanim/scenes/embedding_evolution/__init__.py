@@ -11,6 +11,8 @@ class, misclassified ones ringed; chosen samples leave a trail and show their im
 
 from __future__ import annotations
 
+import numpy as np
+
 from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
 from mlanim.draw.theme import Theme
@@ -103,6 +105,11 @@ class EmbeddingEvolution(PictureScene):
             key = ("embed", "compare") if spec.embed.compare else ("embed", "method")
             require("umap", "umap", "embed.method umap", key, "use pca or tsne")
         return [projection(spec, trace, method) for method in spec.embed.methods]
+
+    def clock(self, spec: EmbeddingSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """The snapshots the timeline sweeps through."""
+        channel = trace.channel("outputs/probabilities")
+        return channel.steps, channel.epochs
 
     def story(self, spec: EmbeddingSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):

@@ -9,6 +9,8 @@ and output-layer weights of each epoch.
 
 from __future__ import annotations
 
+import numpy as np
+
 from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
 from mlanim.draw.theme import Theme
@@ -52,6 +54,11 @@ class FeatureSpace(PictureScene):
         return RecordingPlan(metrics=True, params=True, hidden_layers=(feature_layer(spec),),
                              every_epochs=spec.train.record_every,
                              every_steps=spec.train.record_every_steps)
+
+    def clock(self, spec: FeatureSpaceSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """The snapshots the timeline sweeps through."""
+        channel = trace.channel(f"hidden/{feature_layer(spec)}")
+        return channel.steps, channel.epochs
 
     def story(self, spec: FeatureSpaceSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from mlanim.analysis.derived import Derived
 from mlanim.draw.theme import Theme
 from mlanim.draw.video import VideoSettings
@@ -49,6 +51,11 @@ class GradientFlow(PictureScene):
 
         return [f"diagnosis: {finding.text}" for finding in run_findings(spec, trace)
                 if finding.fired]
+
+    def clock(self, spec: GradientFlowSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """The snapshots the timeline sweeps through."""
+        steps = np.arange(1, len(trace.static("flow/norms")) + 1, dtype=float)
+        return steps, steps / float(trace.meta.get("steps_per_epoch") or 1)
 
     def story(self, spec: GradientFlowSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):

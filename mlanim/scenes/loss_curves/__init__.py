@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from mlanim.analysis.derived import Derived
 from mlanim.draw.theme import Theme
 from mlanim.draw.video import VideoSettings
@@ -39,6 +41,12 @@ class LossCurves(PictureScene):
         payload = {"scene": self.name, "seed": spec.seed, "seeds": spec.seeds,
                    **spec.model_dump(mode="json", include={"data", "model", "train"})}
         return payload, lambda progress: record_runs(spec, dataset, progress)
+
+    def clock(self, spec: LossCurvesSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """The snapshots the timeline sweeps through."""
+        name = "runs/train_loss" if "runs/train_loss" in trace else "metrics/train_loss"
+        channel = trace.channel(name)
+        return channel.steps, channel.epochs
 
     def story(self, spec: LossCurvesSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):

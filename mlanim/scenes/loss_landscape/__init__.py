@@ -51,6 +51,11 @@ class LossLandscape(PictureScene):
         """Evaluate the landscape around the trained weights and keep it in the trace."""
         add_landscape(trace, spec, progress)
 
+    def clock(self, spec: LandscapeSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """The snapshots the timeline sweeps through."""
+        channel = trace.channel(next(trace.channels_with_prefix("params/")))
+        return channel.steps, channel.epochs
+
     def story(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):
         """The landscape, path and curves, read once."""
