@@ -56,22 +56,25 @@ def _inline(path: Path) -> str | None:
 
 
 def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = None,
-           fresh: bool = False, progress: Progress | None = None,
-           **overrides: Any) -> Rendered:
+           fresh: bool = False, at: float | str | None = None, frames: str | None = None,
+           progress: Progress | None = None, **overrides: Any) -> Rendered:
     """Render a scene spec and return the files written.
 
     ``spec`` is a path to a YAML file, or the spec itself as a dict (``{"scene":
     "decision_boundary", "data": {"name": "moons"}}``). Keyword ``overrides`` set keys of
     the ``render:`` section (``duration=8, theme="light", formats=["gif"]``) or the top level
     (``title``, ``seed``, ``output``, ``trace``); ``out`` is a folder to write into; ``fresh``
-    retrains instead of using the cached trace. Mistakes raise a `mlanim.errors.UserError`
-    whose message says what and where.
+    retrains instead of using the cached trace; ``at`` writes one still (seconds, or
+    ``"epoch=20"``, ``"step=300"``) and ``frames`` a range (``"100:200"``), as ``--at`` and
+    ``--frames`` do. Mistakes raise a `mlanim.errors.UserError` whose message says what and
+    where.
     """
     from mlanim import pipeline
 
     sets = tuple(_set_flags(overrides))
     options = pipeline.RenderOptions(out_dir=Path(out) if out is not None else None,
-                                     fresh=fresh, sets=sets)
+                                     fresh=fresh, sets=sets,
+                                     at=None if at is None else str(at), frames=frames)
     progress = progress or SilentProgress()
     if isinstance(spec, Mapping):
         loaded = pipeline.load_data(_plain(dict(spec)), sets)
@@ -133,10 +136,11 @@ class Run:
         return load_trace(self.path).meta
 
     def render(self, kind: str, *, out: str | Path | None = None,
+               at: float | str | None = None, frames: str | None = None,
                progress: Progress | None = None, **overrides: Any) -> Rendered:
         """Render the run as scene ``kind`` (``loss_curves``, ``gradient_flow``,
         ``decision_boundary``, ``embedding_evolution``, ...) and return the files written;
-        ``overrides`` as for `mlanim.render` (``duration=8, theme="light",
+        ``at``, ``frames`` and ``overrides`` as for `mlanim.render` (``duration=8, theme="light",
         formats=["gif"]``). Files go to ``outputs/<run name>_<kind>`` unless ``output`` or
         ``out`` say otherwise."""
         known = scenes.kinds()
@@ -150,7 +154,7 @@ class Run:
         spec = {"scene": kind, "trace": str(self.path.resolve()),
                 "output": overrides.pop("output", f"outputs/{self.path.stem}_{kind}")}
         try:
-            return render(spec, out=out, progress=progress, **overrides)
+            return render(spec, out=out, at=at, frames=frames, progress=progress, **overrides)
         except UserError as error:
             if list(error.key_path)[:1] == ["trace"]:
                 error.file, error.line, error.column = str(self.path), None, None

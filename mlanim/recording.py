@@ -28,7 +28,7 @@ from torch import nn
 from mlanim import __version__
 from mlanim.errors import UsageError
 from mlanim.trace import TraceWriter
-from mlanim.train.gradients import GradientLog, dead_shares, relu_layers
+from mlanim.train.gradients import GradientLog, alive_units, dead_shares, relu_layers
 from mlanim.train.plan import Grid
 from mlanim.train.run import describe_model
 
@@ -199,10 +199,10 @@ class Recorder:
         was_training = self.model.training
         self.model.eval()
         try:
-            output, outputs = self._probe_pass(self._probe_x)
-            self._record_outputs(output, outputs)
+            output, outputs, alive = self._probe_pass(self._probe_x)
+            self._record_outputs(output, outputs, alive)
             if self._grid is not None:
-                grid_out, _ = self._probe_pass(torch.from_numpy(self._grid.points()), False)
+                grid_out, _, _ = self._probe_pass(torch.from_numpy(self._grid.points()), False)
                 self.writer.add("grid/output", grid_out.numpy(), *self._when(), "half")
             if self.keep_weights:
                 for name, param in self.model.named_parameters():
@@ -245,23 +245,35 @@ class Recorder:
     # -- inside a snapshot ----------------------------------------------------------------
 
     def _probe_pass(self, x: torch.Tensor, capture: bool = True
-                    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The model's output on ``x`` (moved to the model's device), and with ``capture``
-        each module call's output, copied to the CPU (a copy, since an in-place activation
-        rewrites its input after the hook saw it; a module called twice is kept twice)."""
+                    ) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """The model's output on ``x`` (moved to the model's device); with ``capture``, the
+        outputs of module calls copied to the CPU (all of them until the embedding layer is
+        known, then that one: a copy, since an in-place activation rewrites its input after
+        the hook saw it; a module called twice is named ``name#2`` the second time), and each
+        ReLU's alive units, reduced inside the hook."""
         outputs: dict[str, torch.Tensor] = {}
+        alive: dict[str, torch.Tensor] = {}
+        calls: dict[str, int] = {}
+        wanted = None if self._embed_layer is None else {self._embed_layer}
+        relus = set(self.relus)
 
         def keep(name: str):
             def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
                 tensor = _first_tensor(output)
-                if tensor is not None:
-                    calls = sum(1 for key in outputs if key == name or
-                                key.startswith(f"{name}#"))
-                    outputs[name if calls == 0 else f"{name}#{calls + 1}"] = _cpu(tensor)
+                if tensor is None:
+                    return
+                calls[name] = calls.get(name, 0) + 1
+                call = name if calls[name] == 1 else f"{name}#{calls[name]}"
+                if name in relus and calls[name] == 1:
+                    alive[name] = alive_units(tensor)
+                if wanted is None or call in wanted:
+                    outputs[call] = _cpu(tensor)
             return hook
 
-        hooks = [module.register_forward_hook(keep(name))
-                 for name, module in self.model.named_modules() if name] if capture else []
+        modules = [(name, module) for name, module in self.model.named_modules() if name and (
+            wanted is None or name in relus or any(w.split("#")[0] == name for w in wanted))]
+        hooks = [module.register_forward_hook(keep(name)) for name, module in modules] \
+            if capture else []
         try:
             result = self.model(x.to(_device(self.model)))
         finally:
@@ -273,9 +285,10 @@ class Recorder:
                              "tensor, a tuple or list whose first item is one, or an output "
                              "with .logits", hint="wrap the model so that forward returns the "
                                                   "logits tensor")
-        return _cpu(output).float(), outputs
+        return _cpu(output).float(), outputs, alive
 
-    def _record_outputs(self, output: torch.Tensor, outputs: dict[str, torch.Tensor]) -> None:
+    def _record_outputs(self, output: torch.Tensor, outputs: dict[str, torch.Tensor],
+                        alive: dict[str, torch.Tensor]) -> None:
         """Probabilities, the embedding layer, dead ReLU units and probe accuracy."""
         when = self._when()
         point: dict[str, float] = {"train_loss": _mean(self.window)}
@@ -289,8 +302,8 @@ class Recorder:
         if layer is not None:
             self.writer.add(f"hidden/{layer}", outputs[layer].flatten(1).float().numpy(),
                             *when, "half")
-        if self.relus and all(name in outputs for name in self.relus):
-            self.writer.add("flow/dead", dead_shares(outputs, self.relus), *when)
+        if self.relus and all(name in alive for name in self.relus):
+            self.writer.add("flow/dead", dead_shares(alive, self.relus), *when)
         self.points.append(point)
 
     def _embedding(self, outputs: dict[str, torch.Tensor]) -> str | None:

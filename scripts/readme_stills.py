@@ -1,7 +1,8 @@
 """Redraw the README's stills (docs/img/) from the example specs: one chosen frame each, drawn
 at 720p by the named backend and saved 960 pixels on the long side.
 
-Run: .venv/bin/python scripts/readme_stills.py [NAME ...]   (traces come from the cache)
+Run: .venv/bin/python scripts/readme_stills.py [NAME ...]   (traces come from the cache;
+NAME own: the run of examples/record_your_own.py)
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def still(example: str, backend: str, where: float) -> Image.Image:
 
 
 def main(names: list[str]) -> None:
-    for name in names or list(STILLS):
+    if not names or "own" in names:
+        own_run_stills()
+    for name in [n for n in names if n != "own"] or ([] if names else list(STILLS)):
         image = still(*STILLS[name])
         scale = 960 / max(image.size)
         image = image.resize((round(image.width * scale), round(image.height * scale)),
@@ -79,6 +82,32 @@ def main(names: list[str]) -> None:
         path = ROOT / "docs" / "img" / f"{name}.png"
         image.save(path, optimize=True)
         print(path)
+
+
+def own_run_stills() -> None:
+    """Stills of examples/record_your_own.py's run (a CNN trained in a plain PyTorch loop)."""
+    import importlib.util
+    import os
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("record_your_own",
+                                                  ROOT / "examples" / "record_your_own.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            example.main(formats=("png",))
+            import mlanim
+
+            for kind, moment in (("gradient_flow", "epoch=6"), ("embedding_evolution", 9.0)):
+                png = mlanim.Run("runs/digits.mlanim").render(kind, at=moment, duration=10)[0]
+                image = Image.open(png)
+                image.thumbnail((960, 960))
+                image.save(ROOT / "docs" / "img" / f"own_{kind}.png", optimize=True)
+        finally:
+            os.chdir(here)
 
 
 if __name__ == "__main__":

@@ -40,3 +40,18 @@ def test_readme_commands_run(tmp_path):
             pytest.fail(f"`{command}` exited {done.returncode}: {done.stderr[-500:]}")
     assert (tmp_path / "outputs" / "quickstart.mp4").exists()
     assert (tmp_path / "runs" / "quickstart.mlanim").exists()
+
+
+def test_readme_python_runs(tmp_path):
+    """The README's Python blocks, in order, as one script (later blocks use earlier names)."""
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    assert blocks and "mlanim.watch" in blocks[0]
+    shutil.copytree(ROOT / "scenes", tmp_path / "scenes")
+    (tmp_path / "readme.py").write_text("\n".join(blocks))
+    env = dict(os.environ, MLANIM_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "readme.py"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert (tmp_path / "runs" / "mine.mlanim").is_file()
+    assert (tmp_path / "outputs" / "mine_decision_boundary.gif").is_file()
+    assert (tmp_path / "outputs" / "quickstart.png").is_file()

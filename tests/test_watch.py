@@ -252,3 +252,45 @@ def test_import_mlanim_is_light_and_exposes_the_api() -> None:
                             check=True)
     assert result.stdout.split() == ["True", "True", "Run"]
     assert "Record" in (mlanim.watch.__doc__ or "") or "recording" in mlanim.watch.__doc__
+
+
+def test_curves_of_a_run_starting_after_epoch_0_sit_on_their_axis(tmp_path: Path) -> None:
+    """A recorded run's first metric point is epoch 1, not 0: each curve vertex lies where the
+    x axis' own tick labels say its epoch is."""
+    from mlanim import scenes
+    from mlanim.draw import display as d
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 2), torch.randint(0, 2, (64,))
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    rec = mlanim.watch(model, every=4, optimizer=opt)
+    for _ in range(5):
+        for rows in torch.arange(64).split(8):
+            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            rec.step(loss, x=x[rows], y=y[rows])
+        rec.epoch(val_loss=0.5)
+    run = rec.save(tmp_path / "m.mlanim")
+    trace = load_trace(run.path)
+    kind = scenes.get("loss_curves")
+    spec = kind.Spec.model_validate({"scene": "loss_curves", "trace": str(run.path)})
+    video = VideoSettings.from_spec(spec.render)
+    story = kind.story(spec, trace, video, load_theme("dark"))
+    picture = kind.compose(story, video.count - 1)
+    epochs = trace.channel("metrics/train_loss").epochs
+    assert epochs[0] > 0
+    curve = max((s for s in picture.all_shapes if isinstance(s, d.Polyline)),
+                key=lambda s: len(s.points))
+    xs = np.array([p[0] for p in curve.points[: len(epochs)]])
+    ticks = [(float(s.text), s.at[0]) for s in picture.all_shapes if isinstance(s, d.Label)
+             and s.va == "top" and s.text.replace(".", "").isdigit()
+             and xs.min() - 1e-9 <= s.at[0] <= xs.max() + 1e-9]  # this chart's x axis
+    slope, offset = np.polyfit(epochs, xs, 1)
+    assert len(ticks) >= 2
+    for value, x in ticks:
+        assert x == pytest.approx(slope * value + offset, abs=1e-6)

@@ -124,16 +124,16 @@ class GradientLog:
         }
 
 
-def dead_shares(outputs: dict[str, torch.Tensor], relus: list[str]) -> np.ndarray:
-    """Per ReLU module, the share of its units that output 0 on every row of ``outputs``
-    (each module's output on the same rows, channels on axis 1)."""
-    shares = []
-    for name in relus:
-        output = outputs[name]
-        units = output.reshape(len(output), output.shape[1] if output.dim() > 1 else 1, -1)
-        alive = (units > 0).any(dim=2).any(dim=0)
-        shares.append(1.0 - alive.float().mean().item())
-    return np.array(shares)
+def alive_units(output: torch.Tensor) -> torch.Tensor:
+    """Which units (channels on axis 1) of a ReLU's output are above 0 for some row and
+    position: computed in the forward hook, so no copy of the output is kept."""
+    units = output.reshape(len(output), output.shape[1] if output.dim() > 1 else 1, -1)
+    return (units > 0).any(dim=2).any(dim=0).cpu()
+
+
+def dead_shares(alive: dict[str, torch.Tensor], relus: list[str]) -> np.ndarray:
+    """Per ReLU module, the share of its units that were never above 0 (from `alive_units`)."""
+    return np.array([1.0 - alive[name].float().mean().item() for name in relus])
 
 
 @torch.no_grad()

@@ -109,7 +109,7 @@ class BoundaryPicture:
         shapes += f.legend(self.legend_items, legend_at, width, centered=centered)
         for chart in self.charts:
             shapes += chart_axes(f, chart.box, story.unit, chart.top, chart.name == "accuracy",
-                                 (0.0, story.total_epochs))
+                                 (float(story.epochs[0]), story.total_epochs))
         return shapes
 
     def _place(self, points: np.ndarray) -> np.ndarray:

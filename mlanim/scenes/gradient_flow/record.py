@@ -17,7 +17,13 @@ from mlanim.data import Dataset
 from mlanim.progress import Progress
 from mlanim.scenes.gradient_flow.spec import GradientFlowSpec
 from mlanim.trace import Trace
-from mlanim.train.gradients import GradientLog, dead_shares, first_non_finite_output, relu_layers
+from mlanim.train.gradients import (
+    GradientLog,
+    alive_units,
+    dead_shares,
+    first_non_finite_output,
+    relu_layers,
+)
 from mlanim.train.loop import seed_everything, train_steps
 from mlanim.train.losses import make_loss
 from mlanim.train.plan import RecordingPlan
@@ -61,11 +67,11 @@ class FlowProbe:
     @torch.inference_mode()
     def dead_shares(self) -> np.ndarray:
         """Per ReLU module, the share of its units that output 0 on every training row."""
-        outputs: dict[str, torch.Tensor] = {}
+        alive: dict[str, torch.Tensor] = {}
 
         def keep(name: str):
             def hook(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-                outputs[name] = output
+                alive[name] = alive_units(output)
             return hook
 
         was_training = self.model.training
@@ -77,7 +83,7 @@ class FlowProbe:
             for hook in hooks:
                 hook.remove()
             self.model.train(was_training)
-        return dead_shares(outputs, [name for name, _ in self.relus])
+        return dead_shares(alive, [name for name, _ in self.relus])
 
     def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
         """Keep this step's weight gradients (summarised when the chunk is full)."""

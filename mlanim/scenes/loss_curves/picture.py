@@ -26,8 +26,8 @@ class CurvesPicture:
         self.s, self.f, self.t = story, story.frame, story.theme
         shown = ["loss"] + (["accuracy"] if story.spec.show.accuracy and
                             "train_acc" in story.runs else [])
-        items = [LegendItem(self.t.train, "training", "line"),
-                 LegendItem(self.t.val, "validation", "dash")]
+        items = [LegendItem(self.t.train, "training", "line")] + (
+            [LegendItem(self.t.val, "validation", "dash")] if "val_loss" in story.bands else [])
         x, y, w, h = self.f.body
         legend_h = self.f.legend_height(items, w)
         room_x, room_y = axes_room(self.f)
@@ -38,13 +38,15 @@ class CurvesPicture:
                    bh - room_y - value_row_height(self.f) - self.f.dy(4))
             for name, (bx, by, bw, bh) in zip(shown, parts, strict=True)}
         self.tops = {name: 1.0 if name == "accuracy" else chart_top(
-            [Series("", story.bands[key].high, "") for key in METRICS[name]])
+            [Series("", story.bands[key].high, "") for key in METRICS[name]
+             if key in story.bands])
             for name in shown}
         self.background = tuple([*self.f.titles(), *self.f.legend(items, (x, y + h), w),
                                  *(a for name, box in self.charts.items()
                                    for a in chart_axes(self.f, box, story.unit, self.tops[name],
                                                        name == "accuracy",
-                                                       (0.0, float(story.epochs[-1]))))])
+                                                       (float(story.epochs[0]),
+                                                        float(story.epochs[-1]))))])
 
     def picture(self, frame: int) -> d.Picture:
         """The picture shown by ``frame``."""
@@ -64,6 +66,8 @@ class CurvesPicture:
         series = []
         for key, color, label in zip(METRICS[name], (t.train, t.val), ("train", "val"),
                                      strict=True):
+            if key not in s.bands:
+                continue  # a run recorded elsewhere without held-out numbers
             band = s.bands[key]
             if s.seeds > 1:
                 pic.add(*chart_band(self.f, box, s.epochs, band.low, band.high, epoch,
@@ -77,7 +81,8 @@ class CurvesPicture:
         sweep reaches them."""
         s, t, f = self.s, self.t, self.f
         x0, y0, w, h = box
-        where = lambda e: x0 + w * e / float(s.epochs[-1])  # noqa: E731
+        first, span = float(s.epochs[0]), float(s.epochs[-1] - s.epochs[0]) or 1.0
+        where = lambda e: x0 + w * (e - first) / span  # noqa: E731
         if s.onset is not None and epoch >= s.epochs[s.onset]:
             start = where(float(s.epochs[s.onset]))
             end = where(epoch)

@@ -45,10 +45,12 @@ class CurvesStory:
         prefix = "runs/"
         if not self.runs:  # one run recorded elsewhere: its metrics are the only run
             prefix = "metrics/"
+            shared = trace.channel(f"{prefix}train_loss").steps
             self.runs = {name.removeprefix(prefix): np.asarray(trace.values(name),
                                                                np.float64)[:, None]
                          for name in trace.channels_with_prefix(prefix)
-                         if name.endswith("_loss")}
+                         if name.endswith(("_loss", "_acc"))
+                         and np.array_equal(trace.channel(name).steps, shared)}
         self.epochs = trace.channel(f"{prefix}train_loss").epochs.astype(float)
         self.bands = {name: Band.of(values, spec.show.band) for name, values in self.runs.items()}
         self.seeds = len(meta.get("seeds") or [meta.get("seed")])
@@ -60,8 +62,8 @@ class CurvesStory:
             self.onset = overfitting_onset(self.bands["train_loss"].mean, val.mean,
                                            self._noise(val))
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
-        self.title = spec.title or (f"Training and validation loss, {self.seeds} runs"
-                                    if self.seeds > 1 else "Training and validation loss")
+        losses = "Training and validation loss" if val is not None else "Training loss"
+        self.title = spec.title or (f"{losses}, {self.seeds} runs" if self.seeds > 1 else losses)
         runs = (f" · mean of seeds {meta['seeds'][0]}..{meta['seeds'][-1]}, band: "
                 f"{'min to max' if spec.show.band == 'minmax' else '± one std'}"
                 if self.seeds > 1 else "")
@@ -90,7 +92,8 @@ class CurvesStory:
         epoch, phase = self.epoch_at(frame), self.timeline.at(frame).phase
         if phase == "start":
             return ("Training loss is measured on the data the model learns from, validation "
-                    "loss on data it never sees")
+                    "loss on data it never sees" if self.best is not None else
+                    "Training loss: measured on the batches the model learns from")
         if self.onset is not None and epoch >= self.epochs[self.onset]:
             return (f"Validation loss has risen since {self.unit} {self.epochs[self.best]:g} while "
                     "training loss keeps falling: the model is overfitting")
@@ -100,4 +103,6 @@ class CurvesStory:
                     "early stopping would keep that model")
         if self.seeds > 1:
             return "The band shows how much runs with other seeds differ: the noise to look past"
+        if self.best is None:
+            return "Without held-out numbers, falling training loss says the model fits its data"
         return "Both losses fall while the model learns what generalises"
