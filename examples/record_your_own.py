@@ -31,8 +31,10 @@ class DigitsCNN(nn.Module):
         return self.head(self.features(x))
 
 
-def main(epochs: int = 8, formats: tuple[str, ...] = ("mp4",)) -> list:
-    """Train, record, and render loss curves, gradient flow and the embedding."""
+def main(epochs: int = 8, formats: tuple[str, ...] = ("mp4",), duration: float = 6,
+         projection: str = "umap") -> list:
+    """Train, record, and render loss curves, gradient flow and the embedding (projected with
+    ``projection``: umap, pca or tsne)."""
     torch.manual_seed(0)
     digits = load_digits()
     x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
@@ -59,10 +61,10 @@ def main(epochs: int = 8, formats: tuple[str, ...] = ("mp4",)) -> list:
                   val_acc=(logits.argmax(1) == val[1]).float().mean().item())
     run = rec.save("runs/digits.mlanim")
 
-    written = []
-    for kind in ("loss_curves", "gradient_flow", "embedding_evolution"):
-        written += run.render(kind, duration=6, quality="low", formats=list(formats))
-    return written
+    options = {"duration": duration, "quality": "low", "formats": list(formats)}
+    return [*run.render("loss_curves", **options),
+            *run.render("gradient_flow", **options),
+            *run.render("embedding_evolution", embed={"method": projection}, **options)]
 
 
 if __name__ == "__main__":

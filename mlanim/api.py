@@ -17,7 +17,7 @@ from mlanim.progress import Progress, SilentProgress
 RENDER_KEYS = ("backend", "formats", "quality", "duration", "fps", "theme", "aspect",
                "captions", "figure", "column")
 """Keyword overrides that go into the spec's ``render:`` section."""
-TOP_KEYS = ("title", "seed", "output", "trace")
+KEYWORD = "render(..., {})"  # how an error names a keyword override
 INLINE_BYTES = 40 * 2**20
 """Larger videos are linked from the notebook, not embedded in it."""
 
@@ -62,8 +62,9 @@ def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = Non
 
     ``spec`` is a path to a YAML file, or the spec itself as a dict (``{"scene":
     "decision_boundary", "data": {"name": "moons"}}``). Keyword ``overrides`` set keys of
-    the ``render:`` section (``duration=8, theme="light", formats=["gif"]``) or the top level
-    (``title``, ``seed``, ``output``, ``trace``); ``out`` is a folder to write into; ``fresh``
+    the ``render:`` section (``duration=8, theme="light", formats=["gif"]``) or of the top
+    level (``title="..."``, a kind's section: ``embed={"method": "pca"}``), checked like the
+    spec's own keys; ``out`` is a folder to write into; ``fresh``
     retrains instead of using the cached trace; ``at`` writes one still (seconds, or
     ``"epoch=20"``, ``"step=300"``) and ``frames`` a range (``"100:200"``), as ``--at`` and
     ``--frames`` do. Mistakes raise a `mlanim.errors.UserError` whose message says what and
@@ -73,11 +74,11 @@ def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = Non
 
     sets = tuple(_set_flags(overrides))
     options = pipeline.RenderOptions(out_dir=Path(out) if out is not None else None,
-                                     fresh=fresh, sets=sets,
+                                     fresh=fresh, sets=sets, set_label=KEYWORD,
                                      at=None if at is None else str(at), frames=frames)
     progress = progress or SilentProgress()
     if isinstance(spec, Mapping):
-        loaded = pipeline.load_data(_plain(dict(spec)), sets)
+        loaded = pipeline.load_data(_plain(dict(spec)), sets, KEYWORD)
         return Rendered(pipeline.render_loaded(loaded, options, progress))
     if isinstance(spec, str | Path):
         return Rendered(pipeline.render(Path(spec), options, progress))
@@ -87,19 +88,13 @@ def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = Non
 
 def _set_flags(overrides: Mapping[str, Any]) -> list[str]:
     """``--set`` flags for keyword overrides: render keys under ``render.``, the rest at the
-    top level; values written as JSON (which YAML reads back)."""
+    top level of the spec (``title=``, or a kind's section: ``embed={"method": "pca"}``),
+    checked like the spec's own keys; values written as JSON (which YAML reads back)."""
     import json
 
     flags = []
     for key, value in overrides.items():
-        if key in RENDER_KEYS:
-            path = f"render.{key}"
-        elif key in TOP_KEYS:
-            path = key
-        else:
-            raise UsageError(f"render(..., {key}=...) is not an override mlanim knows",
-                             hint=f"use one of: {', '.join((*RENDER_KEYS, *TOP_KEYS))}, out, "
-                                  "fresh")
+        path = f"render.{key}" if key in RENDER_KEYS else key  # others: the spec's own keys
         flags.append(f"{path}={json.dumps(_plain(value))}")
     return flags
 

@@ -44,6 +44,7 @@ class RenderOptions:
     fresh: bool = False
     overrides: dict = field(default_factory=dict)
     sets: tuple[str, ...] = ()  # --set KEY=VALUE, applied to the spec before validation
+    set_label: str = "--set {}"  # how errors name a setting (the Python API's keywords)
     at: str | None = None  # --at: one still at this moment (12.5, epoch=20, step=300)
     frames: str | None = None  # --frames FIRST:END: only these frames
 
@@ -58,9 +59,9 @@ class RenderOptions:
         return spec.model_copy(update={"render": render})
 
 
-def load(path: Path, sets: tuple[str, ...] = ()) -> LoadedSpec:
+def load(path: Path, sets: tuple[str, ...] = (), label: str = "--set {}") -> LoadedSpec:
     """Stage 1: read a spec, apply ``--set KEY=VALUE`` overrides, validate it."""
-    return load_spec(path, scenes.spec_models(), sets)
+    return load_spec(path, scenes.spec_models(), sets, label)
 
 
 def output_targets(loaded: LoadedSpec, spec: SceneSpec, out_dir: Path | None) -> dict[str, Path]:
@@ -166,21 +167,21 @@ def _user_trace(path: Path) -> Trace:
         raise
 
 
-def load_data(data: dict, sets: tuple[str, ...] = ()) -> LoadedSpec:
+def load_data(data: dict, sets: tuple[str, ...] = (), label: str = "--set {}") -> LoadedSpec:
     """Stage 1 for a spec given as a dict (the Python API): validated like a file, with
     errors located at ``mlanim.render(spec)`` and the key path; relative paths in it are
     relative to the working folder."""
     scene = data.get("scene") if isinstance(data, dict) else None
     name = scene if isinstance(scene, str) and scene.isidentifier() else "spec"
     return load_spec_data(data, Path.cwd() / f"{name}.yaml", "mlanim.render(spec)",
-                          scenes.spec_models(), sets)
+                          scenes.spec_models(), sets, label)
 
 
 def render(path: Path | str, options: RenderOptions | None = None,
            progress: Progress | None = None) -> list[Path]:
     """Render the spec at ``path`` to the formats it asks for; returns the files written."""
     options = options or RenderOptions()
-    return render_loaded(load(Path(path), options.sets), options, progress)
+    return render_loaded(load(Path(path), options.sets, options.set_label), options, progress)
 
 
 def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,

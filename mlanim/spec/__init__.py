@@ -51,16 +51,16 @@ class LoadedSpec:
 
 
 def load_spec(path: Path, kinds: Mapping[str, type[SceneSpec]],
-              sets: Sequence[str] = ()) -> LoadedSpec:
+              sets: Sequence[str] = (), label: str = "--set {}") -> LoadedSpec:
     """Read the spec at ``path``, apply ``--set KEY=VALUE`` overrides, and validate it
     against the registered scene kinds' models."""
-    source = apply_sets(read_yaml(path), sets)
+    source = apply_sets(read_yaml(path), sets, label)
     return LoadedSpec(validate(source, kinds), source, path)
 
 
 def load_spec_data(data: object, path: Path, name: str, kinds: Mapping[str, type[SceneSpec]],
-                   sets: Sequence[str] = ()) -> LoadedSpec:
+                   sets: Sequence[str] = (), label: str = "--set {}") -> LoadedSpec:
     """A spec given as plain data (a dict), validated like a file; errors name ``name`` and
     the key path, and ``path`` stands for the file (its folder and stem)."""
-    source = apply_sets(YamlSource(name, data), sets)
+    source = apply_sets(YamlSource(name, data), sets, label)
     return LoadedSpec(validate(source, kinds), source, path)

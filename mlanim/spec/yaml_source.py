@@ -51,15 +51,16 @@ class YamlSource:
         return SpecError(message, file, line, column, path, hint)
 
 
-def apply_sets(source: YamlSource, sets: Sequence[str]) -> YamlSource:
+def apply_sets(source: YamlSource, sets: Sequence[str], label: str = "--set {}") -> YamlSource:
     """``source`` with each ``KEY=VALUE`` of ``--set`` applied: KEY a dotted path into the spec
-    (missing mappings are created), VALUE read as YAML (``3``, ``light``, ``[8, 8]``)."""
+    (missing mappings are created), VALUE read as YAML (``3``, ``light``, ``[8, 8]``). Errors
+    name the setting as ``label`` writes it (the Python API's keywords, say)."""
     if not sets:
         return source
     data = copy.deepcopy(source.data) if isinstance(source.data, dict) else {}
     flags = dict(source.flags)
     for item in sets:
-        flag = f"--set {item}"
+        flag = label.format(item)
         key, sep, text = item.partition("=")
         path = tuple(part for part in key.strip().split(".") if part)
         if not sep or not path:

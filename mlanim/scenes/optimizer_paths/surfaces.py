@@ -1,5 +1,8 @@
 """Loss surfaces of two parameters: the classic test functions, and user expressions parsed
-safely (an AST whitelist compiled to torch operations; nothing is ever passed to ``eval``)."""
+safely (an AST whitelist compiled to torch operations; nothing is ever passed to ``eval``).
+
+torch is imported when a surface is evaluated, not when this module is: the spec checks
+expressions with it, and every command reads the specs' models."""
 
 from __future__ import annotations
 
@@ -7,10 +10,12 @@ import ast
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-Fn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Fn = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,14 @@ def _himmelblau(x, y):
 
 
 def _rastrigin(x, y):
+    import torch
+
     return 20 + x**2 - 10 * torch.cos(2 * math.pi * x) + y**2 - 10 * torch.cos(2 * math.pi * y)
 
 
 def _ackley(x, y):
+    import torch
+
     return (-20 * torch.exp(-0.2 * torch.sqrt(0.5 * (x**2 + y**2) + 1e-12))
             - torch.exp(0.5 * (torch.cos(2 * math.pi * x) + torch.cos(2 * math.pi * y)))
             + math.e + 20)
@@ -73,10 +82,10 @@ class ExpressionError(ValueError):
     """An expression uses something outside the whitelist, or is not valid Python syntax."""
 
 
-FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "exp": torch.exp, "log": torch.log,
-    "sqrt": torch.sqrt, "abs": torch.abs, "tanh": torch.tanh, "sinh": torch.sinh,
-    "cosh": torch.cosh, "atan": torch.atan, "arctan": torch.atan,
+FUNCTIONS: dict[str, str] = {  # allowed name -> torch function
+    "sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "log": "log", "sqrt": "sqrt",
+    "abs": "abs", "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "atan": "atan",
+    "arctan": "atan",
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 OPERATORS = {
@@ -112,6 +121,8 @@ def _apply(op: Callable, left: object, right: object) -> object:
     """``op`` on two operands; on two plain numbers through torch, so 1/0 or 9**9**9 give
     inf as on tensors, never a Python exception."""
     if isinstance(left, float) and isinstance(right, float):
+        import torch
+
         return float(op(torch.tensor(left, dtype=torch.float64),
                         torch.tensor(right, dtype=torch.float64)))
     return op(left, right)
@@ -145,6 +156,11 @@ def _compile(node: ast.AST) -> Callable[[dict], torch.Tensor]:
                                   f"(allowed: {', '.join(sorted(FUNCTIONS))})")
         if len(node.args) != 1:
             raise ExpressionError(f"{node.func.id}() takes one argument")
-        fn, arg = FUNCTIONS[node.func.id], _compile(node.args[0])
-        return lambda env: fn(torch.as_tensor(arg(env)))
+        name, arg = FUNCTIONS[node.func.id], _compile(node.args[0])
+
+        def call(env: dict) -> torch.Tensor:
+            import torch
+
+            return getattr(torch, name)(torch.as_tensor(arg(env)))
+        return call
     raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in an expression")
