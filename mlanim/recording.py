@@ -41,8 +41,9 @@ GRID_RESOLUTION = 80
 
 def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer | None = None,
           probe: tuple[Any, Any] | None = None, probe_rows: int = 256, embed: str | None = None,
-          weights: bool = False, classes: list[str] | None = None, data_name: str = "your data",
-          steps_per_epoch: int | None = None, bins: int = 40) -> Recorder:
+          weights: bool = False, grads: bool = False, classes: list[str] | None = None,
+          data_name: str = "your data", steps_per_epoch: int | None = None,
+          bins: int = 40) -> Recorder:
     """Start recording ``model`` in your own training loop; returns a `Recorder`.
 
     Parameters
@@ -60,7 +61,10 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
         The module whose output ``embedding_evolution`` shows (default: the input of the last
         linear layer).
     weights
-        Keep every snapshot's weights (``loss_landscape``, ``network_pulses`` need them).
+        Keep every snapshot's weights.
+    grads
+        Keep every snapshot's raw gradients too (by default only their per-step norms and
+        histograms are kept, so memory stays bounded however long the run).
     classes
         Class names, for legends.
     data_name
@@ -72,8 +76,8 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
         Bins of the gradient histograms.
     """
     return Recorder(model, every, optimizer=optimizer, probe=probe, probe_rows=probe_rows,
-                    embed=embed, weights=weights, classes=classes, data_name=data_name,
-                    steps_per_epoch=steps_per_epoch, bins=bins)
+                    embed=embed, weights=weights, grads=grads, classes=classes,
+                    data_name=data_name, steps_per_epoch=steps_per_epoch, bins=bins)
 
 
 class Recorder:
@@ -86,7 +90,7 @@ class Recorder:
     def __init__(self, model: nn.Module, every: int = 50, *,
                  optimizer: torch.optim.Optimizer | None = None,
                  probe: tuple[Any, Any] | None = None, probe_rows: int = 256,
-                 embed: str | None = None, weights: bool = False,
+                 embed: str | None = None, weights: bool = False, grads: bool = False,
                  classes: list[str] | None = None, data_name: str = "your data",
                  steps_per_epoch: int | None = None, bins: int = 40) -> None:
         _check_model(model)
@@ -99,7 +103,8 @@ class Recorder:
             raise UsageError(f"optimizer is a {type(optimizer).__name__}, not a "
                              "torch.optim.Optimizer", hint="pass the optimizer your loop steps")
         self.model, self.every, self.optimizer = model, every, _unwrapped(optimizer)
-        self.embed, self.keep_weights, self.data_name = embed, weights, data_name
+        self.embed, self.keep_weights, self.keep_grads = embed, weights, grads
+        self.data_name = data_name
         self.classes = list(classes) if classes is not None else None
         self.gradients = GradientLog(model, bins)
         self.relus = [name for name, _ in relu_layers(model)]
@@ -204,9 +209,11 @@ class Recorder:
             if self._grid is not None:
                 grid_out, _, _ = self._probe_pass(torch.from_numpy(self._grid.points()), False)
                 self.writer.add("grid/output", grid_out.numpy(), *self._when(), "half")
-            if self.keep_weights:
-                for name, param in self.model.named_parameters():
-                    self.writer.add(f"params/{name}", _cpu(param), *self._when())
+            for name, param in self.model.named_parameters():
+                if self.keep_weights:
+                    self.writer.add(f"params/{name}", _cpu(param).numpy(), *self._when())
+                if self.keep_grads and param.grad is not None:
+                    self.writer.add(f"grads/{name}", _cpu(param.grad).numpy(), *self._when())
         finally:
             self.model.train(was_training)
         self.last_snapshot = self.steps

@@ -130,8 +130,13 @@ def test_texts_stay_inside_and_apart(traces, kind_name, aspect, quality, monkeyp
     paper = {"figure": "paper"} if quality == "paper" else {"quality": quality}
     render = spec.render.model_copy(update={"aspect": aspect, "duration": 6.0, **paper})
     spec = spec.model_copy(update={"render": render})
-    video, theme = VideoSettings.from_spec(render), load_theme("dark")
-    kind = scenes.get(kind_name)
+    problems = frame_problems(scenes.get(kind_name), spec, trace)
+    assert not problems, "\n".join(sorted(problems)[:12])
+
+
+def frame_problems(kind, spec, trace) -> set[str]:
+    """Texts out of the frame or on each other, in frames spread over the video."""
+    video, theme = VideoSettings.from_spec(spec.render), load_theme("dark")
     derived = pipeline.analyse(kind, spec, trace, SilentProgress())
     story = kind.story(spec, trace, video, theme, derived)
     units = Units(video, theme)
@@ -140,7 +145,7 @@ def test_texts_stay_inside_and_apart(traces, kind_name, aspect, quality, monkeyp
         frame = round(k * (video.count - 1) / (FRAMES_CHECKED - 1))
         problems.update(f"frame {frame}: {p}" for p in
                         layout_problems(kind.compose(story, frame), units))
-    assert not problems, "\n".join(sorted(problems)[:12])
+    return problems
 
 
 @pytest.mark.parametrize(("text", "bold"), [("A neural network learns two moons", True),
@@ -157,3 +162,49 @@ def test_manim_sets_text_no_wider_than_the_layout_measures(text, bold):
         pango = canvas.text(text, size, theme.text, bold).width / canvas.frame_width
         measured = units.width(text, size, bold)
         assert 0.85 * measured < pango <= measured, (size, pango / measured)
+
+
+@pytest.fixture(scope="module")
+def watched_run(tmp_path_factory) -> Path:
+    """A run recorded with mlanim.watch from a hand-written loop: a 2-D MLP on moons with
+    held-out numbers each epoch (its labels are longer than the built-in recordings')."""
+    import torch
+    from sklearn.datasets import make_moons
+    from torch import nn
+
+    import mlanim
+
+    torch.manual_seed(0)
+    x, y = make_moons(200, noise=0.2, random_state=0)
+    x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+    model = nn.Sequential(nn.Linear(2, 12), nn.ReLU(), nn.Linear(12, 12), nn.ReLU(),
+                          nn.Linear(12, 2))
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    rec = mlanim.watch(model, every=5, optimizer=opt, data_name="two moons, by hand",
+                       probe_rows=160)
+    for _ in range(6):
+        for rows in torch.arange(160).split(20):
+            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            rec.step(loss, x=x[rows], y=y[rows])
+        with torch.no_grad():
+            rec.epoch(val_loss=nn.functional.cross_entropy(model(x[160:]), y[160:]).item())
+    return rec.save(tmp_path_factory.mktemp("watched") / "run.mlanim").path
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+@pytest.mark.parametrize("kind_name", ["loss_curves", "gradient_flow", "embedding_evolution",
+                                       "decision_boundary"])
+def test_a_watched_run_lays_out_too(watched_run, kind_name, aspect):
+    from mlanim.trace import load_trace
+
+    kind = scenes.get(kind_name)
+    spec = kind.Spec.model_validate({"scene": kind_name, "trace": str(watched_run),
+                                     "render": {"aspect": aspect, "quality": "low",
+                                                "duration": 6.0},
+                                     **({"embed": {"method": "pca"}}
+                                        if kind_name == "embedding_evolution" else {})})
+    problems = frame_problems(kind, spec, load_trace(watched_run))
+    assert not problems, "\n".join(sorted(problems)[:12])

@@ -294,3 +294,25 @@ def test_curves_of_a_run_starting_after_epoch_0_sit_on_their_axis(tmp_path: Path
     assert len(ticks) >= 2
     for value, x in ticks:
         assert x == pytest.approx(slope * value + offset, abs=1e-6)
+
+
+def test_memory_stays_bounded_unless_raw_gradients_are_asked_for(tmp_path: Path) -> None:
+    """300 steps keep 300 rows of norms and histograms, and snapshots only every 100 steps;
+    ``grads=True`` adds each snapshot's raw gradients, equal to what autograd left."""
+    kept: dict[int, torch.Tensor] = {}
+
+    class Spy(mlanim.Recorder):
+        def step(self, loss, x=None, y=None):
+            kept[self.steps + 1] = self.model[0].weight.grad.clone()
+            super().step(loss, x=x, y=y)
+
+    _, lean = moons_loop(lambda model, opt: mlanim.watch(model, every=100), steps=300)
+    trace = lean._trace()
+    assert trace.static("flow/norms").shape == (300, 2)
+    assert trace.static("flow/histograms").shape == (300, 2, 42)
+    assert not list(trace.channels_with_prefix("grads/"))
+    assert len(trace.channel("outputs/probabilities").steps) == 4  # 8 (probe full), 100, ...
+    _, full = moons_loop(lambda model, opt: Spy(model, every=100, grads=True), steps=300)
+    grads = full._trace().channel("grads/0.weight")
+    for step, value in zip(grads.steps, grads.values, strict=True):
+        np.testing.assert_array_equal(value, kept[int(step)].numpy())

@@ -126,8 +126,7 @@ class Trace:
     def channel(self, name: str) -> Channel:
         """The channel ``name``; a clear error when the trace lacks it."""
         if name not in self._channels:
-            raise DataError(f"the trace has no channel '{name}'",
-                            hint="re-record it with --fresh, or use a trace made for this scene")
+            raise DataError(f"the trace has no channel '{name}'", hint=self._rerecord_hint())
         return self._channels[name]
 
     def values(self, name: str) -> np.ndarray:
@@ -137,8 +136,13 @@ class Trace:
     def static(self, name: str) -> np.ndarray:
         """A static array."""
         if name not in self._statics:
-            raise DataError(f"the trace has no array '{name}'", hint="re-record it with --fresh")
+            raise DataError(f"the trace has no array '{name}'", hint=self._rerecord_hint())
         return self._statics[name]
+
+    def _rerecord_hint(self) -> str:
+        if self.meta.get("source") == "watch":  # --fresh means nothing to a run of your own
+            return "record the run again with mlanim.watch (see its arguments in help())"
+        return "re-record it with --fresh, or use a trace made for this scene"
 
     def channels_with_prefix(self, prefix: str) -> Iterator[str]:
         """Channel names starting with ``prefix`` in recording order."""
