@@ -4,8 +4,9 @@ images (scikit-learn's 1,797 plus noisy, shifted copies) with a spec that trains
 from __future__ import annotations
 
 import platform
+import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -132,3 +133,15 @@ def write_spec(folder: Path, embed: str) -> Path:
         f"embed: {{{embed}, first_epoch: 0}}\n"
         "render: {quality: low, duration: 1, formats: [png]}\n")
     return spec
+
+
+def interleaved_medians(first: Callable[[], float], second: Callable[[], float],
+                        repeats: int) -> tuple[float, float]:
+    """Each timing function run once to warm up, then ``repeats`` times in turn (so machine
+    noise hits both alike); the median seconds of each."""
+    first(), second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        times[0].append(first())
+        times[1].append(second())
+    return statistics.median(times[0]), statistics.median(times[1])

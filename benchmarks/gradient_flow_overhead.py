@@ -11,14 +11,13 @@ Run: .venv/bin/python benchmarks/gradient_flow_overhead.py
 
 from __future__ import annotations
 
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch
-from _common import ROOT, print_machine, stopwatch
+from _common import ROOT, interleaved_medians, print_machine, stopwatch
 
 from mlanim import models, pipeline
 from mlanim.progress import SilentProgress
@@ -58,12 +57,8 @@ def main() -> None:
     loaded = pipeline.load(SPEC)
     spec = loaded.spec
     dataset = load_dataset(spec, loaded.resolve)
-    plain(spec, dataset), recorded(spec, dataset)  # warm up
-    bare, flow = [], []
-    for _ in range(REPEATS):  # interleaved, so machine noise hits both alike
-        bare.append(plain(spec, dataset))
-        flow.append(recorded(spec, dataset))
-    p, r = statistics.median(bare), statistics.median(flow)
+    p, r = interleaved_medians(lambda: plain(spec, dataset), lambda: recorded(spec, dataset),
+                               REPEATS)
     steps = Schedule.of(spec.train, len(dataset.x_train)).total_steps
     print(f"{steps} steps, {len(spec.model.hidden) + 1} layers followed")
     print(f"plain loop      {p * 1000:8.1f} ms (median of {REPEATS})")

@@ -12,7 +12,6 @@ Run: .venv/bin/python benchmarks/watch_overhead.py
 
 from __future__ import annotations
 
-import statistics
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
 import torch
-from _common import print_machine, stopwatch
+from _common import interleaved_medians, print_machine, stopwatch
 from record_your_own import DigitsCNN
 from sklearn.datasets import load_digits
 from torch import nn
@@ -63,12 +62,7 @@ def train(data: DataLoader, watched: bool) -> float:
 def main() -> None:
     print_machine()
     data = loader()
-    train(data, False), train(data, True)  # warm up
-    bare, watched = [], []
-    for _ in range(REPEATS):  # interleaved, so machine noise hits both alike
-        bare.append(train(data, False))
-        watched.append(train(data, True))
-    b, w = statistics.median(bare), statistics.median(watched)
+    b, w = interleaved_medians(lambda: train(data, False), lambda: train(data, True), REPEATS)
     print(f"{EPOCHS * len(data)} steps of a {sum(p.numel() for p in DigitsCNN().parameters()):,}"
           "-weight CNN, batches of 32")
     print(f"bare loop       {b * 1000:8.1f} ms (median of {REPEATS})")

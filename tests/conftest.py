@@ -79,3 +79,23 @@ def video_frames(path: Path) -> list:
 
     with av.open(str(path)) as box:
         return [f.to_ndarray(format="rgb24") for f in box.decode(box.streams.video[0])]
+
+
+def fit_by_hand(model, optimizer, x, y, rec, epochs: int, batch: int, val=None) -> None:
+    """A user's plain loop over ``x, y`` in order: ``rec.step`` after each optimizer step,
+    ``rec.epoch`` after each epoch (with the held-out loss on ``val = (x, y)`` when given)."""
+    import torch
+    from torch import nn
+
+    for _ in range(epochs):
+        for rows in torch.arange(len(x)).split(batch):
+            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            rec.step(loss, x=x[rows], y=y[rows])
+        if val is None:
+            rec.epoch()
+            continue
+        with torch.no_grad():
+            rec.epoch(val_loss=nn.functional.cross_entropy(model(val[0]), val[1]).item())

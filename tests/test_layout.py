@@ -14,6 +14,7 @@ from mlanim.draw.frame import Units, layout_problems
 from mlanim.draw.theme import load_theme
 from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
+from tests.conftest import fit_by_hand
 
 SMALL = {
     "decision_boundary": """
@@ -182,15 +183,7 @@ def watched_run(tmp_path_factory) -> Path:
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     rec = mlanim.watch(model, every=5, optimizer=opt, data_name="two moons, by hand",
                        probe_rows=160)
-    for _ in range(6):
-        for rows in torch.arange(160).split(20):
-            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            rec.step(loss, x=x[rows], y=y[rows])
-        with torch.no_grad():
-            rec.epoch(val_loss=nn.functional.cross_entropy(model(x[160:]), y[160:]).item())
+    fit_by_hand(model, opt, x[:160], y[:160], rec, epochs=6, batch=20, val=(x[160:], y[160:]))
     return rec.save(tmp_path_factory.mktemp("watched") / "run.mlanim").path
 
 

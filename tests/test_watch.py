@@ -17,7 +17,7 @@ from torch import nn
 import mlanim
 from mlanim.errors import UsageError, UserError
 from mlanim.trace import load_trace
-from tests.conftest import video_frames
+from tests.conftest import fit_by_hand, video_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -267,14 +267,7 @@ def test_curves_of_a_run_starting_after_epoch_0_sit_on_their_axis(tmp_path: Path
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     rec = mlanim.watch(model, every=4, optimizer=opt)
-    for _ in range(5):
-        for rows in torch.arange(64).split(8):
-            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            rec.step(loss, x=x[rows], y=y[rows])
-        rec.epoch(val_loss=0.5)
+    fit_by_hand(model, opt, x, y, rec, epochs=5, batch=8, val=(x, y))
     run = rec.save(tmp_path / "m.mlanim")
     trace = load_trace(run.path)
     kind = scenes.get("loss_curves")

@@ -81,9 +81,7 @@ class GradientLog:
         """Keep the gradients now in the weights' ``.grad`` (zeros where there is none)."""
         if not self.weights:
             return
-        grads = [w.grad.detach().reshape(-1).to("cpu", torch.float32) if w.grad is not None
-                 else torch.zeros(w.numel()) for w in self.weights]
-        torch.cat(grads, out=self.buffer[self.filled])
+        torch.cat([_flat(w) for w in self.weights], out=self.buffer[self.filled])
         self.filled += 1
         self.steps += 1
         if self.filled == len(self.buffer):
@@ -129,6 +127,18 @@ def alive_units(output: torch.Tensor) -> torch.Tensor:
     position: computed in the forward hook, so no copy of the output is kept."""
     units = output.reshape(len(output), output.shape[1] if output.dim() > 1 else 1, -1)
     return (units > 0).any(dim=2).any(dim=0).cpu()
+
+
+def _flat(weight: torch.Tensor) -> torch.Tensor:
+    """A weight's gradient as one float32 row on the CPU (copied only when it is not one)."""
+    grad = weight.grad
+    if grad is None:
+        return torch.zeros(weight.numel())
+    if grad.requires_grad:  # a higher-order gradient (create_graph=True)
+        grad = grad.detach()
+    if grad.device.type != "cpu" or grad.dtype != torch.float32:
+        grad = grad.to("cpu", torch.float32)
+    return grad.reshape(-1)
 
 
 def dead_shares(alive: dict[str, torch.Tensor], relus: list[str]) -> np.ndarray:
