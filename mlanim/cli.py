@@ -235,7 +235,7 @@ def render(
     overrides = _render_overrides(theme=theme or ("paper" if paper else None), aspect=aspect,
                                   duration=duration, fps=fps, figure="paper" if paper else None)
     options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh, overrides,
-                            tuple(sets or ()), at, frames)
+                            tuple(sets or ()), at=at, frames=frames)
 
     def render_one(spec: Path) -> None:
         for path in run(spec, options, _progress(quiet)):

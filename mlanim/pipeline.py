@@ -44,9 +44,9 @@ class RenderOptions:
     fresh: bool = False
     overrides: dict = field(default_factory=dict)
     sets: tuple[str, ...] = ()  # --set KEY=VALUE, applied to the spec before validation
-    set_label: str = "--set {}"  # how errors name a setting (the Python API's keywords)
     at: str | None = None  # --at: one still at this moment (12.5, epoch=20, step=300)
     frames: str | None = None  # --frames FIRST:END: only these frames
+    set_label: str = "--set {}"  # how errors name a setting (the Python API's keywords)
 
     def apply(self, spec: SceneSpec) -> SceneSpec:
         """The spec with these overrides in its ``render:`` section."""

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from mlanim import __version__
-from mlanim.errors import UsageError
+from mlanim.errors import OutputError, UsageError
 from mlanim.trace import TraceWriter
 from mlanim.train.gradients import GradientLog, alive_units, dead_shares, relu_layers
 from mlanim.train.plan import Grid
@@ -130,9 +130,11 @@ class Recorder:
         self._probe_y: torch.Tensor | None = None
         self._embed_layer: str | None = None
         self._grid: Grid | None = None
+        self._frozen: Any = None  # the trace, once `save` has made it
         if probe is not None:
             x, y = probe
             self._probe_x, self._probe_y = _rows("probe x", x), _labels("probe y", y)
+            self._grid = _input_plane(self._probe_x)
             self.snapshot()
 
     # -- the loop's calls ------------------------------------------------------------------
@@ -228,19 +230,26 @@ class Recorder:
         if not self.steps:
             raise UsageError("nothing to save: rec.step() was never called",
                              hint="call rec.step(loss, x=x, y=y) after each optimizer step")
-        if self.last_snapshot != self.steps and self._probe_x is not None:
-            self.snapshot()
+        if self._frozen is None:
+            if self.last_snapshot != self.steps and self._probe_x is not None:
+                self.snapshot()
+            self._frozen = self._trace()
         target = Path(path).expanduser()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        trace = self._trace()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"cannot make the folder {target.parent}: {error.strerror}",
+                              hint="save to another path; the recording is kept until then") \
+                from None
+        self._frozen.save(target)  # a failure leaves the recorder open: save elsewhere
         self.close()
-        trace.save(target)
         return Run(target)
 
     def close(self) -> None:
         """End the recording: no hook stays on the model (they exist only during snapshots),
         and the kept gradients are let go."""
         self.closed = True
+        self.gradients = GradientLog(nn.Module(), 1)  # let the kept gradients go
 
     def __enter__(self) -> Recorder:
         return self
@@ -352,12 +361,7 @@ class Recorder:
             labels = torch.cat([self._probe_y, labels]) if labels is not None and \
                 self._probe_y is not None else None
         self._probe_x, self._probe_y = rows, labels
-        if rows.dim() == 2 and rows.shape[1] == 2:
-            low, high = rows.min(dim=0).values, rows.max(dim=0).values
-            pad = (high - low) * 0.15 + 1e-3
-            self._grid = Grid((float(low[0] - pad[0]), float(high[0] + pad[0])),
-                              (float(low[1] - pad[1]), float(high[1] + pad[1])),
-                              GRID_RESOLUTION)
+        self._grid = _input_plane(rows)
 
     def _check_open(self) -> None:
         if self.closed:
@@ -434,6 +438,16 @@ class Recorder:
         if rates[-1] != rates[0]:
             found["lr_final"] = rates[-1]
         return found
+
+
+def _input_plane(rows: torch.Tensor) -> Grid | None:
+    """The plane around rows of two features (15% margin), where the output is recorded."""
+    if rows.dim() != 2 or rows.shape[1] != 2 or not rows.is_floating_point():
+        return None
+    low, high = rows.min(dim=0).values, rows.max(dim=0).values
+    pad = (high - low) * 0.15 + 1e-3
+    return Grid((float(low[0] - pad[0]), float(high[0] + pad[0])),
+                (float(low[1] - pad[1]), float(high[1] + pad[1])), GRID_RESOLUTION)
 
 
 def _check_model(model: object) -> None:

@@ -309,3 +309,21 @@ def test_memory_stays_bounded_unless_raw_gradients_are_asked_for(tmp_path: Path)
     grads = full._trace().channel("grads/0.weight")
     for step, value in zip(grads.steps, grads.values, strict=True):
         np.testing.assert_array_equal(value, kept[int(step)].numpy())
+
+
+def test_a_failed_save_keeps_the_recording_and_a_probe_sets_the_plane(tmp_path: Path) -> None:
+    from mlanim.errors import OutputError
+
+    x, y = torch.randn(32, 2), torch.randint(0, 2, (32,))
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+    rec = mlanim.watch(model, every=1, probe=(x, y))  # a snapshot before the first step
+    loss = nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    rec.step(loss)
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(OutputError, match="cannot make the folder"):
+        rec.save(tmp_path / "a_file" / "run.mlanim")
+    run = rec.save(tmp_path / "run.mlanim")  # still open: saved on the second try
+    trace = load_trace(run.path)
+    assert trace.channel("grid/output").steps.tolist() == [0, 1]
+    assert trace.channel("metrics/train_loss").steps.tolist() == [1]
