@@ -448,8 +448,11 @@ def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]
     recorded = load_trace(path)
     meta = recorded.meta
     epochs = meta.get("epochs")
-    typer.echo(f"scene {meta.get('scene')}  seed {meta.get('seed')}  steps {meta.get('steps')}"
-               + (f"  epochs {epochs:g}" if isinstance(epochs, (int, float)) else ""))
+    scene = meta.get("scene") or "any that draws a recorded run"
+    seed = f"  seed {meta['seed']}" if meta.get("seed") is not None else ""
+    known = isinstance(epochs, int | float) and meta.get("unit", "epoch") == "epoch"
+    typer.echo(f"scene {scene}{seed}  steps {meta.get('steps')}"
+               + (f"  epochs {epochs:g}" if known else ""))
     typer.echo(_describe_source(meta))
     for name in recorded.channel_names:
         channel = recorded.channel(name)

@@ -327,3 +327,17 @@ def test_a_failed_save_keeps_the_recording_and_a_probe_sets_the_plane(tmp_path: 
     trace = load_trace(run.path)
     assert trace.channel("grid/output").steps.tolist() == [0, 1]
     assert trace.channel("metrics/train_loss").steps.tolist() == [1]
+
+
+def test_inspect_says_how_a_watched_run_was_recorded(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    _, rec = moons_loop(lambda model, opt: mlanim.watch(model, every=10, optimizer=opt,
+                                                        data_name="moons"))
+    run = rec.save(tmp_path / "m.mlanim")
+    lines = CliRunner().invoke(app, ["inspect", str(run.path)]).output.splitlines()
+    assert lines[0] == "scene any that draws a recorded run  steps 30"  # no epochs: steps
+    assert lines[1] == ("recorded with mlanim.watch: moons · 960 rows seen · MLP 2-8-2 relu · "
+                        "sgd lr=0.1")

@@ -199,6 +199,9 @@ def describe_training(meta: dict) -> str:
     """The dataset and layer widths a trace was trained on, as one line."""
     if "dataset" not in meta:
         return "recorded elsewhere"
+    if recorded_elsewhere(meta):
+        return "recorded with mlanim.watch: " + join_parts(data_line(meta), model_line(meta),
+                                                           optimizer_line(meta))
     data, model = meta["dataset"], meta.get("model", {})
     return (f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
             f"{data.get('n_val')} held out; model {model.get('widths')}")
