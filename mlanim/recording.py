@@ -110,7 +110,6 @@ class Recorder:
         self.relus = [name for name, _ in relu_layers(model)]
         self.writer = TraceWriter()
         self.steps = 0
-        self.epochs_done = 0
         self.rows_seen = 0
         self.rows_first_epoch: int | None = None
         self.steps_per_epoch = steps_per_epoch
@@ -122,8 +121,7 @@ class Recorder:
         self.window: list[float] = []  # losses since the last snapshot
         self.epoch_window: list[float] = []
         self.diverged_at: int | None = None
-        self.last_snapshot = -1
-        self.learning_rates: list[float] = []
+        self.rates: tuple[float, float] | None = None  # the first and the latest lr
         self.closed = False
         self._probe_limit = probe_rows
         self._probe_x: torch.Tensor | None = None
@@ -158,7 +156,8 @@ class Recorder:
         elif loss is not None and self.diverged_at is None:
             self.diverged_at = self.steps
         if self.optimizer is not None:
-            self.learning_rates.append(float(self.optimizer.param_groups[0]["lr"]))
+            rate = float(self.optimizer.param_groups[0]["lr"])
+            self.rates = (self.rates[0] if self.rates else rate, rate)
         self._take_probe(x, y)
         if self._probe_x is None:
             return
@@ -180,10 +179,9 @@ class Recorder:
         if self.epoch_points and set(values) != set(self.epoch_points[-1]) - {"train_loss",
                                                                                "train_acc"}:
             raise UsageError(f"rec.epoch() got {sorted(values) or 'no metrics'} at epoch "
-                             f"{self.epochs_done + 1}, but "
+                             f"{len(self.epoch_steps) + 1}, but "
                              f"{sorted(set(self.epoch_points[-1]) - {'train_loss', 'train_acc'})}"
                              " before", hint="pass the same metrics every epoch")
-        self.epochs_done += 1
         self.epoch_steps.append(self.steps)
         if self.rows_first_epoch is None:
             self.rows_first_epoch = self.rows_seen
@@ -218,7 +216,6 @@ class Recorder:
                     self.writer.add(f"grads/{name}", _cpu(param.grad).numpy(), *self._when())
         finally:
             self.model.train(was_training)
-        self.last_snapshot = self.steps
         self.snapshot_steps.append(self.steps)
 
     def save(self, path: str | Path) -> Run:
@@ -333,6 +330,11 @@ class Recorder:
                              f"calls", hint=f"pass one of: {names}")
         return self._embed_layer
 
+    @property
+    def last_snapshot(self) -> int:
+        """The step of the latest snapshot (-1 before the first)."""
+        return self.snapshot_steps[-1] if self.snapshot_steps else -1
+
     def _when(self) -> tuple[int, float]:
         """This moment's step; its epoch is set at `save`, once epochs are known."""
         return self.steps, float(self.steps)
@@ -433,7 +435,8 @@ class Recorder:
     def _optimizer(self) -> dict[str, Any]:
         """The optimizer's name and its (first, and last if scheduled) learning rate."""
         assert self.optimizer is not None
-        rates = self.learning_rates or [float(self.optimizer.param_groups[0]["lr"])]
+        rate = float(self.optimizer.param_groups[0]["lr"])
+        rates = self.rates or (rate, rate)
         found = {"name": type(self.optimizer).__name__.lower(), "lr": rates[0]}
         if rates[-1] != rates[0]:
             found["lr_final"] = rates[-1]

@@ -44,8 +44,9 @@ class LossCurves(PictureScene):
 
     def clock(self, spec: LossCurvesSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
         """The snapshots the timeline sweeps through."""
-        name = "runs/train_loss" if "runs/train_loss" in trace else "metrics/train_loss"
-        channel = trace.channel(name)
+        from mlanim.scenes.loss_curves.story import train_loss_channel
+
+        channel = trace.channel(train_loss_channel(trace))
         return channel.steps, channel.epochs
 
     def story(self, spec: LossCurvesSpec, trace: Trace, video: VideoSettings, theme: Theme,

@@ -34,24 +34,32 @@ class Band:
         return cls(mean, runs.min(axis=1), runs.max(axis=1))
 
 
+def train_loss_channel(trace: Trace) -> str:
+    """``runs/train_loss`` of the built-in recording (a value per seed), or
+    ``metrics/train_loss`` of one run recorded elsewhere."""
+    return "runs/train_loss" if "runs/train_loss" in trace else "metrics/train_loss"
+
+
+def _runs(trace: Trace, steps: np.ndarray) -> dict[str, np.ndarray]:
+    """Each metric as (snapshots, runs): the ``runs/`` channels, else the losses and
+    accuracies of one run recorded elsewhere taken at the training loss' steps."""
+    runs = {name.removeprefix("runs/"): np.asarray(trace.values(name), np.float64)
+            for name in trace.channels_with_prefix("runs/")}
+    return runs or {name.removeprefix("metrics/"): trace.values(name).astype(np.float64)[:, None]
+                    for name in trace.channels_with_prefix("metrics/")
+                    if name.endswith(("_loss", "_acc"))
+                    and np.array_equal(trace.channel(name).steps, steps)}
+
+
 class CurvesStory:
     """The recorded runs, read once, indexed by video frame."""
 
     def __init__(self, spec, trace: Trace, video: VideoSettings, theme: Theme) -> None:
         self.spec, self.video, self.theme = spec, video, theme
         meta = trace.meta
-        self.runs = {name.removeprefix("runs/"): np.asarray(trace.values(name), np.float64)
-                     for name in trace.channels_with_prefix("runs/")}
-        prefix = "runs/"
-        if not self.runs:  # one run recorded elsewhere: its metrics are the only run
-            prefix = "metrics/"
-            shared = trace.channel(f"{prefix}train_loss").steps
-            self.runs = {name.removeprefix(prefix): np.asarray(trace.values(name),
-                                                               np.float64)[:, None]
-                         for name in trace.channels_with_prefix(prefix)
-                         if name.endswith(("_loss", "_acc"))
-                         and np.array_equal(trace.channel(name).steps, shared)}
-        self.epochs = trace.channel(f"{prefix}train_loss").epochs.astype(float)
+        loss = trace.channel(train_loss_channel(trace))
+        self.epochs = loss.epochs.astype(float)
+        self.runs = _runs(trace, loss.steps)
         self.bands = {name: Band.of(values, spec.show.band) for name, values in self.runs.items()}
         self.seeds = len(meta.get("seeds") or [meta.get("seed")])
         self.unit = time_unit(meta)
