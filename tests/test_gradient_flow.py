@@ -72,14 +72,17 @@ def test_vanishing_fires_on_deep_sigmoids_and_not_on_relu_with_he_init(recorded)
     vanishing = {f.name: f for f in run_findings(*recorded(spec_text()))}
     healthy = {f.name: f for f in run_findings(*recorded(
         spec_text("relu", "kaiming"), "healthy.yaml"))}
-    assert vanishing["vanishing"].fired and "smaller than out's" in vanishing["vanishing"].text
+    assert vanishing["vanishing"].fired and "smaller than fc5's" in vanishing["vanishing"].text
     assert not any(f.fired for f in healthy.values()), healthy
 
 
 def test_vanishing_ratio_is_the_recorded_norms_ratio(recorded):
     spec, trace = recorded(spec_text())
     norms = trace.static("flow/norms")
-    share = np.mean(norms[:, -1] / norms[:, 0] > spec.flow.vanishing_ratio)
+    sizes = np.array(trace.meta["flow"]["sizes"], float)
+    assert trace.meta["flow"]["layers"][:5] == ["fc1", "fc2", "fc3", "fc4", "fc5"]
+    rms = norms / np.sqrt(sizes)  # the chain fc1..fc5 (the output layer is another kind)
+    share = np.mean(rms[:, 4] / rms[:, 0] > spec.flow.vanishing_ratio)
     finding = run_findings(spec, trace)[0]
     assert f"on {share:.0%} of steps" in finding.text
 

@@ -22,11 +22,12 @@ a few vectorised operations per chunk cost less than a dozen small ones per step
 
 
 def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """The layers whose weight gradients are followed: linear and convolution layers, in
-    the order the model lists them."""
+    """The layers whose weight gradients are followed: linear and convolution layers that
+    train (a frozen layer gets no gradient by design), in the order the model lists them."""
     return [(name, module) for name, module in model.named_modules()
             if isinstance(module, nn.Linear | nn.Conv1d | nn.Conv2d | nn.Conv3d)
-            and isinstance(getattr(module, "weight", None), nn.Parameter)]
+            and isinstance(getattr(module, "weight", None), nn.Parameter)
+            and module.weight.requires_grad]
 
 
 def relu_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -73,8 +74,10 @@ class GradientLog:
         self.buffer = torch.empty(max(1, min(64, CHUNK_VALUES // total)), total)
         self.filled = 0
         self.steps = 0
+        self.shapes = [(int(w.shape[0]) if w.dim() else 1, int(w.numel())) for w in self.weights]
         self.norms: list[torch.Tensor] = []
         self.histograms: list[torch.Tensor] = []
+        self.silent: list[torch.Tensor] = []
         self.first_bad_gradient: dict | None = None
 
     def keep(self) -> None:
@@ -95,6 +98,7 @@ class GradientLog:
         norms = layer_norms(block, self.owner, layers)
         self.norms.append(norms)
         self.histograms.append(gradient_histograms(block, self.owner, layers, self.bins))
+        self.silent.append(silent_shares(block, self.shapes))
         bad = ~torch.isfinite(norms)
         if self.first_bad_gradient is None and bool(bad.any()):
             row, layer = (int(i) for i in torch.nonzero(bad)[0])
@@ -114,12 +118,28 @@ class GradientLog:
                       if self.histograms
                       else np.zeros((0, len(self.layers), self.bins + 2), np.int32))
         writer.static("flow/loss", np.asarray(losses[:count], dtype=np.float64))  # NaN: unknown
+        writer.static("flow/silent", torch.cat(self.silent).numpy().astype(np.float32)
+                      if self.silent else np.zeros((0, len(self.layers)), np.float32))
         writer.meta["flow"] = {
             "layers": [name for name, _ in self.layers], "relus": relus,
+            "kinds": [type(module).__name__ for _, module in self.layers],
+            "sizes": [size for _, size in self.shapes],
             "bins": self.bins, "low": LOW, "high": HIGH,
             "first_bad_gradient": self.first_bad_gradient,
             "first_bad_output": first_bad_output,
         }
+
+
+def silent_shares(block: torch.Tensor, shapes: list[tuple[int, int]]) -> torch.Tensor:
+    """Per row of ``block`` (one step's gradients, all layers side by side) and per layer of
+    ``shapes`` (units, weights), the share of the layer's units (rows of its weight: output
+    features or channels) whose gradient was exactly zero: units that received no gradient."""
+    shares, start = [], 0
+    for units, size in shapes:
+        rows = block[:, start: start + size].reshape(len(block), units, -1)
+        shares.append(1.0 - (rows != 0).any(dim=2).float().mean(dim=1))
+        start += size
+    return torch.stack(shares, dim=1) if shares else torch.zeros(len(block), 0)
 
 
 def alive_units(output: torch.Tensor) -> torch.Tensor:

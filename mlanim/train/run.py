@@ -52,16 +52,31 @@ def describe_model(model: torch.nn.Module) -> dict[str, object]:
     ``mlanim inspect``."""
     linears = [(n, m) for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
     widths = [linears[0][1].in_features, *(m.out_features for _, m in linears)] if linears else []
-    named = sorted({type(m).__name__ for n, m in model.named_modules() if n.startswith("act")})
-    typed = [type(m).__name__ for m in model.modules() if isinstance(m, ACTIVATIONS)]
-    activation = named[0] if named else (typed[0] if typed else None)
     return {
         "layers": [n for n, _ in model.named_children()],
         "widths": widths,
-        "activation": activation,
+        "activation": activation_name(model),
         "parameters": sum(p.numel() for p in model.parameters()),
         "summary": model_summary(model, widths),
     }
+
+
+def activation_name(model: torch.nn.Module) -> str | None:
+    """The activation the model's modules use, when it is known: the one type of more than
+    half of its activation modules (torch's, or a library's ``*Activation`` class such as
+    Hugging Face's ``GELUActivation``). None when there are none (``torch.relu`` called in
+    ``forward`` leaves no module) or no type is the majority: a caption then names none."""
+    counts: dict[str, int] = {}
+    for module in model.modules():
+        name = type(module).__name__
+        library_made = name.endswith("Activation") and name != "Activation"
+        if isinstance(module, ACTIVATIONS) or library_made:
+            key = "GELU" if "GELU" in name else name.removesuffix("Activation")
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return None
+    name, count = max(counts.items(), key=lambda item: item[1])
+    return name if count * 2 > sum(counts.values()) else None
 
 
 def model_summary(model: torch.nn.Module, widths: list[int]) -> str:

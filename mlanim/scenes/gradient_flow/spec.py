@@ -4,10 +4,12 @@ histograms' bins and the diagnoses' thresholds."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import Field
 
+from mlanim.analysis.rules import RULES, Rules
 from mlanim.spec.sections import (
     Activation,
     ModelSpec,
@@ -23,14 +25,23 @@ class FlowSettings(Section):
 
     bins: int = Field(60, ge=2, le=400, description="histogram bins over |gradient| from "
                       "1e-12 to 1e8 (log spaced)")
-    vanishing_ratio: float = Field(10.0, gt=1, description="vanishing: the last layer's "
-                                   "gradient norm over the first's is above this ...")
-    vanishing_share: float = Field(0.5, gt=0, le=1, description="... for more than this share "
-                                   "of the steps")
-    exploding_norm: float = Field(100.0, gt=0, description="exploding: a layer's gradient "
-                                  "norm above this, or not finite")
-    dead_share: float = Field(0.5, gt=0, le=1, description="dead ReLUs: more than this share "
-                              "of a layer's units output 0 on every training row")
+    vanishing_ratio: float = Field(RULES.vanishing_ratio, gt=1, description="vanishing: "
+                                   "along a chain of layers of one kind, the last layer's "
+                                   "gradient per weight over the first's is above this ...")
+    vanishing_share: float = Field(RULES.vanishing_share, gt=0, le=1, description="... for "
+                                   "more than this share of the steps")
+    exploding_norm: float = Field(RULES.exploding_norm, gt=0, description="exploding: a "
+                                  "layer's gradient norm above this (and 10x its early "
+                                  "level), or not finite")
+    dead_share: float = Field(RULES.dead_share, gt=0, le=1, description="dead units: more "
+                              "than this share of a layer's units receive no gradient on "
+                              "each of the last steps")
+
+    def rules(self) -> Rules:
+        """The shared rules with this spec's thresholds."""
+        return replace(RULES, vanishing_ratio=self.vanishing_ratio,
+                       vanishing_share=self.vanishing_share,
+                       exploding_norm=self.exploding_norm, dead_share=self.dead_share)
 
 
 class DeepModelSpec(ModelSpec):

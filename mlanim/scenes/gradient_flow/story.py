@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.draw.frame import Frame
-from mlanim.draw.theme import Theme
-from mlanim.draw.timeline import SnapshotTimeline
-from mlanim.draw.video import VideoSettings
-from mlanim.scenes.base import join_parts, model_line, optimizer_line, recorded_elsewhere
-from mlanim.scenes.gradient_flow.diagnosis import (
-    Finding,
+from mlanim.analysis.claims import Claim
+from mlanim.analysis.gradients import (
+    Layers,
+    dead_relus,
     dead_units,
     exploding,
     vanishing,
     where_it_broke,
 )
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import SnapshotTimeline
+from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import join_parts, model_line, optimizer_line, recorded_elsewhere
 from mlanim.scenes.gradient_flow.spec import FlowSettings, GradientFlowSpec
 from mlanim.trace import Trace
 
@@ -33,6 +35,7 @@ class FlowRun:
         meta = trace.meta
         flow = meta["flow"]
         self.layers: list[str] = list(flow["layers"])
+        self.chain_layers = Layers(self.layers, flow.get("kinds"), flow.get("sizes"))
         self.relus: list[str] = list(flow["relus"])
         self.bad_output: dict | None = flow["first_bad_output"]
         self.norms = np.asarray(trace.static("flow/norms"), np.float64)  # (S, L)
@@ -43,21 +46,31 @@ class FlowRun:
         self.per_epoch = int(meta.get("steps_per_epoch") or 1)
         self.epochs_known = bool(meta.get("steps_per_epoch"))
         self.activation = meta["model"].get("activation")
+        self.silent = np.asarray(trace.static("flow/silent"), np.float64) \
+            if "flow/silent" in trace else None
         self.dead_steps, self.dead = np.zeros(0, int), None
         if "flow/dead" in trace.channels_with_prefix("flow/"):
             channel = trace.channel("flow/dead")
             self.dead_steps = channel.steps.astype(int)
             self.dead = np.asarray(channel.values, np.float64)  # (snapshots, ReLU layers)
 
-    def findings(self, step: int, rules: FlowSettings) -> list[Finding]:
+    def findings(self, step: int, settings: FlowSettings) -> list[Claim]:
         """The diagnoses over steps 0..``step`` (0-based)."""
+        rules = settings.rules()
+        return [vanishing(self.norms, self.chain_layers, step, rules),
+                exploding(self.norms, self.layers, step, rules, self.bad_output),
+                self._dead(step, settings)]
+
+    def _dead(self, step: int, settings: FlowSettings) -> Claim:
+        """Dead units from the recorded zero-gradient rows, or (traces made before those were
+        kept) from the ReLU modules' outputs."""
+        if self.silent is not None:
+            return dead_units(self.silent, self.layers, step, settings.rules())
         dead = None
         if self.dead is not None:
             seen = np.nonzero(self.dead_steps <= step + 1)[0]
             dead = self.dead[seen[-1]] if len(seen) else None
-        return [vanishing(self.norms, self.layers, step, rules),
-                exploding(self.norms, self.layers, step, rules, self.bad_output),
-                dead_units(dead, self.relus, self.activation, rules)]
+        return dead_relus(dead, self.relus, settings.rules())
 
 
 def rolling_geometric_mean(values: np.ndarray, window: int) -> np.ndarray:
@@ -76,7 +89,7 @@ def rolling_geometric_mean(values: np.ndarray, window: int) -> np.ndarray:
     return 10.0 ** means
 
 
-def run_findings(spec: GradientFlowSpec, trace: Trace) -> list[Finding]:
+def run_findings(spec: GradientFlowSpec, trace: Trace) -> list[Claim]:
     """The diagnoses over the whole recorded run."""
     run = FlowRun(trace)
     return run.findings(len(run.steps) - 1, spec.flow)
@@ -154,5 +167,6 @@ class FlowStory(FlowRun):
             return (f"{self.layers[0]} receives almost no gradient, so the layers nearest the "
                     "input barely learn")
         if "dead" in fired:
-            return "Dead ReLUs output 0 for every input, so no gradient reaches their weights"
+            return ("Dead units: many units of a layer receive no gradient at all, so their "
+                    "weights stop changing")
         return "Every layer receives a gradient of similar size: all of them learn"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from mlanim.analysis.claims import format_number, lowest_claim
 from mlanim.draw import display as d
 from mlanim.draw.charts import value_row_height
 from mlanim.draw.frame import LegendItem
@@ -112,7 +111,7 @@ def _legend_items(s: PathStory, step: float) -> list[LegendItem]:
     for i, opt in enumerate(s.opts):
         _, stopped = s.point(i, step)
         status = f"{opt['stop']} at step {opt['diverged_at']}" if stopped else \
-            f"loss {_num(s.loss(i, step))}"
+            f"loss {format_number(s.loss(i, step))}"
         items.append(LegendItem(s.colors[i], f"{opt['label']}  {status}", "line"))
     return items
 
@@ -159,15 +158,7 @@ def _caption(s: PathStory, step: float) -> str:
     if step < 1:
         return "Every optimizer starts at the same point; each step is a real torch.optim step"
     if step >= s.steps:
-        best = min(range(len(s.opts)), key=lambda i: s.loss(i, step))
-        return (f"After {s.steps} steps, {s.opts[best]['label']} is lowest: "
-                f"loss {_num(s.loss(best, step))}")
+        claim = lowest_claim([opt["label"] for opt in s.opts],
+                             [s.loss(i, step) for i in range(len(s.opts))])
+        return f"After {s.steps} steps, {claim.text}"
     return "Same start, same gradients: only the update rule differs"
-
-
-def _num(value: float) -> str:
-    if not math.isfinite(value):
-        return "∞"
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
-        return f"{value:.2e}"
-    return f"{value:.4f}"

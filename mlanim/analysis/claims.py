@@ -1,0 +1,119 @@
+"""Claims about a whole run or a race between runs, each from one stated rule whose thresholds
+live in `mlanim.analysis.rules`: which result is lowest (or a tie), whether a loss diverged,
+and whether a loss axis must be logarithmic to show it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlanim.analysis.rules import RULES, Rules
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One judgement: whether it holds, and a sentence saying why in numbers."""
+
+    name: str
+    fired: bool
+    text: str
+
+
+def tied(a: float, b: float, noise: float = 0.0, rules: Rules = RULES) -> bool:
+    """Two results tie when they differ by no more than ``noise`` or than ``tie_relative`` of
+    the larger magnitude."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a == b
+    return abs(a - b) <= max(noise, rules.tie_relative * max(abs(a), abs(b)))
+
+
+def lowest(values: Sequence[float], noise: float = 0.0, rules: Rules = RULES) -> list[int]:
+    """The indices that share the lowest value: the minimum and every value that ties with it
+    (NaN never wins; all NaN: none)."""
+    finite = [(v, i) for i, v in enumerate(values) if not math.isnan(v)]
+    if not finite:
+        return []
+    best = min(finite)[0]
+    return [i for v, i in finite if tied(v, best, noise, rules)]
+
+
+def lowest_claim(labels: Sequence[str], values: Sequence[float], what: str = "loss",
+                 noise: float = 0.0, rules: Rules = RULES) -> Claim:
+    """``Adam is lowest: loss 0.0304``, or ``SGD + momentum 0.9 and Adam tie for lowest:
+    loss 0.0304`` when the best values tie (rule: `tied`)."""
+    winners = lowest(values, noise, rules)
+    if not winners:
+        return Claim("lowest", False, f"no {what} is finite")
+    shown = format_number(values[winners[0]])
+    if len(winners) == 1:
+        return Claim("lowest", True, f"{labels[winners[0]]} is lowest: {what} {shown}")
+    if len(winners) == len(labels) and len(labels) > 2:
+        return Claim("lowest", False, f"all tie: {what} {shown}")
+    names = ", ".join(labels[i] for i in winners[:-1]) + f" and {labels[winners[-1]]}"
+    return Claim("lowest", False, f"{names} tie for lowest: {what} {shown}")
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Whether a loss diverged, the index it was first seen at, and a sentence in numbers."""
+
+    fired: bool
+    index: int | None
+    text: str
+
+
+def diverged(losses: Sequence[float] | np.ndarray, rules: Rules = RULES) -> Divergence:
+    """Diverged: the loss stopped being finite, or rose above ``diverge_rise`` times its
+    first recorded value, or ended above ``diverge_end`` times it. ``index`` is the first
+    point that broke the rule (for the end rule, the last point)."""
+    values = np.asarray(losses, dtype=np.float64).ravel()
+    if len(values) < 2:
+        return Divergence(False, None, "too few points to judge")
+    start = values[0]
+    bad = ~np.isfinite(values)
+    if bad.any():
+        at = int(np.argmax(bad))
+        return Divergence(True, at, f"the loss became {values[at]} (from {format_number(start)})")
+    if start <= 0:
+        return Divergence(False, None, "the loss starts at or below 0: no ratio to judge")
+    over = values > rules.diverge_rise * start
+    if over[1:].any():
+        at = 1 + int(np.argmax(over[1:]))
+        peak = int(np.argmax(values))
+        return Divergence(True, at, f"the loss rose from {format_number(start)} to "
+                                    f"{format_number(values[peak])}")
+    if values[-1] > rules.diverge_end * start:
+        return Divergence(True, len(values) - 1,
+                          f"the loss ended at {format_number(values[-1])}, above the "
+                          f"{format_number(start)} it started at")
+    return Divergence(False, None, f"the loss went from {format_number(start)} to "
+                                   f"{format_number(values[-1])}")
+
+
+def needs_log_axis(*curves: Sequence[float] | np.ndarray, rules: Rules = RULES) -> bool:
+    """A loss axis is logarithmic when its finite positive values span more than
+    ``log_axis_span`` (and none is zero or negative, which a log axis cannot place)."""
+    values = np.concatenate([np.asarray(c, dtype=np.float64).ravel() for c in curves]) \
+        if curves else np.zeros(0)
+    values = values[np.isfinite(values)]
+    if len(values) == 0 or values.min() <= 0:
+        return False
+    return bool(values.max() / values.min() > rules.log_axis_span)
+
+
+def format_number(value: float) -> str:
+    """A recorded number as it is said: 4 significant digits, scientific past 1e4 or below
+    1e-3, a true minus sign, ``∞`` and ``NaN`` spelled out."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
+        text = f"{value:.2e}"
+    else:
+        decimals = max(0, 3 - int(math.log10(abs(value)))) if abs(value) >= 1 else 4
+        text = f"{value:.{decimals}f}"
+    return text.replace("-", "−")

@@ -1,0 +1,143 @@
+"""Every sentence that judges a run follows a stated rule: ties are said as ties, divergence is
+caught without a NaN, a loss axis turns logarithmic past two decades, and the gradient
+diagnoses stay quiet on healthy runs of models nobody tuned for them (a tiny BERT, a residual
+CNN with BatchNorm and torch.relu, an LSTM, a 14-layer MLP with long names, GELU and tanh MLPs)
+and name the right trouble on sick ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mlanim.analysis.claims import diverged, format_number, lowest, lowest_claim, needs_log_axis
+from mlanim.analysis.gradients import Layers, chains, dead_units, exploding, vanishing
+from mlanim.analysis.rules import RULES
+from mlanim.scenes.gradient_flow.spec import FlowSettings
+from mlanim.scenes.gradient_flow.story import FlowRun
+from mlanim.trace.format import load_trace
+from mlanim.train.run import activation_name
+from tests.strangers.models import CORPUS, record, tiny_bert
+
+
+def test_values_within_a_millionth_tie_and_the_tie_is_said():
+    labels = ["SGD", "SGD + momentum 0.9", "Adam"]
+    values = [0.51, 0.030376317, 0.030376323]  # the issue's race: the same minimum
+    assert lowest(values) == [1, 2]
+    claim = lowest_claim(labels, values)
+    assert not claim.fired
+    assert claim.text == "SGD + momentum 0.9 and Adam tie for lowest: loss 0.0304"
+
+
+def test_a_clear_winner_is_lowest_and_noise_widens_the_tie():
+    assert lowest_claim(["a", "b"], [0.2, 0.3]).text == "a is lowest: loss 0.2000"
+    assert lowest([0.2, 0.3], noise=0.2) == [0, 1]
+    assert lowest([float("nan"), 0.3]) == [1]
+    assert lowest_claim(["a", "b", "c"], [1.0, 1.0, 1.0]).text == "all tie: loss 1.000"
+
+
+@pytest.mark.parametrize(("losses", "fired", "index"), [
+    ([0.69, 0.5, 0.3, 0.2], False, None),                     # learns
+    ([0.69, 0.7, 0.68, 0.69], False, None),                   # stalls: not a divergence
+    ([0.69, 0.4, 6e23, 0.8, 0.9], True, 2),                   # spikes by orders of magnitude
+    ([0.69, 1.0, 1.2, 1.5], True, 3),                         # ends far above its start
+    ([0.69, 0.5, float("nan")], True, 2),                     # stops being finite
+    ([2.0e4, 3.0e5, 3.9e18], True, 2),                        # MSE on diabetes at lr 1
+])
+def test_divergence_by_rule(losses, fired, index):
+    verdict = diverged(losses)
+    assert (verdict.fired, verdict.index) == (fired, index), verdict.text
+
+
+def test_a_loss_axis_is_logarithmic_past_two_decades():
+    assert needs_log_axis([0.69, 0.3, 0.005])
+    assert not needs_log_axis([0.69, 0.5, 0.3])
+    assert needs_log_axis([0.69, 6e23])
+    assert not needs_log_axis([-1.0, 100.0])  # a log axis cannot place a negative loss
+    assert RULES.log_axis_span == 100.0
+
+
+def test_numbers_are_said_alike_everywhere():
+    assert format_number(0.030376) == "0.0304"
+    assert format_number(-2.5e-5) == "−2.50e−05"
+    assert format_number(float("inf")) == "∞"
+    assert format_number(3891352245484126208.0) == "3.89e+18"
+
+
+def test_layers_of_one_kind_form_chains():
+    names = ["bert.encoder.layer.0.attention.self.query", "bert.encoder.layer.1.attention."
+             "self.query", "classifier", "net.0", "net.2", "net.4"]
+    layers = Layers(names, ["Linear"] * 6, [1] * 6)
+    assert chains(layers) == [[3, 4, 5]]  # two blocks are too few to judge a fall with depth
+
+
+def test_vanishing_compares_layers_of_one_kind_only():
+    steps = 40
+    head, attention = np.full(steps, 1.0), np.full(steps, 1e-5)  # 100,000x apart, two kinds
+    norms = np.stack([attention, attention, attention, head], axis=1)
+    names = ["layer.0.query", "layer.1.key", "layer.2.value", "classifier"]
+    quiet = vanishing(norms, Layers(names, ["Linear"] * 4, [16] * 4), steps - 1)
+    assert not quiet.fired, quiet.text
+    falling = np.stack([np.full(steps, 10.0 ** -k) for k in (4, 3, 2, 1)], axis=1)
+    chain = ["fc1", "fc2", "fc3", "fc4"]
+    loud = vanishing(falling, Layers(chain, ["Linear"] * 4, [16] * 4), steps - 1)
+    assert loud.fired and "fc1's gradient is 1,000x smaller than fc4's" in loud.text
+
+
+def test_exploding_judges_a_layer_against_its_own_early_level():
+    big_but_steady = np.full((50, 2), 500.0)  # a sum-reduced loss: large from the start
+    assert not exploding(big_but_steady, ["a", "b"], 49).fired
+    growing = big_but_steady.copy()
+    growing[30:, 1] = 1e6
+    claim = exploding(growing, ["a", "b"], 49)
+    assert claim.fired and "b's gradient norm reached 1e+06 at step 31" in claim.text
+    broken = np.ones((5, 1))
+    broken[3, 0] = np.inf
+    assert exploding(broken, ["a"], 4).fired
+
+
+def test_dead_units_need_silence_on_every_step_of_the_window():
+    silent = np.zeros((60, 2))
+    silent[:, 1] = 0.7
+    assert dead_units(silent, ["a", "b"], 59).fired
+    silent[50, 1] = 0.1  # one step in the window where most units got a gradient
+    assert not dead_units(silent, ["a", "b"], 59).fired
+    assert not dead_units(None, ["a"], 3).fired
+
+
+def test_silent_shares_are_units_whose_gradient_row_is_zero():
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+    with torch.no_grad():
+        model[0].bias[:3] = -100.0  # three of four units never fire on inputs of size ~1
+    import mlanim
+
+    rec = mlanim.watch(model, every=5)
+    x, y = torch.randn(16, 2), torch.randint(0, 2, (16,))
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    rec.step(torch.tensor(0.5), x=x, y=y)
+    expected = 1 - (model[0].weight.grad != 0).any(dim=1).float().mean().item()
+    silent = rec._trace().static("flow/silent")
+    assert silent[0, 0] == pytest.approx(expected) and expected == 0.75
+
+
+def test_activations_are_named_only_when_known():
+    assert activation_name(tiny_bert()) == "GELU"  # not the pooler's one Tanh
+    assert activation_name(nn.Sequential(nn.Linear(2, 2))) is None  # torch.relu in forward
+    mixed = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.Tanh())
+    assert activation_name(mixed) is None
+
+
+FAST = [name for name in CORPUS if name not in ("bert", "residual_cnn")]
+
+
+@pytest.mark.parametrize("name", [*FAST, pytest.param("bert", marks=pytest.mark.slow),
+                                  pytest.param("residual_cnn", marks=pytest.mark.slow)])
+def test_strangers_runs_get_the_right_diagnoses(name: str, tmp_path: Path):
+    trace = load_trace(record(name, tmp_path))
+    run = FlowRun(trace)
+    claims = run.findings(len(run.steps) - 1, FlowSettings())
+    fired = {claim.name for claim in claims if claim.fired}
+    assert fired == CORPUS[name][-1], [claim.text for claim in claims]
