@@ -53,7 +53,8 @@ def test_the_band_and_mean_drawn_are_the_runs_statistics(recorded, band):
                  (mean - runs.std(axis=1), mean + runs.std(axis=1)))
     story = kind.story(spec, trace, video, load_theme("dark"))
     x0, y0, w, h = story.charts["loss"]
-    top = story.tops["loss"]
+    assert not story.scales["loss"].log
+    top = story.scales["loss"].top
     bands = [s for s in picture.shapes if isinstance(s, d.Polygon) and s.fill ==
              load_theme("dark").val]
     edge = np.array([p[1] for p in bands[0].points])

@@ -106,7 +106,8 @@ def test_drawn_field_and_curves_are_the_recorded_numbers(write_spec):
         for split, color in (("train", theme.train), ("val", theme.val)):
             (line,) = [c for c in curves if c.color == color and
                        x0 - 1e-9 <= c.points[0][0] <= x0 + w and y0 <= c.points[0][1] <= y0 + h]
-            drawn = (np.array([p[1] for p in line.points[:-1]]) - y0) / h * chart.top
+            assert not chart.scale.log
+            drawn = (np.array([p[1] for p in line.points[:-1]]) - y0) / h * chart.scale.top
             np.testing.assert_allclose(drawn, trace.values(f"metrics/{split}_{metric}"),
                                        atol=1e-5)
     val_acc = trace.values("metrics/val_acc")[-1]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.analysis.rules import RULES, Rules
+from mlanim.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,34 @@ def diverged(losses: Sequence[float] | np.ndarray, rules: Rules = RULES) -> Dive
                           f"{format_number(start)} it started at")
     return Divergence(False, None, f"the loss went from {format_number(start)} to "
                                    f"{format_number(values[-1])}")
+
+
+def training_loss(trace: Trace) -> np.ndarray | None:
+    """The run's recorded training loss at its snapshots, for the divergence rule: the mean
+    over seeds of ``runs/train_loss``, else ``metrics/train_loss``, else the per-step
+    ``flow/loss``. None for a trace with no training loss (a race of optimizers, a fit)."""
+    if "runs/train_loss" in trace:
+        return np.asarray(trace.values("runs/train_loss"), np.float64).reshape(
+            len(trace.values("runs/train_loss")), -1).mean(axis=1)
+    if "metrics/train_loss" in trace:
+        return np.asarray(trace.values("metrics/train_loss"), np.float64).ravel()
+    if "flow/loss" in trace:
+        losses = np.asarray(trace.static("flow/loss"), np.float64)
+        return losses[~np.isnan(losses)]  # NaN marks a step whose loss was not reported
+    return None
+
+
+def run_diverged(trace: Trace, rules: Rules = RULES) -> Divergence:
+    """`diverged` on the run's `training_loss` (not fired when there is none); a run whose
+    training stopped at a loss that was not finite (``diverged_at_epoch`` in its metadata,
+    ``train.on_divergence: stop``) diverged."""
+    stopped = trace.meta.get("diverged_at_epoch")
+    if isinstance(stopped, int | float) and not isinstance(stopped, bool):
+        return Divergence(True, None, f"the loss stopped being finite at epoch {stopped:.3g}")
+    losses = training_loss(trace)
+    if losses is None:
+        return Divergence(False, None, "no training loss recorded")
+    return diverged(losses, rules)
 
 
 def needs_log_axis(*curves: Sequence[float] | np.ndarray, rules: Rules = RULES) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.analysis.claims import format_number, needs_log_axis
 from mlanim.draw import display as d
 from mlanim.draw.frame import Units
 from mlanim.draw.theme import Theme, rgb
@@ -144,15 +145,18 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
             shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed))
             shapes.append(d.Circle((xs[-1], ys[-1]), 3.0, s.color, None))
         shown = (f"{10 ** value:.2g}" if log else f"{value:.0%}" if s.percent
-                 else f"{value:.3f}")
+                 else f"{value:.3f}" if abs(value) < 1e4 else format_number(value))
         if values:
             texts.append((f"{s.label} {shown}", s.color))
     return shapes + _value_row(units, box, texts)
 
 
 def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.ndarray,
-               now: float, top: float, color: str, alpha: float = 0.22) -> list[d.Shape]:
+               now: float, scale: Scale, color: str, alpha: float = 0.22) -> list[d.Shape]:
     """The area between ``low`` and ``high`` over ``x``, drawn up to ``now``."""
+    if scale.log:
+        low = log_values(low, scale.bottom, scale.top)
+        high = log_values(high, scale.bottom, scale.top)
     x0, y0, w, h = box
     x = np.asarray(x, dtype=float)
     span = float(x[-1] - x[0]) or 1.0
@@ -163,8 +167,8 @@ def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.
     if len(xs) < 2:
         return []
     px = x0 + w * (xs - x[0]) / span
-    upper = list(zip(px, y0 + h * np.clip(highs / top, 0, 1), strict=True))
-    lower = list(zip(px, y0 + h * np.clip(lows / top, 0, 1), strict=True))
+    upper = list(zip(px, y0 + h * _fraction(highs, scale.bottom, scale.top), strict=True))
+    lower = list(zip(px, y0 + h * _fraction(lows, scale.bottom, scale.top), strict=True))
     return [d.Polygon(tuple(upper + lower[::-1]), color, alpha)]
 
 
@@ -191,14 +195,51 @@ def _value_row(units: Units, box: Box, texts: list[tuple[str, str]]) -> list[d.L
             for k, (text, color) in enumerate(reversed(texts))]
 
 
+@dataclass(frozen=True)
+class Scale:
+    """A chart's y axis: ``bottom`` and ``top`` (powers of ten when ``log``)."""
+
+    bottom: float
+    top: float
+    log: bool = False
+
+
+def value_scale(series: Sequence[Series], top: float | None = None) -> Scale:
+    """The y axis for ``series``: from 0 to ``top`` (or `chart_top`), or logarithmic when
+    the values span more than two decades (`needs_log_axis`: a run that blew up), so the
+    rest of the run is not flattened under the spike."""
+    percent = all(s.percent for s in series)
+    if not percent and top is None and needs_log_axis(*(s.values for s in series)):
+        return Scale(*log_range(series), log=True)
+    return Scale(0.0, chart_top(series, top))
+
+
+def scaled_axes(units: Units, box: Box, x_label: str, scale: Scale, percent: bool = False,
+                x_range: tuple[float, float] | None = None) -> list[d.Shape]:
+    """`chart_axes` on ``scale`` (a log axis says so in its x label)."""
+    label = f"{x_label} · log scale" if scale.log else x_label
+    return chart_axes(units, box, label, scale.top, percent, x_range, scale.bottom, scale.log)
+
+
 def line_chart(units: Units, box: Box, x: np.ndarray, series: Sequence[Series], now: float,
                x_label: str, top: float | None = None, heading: str = "") -> list[d.Shape]:
-    """A whole line chart: `chart_axes` and `chart_curves`."""
-    top = chart_top(series, top)
+    """A whole line chart: `chart_axes` and `chart_curves` on the `value_scale`."""
+    scale = value_scale(series, top)
     percent = all(s.percent for s in series)
     x_range = (float(x[0]), float(x[-1]))
-    return [*chart_axes(units, box, x_label, top, percent, x_range),
-            *chart_curves(units, box, x, series, now, top, heading)]
+    return [*scaled_axes(units, box, x_label, scale, percent, x_range),
+            *chart_curves(units, box, x, series, now, scale.top, heading, scale.bottom,
+                          scale.log)]
+
+
+def log_range(series: Sequence[Series]) -> tuple[float, float]:
+    """A log chart's bottom and top (powers of ten) around the series' finite positive
+    values."""
+    values = np.concatenate([np.asarray(s.values, float).ravel() for s in series])
+    values = values[np.isfinite(values) & (values > 0)]
+    low, high = (float(np.log10(values.min())), float(np.log10(values.max()))) \
+        if len(values) else (0.0, 1.0)
+    return float(np.floor(low)), max(float(np.ceil(high + 1e-9)), np.floor(low) + 1.0)
 
 
 def value_row_height(units: Units, texts: int = 1) -> float:

@@ -1,7 +1,8 @@
 """What a scene kind declares: its spec model, what it records, and how it draws.
 
-A kind is one module with one `SceneKind` subclass instance named ``KIND``, registered through the
-``mlanim.scenes`` entry-point group. Nothing outside the module needs to change to add one.
+A kind is one package under ``mlanim/scenes/`` (found by `pkgutil`; a plugin's through the
+``mlanim.scenes`` entry-point group) with one `SceneKind` instance named ``KIND`` in its
+``__init__``. Nothing outside the package needs to change to add one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
+from mlanim.analysis.claims import run_diverged
 from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
 from mlanim.draw.theme import Theme
@@ -131,8 +133,13 @@ class SceneKind:
 
     def findings(self, spec: SceneSpec, trace: Trace) -> list[str]:
         """What the user must hear about the run beyond the video (a diagnosis), one line
-        each: the command line prints them on stderr. Default: nothing."""
-        return []
+        each: the command line prints them on stderr. Default: whether the training loss
+        diverged (`mlanim.analysis.claims.diverged`)."""
+        verdict = run_diverged(trace)
+        if not verdict.fired:
+            return []
+        return [f"training diverged: {verdict.text}; a smaller learning rate "
+                "(train.optimizer.lr) keeps it stable"]
 
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                backend: str, derived: Derived | None = None) -> Frames:
@@ -205,6 +212,15 @@ def describe_training(meta: dict) -> str:
     data, model = meta["dataset"], meta.get("model", {})
     return (f"data {data.get('name')} ({data.get('task')}): {data.get('n_train')} train, "
             f"{data.get('n_val')} held out; model {model.get('widths')}")
+
+
+def story_title(given: str | None, default: str, trace: Trace) -> str:
+    """The spec's own title, else ``default``, which says so when the run diverged (by
+    `mlanim.analysis.claims.run_diverged`): a title must not claim a run learns when it blew
+    up."""
+    if given:
+        return given
+    return f"{default}, until training diverged" if run_diverged(trace).fired else default
 
 
 def recorded_elsewhere(meta: dict) -> bool:

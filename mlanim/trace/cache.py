@@ -65,11 +65,18 @@ def evict(keep: Path | None = None) -> list[Path]:
     return removed
 
 
+RECORDING_VERSION = 2
+"""Bumped whenever what a recording keeps changes (2: zero-gradient rows, layer kinds and
+sizes, where a diverged run stopped), so that a trace cached by older code never stands in
+for what the new code would record."""
+
+
 def cache_key(payload: dict[str, Any]) -> str:
     """A stable hash of ``payload`` (plain JSON-able data) and the library versions."""
     from mlanim import __version__
 
-    full = dict(payload, mlanim=__version__, torch=version("torch"), trace_format=FORMAT_VERSION)
+    full = dict(payload, mlanim=__version__, torch=version("torch"), trace_format=FORMAT_VERSION,
+                recording=RECORDING_VERSION)
     text = json.dumps(full, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 

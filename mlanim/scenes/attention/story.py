@@ -17,6 +17,7 @@ from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import blend
 from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import story_title
 from mlanim.trace import Trace
 
 # How much of the video each segment takes, relative to one another.
@@ -92,7 +93,7 @@ class AttentionStory:
         show_positions = self.positions is not None and spec.show.positional
         self.segments = plan_segments(spec.show.views, show_positions, video.count)
         self.pattern = [tuple(p) for p in self.task["pattern"] if max(p) < self.length]
-        self.title = spec.title or _default_title(self.task["name"])
+        self.title = story_title(spec.title, _default_title(self.task["name"]), trace)
         self.count = video.count
         layers = f"{self.model['layers']} layer{'s' if self.model['layers'] > 1 else ''}"
         subtitle = (f"{TASK_LINES[self.task['name']]} · {layers} × {self.model['heads']} "

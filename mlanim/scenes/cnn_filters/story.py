@@ -16,6 +16,7 @@ from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import Segment, segment_at, split_frames
 from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import story_title
 from mlanim.trace import Trace
 
 # How much of the video each view takes, relative to one another.
@@ -86,7 +87,7 @@ class CnnStory:
         self.segments = split_frames(views or ["training"], VIEW_WEIGHTS, video.count)
         self.count = video.count
         side = self.model["sides"][0]
-        self.title = spec.title or "A CNN learns to see digits"
+        self.title = story_title(spec.title, "A CNN learns to see digits", trace)
         convs = " → ".join(f"conv {c}" for c in self.model["channels"])
         self.subtitle = (f"{side}×{side} images · {convs} ({self.kernel}×{self.kernel}, "
                          f"{self.model['activation']}, max-pool {self.pool}) · linear → "

@@ -10,12 +10,13 @@ import numpy as np
 from mlanim.analysis.fields import boundary_lines
 from mlanim.draw import display as d
 from mlanim.draw.charts import (
+    Scale,
     Series,
     axes_room,
-    chart_axes,
     chart_curves,
-    chart_top,
+    scaled_axes,
     value_row_height,
+    value_scale,
 )
 from mlanim.draw.fields import field_colors
 from mlanim.draw.frame import Box, Frame, LegendItem
@@ -25,12 +26,12 @@ from mlanim.scenes.decision_boundary.story import Story
 
 @dataclass(frozen=True)
 class Chart:
-    """A loss or accuracy chart: its box, curves and axis top."""
+    """A loss or accuracy chart: its box, curves and y axis."""
 
     name: str
     box: Box
     series: tuple[Series, ...]
-    top: float
+    scale: Scale
 
 
 class BoundaryPicture:
@@ -93,8 +94,8 @@ class BoundaryPicture:
                                   dashed=label != "train", percent=name == "accuracy",
                                   x=np.asarray(curve.epochs, np.float64))
                            for label, curve in curves.items())
-            top = 1.0 if name == "accuracy" else chart_top(series)
-            charts.append(Chart(name, box, series, top))
+            charts.append(Chart(name, box, series,
+                                value_scale(series, 1.0 if name == "accuracy" else None)))
         return charts
 
     def _background(self, legend_at: tuple[float, float], width: float) -> list[d.Shape]:
@@ -108,8 +109,8 @@ class BoundaryPicture:
         centered = f.video.portrait
         shapes += f.legend(self.legend_items, legend_at, width, centered=centered)
         for chart in self.charts:
-            shapes += chart_axes(f, chart.box, story.unit, chart.top, chart.name == "accuracy",
-                                 (float(story.epochs[0]), story.total_epochs))
+            shapes += scaled_axes(f, chart.box, story.unit, chart.scale, chart.name == "accuracy",
+                                  (float(story.epochs[0]), story.total_epochs))
         return shapes
 
     def _place(self, points: np.ndarray) -> np.ndarray:
@@ -132,8 +133,9 @@ class BoundaryPicture:
         pic.add(*self._boundary(probs))
         epoch = story.epoch(moment)
         for chart in self.charts:
-            pic.add(*chart_curves(f, chart.box, story.epochs, chart.series, epoch, chart.top,
-                                  chart.name))
+            pic.add(*chart_curves(f, chart.box, story.epochs, chart.series, epoch,
+                                  chart.scale.top, chart.name, chart.scale.bottom,
+                                  chart.scale.log))
         pic.add(*f.counter(story.counter(moment)))
         pic.add(*f.caption(story.caption(moment)))
         return pic

@@ -9,11 +9,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.analysis.claims import run_diverged
 from mlanim.analysis.curves import overfitting_onset
 from mlanim.analysis.fields import softmax
 from mlanim.draw.timeline import Moment, SnapshotTimeline, interpolate
 from mlanim.draw.video import VideoSettings
-from mlanim.scenes.base import data_line, join_parts, model_line, optimizer_line, time_unit
+from mlanim.scenes.base import (
+    data_line,
+    join_parts,
+    model_line,
+    optimizer_line,
+    story_title,
+    time_unit,
+)
 from mlanim.trace import Trace
 
 
@@ -62,13 +70,15 @@ class Story:
         self.accuracy = self._curves(trace, "acc")
         self.total_epochs = float(self.epochs[-1])
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
-        self.title = spec.title or f"A neural network learns to separate {dataset['name']}"
+        self.title = story_title(
+            spec.title, f"A neural network learns to separate {dataset['name']}", trace)
         self.subtitle = _subtitle(trace)
         self.unit = time_unit(trace.meta)
         train, val = self.loss.get("train"), self.loss.get("validation")
         self.overfit_from = (overfitting_onset(train.values, val.values)
                              if train is not None and val is not None else None)
         self.diverged_at = trace.meta.get("diverged_at_epoch")
+        self.divergence = run_diverged(trace)
 
     @staticmethod
     def _curves(trace: Trace, metric: str) -> dict[str, Curve]:
@@ -106,6 +116,8 @@ class Story:
             end = f"After {self.total_epochs:g} {self.unit}s"
             if self.diverged_at is not None:
                 end = f"Training diverged at {self.unit} {self.diverged_at:.1f}"
+            elif self.divergence.fired:
+                end = f"Training diverged ({self.divergence.text})"
             return end + (f": {acc.shown(moment):.0%} of {split} points classified correctly"
                           if acc else "")
         return "Each gradient step bends the boundary; colour shows how sure the network is"

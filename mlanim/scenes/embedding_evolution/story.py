@@ -13,7 +13,7 @@ from mlanim.draw.timeline import SnapshotTimeline, blend
 from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
-from mlanim.scenes.base import time_unit
+from mlanim.scenes.base import story_title, time_unit
 from mlanim.scenes.embedding_evolution.spec import EmbeddingSpec
 from mlanim.trace import Trace
 
@@ -51,7 +51,8 @@ class EmbeddingStory:
         self.unit = time_unit(meta)
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
         self.star_vertices = star_vertices(len(self.class_names))
-        self.title = spec.title or f"How a network's {self.layer} layer sorts {self.dataset}"
+        self.title = story_title(spec.title,
+                                 f"How a network's {self.layer} layer sorts {self.dataset}", trace)
         self.count = video.count
         self.subtitle = (f"{self.dataset}, {len(self.labels)} samples · {self.network} · "
                          f"layer {self.layer}")

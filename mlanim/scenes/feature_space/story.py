@@ -10,6 +10,7 @@ from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline, blend
 from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import story_title
 from mlanim.trace import Trace
 
 GRID = 80  # points per axis where the output layer's classes are evaluated
@@ -41,7 +42,8 @@ class FeatureStory:
         data, model = meta["dataset"], meta["model"]
         self.class_names = list(data["class_names"])
         optimizer = meta["train"]["optimizer"]
-        self.title = spec.title or f"What the last hidden layer makes of {data['name']}"
+        self.title = story_title(spec.title,
+                                 f"What the last hidden layer makes of {data['name']}", trace)
         self.subtitle = (f"{data['name']} · MLP {'-'.join(map(str, model['widths']))} "
                          f"{(model.get('activation') or '').lower()} · layer {layer}: "
                          f"{self.dims} units · {optimizer['name']} lr={optimizer['lr']:g}")

@@ -49,8 +49,9 @@ class GradientFlow(PictureScene):
         """The diagnoses that fired over the whole run, for stderr (nothing when healthy)."""
         from mlanim.scenes.gradient_flow.story import run_findings
 
-        return [f"diagnosis: {finding.text}" for finding in run_findings(spec, trace)
-                if finding.fired]
+        return [*super().findings(spec, trace),
+                *(f"diagnosis: {finding.text}" for finding in run_findings(spec, trace)
+                  if finding.fired)]
 
     def clock(self, spec: GradientFlowSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
         """The snapshots the timeline sweeps through."""

@@ -7,11 +7,11 @@ from mlanim.draw import display as d
 from mlanim.draw.charts import (
     Series,
     axes_room,
-    chart_axes,
     chart_band,
     chart_curves,
-    chart_top,
+    scaled_axes,
     value_row_height,
+    value_scale,
 )
 from mlanim.draw.frame import Box, LegendItem
 from mlanim.scenes.loss_curves.story import CurvesStory
@@ -37,16 +37,18 @@ class CurvesPicture:
             name: (bx + room_x, by + room_y, bw - room_x,
                    bh - room_y - value_row_height(self.f) - self.f.dy(4))
             for name, (bx, by, bw, bh) in zip(shown, parts, strict=True)}
-        self.tops = {name: 1.0 if name == "accuracy" else chart_top(
-            [Series("", story.bands[key].high, "") for key in METRICS[name]
-             if key in story.bands])
+        self.scales = {name: value_scale(
+            [Series("", values, "", percent=name == "accuracy")
+             for key in METRICS[name] if key in story.bands
+             for values in (story.bands[key].low, story.bands[key].high)],
+            1.0 if name == "accuracy" else None)
             for name in shown}
         self.background = tuple([*self.f.titles(), *self.f.legend(items, (x, y + h), w),
                                  *(a for name, box in self.charts.items()
-                                   for a in chart_axes(self.f, box, story.unit, self.tops[name],
-                                                       name == "accuracy",
-                                                       (float(story.epochs[0]),
-                                                        float(story.epochs[-1]))))])
+                                   for a in scaled_axes(self.f, box, story.unit,
+                                                        self.scales[name], name == "accuracy",
+                                                        (float(story.epochs[0]),
+                                                         float(story.epochs[-1]))))])
 
     def picture(self, frame: int) -> d.Picture:
         """The picture shown by ``frame``."""
@@ -71,10 +73,12 @@ class CurvesPicture:
             band = s.bands[key]
             if s.seeds > 1:
                 pic.add(*chart_band(self.f, box, s.epochs, band.low, band.high, epoch,
-                                    self.tops[name], color))
+                                    self.scales[name], color))
             series.append(Series(label, band.mean, color, dashed=label == "val",
                                  percent=name == "accuracy"))
-        pic.add(*chart_curves(self.f, box, s.epochs, series, epoch, self.tops[name], name))
+        scale = self.scales[name]
+        pic.add(*chart_curves(self.f, box, s.epochs, series, epoch, scale.top, name,
+                              scale.bottom, scale.log))
 
     def _markers(self, pic: d.Picture, name: str, box: Box, epoch: float) -> None:
         """The overfitting stretch shaded and the early-stopping epoch as a line, once the

@@ -43,7 +43,8 @@ def train_one(task: tuple[dict, Dataset, int]) -> dict[str, object]:
     return {"metrics": {n.removeprefix("metrics/"): np.asarray(trace.values(n), np.float64)
                         for n in names},
             "steps": first.steps, "epochs": first.epochs, "total_steps": result.steps,
-            "total_epochs": result.epochs, "model": describe_model(model)}
+            "total_epochs": result.epochs, "model": describe_model(model),
+            "diverged_at_epoch": result.diverged_at_epoch}
 
 
 def record_runs(spec: LossCurvesSpec, dataset: Dataset, progress: Progress) -> Trace:
@@ -54,13 +55,16 @@ def record_runs(spec: LossCurvesSpec, dataset: Dataset, progress: Progress) -> T
                        total=len(seeds)) as bar:
         workers = task_workers(len(tasks)) if len(tasks) > 2 else 1  # spawning costs ~2 s
         runs = run_tasks(train_one, tasks, workers, bar.advance)
-    first = runs[0]
+    first = min(runs, key=lambda run: len(run["steps"]))  # a run that diverged stops early
+    stopped = [run["diverged_at_epoch"] for run in runs if run["diverged_at_epoch"] is not None]
     writer = TraceWriter(meta={
         "scene": spec.scene, "seed": spec.seed, "seeds": seeds, "model": first["model"],
         "train": spec.train.model_dump(mode="json"), "dataset": dataset.describe(),
-        "steps": first["total_steps"], "epochs": first["total_epochs"]})
+        "steps": first["total_steps"], "epochs": first["total_epochs"],
+        "diverged_at_epoch": min(stopped) if stopped else None})
+    shown = len(first["steps"])  # every run up to the snapshots they all reached
     for name in first["metrics"]:
-        stacked = np.stack([run["metrics"][name] for run in runs], axis=1)  # (S, R)
+        stacked = np.stack([run["metrics"][name][:shown] for run in runs], axis=1)  # (S, R)
         for k, (step, epoch) in enumerate(zip(first["steps"], first["epochs"], strict=True)):
             writer.add(f"runs/{name}", stacked[k], int(step), float(epoch))
     return writer.freeze()

@@ -7,12 +7,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.analysis.claims import run_diverged
 from mlanim.analysis.curves import curve_noise, early_stop, overfitting_onset
 from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline
 from mlanim.draw.video import VideoSettings
-from mlanim.scenes.base import data_line, join_parts, model_line, optimizer_line, time_unit
+from mlanim.scenes.base import (
+    data_line,
+    join_parts,
+    model_line,
+    optimizer_line,
+    story_title,
+    time_unit,
+)
 from mlanim.trace import Trace
 
 
@@ -71,7 +79,9 @@ class CurvesStory:
                                            self._noise(val))
         self.timeline = SnapshotTimeline(len(self.epochs), video.count, video.fps)
         losses = "Training and validation loss" if val is not None else "Training loss"
-        self.title = spec.title or (f"{losses}, {self.seeds} runs" if self.seeds > 1 else losses)
+        self.divergence = run_diverged(trace)
+        self.title = story_title(spec.title, f"{losses}, {self.seeds} runs" if self.seeds > 1
+                                 else losses, trace)
         runs = (f" · mean of seeds {meta['seeds'][0]}..{meta['seeds'][-1]}, band: "
                 f"{'min to max' if spec.show.band == 'minmax' else '± one std'}"
                 if self.seeds > 1 else "")
@@ -102,6 +112,11 @@ class CurvesStory:
             return ("Training loss is measured on the data the model learns from, validation "
                     "loss on data it never sees" if self.best is not None else
                     "Training loss: measured on the batches the model learns from")
+        seen = self.divergence.index
+        if self.divergence.fired and (seen is None or epoch >= self.epochs[min(seen, len(
+                self.epochs) - 1)]):
+            return (f"Training diverged: {self.divergence.text}. A smaller learning rate "
+                    "keeps the steps stable")
         if self.onset is not None and epoch >= self.epochs[self.onset]:
             return (f"Validation loss has risen since {self.unit} {self.epochs[self.best]:g} while "
                     "training loss keeps falling: the model is overfitting")

@@ -14,6 +14,7 @@ from mlanim.draw.surface_view import (
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline, interpolate
 from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import story_title
 from mlanim.trace import Trace
 
 
@@ -39,7 +40,8 @@ class LandscapeStory:
         self.x_range = (float(self.a[0]), float(self.a[-1]))
         self.y_range = (float(self.b[0]), float(self.b[-1]))
         data, model = trace.meta["dataset"], trace.meta["model"]
-        self.title = spec.title or f"The loss landscape of an MLP on {data['name']}"
+        self.title = story_title(spec.title, f"The loss landscape of an MLP on {data['name']}",
+                                 trace)
         if info["directions"] == "pca":
             share = sum(info["explained"])
             kind = f"PCA of the weight trajectory ({share:.0%} of its variance)"
