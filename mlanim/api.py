@@ -76,7 +76,7 @@ def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = Non
     options = pipeline.RenderOptions(out_dir=Path(out) if out is not None else None,
                                      fresh=fresh, sets=sets, set_label=KEYWORD,
                                      at=None if at is None else str(at), frames=frames)
-    progress = progress or SilentProgress()
+    progress = progress or SilentProgress(stderr=True)  # findings and layout warnings
     if isinstance(spec, Mapping):
         loaded = pipeline.load_data(_plain(dict(spec)), sets, KEYWORD)
         return Rendered(pipeline.render_loaded(loaded, options, progress))

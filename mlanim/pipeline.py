@@ -245,12 +245,30 @@ def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
         else:
             frames = _frames(drawing, partial(draw_scene, spec.scene, spec, trace.path, video,
                                               theme, backend))
-        return write_outputs(frames, video, targets,
-                             lambda p: kind.figure(spec, trace, video, theme, p, derived),
-                             progress, samples, lambda: iterate(drawing),
-                             lambda: kind.captions(spec, trace, video, theme, derived))
+        written = write_outputs(frames, video, targets,
+                                lambda p: kind.figure(spec, trace, video, theme, p, derived),
+                                progress, samples, lambda: iterate(drawing),
+                                lambda: kind.captions(spec, trace, video, theme, derived))
+        if moving:
+            warn_layout(drawing, progress)
+        return written
     finally:
         drawing.close()
+
+
+LAYOUT_WARNINGS = 3
+"""Layout problems printed one a line; more are counted in one last line."""
+
+
+def warn_layout(drawing: Frames, progress: Progress) -> None:
+    """One ``layout:`` warning a problem the frames drawn here showed (text cut at an edge
+    or lying on other text), so that a layout that breaks on a user's model is seen."""
+    check = getattr(drawing, "layout_problems", None)
+    problems = check() if check is not None else {}
+    for problem, frame in list(problems.items())[:LAYOUT_WARNINGS]:
+        progress.warn(f"layout: frame {frame}: {problem}")
+    if len(problems) > LAYOUT_WARNINGS:
+        progress.warn(f"layout: and {len(problems) - LAYOUT_WARNINGS} more problems")
 
 
 def _selected(targets: dict[str, Path], when: When | None, span: tuple[int, int] | None,

@@ -560,11 +560,19 @@ def _layer_before_last_linear(model: nn.Module, outputs: dict[str, torch.Tensor]
         return None
     last = called[-1]
     width = dict(model.named_modules())[last].in_features
+    modules = dict(model.named_modules())
     for name in reversed(order[: order.index(last)]):
         tensor = outputs[name]
+        if isinstance(modules.get(name), PASS_THROUGH):
+            continue  # a dropout passes its input on: the layer is the one that made it
         if tensor.dim() >= 2 and tensor[0].numel() == width and not last.startswith(f"{name}."):
             return name
     return None
+
+
+PASS_THROUGH = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity)
+"""Modules that hand their input on unchanged when the model is evaluated: never the layer a
+picture names."""
 
 
 def _mean(values: list[float]) -> float:

@@ -13,9 +13,17 @@ import pytest
 import torch
 from torch import nn
 
-from mlanim.analysis.claims import diverged, format_number, lowest, lowest_claim, needs_log_axis
+from mlanim.analysis.claims import (
+    diverged,
+    format_number,
+    lowest,
+    lowest_claim,
+    needs_log_axis,
+    separated,
+)
 from mlanim.analysis.gradients import Layers, chains, dead_units, exploding, vanishing
 from mlanim.analysis.rules import RULES
+from mlanim.draw.names import short_names
 from mlanim.scenes.gradient_flow.spec import FlowSettings
 from mlanim.scenes.gradient_flow.story import FlowRun
 from mlanim.trace.format import load_trace
@@ -141,3 +149,65 @@ def test_strangers_runs_get_the_right_diagnoses(name: str, tmp_path: Path):
     claims = run.findings(len(run.steps) - 1, FlowSettings())
     fired = {claim.name for claim in claims if claim.fired}
     assert fired == CORPUS[name][-1], [claim.text for claim in claims]
+
+
+def test_separated_needs_most_points_among_their_own_class():
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 50)
+    apart = np.concatenate([rng.normal(0, 0.3, (50, 2)), rng.normal(5, 0.3, (50, 2))])
+    mixed = rng.normal(0, 1, (100, 2))
+    assert separated(apart, labels).fired
+    claim = separated(mixed, labels)
+    assert not claim.fired and "of points sit among their own class" in claim.text
+
+
+def test_module_names_are_shortened_alike_and_kept_apart():
+    bert = ["bert.encoder.layer.0.attention.self.query", "bert.encoder.layer.1.attention."
+            "self.query", "bert.encoder.layer.1.intermediate.dense", "classifier"]
+    assert short_names(bert) == ["L0 attn.query", "L1 attn.query", "L1 ffn.dense",
+                                 "classifier"]
+    assert short_names(["fc1", "fc2", "out"]) == ["fc1", "fc2", "out"]
+    assert short_names(["net.0", "net.2"]) == ["net.0", "net.2"]
+    long = short_names([f"encoder_stack.{i}.dense_projection_layer" for i in range(14)])
+    assert long[13] == "encoder_stack.13" and len(set(long)) == 14
+    assert all(len(name) <= 24 for name in short_names(["x" * 60, "y" * 60]))
+
+
+def test_a_long_legend_folds_into_and_n_more():
+    from mlanim.draw.frame import Frame, LegendItem
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+
+    frame = Frame(VideoSettings(854, 480, 30, 1.0), load_theme("dark"), "t")
+    items = [LegendItem("#ffffff", f"layer number {k}", "line") for k in range(30)]
+    folded = frame.folded(items, 0.4, rows=2)
+    assert len(frame.legend_rows(folded, 0.4)) <= 2
+    assert folded[-1].text == f"and {30 - len(folded) + 1} more" and len(folded) < 30
+    assert frame.folded(items[:2], 0.4, rows=2) == items[:2]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["bert", "long_names_14"])
+@pytest.mark.parametrize("kind", ["gradient_flow", "embedding_evolution", "loss_curves"])
+def test_strangers_runs_render_without_layout_warnings(name, kind, tmp_path: Path):
+    from mlanim.api import Run
+    from mlanim.progress import SilentProgress
+
+    progress = SilentProgress()
+    Run(record(name, tmp_path)).render(kind, out=tmp_path / "o", duration=1.0, quality="low",
+                                       formats=["mp4"], progress=progress)
+    assert not [w for w in progress.warnings if w.startswith("layout:")], progress.warnings
+
+
+def test_a_render_warns_of_each_layout_problem_it_draws():
+    from mlanim.pipeline import warn_layout
+    from mlanim.progress import SilentProgress
+
+    class Drawing:
+        def layout_problems(self) -> dict[str, int]:
+            return {f"'label {k}' leaves the frame": k for k in range(5)}
+
+    progress = SilentProgress()
+    warn_layout(Drawing(), progress)
+    assert progress.warnings[0] == "layout: frame 0: 'label 0' leaves the frame"
+    assert progress.warnings[-1] == "layout: and 2 more problems" and len(progress.warnings) == 4

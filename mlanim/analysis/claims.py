@@ -122,6 +122,23 @@ def run_diverged(trace: Trace, rules: Rules = RULES) -> Divergence:
     return diverged(losses, rules)
 
 
+def separated(layout: np.ndarray, labels: np.ndarray, rules: Rules = RULES) -> Claim:
+    """Separated: in the 2-D ``layout`` (points, 2), more than ``separated_share`` of the
+    points have a majority of their ``separated_neighbours`` nearest points in their own
+    class: each class has its own region of the picture."""
+    points = np.asarray(layout, np.float64)
+    labels = np.asarray(labels)
+    k = min(rules.separated_neighbours, len(points) - 1)
+    if k < 1 or not np.isfinite(points).all():
+        return Claim("separated", False, "too few points to judge")
+    distances = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+    np.fill_diagonal(distances, np.inf)
+    nearest = np.argsort(distances, axis=1)[:, :k]
+    share = float(np.mean((labels[nearest] == labels[:, None]).mean(axis=1) > 0.5))
+    fired = share > rules.separated_share
+    return Claim("separated", fired, f"{share:.0%} of points sit among their own class")
+
+
 def needs_log_axis(*curves: Sequence[float] | np.ndarray, rules: Rules = RULES) -> bool:
     """A loss axis is logarithmic when its finite positive values span more than
     ``log_axis_span`` (and none is zero or negative, which a log axis cannot place)."""

@@ -51,6 +51,11 @@ class Rules:
     early_steps: float = 0.05
     """The share of the run (at least one step) that sets a layer's own early level."""
 
+    separated_share: float = 0.9
+    """separated: more than this share of the points in a 2-D view have a majority of ..."""
+    separated_neighbours: int = 5
+    """... this many nearest points in their own class."""
+
     dead_share: float = 0.5
     """dead units: more than this share of a layer's units received no gradient at all
     (their weight gradient was exactly zero) ..."""

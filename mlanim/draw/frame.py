@@ -141,7 +141,7 @@ class LegendItem:
 
     color: str
     text: str
-    marker: str = "dot"  # dot | ring | line | dash
+    marker: str = "dot"  # dot | ring | line | dash | none
 
 
 class Frame(Units):
@@ -315,6 +315,20 @@ class Frame(Units):
             used += need
         return rows
 
+    def folded(self, items: Sequence[LegendItem], width: float, rows: int,
+               rest: str = "and {n} more", role: str = "legend") -> list[LegendItem]:
+        """``items`` cut to what fills ``rows`` rows of ``width``, the last entry saying how
+        many were left out (``rest`` with ``{n}``) when any were."""
+        if len(self.legend_rows(items, width, role)) <= rows:
+            return list(items)
+        kept = list(items)
+        while kept:
+            kept.pop()
+            more = LegendItem(self.theme.muted, rest.format(n=len(items) - len(kept)), "none")
+            if len(self.legend_rows([*kept, more], width, role)) <= rows:
+                return [*kept, more]
+        return [LegendItem(self.theme.muted, rest.format(n=len(items)), "none")]
+
     def legend_height(self, items: Sequence[LegendItem], width: float,
                       role: str = "legend") -> float:
         """How tall `legend` will be for these items in ``width``."""
@@ -351,12 +365,13 @@ class Frame(Units):
             "ring": d.Circle(middle, radius, None, item.color, 1.4),
             "line": d.Line((x, y), (x + self.dx(swatch), y), item.color, 3.0),
             "dash": d.Line((x, y), (x + self.dx(swatch * 0.45), y), item.color, 3.0)}
-        shapes = [marks[item.marker]]
+        shapes = [marks[item.marker]] if item.marker in marks else []
         if item.marker == "dash":
             shapes.append(d.Line((x + self.dx(swatch * 0.6), y), (x + self.dx(swatch), y),
                                  item.color, 3.0))
         shapes.append(d.Label((x + self.dx(swatch + 6), y), item.text, self.size(role),
-                              self.theme.text, "left", "center"))
+                              self.theme.muted if item.marker == "none" else self.theme.text,
+                              "left", "center"))
         return shapes
 
 

@@ -14,11 +14,16 @@ import numpy as np
 
 from mlanim.analysis.derived import Derived
 from mlanim.draw.display import Label, Picture
+from mlanim.draw.frame import Units, layout_problems
 from mlanim.draw.theme import Theme
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.base import SceneKind
 from mlanim.spec.sections import SceneSpec
 from mlanim.trace import Trace
+
+LAYOUT_CHECKS = 12
+"""Frames of each render whose layout is checked (spread evenly, the last one included): the
+check works on shapes, so it costs little beside painting."""
 
 
 class PictureFrames:
@@ -33,10 +38,22 @@ class PictureFrames:
         self.story, self.compose = story, compose
         self.painter = Painter(video, theme)
         self.count = video.count
+        self.units = Units(video, theme)
 
     def frame(self, index: int) -> np.ndarray:
         """Draw frame ``index``."""
         return self.painter.paint(self.compose(self.story, index))
+
+    def layout_problems(self) -> dict[str, int]:
+        """Texts cut at an edge or lying on others, each with the first frame showing it, in
+        `LAYOUT_CHECKS` frames spread over the video (composed again, not painted)."""
+        found: dict[str, int] = {}
+        checked = sorted({round(k * (self.count - 1) / max(LAYOUT_CHECKS - 1, 1))
+                          for k in range(LAYOUT_CHECKS)})
+        for index in checked:
+            for problem in layout_problems(self.compose(self.story, index), self.units):
+                found.setdefault(problem, index)
+        return found
 
     def close(self) -> None:
         """Free the painter."""

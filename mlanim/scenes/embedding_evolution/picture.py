@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.analysis.claims import separated
 from mlanim.draw import display as d
 from mlanim.draw.charts import Series, axes_room, line_chart, value_row_height
 from mlanim.draw.frame import LegendItem
@@ -213,9 +214,14 @@ def _caption(pic: d.Picture, s: EmbeddingStory, frame: int, position: float) -> 
         text = (f"Before training, layer {s.layer} mixes the classes: the colours overlap "
                 f"({wrong} of {len(s.labels)} samples misclassified)")
     elif phase == "end":
-        held = s.metrics.get("val_acc", s.metrics["train_acc"])[-1]
-        text = (f"After {s.total_epochs:.0f} {s.unit}s each class has its own region: "
-                f"{held:.0%} of held-out samples right, {wrong} points still ringed")
+        split = "held-out" if "val_acc" in s.metrics else "training"
+        right = s.metrics.get("val_acc", s.metrics["train_acc"])[-1]
+        view = s.methods[0]
+        apart = separated(s.layouts[view][-1], s.labels)
+        where = ("each class has its own region" if apart.fired else
+                 f"the classes still overlap in this view ({apart.text})")
+        text = (f"After {s.total_epochs:.0f} {s.unit}s {where}: {right:.0%} of {split} "
+                f"samples right, {wrong} points still ringed")
     elif "star" in s.methods and len(s.methods) == 1:
         text = ("A point sits at its class corner when the model is sure; near the centre "
                 "when it hesitates")

@@ -15,12 +15,20 @@ from mlanim.draw.charts import (
     value_row_height,
 )
 from mlanim.draw.frame import Box, LegendItem
+from mlanim.draw.names import short_names
 from mlanim.scenes.base import join_parts
 from mlanim.scenes.gradient_flow.story import FlowStory
 
 RIDGE_HEIGHT = 1.7
 """A histogram's peak, in rows: ridges overlap the row above, as in a ridge plot."""
 
+
+LEGEND_ROWS = 3
+"""Rows the norm chart's legend may take; more layers fold into "and N more" (the histogram
+panel names every layer)."""
+
+NAMES_SHARE = 0.4
+"""The most of the histogram panel's width that layer names may take."""
 
 BOLD_WIDTH = 0.9
 """Bold text is about a tenth wider than the regular text `Units.wrap` measures."""
@@ -32,15 +40,17 @@ class FlowPicture:
     def __init__(self, story: FlowStory) -> None:
         self.s, self.f, self.t = story, story.frame, story.theme
         self.colors = [self.t.class_color(k) for k in range(len(story.layers))]
+        self.names = short_names(story.layers)
         x, y, w, h = self.f.body
         self.text_width = w - self.f.dx(16)
         self.diagnosis_lines = self._diagnosis_lines()
         rows = self.f.line("label") * sum(self.diagnosis_lines) + self.f.dy(3) * 3
         self.diagnosis_box = (x, y, w, rows)
-        items = [LegendItem(c, name, "line") for c, name in zip(self.colors, story.layers,
-                                                                  strict=True)]
         area = (x, y + rows + self.f.dy(8), w, h - rows - self.f.dy(8))
         left, right = self.f.split(area, [1.15, 1], vertical=story.video.portrait, gap=34)
+        items = self.f.folded([LegendItem(c, name, "line")
+                               for c, name in zip(self.colors, self.names, strict=True)],
+                              left[2], LEGEND_ROWS, "and {n} more, named beside the histograms")
         legend_h = self.f.legend_height(items, left[2])
         room_x, room_y = axes_room(self.f)
         lx, ly, lw, lh = left
@@ -92,7 +102,8 @@ class FlowPicture:
         height = h - tick * 2 - f.dy(4) - value_row_height(f)
         spacing = height / (len(self.s.layers) - 1 + RIDGE_HEIGHT)
         self.notes_beside = spacing < f.line("label") + 2 * tick
-        widest = max(f.width(name, "label") for name in self.s.layers)
+        widest = min(max(f.width(name, "label") for name in self.names), w * NAMES_SHARE)
+        self.names_width = widest
         note = f.width("100% zero, 100% NaN/inf", "tick")
         names = widest + note + f.dx(4) if self.notes_beside else max(widest, note)
         ridge = (x + names + f.dx(8), y + tick * 2 + f.dy(4), w - names - f.dx(8), height)
@@ -141,9 +152,12 @@ class FlowPicture:
             shapes.append(d.Line((x, y0), (x, y0 + h), t.grid, 0.6))
             shapes.append(d.Label((x, y0 - f.dy(3)), power_of_ten(decade), f.size("tick"),
                                   t.muted, "center", "top"))
-        shapes.append(d.Label((x0 + w / 2, y0 - f.dy(3) - f.line("tick")),
-                              "|gradient| of each weight (log scale)", f.size("tick"),
-                              t.muted, "center", "top"))
+        text = "|gradient| of each weight (log scale)"
+        size = f.fit(text, "tick", w, smallest=0.8)
+        px, _, pw, _ = self.ridge_panel
+        right = min(x0 + w / 2 + f.width(text, size) / 2, px + pw)
+        shapes.append(d.Label((right, y0 - f.dy(3) - f.line("tick")), text, size, t.muted,
+                              "right", "top"))
         return shapes
 
     # -- each frame -----------------------------------------------------------------------
@@ -184,7 +198,7 @@ class FlowPicture:
         px, _, pw, _ = self.ridge_panel
         pic.add(d.Label((px, self.ridge[1] + self.ridge[3] + f.dy(4)), heading,
                         f.fit(heading, "label", pw), t.text, "left", "bottom"))
-        for layer, (name, color) in enumerate(zip(s.layers, self.colors, strict=True)):
+        for layer, (name, color) in enumerate(zip(self.names, self.colors, strict=True)):
             row = counts[layer]
             total = max(int(row.sum()), 1)
             shape = row[1 + first: 1 + last].astype(float)
@@ -196,7 +210,8 @@ class FlowPicture:
                     d.Polyline(outline, color, 1.4))
             notes = [f"{row[0] / total:.0%} zero"] if row[0] else []
             notes += [f"{row[-1] / total:.0%} NaN/inf"] if row[-1] else []
-            pic.add(d.Label((self.ridge[0] - f.dx(6), base), name, f.size("label"), color,
+            pic.add(d.Label((self.ridge[0] - f.dx(6), base), name,
+                            f.fit(name, "label", self.names_width), color,
                             "right", "bottom"))
             right = self.ridge[0] - f.dx(6)
             if self.notes_beside and notes:

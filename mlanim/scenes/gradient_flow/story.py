@@ -169,4 +169,5 @@ class FlowStory(FlowRun):
         if "dead" in fired:
             return ("Dead units: many units of a layer receive no gradient at all, so their "
                     "weights stop changing")
-        return "Every layer receives a gradient of similar size: all of them learn"
+        return ("No alarm: no gradient vanishes along a chain of like layers, explodes or "
+                "goes silent")
