@@ -243,6 +243,10 @@ def render(
 
     from mlanim import batch
     from mlanim import cluster as dask_cluster
+    from mlanim.pipeline import check_distinct_outputs
+
+    if len(specs) > 1:
+        check_distinct_outputs(specs, options)
 
     with dask_cluster.using(cluster):  # where a spec's parts go
         if cluster:

@@ -104,8 +104,10 @@ class SpecFiles:
 
 def content_hash(path: Path, status: os.stat_result, index: Path | None = None) -> str:
     """SHA-256 of the file's bytes, read in blocks; remembered in ``index`` by the file's
-    device, inode, size and modification time."""
-    identity = f"{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
+    device, inode, size, modification time and change time (``cp -p`` keeps the first four
+    of a file it replaces; no user tool sets the change time)."""
+    identity = (f"{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}:"
+                f"{status.st_ctime_ns}")
     known = _read_index(index)
     if known.get(str(path), {}).get("identity") == identity:
         return str(known[str(path)]["sha256"])
@@ -120,6 +122,13 @@ def content_hash(path: Path, status: os.stat_result, index: Path | None = None) 
     return value
 
 
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _read_index(index: Path | None) -> dict:
     if index is None or not index.is_file():
         return {}
@@ -127,10 +136,19 @@ def _read_index(index: Path | None) -> dict:
         known = json.loads(index.read_text())
     except (OSError, ValueError):
         return {}  # a damaged index only costs a re-hash
-    return known if isinstance(known, dict) else {}
+    return known if _is_index(known) else {}
+
+
+def _is_index(known: object) -> bool:
+    """Whether ``known`` is the file index this module writes (path -> identity, hash)."""
+    return isinstance(known, dict) and all(
+        isinstance(entry, dict) and set(entry) == {"identity", "sha256"}
+        for entry in known.values())
 
 
 def _write_index(index: Path, known: dict) -> None:
+    if index.exists() and not _is_index(_read_json(index)):
+        return  # a file of someone else's by that name: never replaced
     try:
         index.parent.mkdir(parents=True, exist_ok=True)
         tmp = index.with_name(f".{index.name}.{os.getpid()}")

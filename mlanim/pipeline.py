@@ -4,6 +4,7 @@ analyse it, draw, encode. Each stage reads only what the previous one produced."
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 import zlib
@@ -75,6 +76,27 @@ def output_targets(loaded: LoadedSpec, spec: SceneSpec, out_dir: Path | None) ->
         base = out_dir / base.name
     formats = dict.fromkeys(spec.render.formats)  # de-duplicate, keep order
     return {fmt: base.with_name(f"{base.name}.{fmt}") for fmt in formats}
+
+
+def check_distinct_outputs(specs: list[Path], options: RenderOptions) -> None:
+    """Refuse, before anything renders, a batch in which two specs would write the same
+    file (``a/scene.yaml b/scene.yaml --out O``): the second would silently replace the
+    first. Specs that do not load are left to fail on their own."""
+    writers: dict[Path, Path] = {}
+    for path in specs:
+        try:
+            loaded = load(path, options.sets, options.set_label)
+            spec = options.apply(loaded.spec)
+            base = next(iter(output_targets(loaded, spec, options.out_dir).values()))
+        except (UserError, ValueError, StopIteration):
+            continue
+        key = Path(os.path.abspath(base.with_suffix("")))
+        if key in writers:
+            raise UserError(f"{writers[key]} and {path} would both write {base.with_suffix('')}"
+                            ".*: the second would replace the first",
+                            hint="give one of them its own output: key, or render them into "
+                                 "different --out folders")
+        writers[key] = path
 
 
 def _spec_output(loaded: LoadedSpec, written: str) -> Path:

@@ -6,6 +6,13 @@ plan, and the versions of mlanim and torch. Changing only ``render:`` therefore 
 without retraining.
 Data derived from a trace (projections) is cached beside it, keyed by the trace and by how it
 was derived, so switching between such analyses never retrains either.
+
+The cache never touches a file it cannot prove it made. Its folder carries a ``CACHEDIR.TAG``
+marker; a ``$MLANIM_CACHE_DIR`` that already holds other files and no marker is refused (a
+user's home set as the cache must not be cleaned). Inside it, eviction and ``cache clear``
+delete only files named as the cache names them (``<20 hex>.mlanim``,
+``derived/<hex>-<20 hex>.npz``, ``results/<hex>.json``, the file index), never a user's own
+``my_run.mlanim`` kept there.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from mlanim.errors import OutputError
 from mlanim.inputs import megabytes_setting
 from mlanim.trace.format import FORMAT_VERSION
 
@@ -25,14 +34,57 @@ CACHE_MB = 4096
 """The cache's size cap in MB (``$MLANIM_CACHE_MB``): past it, the least recently used go."""
 
 
+MARKER = "CACHEDIR.TAG"
+MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+               "# mlanim's trace cache: backup tools may skip this folder; `mlanim cache "
+               "clear` empties it.\n")
+"""The marker that says a folder is mlanim's cache (the cache-directory tag convention)."""
+
+OWN_NAMES = {".": re.compile(r"[0-9a-f]{20}\.mlanim|files\.json"),
+             "derived": re.compile(r"[0-9a-f]{20,64}-[0-9a-f]{20}\.npz"),
+             "results": re.compile(r"[0-9a-f]{16,64}\.json")}
+"""Per subfolder, the names of the files the cache makes: the only ones it ever deletes."""
+
+
 def cache_dir() -> Path:
     """Where cached traces live: ``$MLANIM_CACHE_DIR``, else the user's cache folder
-    (``~/.cache/mlanim`` on Linux)."""
+    (``~/.cache/mlanim`` on Linux). A folder that holds files but no `MARKER` is refused."""
     if os.environ.get("MLANIM_CACHE_DIR"):
-        return Path(os.environ["MLANIM_CACHE_DIR"])
+        folder = Path(os.environ["MLANIM_CACHE_DIR"])
+        _claim(folder, chosen=True)
+        return folder
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("mlanim", appauthor=False))
+    folder = Path(user_cache_dir("mlanim", appauthor=False))
+    _claim(folder, chosen=False)
+    return folder
+
+
+def _claim(folder: Path, chosen: bool) -> None:
+    """Mark ``folder`` as the cache (making it if needed). A folder the user ``chosen`` that
+    already holds something without the marker is not the cache's to fill or clean. Folders
+    that cannot be made are left for the first write to report."""
+    marker = folder / MARKER
+    if marker.is_file():
+        return
+    with contextlib.suppress(OSError):
+        if chosen and folder.is_dir() and any(folder.iterdir()):
+            raise OutputError(
+                f"MLANIM_CACHE_DIR={folder} holds files mlanim did not make (it has no "
+                f"{MARKER}), so mlanim will not store or delete traces there",
+                hint="point MLANIM_CACHE_DIR at a new or empty folder of its own")
+        folder.mkdir(parents=True, exist_ok=True)
+        marker.write_text(MARKER_TEXT)
+
+
+def own_files(folder: Path, subfolder: str = ".") -> list[Path]:
+    """The files in ``folder``/``subfolder`` named as the cache names what it makes."""
+    place = folder / subfolder
+    if not place.is_dir():
+        return []
+    pattern = OWN_NAMES[subfolder]
+    return [path for path in place.iterdir()
+            if pattern.fullmatch(path.name) and path.is_file() and not path.is_symlink()]
 
 
 def cache_cap() -> int:
@@ -50,8 +102,8 @@ def evict(keep: Path | None = None) -> list[Path]:
     """Delete the least recently used traces and derived files until the cache is under its
     cap (never ``keep``); return what was deleted."""
     folder = cache_dir()
-    entries = [p for p in (*folder.glob("*.mlanim"), *(folder / "derived").glob("*.npz"))
-               if p.is_file()]
+    entries = [p for p in (*own_files(folder), *own_files(folder, "derived"))
+               if p.suffix != ".json"]
     total, cap, removed = sum(p.stat().st_size for p in entries), cache_cap(), []
     for path in sorted(entries, key=lambda p: p.stat().st_mtime):
         if total <= cap:
@@ -103,23 +155,21 @@ def derived_path(identity: str, how: dict[str, Any]) -> Path:
 
 def cached_traces() -> list[Path]:
     """The cached trace files, newest first."""
-    folder = cache_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("*.mlanim"), key=lambda p: p.stat().st_mtime, reverse=True)
+    return sorted((p for p in own_files(cache_dir()) if p.suffix == ".mlanim"),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def clear_cache() -> tuple[int, int]:
-    """Delete every cached trace, derived file and the file-hash index; return how many
-    files and bytes were removed."""
+    """Delete every cached trace, derived file, cluster result and the file-hash index (by
+    `own_files`: nothing else in the folder); return how many files and bytes were
+    removed."""
     folder = cache_dir()
-    if not folder.is_dir():
-        return 0, 0
     removed = freed = 0
-    for path in [*folder.glob("*.mlanim"), *(folder / "derived").glob("*.npz"),
-                 folder / "files.json"]:
-        if path.is_file():
-            freed += path.stat().st_size
+    for path in [*own_files(folder), *own_files(folder, "derived"),
+                 *own_files(folder, "results")]:
+        with contextlib.suppress(OSError):
+            size = path.stat().st_size
             path.unlink()
+            freed += size
             removed += 1
     return removed, freed
