@@ -211,3 +211,16 @@ def test_a_render_warns_of_each_layout_problem_it_draws():
     warn_layout(Drawing(), progress)
     assert progress.warnings[0] == "layout: frame 0: 'label 0' leaves the frame"
     assert progress.warnings[-1] == "layout: and 2 more problems" and len(progress.warnings) == 4
+
+
+def test_the_readme_quotes_the_rules_in_force():
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text[text.index("## How mlanim decides what to say"):]
+    section = section[: section.index("\n## ", 5)]
+    for quoted in (f"{RULES.tie_relative:.0e}".replace("e-0", "e-") + " of the larger", f"above {RULES.diverge_rise:g}x",
+                   f"above {RULES.diverge_end:g}x", f"more than {RULES.separated_share:.0%}",
+                   f"of their {RULES.separated_neighbours} nearest",
+                   f"for {RULES.overfit_patience} snapshots",
+                   f"and {RULES.overfit_floor:.0%})"):
+        assert quoted in section, quoted
+    assert RULES.log_axis_span == 100.0 and "more than two decades" in section
