@@ -217,7 +217,8 @@ def test_the_readme_quotes_the_rules_in_force():
     text = (Path(__file__).parent.parent / "README.md").read_text()
     section = text[text.index("## How mlanim decides what to say"):]
     section = section[: section.index("\n## ", 5)]
-    for quoted in (f"{RULES.tie_relative:.0e}".replace("e-0", "e-") + " of the larger", f"above {RULES.diverge_rise:g}x",
+    tie = f"{RULES.tie_relative:.0e}".replace("e-0", "e-")
+    for quoted in (f"{tie} of the larger", f"above {RULES.diverge_rise:g}x",
                    f"above {RULES.diverge_end:g}x", f"more than {RULES.separated_share:.0%}",
                    f"of their {RULES.separated_neighbours} nearest",
                    f"for {RULES.overfit_patience} snapshots",
