@@ -16,7 +16,7 @@ require("pytorch_lightning", "lightning", "mlanim.lightning")
 import pytorch_lightning as pl  # noqa: E402
 
 from mlanim.api import Run  # noqa: E402
-from mlanim.recording import Recorder, watch  # noqa: E402
+from mlanim.recording import Recorder, metric_name, watch  # noqa: E402
 
 
 class MlanimCallback(pl.Callback):
@@ -47,11 +47,13 @@ class MlanimCallback(pl.Callback):
             self.recorder.step(loss, x=x, y=y)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        """The epoch's held-out metrics (logged as ``val_*``)."""
+        """The epoch's held-out metrics (logged as ``val_*``, ``val/*``, ``valid_*``, ...:
+        any name that `metric_name` reads as ``val_...``)."""
         if self.recorder is None:
             return
         held_out = {name: float(value) for name, value in trainer.callback_metrics.items()
-                    if name.startswith("val_") and getattr(value, "numel", lambda: 1)() == 1}
+                    if metric_name(name).startswith("val_")
+                    and getattr(value, "numel", lambda: 1)() == 1}
         self.recorder.epoch(**held_out)
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

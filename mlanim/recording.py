@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import platform
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -175,7 +176,7 @@ class Recorder:
         """Mark the end of an epoch, with any metrics you computed (``val_loss=0.3,
         val_acc=0.9``): loss curves then have one point an epoch."""
         self._check_open()
-        values = {name: _metric(name, value) for name, value in metrics.items()}
+        values = {metric_name(name): _metric(name, value) for name, value in metrics.items()}
         if self.epoch_points and set(values) != set(self.epoch_points[-1]) - {"train_loss",
                                                                                "train_acc"}:
             raise UsageError(f"rec.epoch() got {sorted(values) or 'no metrics'} at epoch "
@@ -573,6 +574,18 @@ def _layer_before_last_linear(model: nn.Module, outputs: dict[str, torch.Tensor]
 PASS_THROUGH = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity)
 """Modules that hand their input on unchanged when the model is evaluated: never the layer a
 picture names."""
+
+
+METRIC_WORDS = {"accuracy": "acc", "validation": "val", "valid": "val", "eval": "val",
+                "test": "val", "training": "train"}
+"""Words of the metric names users log (``val_accuracy``, ``val/acc``, ``eval_accuracy``,
+``validation-loss``) and the names pictures read (``val_acc``, ``val_loss``)."""
+
+
+def metric_name(name: str) -> str:
+    """A logged metric's name as pictures read it: ``val/accuracy`` is ``val_acc``."""
+    words = re.split(r"[/_\-. ]+", name.strip().lower())
+    return "_".join(METRIC_WORDS.get(word, word) for word in words if word)
 
 
 def _mean(values: list[float]) -> float:

@@ -225,3 +225,26 @@ def test_the_readme_quotes_the_rules_in_force():
                    f"and {RULES.overfit_floor:.0%})"):
         assert quoted in section, quoted
     assert RULES.log_axis_span == 100.0 and "more than two decades" in section
+
+
+@pytest.mark.parametrize("logged", ["val_acc", "val_accuracy", "val/acc", "eval_accuracy",
+                                    "validation-acc"])
+def test_held_out_accuracy_is_recorded_under_any_usual_name(logged):
+    import mlanim
+
+    model = nn.Sequential(nn.Linear(2, 2))
+    rec = mlanim.watch(model, every=5)
+    x, y = torch.randn(8, 2), torch.randint(0, 2, (8,))
+    for _ in range(2):
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        rec.step(torch.tensor(0.5), x=x, y=y)
+        rec.epoch(**{logged: 0.75})
+    assert "metrics/val_acc" in rec._trace()
+
+
+def test_a_run_whose_rows_were_not_seen_does_not_say_0_rows():
+    from mlanim.scenes.base import data_line
+
+    meta = {"source": "watch", "dataset": {"name": "your data", "n_train": 0},
+            "steps_per_epoch": 4}
+    assert "0 rows" not in data_line(meta)

@@ -264,7 +264,8 @@ def data_line(meta: dict) -> str:
     if recorded_elsewhere(meta):
         rows = data.get("n_train") or 0
         per = "an epoch" if time_unit(meta) == "epoch" else "seen"
-        return f"{data.get('name', 'your data')} · {rows:,} rows {per}"
+        name = data.get("name", "your data")
+        return f"{name} · {rows:,} rows {per}" if rows else name  # a trainer hid its batches
     return f"{data.get('name')} · {data.get('n_train')} train / {data.get('n_val')} held out"
 
 
