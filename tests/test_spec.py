@@ -101,3 +101,23 @@ def test_schema_is_json_and_names_every_kind():
     schema = json.dumps(json_schema(scenes.spec_models()))
     for kind in scenes.kinds():
         assert kind in schema
+
+
+def test_yaml_merge_keys_from_x_blocks_are_read(write_spec):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    text = """\
+x-train: &train {epochs: 3, batch_size: 16}
+scene: decision_boundary
+data: {name: moons, n_samples: 100}
+train:
+  <<: *train
+  optimizer: {name: adam, lr: 0.01}
+"""
+    ok = CliRunner().invoke(app, ["validate", str(write_spec(text))])
+    assert ok.exit_code == 0, ok.output
+    bad = CliRunner().invoke(app, ["validate", str(write_spec(text.replace("3,", "-3,"),
+                                                                "bad.yaml"))])
+    assert bad.exit_code == 2 and "bad.yaml:4:1: bad value for train.epochs" in bad.stderr

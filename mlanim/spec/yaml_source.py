@@ -112,7 +112,16 @@ def read_yaml(path: Path) -> YamlSource:
         raise SpecError(f"malformed YAML: {err}", name) from None
     positions: dict[KeyPath, tuple[int, int]] = {}
     budget = _Budget(name)
-    return YamlSource(name, _plain(raw, (), positions, budget), positions)
+    return YamlSource(name, _without_anchor_holders(_plain(raw, (), positions, budget)),
+                      positions)
+
+
+def _without_anchor_holders(data: Any) -> Any:
+    """The spec without its top-level ``x-...`` keys: where shared configs keep the blocks
+    that ``<<: *name`` merges in (the Compose convention), not settings of their own."""
+    if not isinstance(data, dict):
+        return data
+    return {key: value for key, value in data.items() if not key.startswith("x-")}
 
 
 def _spec_text(path: Path) -> str:
@@ -185,7 +194,7 @@ def _plain(node: Any, path: KeyPath, positions: dict[KeyPath, tuple[int, int]],
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():
-            positions[(*path, str(key))] = _where(node.lc.key(key), positions.get(path))
+            positions[(*path, str(key))] = _where(_key_mark(node, key), positions.get(path))
             out[str(key)] = _plain(value, (*path, str(key)), positions, budget)
         return out
     if isinstance(node, CommentedSeq):
@@ -203,6 +212,15 @@ def _plain(node: Any, path: KeyPath, positions: dict[KeyPath, tuple[int, int]],
     if isinstance(node, float):
         return float(node)
     return node
+
+
+def _key_mark(node: CommentedMap, key: Any) -> Any:
+    """Where ruamel read ``key``; None for a key a merge (``<<: *base``) brought in, which
+    has no place of its own in this mapping."""
+    try:
+        return node.lc.key(key)
+    except KeyError:
+        return None
 
 
 def _where(mark: Any, parent: tuple[int, int] | None) -> tuple[int, int]:
