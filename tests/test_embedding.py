@@ -229,3 +229,30 @@ def test_bad_input_exits_2_with_one_located_line(write_spec, render_fails, line,
             "render: {quality: low, duration: 1, formats: [mp4]}\n")
     error = render_fails(write_spec(text))
     assert message in error and key in error, error
+
+
+def test_points_stay_in_their_panel_and_traced_samples_have_their_own_mark(write_spec):
+    from mlanim import scenes
+    from mlanim.draw import display as d
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+
+    spec, trace = trace_of(write_spec)
+    kind = scenes.get("embedding_evolution")
+    video = VideoSettings.from_spec(spec.render)
+    theme = load_theme("dark")
+    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
+    story = kind.story(spec, trace, video, theme, derived)
+    for frame in (0, video.count // 2, video.count - 1):
+        picture = kind.compose(story, frame)
+        panel = next(s for s in picture.shapes if isinstance(s, d.Rect)
+                     and s.fill == theme.panel)  # the scatter's, drawn first
+        x0, y0, w, h = panel.box
+        for scatter in (s for s in picture.shapes if isinstance(s, d.Scatter)):
+            xy = np.asarray(scatter.centers)
+            assert (xy[:, 0] >= x0 - 1e-9).all() and (xy[:, 0] <= x0 + w + 1e-9).all()
+            assert (xy[:, 1] >= y0 - 1e-9).all() and (xy[:, 1] <= y0 + h + 1e-9).all()
+        ringed = [s for s in picture.shapes if isinstance(s, d.Circle) and s.edge == theme.text
+                  and s.fill is not None]  # a filled dot in the ring of "misclassified now"
+        assert not ringed, "a traced sample must not wear the 'misclassified now' ring"
+        assert any(isinstance(s, d.Polygon) and len(s.points) == 4 for s in picture.shapes)

@@ -141,7 +141,7 @@ class LegendItem:
 
     color: str
     text: str
-    marker: str = "dot"  # dot | ring | line | dash | none
+    marker: str = "dot"  # dot | ring | line | dash | diamond | none
 
 
 class Frame(Units):
@@ -264,14 +264,20 @@ class Frame(Units):
         bottom = self.caption_top
         return self.left, bottom, self.right - self.left, self.header_bottom - bottom
 
-    def square(self, box: Box, align: str = "center") -> Box:
-        """The largest square (in pixels) inside ``box``; ``align`` left/center/right/top."""
+    def square(self, box: Box, align: str = "center", widest: float = 1.0) -> Box:
+        """The largest square (in pixels) inside ``box``, or a rectangle up to ``widest``
+        times as wide as tall; ``align`` left/center/right/top."""
         x, y, w, h = box
         side_px = min(w * self.video.width, h * self.video.height)
-        sw, sh = side_px / self.video.width, side_px / self.video.height
+        wide_px = min(w * self.video.width, side_px * widest)
+        sw, sh = wide_px / self.video.width, side_px / self.video.height
         left = {"left": x, "right": x + w - sw}.get(align, x + (w - sw) / 2)
         bottom = y + h - sh if align == "top" else y + (h - sh) / 2
         return left, bottom, sw, sh
+
+    def pixel_aspect(self, box: Box) -> float:
+        """Width over height of ``box`` in pixels."""
+        return box[2] * self.video.width / max(box[3] * self.video.height, 1e-9)
 
     def inset(self, box: Box, left: float = 0, bottom: float = 0, right: float = 0,
               top: float = 0) -> Box:
@@ -365,6 +371,11 @@ class Frame(Units):
             "ring": d.Circle(middle, radius, None, item.color, 1.4),
             "line": d.Line((x, y), (x + self.dx(swatch), y), item.color, 3.0),
             "dash": d.Line((x, y), (x + self.dx(swatch * 0.45), y), item.color, 3.0)}
+        if item.marker == "diamond":
+            cx, cy = middle
+            rx, ry = self.dx(radius * 1.3), self.dy(radius * 1.3)
+            corners = ((cx - rx, cy), (cx, cy + ry), (cx + rx, cy), (cx, cy - ry))
+            marks["diamond"] = d.Polyline((*corners, corners[0]), item.color, 1.4)
         shapes = [marks[item.marker]] if item.marker in marks else []
         if item.marker == "dash":
             shapes.append(d.Line((x + self.dx(swatch * 0.6), y), (x + self.dx(swatch), y),

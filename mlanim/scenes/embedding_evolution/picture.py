@@ -15,6 +15,9 @@ from mlanim.scenes.embedding_evolution.story import METHOD_NAMES, METHOD_NOTES, 
 
 Box = tuple[float, float, float, float]
 THUMBNAIL_PT = 39  # a traced sample's image, in points
+WIDEST = 1.5
+"""A single panel beside the legend may be this much wider than tall (equal axes still):
+a square would leave the frame's width unused."""
 
 
 def embedding_picture(story: EmbeddingStory, frame: int) -> d.Picture:
@@ -52,7 +55,10 @@ class EmbeddingLayout:
 
 def _legend_items(s: EmbeddingStory) -> list[LegendItem]:
     items = [LegendItem(s.theme.class_color(k), name) for k, name in enumerate(s.class_names)]
-    return [*items, LegendItem(s.theme.text, "ringed: misclassified now", "ring")]
+    items.append(LegendItem(s.theme.text, "ringed: misclassified now", "ring"))
+    if s.traced:
+        items.append(LegendItem(s.theme.text, "traced sample, with its path", "diamond"))
+    return items
 
 
 def _layout(s: EmbeddingStory) -> EmbeddingLayout:
@@ -66,8 +72,9 @@ def _layout(s: EmbeddingStory) -> EmbeddingLayout:
     wide = f.video.width > f.video.height
     if count == 1 and wide:
         left, right = f.split(f.body, [1.4, 1], gap=30)
-        panel = f.square(f.inset(left, top=heading / f.dy(1)), align="left")
-        rx, ry, rw, rh = right
+        panel = f.square(f.inset(left, top=heading / f.dy(1)), align="left", widest=WIDEST)
+        spare = left[0] + left[2] - (panel[0] + panel[2])  # the square left this unused
+        rx, ry, rw, rh = right[0] - spare, right[1], right[2] + spare, right[3]
         note_h = f.line("label") + f.dy(6)
         legend_h = f.legend_height(_legend_items(s), rw)
         chart_h = min(rh * 0.45, rh - note_h - legend_h - room_y - rows - f.dy(16))
@@ -99,9 +106,11 @@ def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: f
     place = _placer(s, method, box)
     if method == "star":
         _star_axes(pic, s, place)
-    xy = place(s.points(method, position))
+    xy, beyond = _pinned(place(s.points(method, position)), box)
     radius = _point_radius(len(xy))
-    pic.add(d.Scatter(xy, radius, s.colors[s.labels], alpha=0.85))
+    pic.add(d.Scatter(xy[~beyond], radius, s.colors[s.labels][~beyond], alpha=0.85))
+    if beyond.any():  # outside the fixed window: pinned to its edge, faded
+        pic.add(d.Scatter(xy[beyond], radius, s.colors[s.labels][beyond], alpha=0.3))
     wrong = s.wrong(position)
     if wrong.any():
         pic.add(d.Scatter(xy[wrong], radius + 1.3, None, t.text, 0.7, alpha=0.45))
@@ -119,13 +128,24 @@ def _placer(s: EmbeddingStory, method: str, box: Box):
     """Layout coordinates -> figure fractions inside ``box`` (the method's fixed window)."""
     x0, y0, w, h = box
     bx, by, size, _ = s.bounds[method] if method != "star" else (-1.2, -1.2, 2.4, 2.4)
+    aspect = s.frame.pixel_aspect(box)  # a wider panel shows more of x: equal axes
+    wide, tall = size * max(aspect, 1.0), size / min(aspect, 1.0)
+    bx, by = bx - (wide - size) / 2, by - (tall - size) / 2
 
     def place(points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=float).reshape(-1, 2)
-        return np.column_stack([x0 + (points[:, 0] - bx) / size * w,
-                                y0 + (points[:, 1] - by) / size * h])
+        return np.column_stack([x0 + (points[:, 0] - bx) / wide * w,
+                                y0 + (points[:, 1] - by) / tall * h])
 
     return place
+
+
+def _pinned(xy: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """Points clamped into ``box``, and which of them lay outside it (the window holds 99.5%
+    of every snapshot's points, so an early outlier may)."""
+    x0, y0, w, h = box
+    inside = np.column_stack([np.clip(xy[:, 0], x0, x0 + w), np.clip(xy[:, 1], y0, y0 + h)])
+    return inside, np.any(inside != xy, axis=1)
 
 
 def _point_radius(count: int) -> float:
@@ -153,48 +173,48 @@ def _star_axes(pic: d.Picture, s: EmbeddingStory, place) -> None:
 
 def _traced(pic: d.Picture, s: EmbeddingStory, method: str, place, sample: int, rank: int,
             position: float, box: Box) -> None:
-    """A sample's path so far, its current point, and its image (or number) beside it."""
-    t = s.theme
+    """A sample's path so far, its current point (a diamond: the legend's traced mark), and
+    its image (or number) in a slot of its own along the panel's side, linked to the point."""
+    t, f = s.theme, s.frame
     upto = int(position)
-    path = place(np.vstack([s.layouts[method][: upto + 1, sample],
-                            s.points(method, position)[sample]]))
+    path, _ = _pinned(place(np.vstack([s.layouts[method][: upto + 1, sample],
+                                       s.points(method, position)[sample]])), box)
     color = t.class_color(int(s.labels[sample]))
     if len(path) > 1:
         pic.add(d.Polyline(tuple(map(tuple, path)), t.text, 1.4))
     head = tuple(path[-1])
-    pic.add(d.Circle(head, 5.5, color, t.text, 1.5))
+    rx, ry = f.dx(6), f.dy(6)
+    pic.add(d.Polygon(((head[0] - rx, head[1]), (head[0], head[1] + ry), (head[0] + rx, head[1]),
+                       (head[0], head[1] - ry)), color, 1.0),
+            d.Polyline(((head[0] - rx, head[1]), (head[0], head[1] + ry),
+                        (head[0] + rx, head[1]), (head[0], head[1] - ry),
+                        (head[0] - rx, head[1])), t.text, 1.2))
     x0, y0, w, h = box
-    if s.thumbnails is None:  # tabular data: the note goes in the panel's corner, linked
-        f = s.frame
-        at = (x0 + f.dx(6), y0 + h - f.dy(4) - rank * f.line("value"))
-        pic.add(d.Line((at[0] + f.dx(3), at[1] - f.line("value") / 2), head, color, 0.8, 0.6))
-        predicted = s.class_names[int(s.predicted[min(round(position), len(s.predicted) - 1),
-                                                  sample])]
-        truth = s.class_names[int(s.labels[sample])]
-        note = f"#{sample}: {truth}" + ("" if predicted == truth else f", seen as {predicted}")
-        pic.add(d.Label(at, note, f.size("value"), t.text, "left", "top"))
-        return
-    size_w, size_h = s.frame.dx(THUMBNAIL_PT), s.frame.dy(THUMBNAIL_PT)
-    side = 1 if head[0] < x0 + w * 0.75 else -1
-    lift = 1 if head[1] < y0 + h * 0.75 else -1
-    if rank % 2 and y0 + h * 0.25 < head[1] < y0 + h * 0.75:
-        lift = -lift  # every other sample's image below its point, apart from the others
-    corner = (head[0] + side * (0.02 + rank * 0.004), head[1] + lift * (0.03 + rank * 0.01))
-    left = corner[0] if side > 0 else corner[0] - size_w
-    bottom = corner[1] if lift > 0 else corner[1] - size_h
-    pic.add(d.Line(head, (left + size_w / 2, bottom + size_h / 2), t.text, 1.0, 0.7))
     predicted = s.class_names[int(s.predicted[min(round(position), len(s.predicted) - 1),
                                               sample])]
     truth = s.class_names[int(s.labels[sample])]
     note = f"#{sample}: {truth}" + ("" if predicted == truth else f", seen as {predicted}")
-    if s.thumbnails is not None:
-        image = s.thumbnails[rank]
-        ink = image if s.theme.name == "dark" else 1 - image
-        pic.add(d.Image((left, bottom, size_w, size_h), np.repeat(ink[..., None], 3, axis=2)),
-                d.Rect((left, bottom, size_w, size_h), None, color, 2.0))
-        pic.add(d.Label((left + size_w / 2, bottom - s.frame.dy(3)), note, s.frame.size("value"),
-                        t.text, "center",
-                        "top"))
+    if s.thumbnails is None:  # tabular data: the note goes in the panel's corner, linked
+        at = (x0 + f.dx(6), y0 + h - f.dy(4) - rank * f.line("value"))
+        pic.add(d.Line((at[0] + f.dx(3), at[1] - f.line("value") / 2), head, color, 0.8, 0.6))
+        pic.add(d.Label(at, note, f.size("value"), t.text, "left", "top"))
+        return
+    size_w, size_h = f.dx(THUMBNAIL_PT), f.dy(THUMBNAIL_PT)
+    slot_h = size_h + f.line("value") + f.dy(8)
+    per_column = max(1, int((h - f.dy(4)) // slot_h))
+    column, row = divmod(rank, per_column)
+    right_side = column % 2 == 0
+    left = x0 + w - size_w - f.dx(4) if right_side else x0 + f.dx(4)
+    left += (-1 if right_side else 1) * (column // 2) * (size_w + f.dx(6))
+    bottom = y0 + h - f.dy(4) - size_h - row * slot_h
+    pic.add(d.Line(head, (left + (0 if right_side else size_w), bottom + size_h / 2), color,
+                   1.0, 0.7))
+    image = s.thumbnails[rank]
+    ink = image if s.theme.name == "dark" else 1 - image
+    pic.add(d.Image((left, bottom, size_w, size_h), np.repeat(ink[..., None], 3, axis=2)),
+            d.Rect((left, bottom, size_w, size_h), None, color, 2.0))
+    pic.add(d.Label((left + size_w / 2, bottom - f.dy(2)), note,
+                    f.fit(note, "value", size_w * 2.2), t.text, "center", "top"))
 
 
 def _accuracy_chart(pic: d.Picture, s: EmbeddingStory, position: float, box: Box) -> None:
