@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import numpy as np
 from PIL import Image
 
@@ -132,7 +135,8 @@ def test_subtitles_are_the_captions_drawn_timed_to_the_frames(write_spec, tmp_pa
     text = vtt.read_text()
     assert text.startswith("WEBVTT") and all(cue in text for _, _, cue in expected)
     assert expected[-1][1] == video.count / video.fps  # the last cue ends with the video
-    assert "00:00:00,000 --> " in srt.read_text() and not list((tmp_path / "o").glob("*.mp4"))
+    assert re.search(r"\n00:00:0\d,\d{3} --> 00:00:01,000\n", srt.read_text())
+    assert not list((tmp_path / "o").glob("*.mp4"))
 
 
 def test_cues_merge_repeated_captions_and_skip_blank_frames():
@@ -141,3 +145,19 @@ def test_cues_merge_repeated_captions_and_skip_blank_frames():
     found = cues(["a", "a", "", "b", "b", "b"], 2)
     assert found == [(0.0, 1.0, "a"), (1.5, 3.0, "b")]
     assert "00:00:01.500 --> 00:00:03.000\nb" in subtitle_text(found, "vtt")
+
+
+def test_cues_last_long_enough_to_read_and_never_past_the_end():
+    from mlanim.encode.subtitles import READING_SPEED, SHORTEST, cues, shown
+
+    long = "Samples of one class move together as training separates them, ringed: wrong"
+    frames = ["intro"] * 3 + [long] * 18 + ["flash"] * 3 + ["the end of the run"] * 150
+    fps = 30
+    found = cues(frames, fps)
+    for start, end, text in found[:-1]:
+        assert end - start >= max(SHORTEST, len(text) / READING_SPEED) - 1e-9, text
+        assert len(text) / (end - start) <= READING_SPEED + 1e-9
+    assert [text for *_, text in found] == [long, "the end of the run"]  # the flashes give way
+    assert found[-1][1] == len(frames) / fps
+    assert all(b[0] >= a[1] for a, b in itertools.pairwise(found))  # no overlap
+    assert len(shown(frames, fps)) == 4
