@@ -91,7 +91,7 @@ def check_distinct_outputs(specs: list[Path], options: RenderOptions) -> None:
         except (UserError, ValueError, StopIteration):
             continue
         key = Path(os.path.abspath(base.with_suffix("")))
-        if key in writers:
+        if key in writers and os.path.realpath(writers[key]) != os.path.realpath(path):
             raise UserError(f"{writers[key]} and {path} would both write {base.with_suffix('')}"
                             ".*: the second would replace the first",
                             hint="give one of them its own output: key, or render them into "
@@ -150,6 +150,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     with located(loaded):
         trace = make(progress)
     trace.meta["spec_hash"] = path.stem
+    trace.meta.setdefault("scene", spec.scene)  # what `mlanim inspect` names it for
     try:
         trace.save(path)
     except OutputError as error:

@@ -176,3 +176,12 @@ def test_a_model_type_that_does_not_build_is_refused_by_the_spec(write_spec, ren
 
 def test_registered():
     assert "network_pulses" in scenes.kinds()
+
+
+@pytest.mark.parametrize("theme_name", ["dark", "light", "paper"])
+def test_sign_and_pass_never_share_a_colour(theme_name):
+    from mlanim.draw.theme import load_theme
+
+    t = load_theme(theme_name)
+    meanings = [t.forward, t.backward, t.positive, t.negative]
+    assert len(set(meanings)) == 4, meanings

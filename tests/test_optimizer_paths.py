@@ -131,3 +131,28 @@ def test_clip_polyline_cuts_at_the_box_edge():
     assert len(pieces) == 2
     np.testing.assert_allclose(pieces[0], [[0, 0], [1, 0]])
     np.testing.assert_allclose(pieces[1], [[1, 0.5], [0.5, 0.5]])
+
+
+def test_contours_are_vector_lines_with_a_colour_bar_and_one_scale(write_spec):
+    from mlanim import scenes
+    from mlanim.analysis.claims import format_number
+    from mlanim.draw import display as d
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+
+    text = SPEC.replace("surface: {function: rosenbrock}",
+                        "surface: {expression: '0.05*x**2 + 2*y**2', x_range: [-6, 6], "
+                        "y_range: [-3, 3]}").replace("start: [-1.5, 2.0]", "start: [-5, 2]")
+    loaded = pipeline.load(write_spec(text))
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    kind, theme = scenes.get("optimizer_paths"), load_theme("dark")
+    video = VideoSettings.from_spec(loaded.spec.render)
+    picture = kind.compose(kind.story(loaded.spec, trace, video, theme), video.count - 1)
+    lines = [s for s in picture.background if isinstance(s, d.Polyline) and s.color == theme.grid]
+    assert len(lines) >= 10  # contour lines, drawn as vectors
+    (shading,) = [s for s in picture.background if isinstance(s, d.Image) and s.box[2] > 0.2]
+    _, _, w, h = shading.box
+    assert w * video.width / (h * video.height) == pytest.approx(2.0, rel=1e-6)  # 12 by 6
+    values = trace.static("surface/values")
+    texts = {s.text for s in picture.background if isinstance(s, d.Label)}
+    assert {format_number(values.min()), format_number(values.max())} <= texts

@@ -95,9 +95,18 @@ def test_bad_moments_exit_2_with_one_line(write_spec, args, message) -> None:
 
 
 def test_a_kind_told_in_views_takes_seconds(write_spec) -> None:
-    spec = write_spec("scene: optimizer_paths\nsteps: 20\nrender: {quality: low, duration: 1}\n")
+    spec = write_spec("scene: bias_variance\nrender: {quality: low, duration: 1}\n")
     code, output = render(str(spec), "--at", "step=5")
     assert code == 2 and "give the moment in seconds" in output
+
+
+def test_optimizer_paths_stills_at_the_step_its_counter_shows(write_spec) -> None:
+    spec = write_spec("scene: optimizer_paths\nsteps: 20\nrender: {quality: low, duration: 1}\n")
+    code, output = render(str(spec), "--at", "step=5", "-f", "png")
+    assert code == 0, output
+    assert Path("outputs/scene_at_step5.png").is_file()
+    code, output = render(str(spec), "--at", "epoch=1")
+    assert code == 2 and "counts steps, not epochs" in output
 
 
 def test_paper_figure_is_column_wide_untitled_with_truetype_fonts(write_spec) -> None:

@@ -275,6 +275,15 @@ class Frame(Units):
         bottom = y + h - sh if align == "top" else y + (h - sh) / 2
         return left, bottom, sw, sh
 
+    def fit_aspect(self, box: Box, aspect: float, align: str = "center") -> Box:
+        """The largest rectangle ``aspect`` times as wide as tall (in pixels) inside ``box``;
+        ``align`` left/center."""
+        x, y, w, h = box
+        width_px = min(w * self.video.width, h * self.video.height * aspect)
+        sw, sh = width_px / self.video.width, width_px / aspect / self.video.height
+        left = x if align == "left" else x + (w - sw) / 2
+        return left, y + (h - sh) / 2, sw, sh
+
     def pixel_aspect(self, box: Box) -> float:
         """Width over height of ``box`` in pixels."""
         return box[2] * self.video.width / max(box[3] * self.video.height, 1e-9)

@@ -1,15 +1,23 @@
 """Drawing helpers shared by scenes that show a function of two variables: log height,
-banded contour images, polylines clipped to a box, and a simple orbiting 3-D projection."""
+contour maps (smooth shading under vector contour lines, with a colour bar), polylines clipped
+to a box, and a simple orbiting 3-D projection."""
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.analysis.claims import format_number
 from mlanim.draw import display as d
+from mlanim.draw.frame import Units
 from mlanim.draw.theme import Theme, rgb
+
+Box = tuple[float, float, float, float]
+Range = tuple[float, float]
 
 BANDS = 16
 WIRES = 26
@@ -32,11 +40,40 @@ def band_palette(theme: Theme, count: int) -> np.ndarray:
     return low + (high - low) * mix
 
 
-def banded_image(height: np.ndarray, theme: Theme, size: int = 240) -> np.ndarray:
-    """Filled contour bands (equal steps of log height) with their edges drawn as lines.
+@dataclass(frozen=True)
+class ContourMap:
+    """A function of two variables as a map: ``image`` a smooth shading of its log height
+    (rows top to bottom), ``lines`` its contour lines in data coordinates at ``BANDS`` equal
+    steps of log height: vectors, so they stay sharp at any size and in PDF and SVG."""
 
-    A coarse grid is first upsampled (bilinear) to ``size`` so band edges are smooth curves.
-    """
+    image: np.ndarray
+    lines: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, height: np.ndarray, xs: np.ndarray, ys: np.ndarray, theme: Theme,
+           size: int = 240) -> ContourMap:
+        """The map of ``height`` (0..1, NaN where undefined) sampled at ``xs``, ``ys``."""
+        import contourpy
+
+        generator = contourpy.contour_generator(xs, ys, np.ma.masked_invalid(height),
+                                                line_type="Separate")
+        lines = tuple(line for level in np.arange(1, BANDS) / BANDS
+                      for line in generator.lines(level) if len(line) > 1)
+        return cls(shaded_image(height, theme, size), lines)
+
+    def shapes(self, box: Box, x_range: Range, y_range: Range, theme: Theme) -> list[d.Shape]:
+        """The shading over ``box`` (showing ``x_range`` by ``y_range``) and its lines."""
+        line = theme.grid if theme.name == "dark" else theme.muted
+        shapes: list[d.Shape] = [d.Image(box, self.image, smooth=True)]
+        for points in self.lines:
+            shapes.append(d.Polyline(tuple(map(tuple, _in_box(points, box, x_range, y_range))),
+                                     line, 0.8))
+        return [*shapes, d.Rect(box, None, theme.grid, 1.0)]
+
+
+def shaded_image(height: np.ndarray, theme: Theme, size: int = 240) -> np.ndarray:
+    """A smooth shading of ``height`` (0..1) from the panel colour up, upsampled to ``size``;
+    undefined cells shown as holes in the background colour."""
     if max(height.shape) < size:
         from scipy.ndimage import zoom
 
@@ -45,15 +82,37 @@ def banded_image(height: np.ndarray, theme: Theme, size: int = 240) -> np.ndarra
         height = zoom(np.nan_to_num(height), size / max(height.shape), order=1)
         height[undefined] = np.nan
     defined = np.isfinite(height)
-    band = np.minimum((np.where(defined, height, 0) * BANDS).astype(int), BANDS - 1)
-    image = band_palette(theme, BANDS)[band]
-    edge = np.zeros_like(band, dtype=bool)
-    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
-    edge[1:, :] |= band[1:, :] != band[:-1, :]
-    line = np.array(rgb(theme.grid if theme.name == "dark" else theme.muted))
-    image[edge] = image[edge] * 0.35 + line * 0.65
-    image[~defined] = rgb(theme.background)  # undefined: shown as a hole, not a value
-    return image[::-1]  # rows top to bottom
+    image = shade(np.where(defined, height, 0.0), theme)
+    image[~defined] = rgb(theme.background)
+    return image[::-1]
+
+
+def shade(height: np.ndarray, theme: Theme) -> np.ndarray:
+    """The colours of log heights (0..1): the contour map's and its colour bar's."""
+    palette = band_palette(theme, 2)
+    mix = np.clip(np.asarray(height, float), 0, 1)[..., None]
+    return palette[0] + (palette[1] - palette[0]) * mix
+
+
+def colour_bar(units: Units, box: Box, value_at: Callable[[float], float]) -> list[d.Shape]:
+    """A vertical strip of `shade` over ``box`` with the function's values at its bottom,
+    middle and top (``value_at`` maps a log height 0..1 to the function's value)."""
+    theme = units.theme
+    strip = shade(np.linspace(1, 0, 64)[:, None].repeat(2, axis=1), theme)
+    x0, y0, w, h = box
+    shapes: list[d.Shape] = [d.Image(box, strip, smooth=True), d.Rect(box, None, theme.grid,
+                                                                     0.8)]
+    for level in (0.0, 0.5, 1.0):
+        shapes.append(d.Label((x0 + w + units.dx(3), y0 + h * level),
+                              format_number(value_at(level)), units.size("tick"), theme.muted,
+                              "left", "center"))
+    return shapes
+
+
+def _in_box(points: np.ndarray, box: Box, x_range: Range, y_range: Range) -> np.ndarray:
+    left, bottom, w, h = box
+    return np.column_stack([left + (points[:, 0] - x_range[0]) / (x_range[1] - x_range[0]) * w,
+                            bottom + (points[:, 1] - y_range[0]) / (y_range[1] - y_range[0]) * h])
 
 
 def clip_polyline(points: np.ndarray, x_range, y_range) -> list[np.ndarray]:

@@ -24,6 +24,8 @@ class Theme:
     val: str
     positive: str
     negative: str
+    forward: str  # a forward pass (pulses going out)
+    backward: str  # a backward pass: distinct from both signs
     classes: tuple[str, ...]
     font: str
 

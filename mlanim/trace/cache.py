@@ -117,10 +117,10 @@ def evict(keep: Path | None = None) -> list[Path]:
     return removed
 
 
-RECORDING_VERSION = 2
-"""Bumped whenever what a recording keeps changes (2: zero-gradient rows, layer kinds and
-sizes, where a diverged run stopped), so that a trace cached by older code never stands in
-for what the new code would record."""
+RECORDING_VERSION = 3
+"""Bumped whenever what a recording keeps changes (3: every trace names its scene; 2:
+zero-gradient rows, layer kinds and sizes, where a diverged run stopped), so that a trace
+cached by older code never stands in for what the new code would record."""
 
 
 def cache_key(payload: dict[str, Any]) -> str:

@@ -46,7 +46,7 @@ def _to_box(box, s: LandscapeStory, x, y):
 
 def _contour(pic: d.Picture, s: LandscapeStory, path: np.ndarray, box, frame: int) -> None:
     t = s.theme
-    pic.add(d.Image(box, s.background, smooth=True), d.Rect(box, None, t.grid, 1.0),
+    pic.add(*s.contours.shapes(box, s.x_range, s.y_range, t),
             d.Label(_to_box(box, s, 0.0, 0.0), "★", 13, t.accent))
     for piece in clip_polyline(path, s.x_range, s.y_range):
         pic.add(d.Polyline(tuple(_to_box(box, s, *p) for p in piece), t.train, 2.4))

@@ -7,7 +7,7 @@ import numpy as np
 
 from mlanim.draw.frame import Frame
 from mlanim.draw.surface_view import (
-    banded_image,
+    ContourMap,
     grid_height,
     log_height,
 )
@@ -27,7 +27,7 @@ class LandscapeStory:
         self.values = trace.static("landscape/values").astype(np.float64)
         self.path = trace.static("landscape/path").astype(np.float64)
         self.height = log_height(self.values, float(np.nanmin(self.values)))
-        self.background = banded_image(self.height, theme)
+        self.contours = ContourMap.of(self.height, self.a, self.b, theme)
         self.height_at = grid_height(self.height, self.a, self.b)
         loss = trace.channel("metrics/train_loss")
         self.epochs = loss.epochs

@@ -9,8 +9,6 @@ from mlanim.draw.charts import Series, line_chart
 from mlanim.draw.frame import LegendItem
 from mlanim.scenes.network_pulses.network import BLOCK_ABOVE, SHOW_ALL, SHOW_TOP, Layer
 from mlanim.scenes.network_pulses.story import (
-    BACKWARD,
-    FORWARD,
     LEGEND_TEXTS,
     PulseStory,
     _smooth,
@@ -123,7 +121,8 @@ class _Composer:
                     lines.append(self._edge_line(a, b, weight, scale, i < 0 or j < 0))
                     if glow > 0 and i >= 0 and j >= 0:
                         g = abs(float(grads[j, i])) / gscale
-                        glows.append(d.Line(a, b, BACKWARD, 0.6 + 4.5 * g, glow * (0.15 + 0.7 * g)))
+                        glows.append(d.Line(a, b, self.t.backward, 0.6 + 4.5 * g,
+                                            glow * (0.15 + 0.7 * g)))
             self.pic.add(*lines, *glows)
 
     def _edge_line(self, a, b, weight: float, scale: float, bundle: bool) -> d.Line:
@@ -145,7 +144,7 @@ class _Composer:
         travel = float(np.clip(self.p / ARRIVE, 0, 1))
         if phase == "backward":
             travel = 1 - travel  # from the later layer back to the earlier one
-        color = FORWARD if phase == "forward" else BACKWARD
+        color = self.t.forward if phase == "forward" else self.t.backward
         if travel in (0.0, 1.0) and self.p >= ARRIVE:
             return
         dots = []
@@ -178,12 +177,12 @@ class _Composer:
                 if delta_on > 0 and deltas is not None:
                     dscale = float(np.max(np.abs(deltas))) or 1.0
                     width = 0.8 + 3.5 * abs(float(deltas[n])) / dscale
-                    self.pic.add(d.Circle(xy, self.r + width / 2 + 1, None, BACKWARD,
+                    self.pic.add(d.Circle(xy, self.r + width / 2 + 1, None, self.t.backward,
                                           width * delta_on))
                     if roomy:
                         self.pic.add(d.Label((xy[0], xy[1] - self.s.frame.dy(self.r + 8)),
                                              f"δ {_fmt(float(deltas[n]))}",
-                                             s.frame.size("value") * 0.9, BACKWARD, "center",
+                                             s.frame.size("value") * 0.9, self.t.backward, "center",
                                              "top"))
                 if shown > 0.5 and s.spec.show.values and self.r >= 8:
                     self.pic.add(d.Label(xy, _fmt(v), max(7.0, self.r * 0.58), t.text))
@@ -213,7 +212,7 @@ class _Composer:
         v = (grid / top).reshape(rows, cols, 1) * (shown if source is values else 1.0)
         pixels = base + np.where(v >= 0, pos - base, neg - base) * np.abs(v)
         if source is not values:
-            pixels = base + (np.array(_rgb(BACKWARD)) - base) * np.abs(grid / top).reshape(
+            pixels = base + (np.array(_rgb(self.t.backward)) - base) * np.abs(grid / top).reshape(
                 rows, cols, 1)
         self.pic.add(d.Image((x, y, w, h), pixels),
                      d.Rect((x, y, w, h), None, self.t.muted, 1.0),
@@ -307,7 +306,7 @@ class _Composer:
         if self.seg.phase in ("loss", "backward", "update"):
             lines.append((f"sample loss L = {s.sample_loss[f]:.4f}", t.text))
         if self.deltas_shown(1) > 0.5:
-            lines.append((f"δ = ∂L/∂z = {_fmt(float(s.deltas[1][f][n]), 4)}", BACKWARD))
+            lines.append((f"δ = ∂L/∂z = {_fmt(float(s.deltas[1][f][n]), 4)}", self.t.backward))
         if self.seg.phase == "update":
             i = int(np.argmax(np.abs(s.post[net.weight_name(1)][f][n]
                                      - s.pre[net.weight_name(1)][f][n])))
@@ -327,7 +326,7 @@ class _Composer:
 
     def _legend(self) -> None:
         t = self.t
-        colors = (FORWARD, BACKWARD, t.positive, t.negative)
+        colors = (self.t.forward, self.t.backward, t.positive, t.negative)
         items = [LegendItem(c, text) for c, text in zip(colors, LEGEND_TEXTS, strict=True)]
         self.pic.add(*self.s.frame.legend(items, self.place.legend, self.place.legend_width,
                                           "value"))
@@ -379,7 +378,7 @@ def _phase_guide(s: PulseStory) -> list[tuple[str, str | None]]:
     return [("one training step:", t.accent),
             ("1. forward: z = Σ w·x + b, a = act(z)", None),
             ("2. loss: compare output with target", None),
-            ("3. backward: δ = ∂L/∂z, layer by layer", BACKWARD),
+            ("3. backward: δ = ∂L/∂z, layer by layer", t.backward),
             ("4. update: w ← w − lr · ∂L/∂w", None),
             (f"animated steps: {', '.join(str(k + 1) for k in s.focus_steps)}", t.muted)]
 

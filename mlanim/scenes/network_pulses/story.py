@@ -19,8 +19,6 @@ from mlanim.scenes.network_pulses.network import Network, build_network
 from mlanim.scenes.network_pulses.timeline import Beat, PulseTimeline, Segment, plan_segments
 from mlanim.trace import Trace
 
-FORWARD, BACKWARD = "#3ddc84", "#ff5a5a"
-
 
 @dataclass(frozen=True)
 class PulseLayout:

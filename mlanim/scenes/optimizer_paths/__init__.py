@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from mlanim.analysis.derived import Derived
 from mlanim.draw.theme import Theme
 from mlanim.draw.video import VideoSettings
@@ -80,9 +82,18 @@ class OptimizerPaths(PictureScene):
                                                            "optimizers"})}
         return payload, lambda progress: record_paths(resolved, resolved.surface, progress)
 
+    def clock(self, spec: OptimizerPathsSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """Every optimizer step from 0, swept evenly (``--at step=30``); no epochs."""
+        steps = np.arange(int(trace.meta["steps"]) + 1, dtype=float)
+        return steps, np.full_like(steps, np.nan)
+
     def describe(self, meta: dict) -> str:
         """The surface the optimizers raced on."""
-        return f"surface {meta.get('surface')}: {len(meta.get('optimizers', []))} optimizers"
+        labels = ", ".join(opt.get("label", "?") for opt in meta.get("optimizers", []))
+        start = meta.get("start") or ["?", "?"]
+        return (f"{labels} on f(x, y) = {meta.get('formula')}, {meta.get('steps')} steps from "
+                f"({start[0]:g}, {start[1]:g})" if meta.get("start") else
+                f"surface {meta.get('surface')}: {labels}")
 
     def story(self, spec: OptimizerPathsSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None):

@@ -11,6 +11,7 @@ from mlanim.draw.frame import LegendItem
 from mlanim.draw.surface_view import (
     Orbit,
     clip_polyline,
+    colour_bar,
     wireframe,
 )
 from mlanim.scenes.optimizer_paths.story import PathStory
@@ -20,9 +21,7 @@ def path_picture(story: PathStory, frame: int) -> d.Picture:
     """One frame of the race."""
     s, video = story, story.video
     step = s.step_at(frame)
-    pic = d.Picture()
     f = s.frame
-    pic.add(*f.header(f"step {min(int(step), s.steps)} / {s.steps}"))
     x, y, w, h = f.body
     view = s.spec.view
     legend_rows = 2 if view == "both" else 0
@@ -31,25 +30,43 @@ def path_picture(story: PathStory, frame: int) -> d.Picture:
     tick = f.line("tick") * 1.2
     if view == "both":
         halves = f.split(panels, [1, 1], vertical=video.portrait, gap=24)
-        boxes = [f.square(f.inset(b, left=24, bottom=16, top=4)) for b in halves]
-        _contour(pic, s, step, boxes[0])
-        _surface(pic, s, step, boxes[1], frame)
+        map_box = _map_box(s, halves[0])
+        pic = d.Picture(background=_map_layer(s, map_box))
+        _contour(pic, s, step, map_box)
+        _surface(pic, s, step, f.square(f.inset(halves[1], left=24, bottom=16, top=4)), frame)
         _legend(pic, s, step, (x, y + room - f.dy(4)), w)
     else:
         if video.portrait:
             square_box, side = f.split(panels, [1.3, 1], vertical=True, gap=30)
         else:
             square_box, side = f.split(panels, [1.25, 1], gap=30)
-        box = f.square(f.inset(square_box, left=24, bottom=16, top=4),
-                       align="center" if video.portrait else "left")
-        (_contour if view == "contour" else _surface)(pic, s, step, box, frame)
+        if view == "contour":
+            map_box = _map_box(s, square_box, "center" if video.portrait else "left")
+            pic = d.Picture(background=_map_layer(s, map_box))
+            _contour(pic, s, step, map_box)
+        else:
+            pic = d.Picture()
+            _surface(pic, s, step, f.square(f.inset(square_box, left=24, bottom=16, top=4),
+                                            align="center" if video.portrait else "left"),
+                     frame)
         _legend(pic, s, step, (side[0], side[1] + side[3]), side[2])
         used = f.legend_height(_legend_items(s, step), side[2]) + f.dy(12)
         chart = (side[0] + f.dx(24), side[1] + tick, side[2] - f.dx(24),
                  min(side[3] - used - tick - value_row_height(f), side[3] * 0.5))
         _loss_chart(pic, s, step, chart)
+    pic.add(*f.header(f"step {min(int(step), s.steps)} / {s.steps}"))
     pic.add(*f.caption(_caption(s, step)))
     return pic
+
+
+def _map_layer(s: PathStory, box) -> tuple[d.Shape, ...]:
+    """The contour map and its colour bar: the same every frame, so painted once."""
+    if box not in s.layers:
+        f = s.frame
+        bar = (box[0] + box[2] + f.dx(6), box[1], f.dx(COLOUR_BAR_PT), box[3])
+        s.layers[box] = (*s.contours.shapes(box, s.x_range, s.y_range, s.theme),
+                         *colour_bar(f, bar, s.value_at))
+    return s.layers[box]
 
 
 def _to_box(box, x_range, y_range, x, y):
@@ -58,9 +75,23 @@ def _to_box(box, x_range, y_range, x, y):
             bottom + (y - y_range[0]) / (y_range[1] - y_range[0]) * h)
 
 
+COLOUR_BAR_PT = 7
+"""The colour bar's width; its numbers take about 40 points more beside it."""
+
+
+def _map_box(s: PathStory, area, align: str = "center"):
+    """The contour map inside ``area``: x and y to one scale (`PathStory.aspect`), with room
+    left of and below it for the ranges and right of it for the colour bar."""
+    f = s.frame
+    return f.fit_aspect(f.inset(area, left=24, bottom=16, top=4, right=COLOUR_BAR_PT + 44),
+                        s.aspect, align)
+
+
 def _contour(pic: d.Picture, s: PathStory, step: float, box, frame: int = 0) -> None:
-    t = s.theme
-    pic.add(d.Image(box, s.background, smooth=True), d.Rect(box, None, t.grid, 1.0))
+    t, f = s.theme, s.frame
+    if not s.same_scale:
+        pic.add(d.Label((box[0] + box[2], box[1] + box[3] + f.dy(3)), "x and y to different "
+                        "scales", f.size("tick"), t.muted, "right", "bottom"))
     where = lambda x, y: _to_box(box, s.x_range, s.y_range, x, y)  # noqa: E731
     for m in s.minima:
         pic.add(d.Label(where(*m), "★", 13, t.accent))

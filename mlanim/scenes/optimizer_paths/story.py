@@ -7,7 +7,7 @@ import numpy as np
 
 from mlanim.draw.frame import Frame
 from mlanim.draw.surface_view import (
-    banded_image,
+    ContourMap,
     grid_height,
     log_height,
 )
@@ -15,6 +15,10 @@ from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline
 from mlanim.draw.video import VideoSettings
 from mlanim.trace import Trace
+
+MOST_STRETCHED = 3.0
+"""The contour map shows x and y to one scale unless its ranges differ by more than this
+ratio; then it is drawn at this ratio and says that the scales differ."""
 
 
 class PathStory:
@@ -37,8 +41,17 @@ class PathStory:
         self.height = log_height(self.values, self.floor)
         self.timeline = SnapshotTimeline(self.steps + 1, video.count, video.fps)
         self.colors = [theme.class_color(i) for i in range(len(self.opts))]
-        self.title = spec.title or f"Optimizers racing on the {meta['surface']} function"
-        self.background = banded_image(self.height, theme)
+        self.title = spec.title or (f"Optimizers racing on the {meta['surface']} function"
+                                    if meta["surface"] != "expression"
+                                    else "Optimizers racing on f(x, y)")
+        self.contours = ContourMap.of(self.height, self.xs, self.ys, theme)
+        self.layers: dict[tuple, tuple] = {}  # the map's shapes by box, built once
+        with np.errstate(invalid="ignore"):
+            lifted = np.log1p(np.maximum(self.values - self.floor, 0))
+        self.height_top = float(np.nanmax(np.where(np.isfinite(lifted), lifted, np.nan)))
+        span = (self.x_range[1] - self.x_range[0]) / (self.y_range[1] - self.y_range[0])
+        self.aspect = float(np.clip(span, 1 / MOST_STRETCHED, MOST_STRETCHED))
+        self.same_scale = self.aspect == span
         self._height_at = grid_height(self.height, self.xs, self.ys)
         self.count = video.count
         start = f"({self.start[0]:g}, {self.start[1]:g})"
@@ -63,6 +76,10 @@ class PathStory:
         """Path ``i``'s recorded loss at the nearest step reached."""
         values = self.losses[i]
         return float(values[min(round(step), len(values) - 1)])
+
+    def value_at(self, height: float) -> float:
+        """The function's value at a log height (0..1) of the map: for its colour bar."""
+        return self.floor + float(np.expm1(height * self.height_top))
 
     def z(self, x, y) -> np.ndarray:
         """The normalised log height of the surface at data points (bilinear on the grid)."""
