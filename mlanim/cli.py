@@ -307,11 +307,16 @@ def _worker_notes(bar: Any, watch: bool) -> Iterator[None]:
 def validate(specs: Annotated[list[Path], typer.Argument(help="scene spec YAML files")],
              sets: Annotated[list[str] | None, typer.Option(
                  "--set", help="KEY=VALUE: set a spec key by its dotted path")] = None) -> None:
-    """Check specs without training or rendering."""
-    from mlanim.pipeline import load
+    """Check specs as a render would before it trains (files, columns, the data the scene
+    needs), without training or rendering."""
+    from mlanim.pipeline import load, preflight
 
-    _each(specs, lambda spec: typer.echo(
-        f"{spec}: ok ({load(spec, tuple(sets or ())).spec.scene})"))
+    def check(spec: Path) -> None:
+        loaded = load(spec, tuple(sets or ()))
+        preflight(loaded)
+        typer.echo(f"{spec}: ok ({loaded.spec.scene})")
+
+    _each(specs, check)
 
 
 @app.command("scenes")

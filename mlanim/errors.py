@@ -70,3 +70,13 @@ def format_key_path(path: Sequence[str | int]) -> str:
 class UsageError(UserError):
     """The Python API was called with something it cannot use (a model on the meta device, a
     scene the run did not record enough for); the message names the argument that fixes it."""
+
+
+def did_you_mean(name: str, choices: Sequence[str]) -> str:
+    """``"did you mean 'species'? "`` when one of ``choices`` is close to ``name`` (the same
+    but for case first, else by `difflib`), else ``""``."""
+    import difflib
+
+    same = [c for c in choices if c.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""

@@ -121,21 +121,7 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     key holds the content of every file the spec names, not only their names."""
     files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
     if getattr(spec, "trace", None):
-        with located(loaded):
-            trace = _user_trace(files(spec.trace, ("trace",)))
-        recorded_for = trace.meta.get("scene")
-        if recorded_for not in (None, spec.scene):
-            raise loaded.source.error(
-                f"the trace {spec.trace} was recorded for scene {recorded_for}; this spec draws "
-                f"{spec.scene}", ("trace",),
-                f"record one with this spec: mlanim trace {loaded.path.name}")
-        with located(loaded):
-            try:
-                scenes.get(spec.scene).check_trace(trace)
-            except UserError as error:
-                error.key_path = ("trace",)
-                raise
-        return trace
+        return given_trace(loaded, spec, files)
     path, make = recording_of(loaded, spec, files)
     if path.exists() and not fresh:
         try:
@@ -159,6 +145,39 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     for gone in evict(keep=path):
         progress.message(f"cache over its {cache_cap() / 2**20:,.0f} MB cap: removed {gone.name}")
     return load_trace(path)
+
+
+def given_trace(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles) -> Trace:
+    """The spec's ``trace:``, read and checked: recorded for this scene, holding what it
+    draws."""
+    with located(loaded):
+        trace = _user_trace(files(spec.trace, ("trace",)))
+    recorded_for = trace.meta.get("scene")
+    if recorded_for not in (None, spec.scene):
+        raise loaded.source.error(
+            f"the trace {spec.trace} was recorded for scene {recorded_for}; this spec draws "
+            f"{spec.scene}", ("trace",),
+            f"record one with this spec: mlanim trace {loaded.path.name}")
+    with located(loaded):
+        try:
+            scenes.get(spec.scene).check_trace(trace)
+        except UserError as error:
+            error.key_path = ("trace",)
+            raise
+    return trace
+
+
+def preflight(loaded: LoadedSpec) -> None:
+    """Every check a render makes before it trains, without training: the spec, its output
+    name, the files it names (data, checkpoint, trace: read and checked, columns included),
+    what the scene kind needs of the data, and the memory the recording would take."""
+    spec = loaded.spec
+    output_targets(loaded, spec, None)
+    files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
+    if getattr(spec, "trace", None):
+        given_trace(loaded, spec, files)
+    else:
+        recording_of(loaded, spec, files)
 
 
 def recording_of(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles

@@ -101,3 +101,48 @@ def test_npz_images_are_flattened(tmp_path):
     np.savez(path, X=rng.random((30, 4, 4)), y=np.arange(30) % 3)
     ds = data.load(DataSpec(name="npz", path=str(path)), 0)
     assert ds.n_features == 16 and ds.class_names == ("0", "1", "2")
+
+
+HOLES = "a,b,label\n1,2,0\n,3,1\n4,NA,0\n6,7,1\n8,9,\n10,11,0\n"
+
+
+def test_a_missing_cell_is_named_and_can_be_dropped_or_filled(tmp_path):
+    path = tmp_path / "holes.csv"
+    path.write_text(HOLES)
+    with pytest.raises(DataError, match="column 'a' has a missing value") as refused:
+        data.load(DataSpec(name="csv", path=str(path), target="label", test_fraction=0), 0)
+    assert refused.value.line == 3 and "data.missing: drop" in refused.value.hint
+    dropped = data.load(DataSpec(name="csv", path=str(path), target="label", missing="drop",
+                                 test_fraction=0, standardize=False), 0)
+    assert sorted(dropped.x_train[:, 0].tolist()) == [1.0, 6.0, 10.0]
+    filled = data.load(DataSpec(name="csv", path=str(path), target="label", missing="mean",
+                                test_fraction=0, standardize=False), 0)
+    # the means of the rows kept (the one without a target is dropped)
+    assert sorted(filled.x_train[:, 0].tolist()) == [1.0, 4.0, 5.25, 6.0, 10.0]
+    assert sorted(filled.x_train[:, 1].tolist()) == [2.0, 3.0, 5.75, 7.0, 11.0]
+
+
+def test_a_text_column_left_out_by_features_may_hold_anything(tmp_path):
+    path = tmp_path / "named.csv"
+    path.write_text("name,a,b,label\n" + "".join(f"row {i},{i},{i % 3},{i % 2}\n"
+                                                 for i in range(20)))
+    ds = data.load(DataSpec(name="csv", path=str(path), target="label", features=["a", "b"]), 0)
+    assert ds.feature_names == ("a", "b")
+
+
+def test_validate_runs_the_checks_render_runs_before_training(write_spec, tmp_path):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    (tmp_path / "iris.csv").write_text("petal,sepal,species\n" + "".join(
+        f"{i},{i % 4},{'ab'[i % 2]}\n" for i in range(20)))
+    misspelt = write_spec("scene: decision_boundary\ndata: {name: csv, path: iris.csv, "
+                          "target: Species}\n", "a.yaml")
+    missing = write_spec("scene: decision_boundary\ndata: {name: csv, path: gone.csv, "
+                         "target: species}\n", "b.yaml")
+    result = CliRunner().invoke(app, ["validate", str(misspelt)])
+    assert result.exit_code == 2 and "did you mean 'species'?" in result.stderr
+    result = CliRunner().invoke(app, ["validate", str(missing)])
+    assert result.exit_code == 2 and "data file not found:" in result.stderr
+    assert "gone.csv" in result.stderr

@@ -9,7 +9,7 @@ import numpy as np
 
 from mlanim.data import sources
 from mlanim.data.dataset import Dataset, TargetUnits, Task, split_and_scale
-from mlanim.errors import DataError
+from mlanim.errors import DataError, did_you_mean
 from mlanim.spec.sections import GENERATED_SETS, SKLEARN_SETS, DataSpec
 
 __all__ = ["Dataset", "TargetUnits", "load"]
@@ -71,7 +71,8 @@ def _pick_features(x: np.ndarray, names: tuple[str, ...], wanted: list[str | int
             columns.append(names.index(item))
         else:
             raise DataError(f"data.features: no feature '{item}'", key_path=("data", "features"),
-                            hint=f"features are: {', '.join(names)}")
+                            hint=did_you_mean(str(item), names)
+                            + f"features are: {', '.join(names)}")
     return x[:, columns], tuple(names[c] for c in columns)
 
 

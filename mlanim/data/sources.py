@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlanim.errors import DataError
+from mlanim.errors import DataError, did_you_mean
 from mlanim.spec.sections import DataSpec
 
 Raw = tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...] | None]
@@ -84,26 +84,82 @@ def from_csv(path: Path, spec: DataSpec) -> Raw:
     header, body = [h.strip() for h in rows[0]], [r for r in rows[1:] if any(c.strip() for c in r)]
     if spec.target not in header:
         raise DataError(f"{path} has no column '{spec.target}' (data.target)",
-                        key_path=("data", "target"), hint=f"columns are: {', '.join(header)}")
+                        key_path=("data", "target"),
+                        hint=did_you_mean(spec.target, header)
+                        + f"columns are: {', '.join(header)}")
     target_at = header.index(spec.target)
     feature_cols = [i for i in range(len(header)) if i != target_at]
-    x = np.empty((len(body), len(feature_cols)), dtype=np.float64)
+    names = [header[c] for c in feature_cols]
+    used = _used_columns(names, spec.features)
+    x = np.full((len(body), len(feature_cols)), np.nan)
+    missing = np.zeros(x.shape, dtype=bool)
     for r, row in enumerate(body):
         if len(row) != len(header):
             raise DataError(f"row has {len(row)} fields, the header has {len(header)}",
                             str(path), r + 2)
         for j, col in enumerate(feature_cols):
+            cell = row[col].strip()
+            if cell.lower() in MISSING:
+                missing[r, j] = j in used
+                continue
             try:
-                x[r, j] = float(row[col])
+                x[r, j] = float(cell)
             except ValueError:
+                if j not in used:
+                    continue  # a column data.features leaves out may hold anything
                 raise DataError(
                     f"column '{header[col]}' is not numeric ({row[col]!r})", str(path), r + 2,
                     hint="encode it as numbers, or leave it out with data.features: [...]",
                 ) from None
     y = np.array([row[target_at].strip() for row in body])
+    x, y = _fill_missing(x, y, missing, names, spec.missing, path)
     with contextlib.suppress(ValueError):  # text labels stay text: they are classes
         y = y.astype(np.float64)
-    return x, y, tuple(header[c] for c in feature_cols), None
+    return x, y, tuple(names), None
+
+
+MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
+"""How a csv says a cell has no value."""
+
+
+def _used_columns(names: list[str], wanted: list[str | int] | None) -> set[int]:
+    """The feature columns a spec uses: those ``data.features`` names, else all."""
+    if not wanted:
+        return set(range(len(names)))
+    return {item if isinstance(item, int) else names.index(item)
+            for item in wanted if isinstance(item, int) or item in names}
+
+
+def _fill_missing(x: np.ndarray, y: np.ndarray, missing: np.ndarray, names: list[str],
+                  policy: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``data.missing`` to the empty cells: refuse naming the first, drop the rows, or
+    fill features with their column's mean; a row without a target is never kept."""
+    no_target = np.array([label.lower() in MISSING for label in y], dtype=bool)
+    holes = missing.any(axis=1) | no_target
+    if not holes.any():
+        return x, y
+    if policy == "error":
+        row = int(np.argmax(holes))
+        where = "the target column" if no_target[row] else \
+            f"column '{names[int(np.argmax(missing[row]))]}'"
+        raise DataError(f"{where} has a missing value", str(path), row + 2,
+                        hint="set data.missing: drop (leave such rows out) or mean (fill a "
+                             "feature with its column's mean)")
+    if policy == "mean":
+        known = ~missing & ~np.isnan(x) & ~no_target[:, None]  # the rows that are kept
+        counts = known.sum(axis=0)
+        if (missing.any(axis=0) & (counts == 0)).any():
+            empty = names[int(np.argmax(missing.any(axis=0) & (counts == 0)))]
+            raise DataError(f"column '{empty}' has no value to take the mean of", str(path),
+                            key_path=("data", "missing"))
+        means = np.where(known, x, 0.0).sum(axis=0) / np.maximum(counts, 1)
+        x = np.where(missing, means, x)
+        holes = no_target
+    keep = ~holes
+    if keep.sum() < 2:
+        raise DataError("fewer than two rows are left once rows with missing values are "
+                        "dropped", str(path), key_path=("data", "missing"))
+    return x[keep], y[keep]
 
 
 NPZ_KEYS = (("X", "y"), ("images", "labels"), ("x", "y"), ("x_train", "y_train"))

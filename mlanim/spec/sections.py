@@ -63,6 +63,10 @@ class DataSpec(Section):
     target: str | None = Field(None, description="csv: the target column")
     features: list[str | int] | None = Field(None, description="columns to use (names or indices)")
     task: Literal["auto", "classification", "regression"] = "auto"
+    missing: Literal["error", "drop", "mean"] = Field(
+        "error", description="csv cells left empty (or NA, nan, null, ?): refuse the file "
+        "naming the cell, drop those rows, or fill a feature with its column's mean (a row "
+        "whose target is missing is dropped)")
     standardize: bool = Field(True, description="zero mean, unit variance from the training split")
 
     @model_validator(mode="after")
