@@ -13,6 +13,7 @@ from typing import Any
 from mlanim import scenes
 from mlanim.errors import UsageError, UserError
 from mlanim.progress import Progress, SilentProgress
+from mlanim.quiet import quieted
 
 RENDER_KEYS = ("backend", "formats", "quality", "duration", "fps", "theme", "aspect",
                "captions", "figure", "column")
@@ -77,6 +78,14 @@ def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = Non
                                      fresh=fresh, sets=sets, set_label=KEYWORD,
                                      at=None if at is None else str(at), frames=frames)
     progress = progress or SilentProgress(stderr=True)  # findings and layout warnings
+    with quieted():
+        return _render(spec, options, sets, progress)
+
+
+def _render(spec: str | Path | Mapping[str, Any], options: Any, sets: tuple[str, ...],
+            progress: Progress) -> Rendered:
+    from mlanim import pipeline
+
     if isinstance(spec, Mapping):
         loaded = pipeline.load_data(_plain(dict(spec)), sets, KEYWORD)
         return Rendered(pipeline.render_loaded(loaded, options, progress))

@@ -498,8 +498,11 @@ def main() -> None:
     """Entry point of the ``mlanim`` script: every outcome is one line and an exit code,
     including typer's own complaints (an unknown flag, a missing argument)."""
     _interrupt_on_termination()
+    from mlanim.quiet import quieted
+
     try:
-        code = app(standalone_mode=False)
+        with quieted():
+            code = app(standalone_mode=False)
     except Exception as err:  # typer vendors click: match its exceptions by class name
         kinds = {cls.__name__ for cls in type(err).__mro__}
         if "Abort" in kinds:

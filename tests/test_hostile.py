@@ -510,3 +510,27 @@ def test_a_killed_render_leaves_nothing_the_next_render_keeps(write_spec, tmp_pa
     quick = write_spec(Path(write_spec()).read_text(), "quick.yaml")
     pipeline.render(quick, pipeline.RenderOptions(out_dir=out), SilentProgress())
     assert sorted(p.name for p in out.iterdir()) == ["quick.mp4"]  # the dead run's files gone
+
+
+def test_no_library_warning_reaches_stderr(write_spec, tmp_path):
+    spec = write_spec("scene: optimizer_paths\nsurface: {expression: 'x**2 + y**2', "
+                      "x_range: [-1e300, 1e300]}\nrender: {formats: [png]}\n")
+    done = script("render", str(spec), "-q", "--out", "o", cwd=tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr  # numpy overflowed inside
+    assert lines[0].startswith("mlanim: error: ")
+
+
+def test_warnings_of_mlanim_s_own_are_one_line_and_others_are_dropped(capsys):
+    import warnings
+
+    import numpy as np
+
+    from mlanim.quiet import quieted
+
+    with quieted():
+        with np.errstate(over="warn"):
+            np.float32(1e38) * np.float32(10)  # numpy's RuntimeWarning: dropped
+        from mlanim import quiet
+        warnings.warn_explicit("a plugin was skipped", UserWarning, quiet.__file__, 1)
+    assert capsys.readouterr().err == "mlanim: warning: a plugin was skipped\n"

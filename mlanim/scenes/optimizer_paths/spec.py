@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -40,6 +41,9 @@ class SurfaceSpec(Section):
     def _range_has_size(cls, value: Range | None) -> Range | None:
         if value is not None and not value[0] < value[1]:
             raise ValueError(f"a range must go from low to high, got {list(value)}")
+        if value is not None and not math.isfinite(value[1] - value[0]):
+            raise ValueError(f"the range {list(value)} is wider than numbers can hold: keep it "
+                             "within about ±1e300")
         return value
 
 
