@@ -261,9 +261,10 @@ def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
     video = VideoSettings.from_spec(spec.render)
     if video.paper and video.printed_label_pt < SMALLEST_PRINTED_PT:
         wider = spec.render.column * SMALLEST_PRINTED_PT / video.printed_label_pt
+        squarer = " (or a squarer render.aspect)" if video.width > video.height else ""
         progress.warn(f"paper figure: chart labels print at {video.printed_label_pt:.1f} pt at "
-                      f"{spec.render.column:g} in wide; render.column: {wider:.1f} (or a "
-                      "squarer render.aspect) prints them at 6 pt")
+                      f"{spec.render.column:g} in wide; render.column: {wider:.1f}{squarer} "
+                      "prints them at 6 pt")
     theme = load_theme(spec.render.theme)
     with located(loaded):
         drawing = kind.frames(spec, trace, video, theme, backend, derived)

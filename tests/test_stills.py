@@ -115,11 +115,16 @@ def test_paper_figure_is_column_wide_untitled_with_truetype_fonts(write_spec) ->
     assert code == 0, output
     pdf = Path("outputs/scene.pdf").read_bytes()
     assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # TrueType embedded, no Type 3
-    assert re.search(rb"/MediaBox \[ ?0 0 252(\.0+)? 252", pdf)  # 3.5 in = 252 pt square
+    box = re.search(rb"/MediaBox \[ ?0 0 252(?:\.0+)? ([0-9.]+)", pdf)  # 3.5 in = 252 pt wide
+    assert box and 150 < float(box.group(1)) <= 252  # as tall as what is drawn
     svg = Path("outputs/scene.svg").read_text()
     assert "<text" in svg and "Test moons" not in svg  # text as text; no title
     assert "<image" in svg  # the decision field, drawn under the panels' outlines
-    assert Image.open("outputs/scene.png").size == (1050, 1050)  # 3.5 in at 300 dpi
+    png = Image.open("outputs/scene.png").convert("RGB")
+    assert png.size[0] == 1050 and png.size[1] <= 1050  # 3.5 in at 300 dpi
+    pixels = np.asarray(png)
+    inked = np.nonzero((pixels < 250).any(axis=(1, 2)))[0]  # rows with anything drawn
+    assert inked[0] <= 20 and inked[-1] >= png.size[1] - 21  # no empty band above or below
     assert not Path("outputs/scene.mp4").exists()
 
 

@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from PIL import Image, ImageDraw
 
 from mlanim.draw import display as d
@@ -32,6 +33,7 @@ from mlanim.draw.video import VideoSettings
 
 DPI = 100
 POINTS_PER_INCH = 72
+PAPER_MARGIN_IN = 0.04  # kept above and below what a paper figure draws
 FEW_CIRCLES = 8  # up to this many discs are drawn as markers, more as one collection
 
 
@@ -104,9 +106,27 @@ class MplPainter:
                  "svg.fonttype": "none" if self.video.paper else "path"}
         with plt.rc_context(fonts):
             self.fig.savefig(path, format=fmt, facecolor=self.theme.background,
-                             dpi=self.video.dpi)
+                             dpi=self.video.dpi, bbox_inches=self._paper_crop(artists))
         for artist in artists:
             artist.remove()
+
+    def _paper_crop(self, artists: list) -> Bbox | None:
+        """A paper figure keeps its column's width but not the video's empty bands: its
+        height is cropped to what is drawn (any artist short of the whole figure), plus a
+        small margin. Video stills keep the frame."""
+        if not self.video.paper or not artists:
+            return None
+        renderer = self.fig.canvas.get_renderer()
+        width, height = self.fig.get_size_inches()
+        full = self.fig.bbox
+        boxes = [box for box in (a.get_window_extent(renderer) for a in artists)
+                 if np.isfinite(box.extents).all() and box.height < full.height * 0.98]
+        if not boxes:
+            return None
+        drawn = Bbox.union(boxes)
+        low = max(0.0, drawn.y0 / self.fig.dpi - PAPER_MARGIN_IN)
+        high = min(height, drawn.y1 / self.fig.dpi + PAPER_MARGIN_IN)
+        return Bbox([[0.0, low], [width, high]])
 
     def _add(self, shapes: list[d.Shape]) -> list:
         """Artists for ``shapes``, added to the axes (for a full draw or a saved figure), each
