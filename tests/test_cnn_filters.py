@@ -218,3 +218,17 @@ def test_images_that_are_not_square_are_refused(write_spec, render_fails, tmp_pa
              y=np.arange(40) % 2)
     error = render_fails(write_spec("scene: cnn_filters\ndata: {name: npz, path: wide.npz}\n"))
     assert "8x12" in error and "square" in error, error
+
+
+def test_dense_hidden_layers_after_the_convolutions_as_the_model_table_says():
+    import torch
+
+    from mlanim.scenes.cnn_filters.record import ConvNet
+    from mlanim.scenes.cnn_filters.spec import CnnModel
+
+    net = ConvNet(8, CnnModel(channels=[4, 8], hidden=[32, 16]), 10)
+    stages = net.stages(torch.rand(3, 64))
+    assert stages["flat"].shape == (3, 32) and stages["dense1"].shape == (3, 32)
+    assert stages["dense2"].shape == (3, 16) and stages["logits"].shape == (3, 10)
+    expected = net.head(torch.relu(net.dense[1](torch.relu(net.dense[0](stages["flat"])))))
+    torch.testing.assert_close(stages["logits"], expected)

@@ -360,8 +360,11 @@ class CnnPicture:
         if progress >= 0.65:
             self._bars(pic, boxes[3], probs, "softmax", signed=False, best=int(probs.argmax()))
         channels, h, w = maps.shape
+        hidden = s.model.get("hidden") or []
+        dense = ("one linear layer turns" if not hidden else
+                 f"dense layers of {', '.join(map(str, hidden))} and a linear layer turn")
         caption = (f"Flatten reads the {channels} maps of {h}×{w} in channel, row, column "
-                   f"order into {len(flat)} numbers; one linear layer turns them into "
+                   f"order into {len(flat)} numbers; {dense} them into "
                    f"{len(logits)} logits, and softmax into probabilities.")
         if progress >= 0.65:
             best = int(probs.argmax())

@@ -9,6 +9,7 @@ respect to the input pixels, by autograd.
 
 from __future__ import annotations
 
+import itertools
 import platform
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,8 +35,9 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 
 class ConvNet(nn.Module):
     """Convolutions (size-keeping padding), each followed by the activation and a max-pool,
-    then one linear layer from the flattened maps (channel, row, column order) to the
-    classes. Rows come in flat, as the shared datasets hold them."""
+    then the dense ``hidden`` layers (each followed by the activation) and a linear layer from
+    the flattened maps (channel, row, column order) to the classes. Rows come in flat, as the
+    shared datasets hold them."""
 
     def __init__(self, side: int, model: CnnModel, classes: int) -> None:
         super().__init__()
@@ -47,19 +49,23 @@ class ConvNet(nn.Module):
         self.act = ACTIVATIONS[model.activation]()
         self.pool = nn.MaxPool2d(model.pool) if model.pool > 1 else nn.Identity()
         final = map_sides(side, model)[-1]
-        self.head = nn.Linear(model.channels[-1] * final * final, classes)
+        widths = [model.channels[-1] * final * final, *model.hidden]
+        self.dense = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(widths))
+        self.head = nn.Linear(widths[-1], classes)
 
     def stages(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every stage's output for a batch of flat rows: ``conv{i}``, ``act{i}``,
-        ``pool{i}`` (1-based), ``flat`` and ``logits``."""
+        ``pool{i}`` (1-based), ``flat``, ``dense{i}`` and ``logits``."""
         out: dict[str, torch.Tensor] = {}
         h = x.reshape(len(x), 1, self.side, self.side)
         for i, conv in enumerate(self.convs, start=1):
             h = out[f"conv{i}"] = conv(h)
             h = out[f"act{i}"] = self.act(h)
             h = out[f"pool{i}"] = self.pool(h)
-        out["flat"] = h.flatten(1)
-        out["logits"] = self.head(out["flat"])
+        h = out["flat"] = h.flatten(1)
+        for i, dense in enumerate(self.dense, start=1):
+            h = out[f"dense{i}"] = self.act(dense(h))
+        out["logits"] = self.head(h)
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -231,7 +237,7 @@ def _meta(spec: CnnFiltersSpec, dataset: Dataset, model: ConvNet) -> dict:
         "scene": spec.scene, "seed": spec.seed, "dataset": dataset.describe(),
         "classes": list(dataset.class_names) or [str(c) for c in range(dataset.n_outputs)],
         "model": {"type": "cnn", "channels": list(m.channels), "kernel": m.kernel,
-                  "pool": m.pool, "activation": m.activation,
+                  "pool": m.pool, "activation": m.activation, "hidden": list(m.hidden),
                   "sides": map_sides(model.side, m),
                   "parameters": sum(p.numel() for p in model.parameters())},
         "scaled": not spec.data.standardize,

@@ -32,8 +32,8 @@ class ImageData(DataSpec):
 
 
 class CnnModel(Section):
-    """Convolutions (each followed by the activation and a max-pool), then one linear layer to
-    the classes."""
+    """Convolutions (each followed by the activation and a max-pool), then dense ``hidden``
+    layers (none by default) and a linear layer to the classes."""
 
     type: Literal["cnn"] = "cnn"
     channels: list[PositiveInt] = Field([4, 8], min_length=1, max_length=3,
@@ -42,6 +42,16 @@ class CnnModel(Section):
     kernel: int = Field(3, ge=1, le=9, description="odd kernel side; padding keeps the size")
     pool: int = Field(2, ge=1, le=4, description="max-pool window and stride (1: no pooling)")
     activation: Literal["relu", "tanh", "leaky_relu"] = "relu"
+    hidden: list[PositiveInt] = Field([], max_length=4, description="dense layers between "
+                                      "the flattened maps and the classes (each at most "
+                                      "4,096 wide)")
+
+    @field_validator("hidden")
+    @classmethod
+    def _narrow(cls, value: list[int]) -> list[int]:
+        if value and max(value) > 4096:
+            raise ValueError(f"model.hidden {value}: at most 4,096 neurons a dense layer")
+        return value
 
     @field_validator("channels")
     @classmethod
