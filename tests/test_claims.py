@@ -248,3 +248,69 @@ def test_a_run_whose_rows_were_not_seen_does_not_say_0_rows():
     meta = {"source": "watch", "dataset": {"name": "your data", "n_train": 0},
             "steps_per_epoch": 4}
     assert "0 rows" not in data_line(meta)
+
+
+MOONS_LR_50 = """\
+scene: decision_boundary
+seed: 0
+data: {name: moons, n_samples: 200, noise: 0.2}
+model: {hidden: [16, 16], activation: relu}
+train: {epochs: 12, batch_size: 32, optimizer: {name: sgd, lr: 50}}
+show: {resolution: 40}
+render: {quality: low, duration: 1.0, formats: [mp4]}
+"""
+
+
+def test_a_run_that_blows_up_without_a_nan_is_said_to_diverge(write_spec, tmp_path: Path):
+    from mlanim import pipeline, scenes
+    from mlanim.draw import display as d
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+    from mlanim.progress import SilentProgress
+
+    progress = SilentProgress()
+    spec = write_spec(MOONS_LR_50)
+    pipeline.render(spec, pipeline.RenderOptions(out_dir=tmp_path / "o"), progress)
+    assert any(w.startswith("training diverged: the loss rose from") for w in progress.warnings)
+    loaded = pipeline.load(spec)
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    kind = scenes.get("decision_boundary")
+    video = VideoSettings.from_spec(loaded.spec.render)
+    story = kind.story(loaded.spec, trace, video, load_theme("dark"))
+    assert story.story.title.endswith("until training diverged")
+    picture = kind.compose(story, video.count - 1)
+    texts = [s.text for s in picture.all_shapes if isinstance(s, d.Label)]
+    assert any(t.startswith("Training diverged (the loss rose") for t in texts)
+    assert any("log scale" in t for t in texts)  # the loss axis
+    healthy = write_spec(MOONS_LR_50.replace("lr: 50", "lr: 0.1"), "healthy.yaml")
+    calm = SilentProgress()
+    pipeline.render(healthy, pipeline.RenderOptions(out_dir=tmp_path / "o"), calm)
+    assert not [w for w in calm.warnings if "diverged" in w]
+
+
+def test_a_race_between_equal_optimizers_ends_in_a_tie(write_spec):
+    from mlanim import pipeline, scenes
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+    from mlanim.progress import SilentProgress
+    from mlanim.scenes.picture_scene import caption_text
+
+    spec = write_spec("""\
+scene: optimizer_paths
+surface: {expression: "0.05*x**2 + 2*y**2 + 0.3*sin(3*x)*cos(2*y)", x_range: [-6, 6],
+          y_range: [-3, 3]}
+start: [-5, 2]
+steps: 200
+optimizers:
+  - {name: sgd, lr: 0.01, label: "plain SGD"}
+  - {name: momentum, lr: 0.01, momentum: 0.9, label: "SGD + momentum 0.9"}
+  - {name: momentum, lr: 0.01, momentum: 0.9, label: "the same, again"}
+render: {quality: low, duration: 1}
+""")
+    loaded = pipeline.load(spec)
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    kind = scenes.get("optimizer_paths")
+    video = VideoSettings.from_spec(loaded.spec.render)
+    story = kind.story(loaded.spec, trace, video, load_theme("dark"))
+    caption = caption_text(kind.compose(story, video.count - 1))
+    assert "SGD + momentum 0.9 and the same, again tie for lowest" in caption, caption

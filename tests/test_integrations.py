@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -92,3 +93,37 @@ def test_huggingface_callback_records_and_renders(tmp_path: Path) -> None:
     assert trace.meta["train"]["optimizer"]["name"] == "adamw"
     written = callback.run.render("gradient_flow", formats=["png"], quality="low", duration=1)
     assert written[0].stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_a_tiny_bert_through_the_trainer_gets_no_false_diagnosis(tmp_path: Path) -> None:
+    from transformers import Trainer, TrainingArguments
+
+    from mlanim.huggingface import MlanimTrainerCallback
+    from mlanim.progress import SilentProgress
+    from mlanim.scenes.base import data_line
+    from mlanim.scenes.gradient_flow.spec import FlowSettings
+    from mlanim.scenes.gradient_flow.story import FlowRun
+    from tests.strangers.models import tiny_bert, tokens
+
+    torch.manual_seed(0)
+    x, y = tokens()
+    rows = [{"input_ids": x[i], "labels": y[i]} for i in range(256)]
+    held = [{"input_ids": x[i], "labels": y[i]} for i in range(256, 320)]
+    callback = MlanimTrainerCallback(tmp_path / "bert.mlanim", every=8, probe=(x[:32], y[:32]))
+    args = TrainingArguments(output_dir=str(tmp_path / "hf"), num_train_epochs=3,
+                             per_device_train_batch_size=16, learning_rate=2e-3,
+                             logging_steps=1, eval_strategy="epoch", save_strategy="no",
+                             report_to=[], use_cpu=True, disable_tqdm=True, seed=0)
+    Trainer(model=tiny_bert(), args=args, train_dataset=rows, eval_dataset=held,
+            callbacks=[callback]).train()
+    trace = load_trace(callback.run.path)
+    run = FlowRun(trace)
+    claims = run.findings(len(run.steps) - 1, FlowSettings())
+    assert not [c.text for c in claims if c.fired]
+    assert trace.meta["model"]["activation"] == "GELU"
+    assert "0 rows" not in data_line(trace.meta)
+    progress = SilentProgress()
+    callback.run.render("gradient_flow", formats=["png"], quality="low", duration=1,
+                        progress=progress)
+    assert not [w for w in progress.warnings if w.startswith(("layout:", "training div"))]
