@@ -431,5 +431,5 @@ def located(loaded: LoadedSpec) -> Iterator[None]:
     except UserError as error:
         if error.file is None:
             error.file, error.line, error.column = loaded.source.locate(
-                tuple(error.key_path)) if error.key_path else (str(loaded.path), None, None)
+                tuple(error.key_path)) if error.key_path else (loaded.source.file, None, None)
         raise

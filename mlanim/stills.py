@@ -79,7 +79,7 @@ def frame_at(when: When, video: VideoSettings,
     times = np.asarray(epochs if when.unit == "epoch" else steps, dtype=float)
     if np.isnan(times).all():
         raise UserError(f"{scene} counts steps, not epochs",
-                        hint=f"give a step, e.g. --at step={int(steps[len(steps) // 2])}")
+                        hint=f"give a step, e.g. step={int(steps[len(steps) // 2])}")
     if not times[0] - 1e-9 <= when.value <= times[-1] + 1e-9:
         raise UserError(f"--at {when.unit}={when.value:g} is outside the run: its snapshots "
                         f"go from {when.unit} {times[0]:g} to {times[-1]:g}",

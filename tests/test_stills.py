@@ -140,3 +140,13 @@ def test_paper_warns_when_type_prints_too_small(write_spec) -> None:
     result = CliRunner().invoke(app_module(), ["render", str(spec), "--paper"])
     assert result.exit_code == 0
     assert "chart labels print at 2.9 pt at 3.5 in wide; render.column: 7.3" in result.output
+
+
+def test_a_dict_spec_s_mistake_names_the_call_not_a_file(tmp_path) -> None:
+    import mlanim
+
+    with pytest.raises(mlanim.UserError) as refused:
+        mlanim.render({"scene": "optimizer_paths", "steps": 10,
+                       "render": {"quality": "low", "duration": 1}}, at="epoch=3")
+    assert str(refused.value).startswith("mlanim.render(spec): ")
+    assert ".yaml" not in str(refused.value)
