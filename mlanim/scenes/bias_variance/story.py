@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.analysis.claims import lowest
 from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline
@@ -91,9 +92,14 @@ class FitsStory:
         position = self.position(frame)
         return int(np.floor(position)) + (0 if self.sweep else 1)
 
+    def best_degrees(self) -> list[int]:
+        """Sweep: the indices of the degrees of lowest test error over all training sets
+        (several when they tie, by `mlanim.analysis.claims.lowest`)."""
+        return lowest([e[-1].test for e in self.errors])
+
     def best_degree(self) -> int:
-        """Sweep: the degree of lowest test error over all training sets."""
-        return int(np.argmin([e[-1].test for e in self.errors]))
+        """Sweep: the (first) degree of lowest test error."""
+        return self.best_degrees()[0]
 
     def caption(self, frame: int) -> str:
         """One line on what the frame shows, from the fitted numbers."""
@@ -114,6 +120,10 @@ class FitsStory:
             return "Degree 0 is a constant: it cannot follow the function, whatever the data"
         if phase == "end":
             best = self.best_degree()
+            tied = self.best_degrees()
+            if len(tied) > 1:
+                degrees = " and ".join(str(self.fits[i].degree) for i in tied)
+                return f"Test error ties for lowest at degrees {degrees}"
             final = [e[-1] for e in self.errors]
             below = all(e.bias2 > e.variance for e in final[:best])
             above = all(e.variance > e.bias2 for e in final[best + 1:])
