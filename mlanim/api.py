@@ -14,6 +14,7 @@ from mlanim import scenes
 from mlanim.errors import UsageError, UserError
 from mlanim.progress import Progress, SilentProgress
 from mlanim.quiet import quieted
+from mlanim.spec.yaml_source import MAX_DEPTH, MAX_SPEC_BYTES, MAX_VALUES
 
 RENDER_KEYS = ("backend", "formats", "quality", "duration", "fps", "theme", "aspect",
                "captions", "figure", "column")
@@ -104,22 +105,62 @@ def _set_flags(overrides: Mapping[str, Any]) -> list[str]:
     flags = []
     for key, value in overrides.items():
         path = f"render.{key}" if key in RENDER_KEYS else key  # others: the spec's own keys
-        flags.append(f"{path}={json.dumps(_plain(value))}")
+        flags.append(f"{path}={json.dumps(_plain(value, key))}")
     return flags
 
 
-def _plain(value: Any) -> Any:
-    """``value`` as YAML-plain data: paths as strings, tuples as lists, numpy numbers as
-    Python numbers."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "item") and callable(value.item):
-        return value.item()
-    return value
+def _plain(value: Any, where: str = "spec") -> Any:
+    """``value`` as YAML-plain data: paths as strings, tuples as lists, numpy numbers and
+    arrays as Python numbers and lists. Given as a stranger's spec would be read: at most
+    `MAX_DEPTH` deep, `MAX_VALUES` values and `MAX_SPEC_BYTES` of text, no cycle, and only
+    data (a mapping, list, string, number, bool or None)."""
+    return _Plainer(where).plain(value, where, 0)
+
+
+def _shown(where: str) -> str:
+    """A key path short enough for a one-line message."""
+    return where if len(where) <= 60 else where[:28] + "…" + where[-28:]
+
+
+class _Plainer:
+    """One conversion's budget: values and characters so far, and the containers open."""
+
+    def __init__(self, where: str) -> None:
+        self.values = self.chars = 0
+        self.open: set[int] = set()
+
+    def plain(self, value: Any, where: str, depth: int) -> Any:
+        self.values += 1
+        if depth > MAX_DEPTH or self.values > MAX_VALUES:
+            raise UsageError(f"{_shown(where)} nests more than {MAX_DEPTH} deep or holds more than "
+                             f"{MAX_VALUES:,} values", hint="a scene spec is a page of settings")
+        if isinstance(value, Mapping | list | tuple):
+            if id(value) in self.open:
+                raise UsageError(f"{_shown(where)} contains itself",
+                                 hint="pass plain, finite data")
+            self.open.add(id(value))
+            try:
+                if isinstance(value, Mapping):
+                    return {str(k): self.plain(v, f"{where}.{k}", depth + 1)
+                            for k, v in value.items()}
+                return [self.plain(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
+            finally:
+                self.open.discard(id(value))
+        if isinstance(value, Path):
+            value = str(value)
+        elif hasattr(value, "tolist") and callable(value.tolist):  # numpy numbers and arrays
+            return self.plain(value.tolist(), where, depth)
+        if isinstance(value, str):
+            self.chars += len(value)
+            if self.chars > MAX_SPEC_BYTES:
+                raise UsageError(f"{_shown(where)} is too long: a spec holds at most "
+                                 f"{MAX_SPEC_BYTES // 1024} KB of text",
+                                 hint="keep long texts in a file the spec names")
+            return value
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        raise UsageError(f"{_shown(where)} is of type {type(value).__name__}, not spec data",
+                         hint="use strings, numbers, booleans, lists and dicts")
 
 
 class Run:

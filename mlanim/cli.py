@@ -452,6 +452,9 @@ def cache_clear() -> None:
 @user_facing
 def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]) -> None:
     """Show a trace's channels, shapes and final metrics."""
+    import numpy as np
+
+    from mlanim.progress import printable
     from mlanim.trace import load_trace
 
     recorded = load_trace(path)
@@ -460,17 +463,17 @@ def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]
     scene = meta.get("scene") or "any that draws a recorded run"
     seed = f"  seed {meta['seed']}" if meta.get("seed") is not None else ""
     known = isinstance(epochs, int | float) and meta.get("unit", "epoch") == "epoch"
-    typer.echo(f"scene {scene}{seed}  steps {meta.get('steps')}"
+    typer.echo(printable(f"scene {scene}{seed}  steps {meta.get('steps')}")
                + (f"  epochs {epochs:g}" if known else ""))
-    typer.echo(_describe_source(meta))
+    typer.echo(printable(_describe_source(meta)))
     for name in recorded.channel_names:
         channel = recorded.channel(name)
-        last = channel.values[-1]
-        tail = f"  last {float(last):.4f}" if last.size == 1 else ""
-        typer.echo(f"  {name:<28} {tuple(channel.values.shape)!s:<20} "
+        last = channel.values[-1] if len(channel.values) else np.zeros(0)
+        tail = f"  last {float(last.reshape(-1)[0]):.4f}" if last.size == 1 else ""
+        typer.echo(f"  {printable(name):<28} {tuple(channel.values.shape)!s:<20} "
                    f"{channel.values.dtype}{tail}")
     for name in recorded.static_names:
-        typer.echo(f"  {name:<28} {tuple(recorded.static(name).shape)} (static)")
+        typer.echo(f"  {printable(name):<28} {tuple(recorded.static(name).shape)} (static)")
 
 
 def _describe_source(meta: dict) -> str:

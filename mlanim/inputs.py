@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from mlanim.errors import DataError
+from mlanim.errors import DataError, UserError
 
 MAX_INPUT_MB = 4096
 """The largest file a spec may name, in MB; ``$MLANIM_MAX_INPUT_MB`` changes it."""
@@ -24,12 +25,20 @@ KeyPath = Sequence[str | int]
 
 
 def megabytes_setting(variable: str, default: float) -> int:
-    """Bytes from an environment variable given in MB (``default`` when unset or not a
-    number)."""
-    try:
-        return int(float(os.environ.get(variable, default)) * 2**20)
-    except ValueError:
+    """Bytes from an environment variable given in MB (``default`` when unset or empty); a
+    value that is not a finite number of MB above 0 is refused in one line."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
         return int(default * 2**20)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0 or value > 2**40:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise UserError(f"{variable}={shown!r} is not a size in MB",
+                        hint=f"set it to a number of MB such as {default:g}, or unset it")
+    return max(1, int(value * 2**20))
 
 
 def max_input_bytes() -> int:

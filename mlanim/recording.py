@@ -445,8 +445,12 @@ class Recorder:
 
 
 def _input_plane(rows: torch.Tensor) -> Grid | None:
-    """The plane around rows of two features (15% margin), where the output is recorded."""
+    """The plane around the finite rows of two features (15% margin), where the output is
+    recorded; None when no row is finite."""
     if rows.dim() != 2 or rows.shape[1] != 2 or not rows.is_floating_point():
+        return None
+    rows = rows[torch.isfinite(rows).all(dim=1)]  # a NaN or inf row has no place on it
+    if len(rows) == 0:
         return None
     low, high = rows.min(dim=0).values, rows.max(dim=0).values
     pad = (high - low) * 0.15 + 1e-3

@@ -60,24 +60,50 @@ def apply_sets(source: YamlSource, sets: Sequence[str], label: str = "--set {}")
     data = copy.deepcopy(source.data) if isinstance(source.data, dict) else {}
     flags = dict(source.flags)
     for item in sets:
-        flag = label.format(item)
+        flag = label.format(item if len(item) <= 80 else item[:60] + "…")
         key, sep, text = item.partition("=")
         path = tuple(part for part in key.strip().split(".") if part)
         if not sep or not path:
             raise SpecError("--set needs KEY=VALUE, e.g. --set render.theme=light", flag)
+        if _flow_depth(text) > MAX_DEPTH:
+            raise SpecError(f"the value nests lists or mappings more than {MAX_DEPTH} deep",
+                            flag, hint="a spec value needs a few levels")
         try:
             value = _plain(YAML(typ="rt").load(text) if text.strip() else "", (), {},
                            _Budget(flag))
         except (YAMLError, SpecError, ValueError) as err:
             raise SpecError(f"cannot read the value: {err}", flag) from None
-        node = data
-        for part in path[:-1]:
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        node[path[-1]] = value
+        except RecursionError:
+            raise SpecError("the value nests too deeply to read", flag) from None
+        _set_at(data, path, value, flag)
         flags[path] = flag
     return YamlSource(source.file, data, source.positions, flags)
+
+
+def _set_at(data: dict, path: tuple[str, ...], value: Any, flag: str) -> None:
+    """Put ``value`` at ``path`` in ``data``: missing mappings are made; a number indexes an
+    existing list (``render.formats.0=gif``), or appends to it when it is the list's length."""
+    node: Any = data
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(node, list) and part.isdigit() and int(part) <= len(node):
+            index = int(part)
+            if index == len(node):
+                node.append(value if last else {})
+            elif last:
+                node[index] = value
+            elif not isinstance(node[index], dict | list):
+                node[index] = {}
+            node = node[index]
+            continue
+        if isinstance(node, list):
+            raise SpecError(f"{'.'.join(path[:depth])} is a list of {len(node)}: index it with "
+                            f"a number from 0 to {len(node)}", flag)
+        if last:
+            node[part] = value
+        elif not isinstance(node.get(part), dict | list):
+            node[part] = {}
+        node = node[part]
 
 
 MAX_SPEC_BYTES = 256 * 1024

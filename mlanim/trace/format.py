@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -251,6 +252,16 @@ def load_trace(path: Path) -> Trace:
 
 
 META_BYTES = 64 * 2**20  # the largest meta.json read
+MAX_MEMBERS = 20_000
+"""The most files a trace may hold (a channel is three): more is not a trace mlanim wrote."""
+META_DEPTH = 32
+"""The deepest nesting of a trace's metadata."""
+LARGEST_DECLARED = 1_000_000
+"""The largest layer width, bin count or side a trace's metadata may declare: what a spec
+may ask for (a layer of a million neurons), so that nothing is built from a bigger claim."""
+FORMAT_KEYS = ("channels", "channel_order", "checksums", "codecs")
+SIZE_KEYS = ("widths", "hidden", "channels", "sides", "bins", "resolution", "classes_count")
+"""Metadata keys whose numbers size what a picture builds."""
 
 
 def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
@@ -259,16 +270,24 @@ def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
                           hint="name a .mlanim file written by mlanim trace or render")
     try:
         box = zipfile.ZipFile(path)
+        if len(box.infolist()) > MAX_MEMBERS:
+            raise DataError(f"{path} holds {len(box.infolist()):,} files, more than a trace "
+                            f"has ({MAX_MEMBERS:,} at most)",
+                            hint="name a .mlanim file written by mlanim trace or render")
         info = box.getinfo("meta.json")
         if info.file_size > META_BYTES:
             raise not_trace
         meta = json.loads(box.read(info))
     except FileNotFoundError:
         raise DataError(f"trace file not found: {path}") from None
+    except RecursionError:
+        raise DataError(f"{path}: its metadata nests too deeply to be a trace's",
+                        hint="name a .mlanim file written by mlanim trace or render") from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
         raise not_trace from None
     if not isinstance(meta, dict):
         raise not_trace
+    _check_meta(path, meta)
     if meta.get("format_version") not in READABLE_VERSIONS:
         raise DataError(f"{path}: trace format {meta.get('format_version')} is not supported",
                         hint="record it again with this version of mlanim")
@@ -277,6 +296,32 @@ def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
             and isinstance(shapes, dict) and isinstance(meta.get("codecs", {}), dict)):
         raise not_trace
     return box, meta
+
+
+def _check_meta(path: Path, meta: Any, trail: tuple[str, ...] = ()) -> None:
+    """Metadata nested at most `META_DEPTH` deep, and every number under a `SIZE_KEYS` key a
+    whole number from 0 to `LARGEST_DECLARED` (what a picture would size its arrays by)."""
+    if len(trail) > META_DEPTH:
+        raise DataError(f"{path}: its metadata nests more than {META_DEPTH} deep",
+                        hint="name a .mlanim file written by mlanim trace or render")
+    children = meta.items() if isinstance(meta, dict) else \
+        enumerate(meta) if isinstance(meta, list) else ()
+    for key, value in children:
+        here = (*trail, str(key))
+        if here[0] in FORMAT_KEYS:
+            continue  # the file's own bookkeeping, checked against its members
+        if isinstance(value, dict | list):
+            _check_meta(path, value, here)
+        elif any(part in SIZE_KEYS for part in here) and not _declared_size(value):
+            raise DataError(f"{path}: its metadata declares {'.'.join(here)} = {value!r}, not "
+                            f"a size from 0 to {LARGEST_DECLARED:,}",
+                            hint="a trace mlanim wrote never does: record it again")
+
+
+def _declared_size(value: Any) -> bool:
+    return value is None or isinstance(value, str) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+        and math.isfinite(value) and 0 <= value <= LARGEST_DECLARED)
 
 
 def _verify(path: Path, box: zipfile.ZipFile, meta: dict[str, Any]) -> str:
@@ -322,7 +367,7 @@ def _npy_shape(path: Path, box: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple
     if dtype.hasobject or dtype.kind not in "biuf":
         raise DataError(f"{path}: {info.filename} holds {dtype} values, not numbers",
                         hint="traces hold numeric arrays only; record it with mlanim")
-    need = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    need = header + math.prod(int(side) for side in shape) * dtype.itemsize  # exact: no wrap
     if need != info.file_size:
         raise DataError(f"{path}: {info.filename} declares shape {list(shape)} but holds "
                         f"{info.file_size} bytes", hint="record it again (mlanim trace SPEC)")
@@ -342,7 +387,7 @@ def _check_channels(path: Path, meta: dict[str, Any], infos: dict[str, zipfile.Z
                 isinstance(v, int) and v >= 0 for v in declared) else None
             member = infos.get(base + "values.bin")
             if values is None or member is None or \
-                    member.file_size != 2 * int(np.prod(values, dtype=np.int64)):
+                    member.file_size != 2 * math.prod(values):
                 values = None
         else:
             values = shapes.get(base + "values.npy")

@@ -33,6 +33,21 @@ class GradientFlow(PictureScene):
               "call rec.step after each optimizer step"),)
     default_backend = "matplotlib"
 
+    def check_trace(self, trace: Trace) -> None:
+        """As every kind checks a recording of a user's loop, and: at least one weight layer
+        (a linear or convolution layer) whose gradients were recorded."""
+        from mlanim.errors import UsageError
+
+        super().check_trace(trace)
+        layers = trace.meta.get("flow", {}).get("layers") if isinstance(
+            trace.meta.get("flow"), dict) else None
+        if not layers or not np.asarray(trace.static("flow/norms")).size:
+            raise UsageError("gradient_flow draws the gradients of linear and convolution "
+                             "layers, and this run recorded none (the model has no such "
+                             "layer that trains, or no step was recorded)",
+                             hint="watch a model with nn.Linear or nn.Conv layers, and call "
+                                  "rec.step after each optimizer step")
+
     def recording(self, spec: GradientFlowSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """A run of the spec's model with every step's gradients summarised."""
