@@ -56,6 +56,23 @@ def test_new_weights_in_the_same_file_record_anew(tmp_path: Path) -> None:
     assert accuracies[0] != accuracies[1]  # not the first file's cached trace
 
 
+def _with(name: str, tensor: torch.Tensor) -> dict[str, torch.Tensor]:
+    return {**moons_model().state_dict(), name: tensor}
+
+
+def test_a_checkpoint_that_inflates_past_the_cap_is_refused(tmp_path: Path, monkeypatch) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "w.pt", "w", zipfile.ZIP_DEFLATED) as box:
+        box.writestr("archive/data/0", b"\0" * (8 * 2**20))  # 8 MB of zeros: a few KB zipped
+    assert (tmp_path / "w.pt").stat().st_size < 100_000
+    monkeypatch.setenv("MLANIM_MAX_INPUT_MB", "4")
+    spec = tmp_path / "scene.yaml"
+    spec.write_text(SPEC.format(file="w.pt"))
+    result = CliRunner().invoke(app, ["render", str(spec), "--quiet"])
+    assert result.exit_code == 2 and "once decompressed, over the 4 MB limit" in result.output
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (lambda p: torch.save({"fc1.weight": RunsCode()}, p),
      "holds Python objects that loading would run (posix.system)"),
@@ -65,6 +82,14 @@ def test_new_weights_in_the_same_file_record_anew(tmp_path: Path) -> None:
      "does not match this model: missing fc1.bias, out.weight, out.bias"),
     (lambda p: torch.save({**moons_model().state_dict(), "fc1.weight": torch.zeros(3, 2)}, p),
      "fc1.weight has shape (3, 2), the model's has (8, 2)"),
+    (lambda p: torch.save(_with("fc1.weight", torch.zeros(8, 2, device="meta")), p),
+     "fc1.weight has no values (it was saved on the meta device)"),
+    (lambda p: torch.save(_with("fc1.weight", torch.zeros(8, 2).to_sparse()), p),
+     "fc1.weight is a sparse_coo tensor"),
+    (lambda p: torch.save(_with("fc1.weight", torch.quantize_per_tensor(
+        torch.zeros(8, 2), 0.1, 0, torch.qint8)), p), "fc1.weight is a quantized tensor"),
+    (lambda p: torch.save(_with("fc1.weight", torch.zeros(8, 2, dtype=torch.complex64)), p),
+     "fc1.weight holds complex numbers"),
 ])
 def test_a_bad_checkpoint_exits_2_at_its_line(tmp_path: Path, content, message: str) -> None:
     content(tmp_path / "w.pt")

@@ -77,7 +77,10 @@ def diverged(losses: Sequence[float] | np.ndarray, rules: Rules = RULES) -> Dive
     bad = ~np.isfinite(values)
     if bad.any():
         at = int(np.argmax(bad))
-        return Divergence(True, at, f"the loss became {values[at]} (from {format_number(start)})")
+        if at == 0:
+            return Divergence(True, 0, "the loss was not finite from the start")
+        return Divergence(True, at, f"the loss became {format_number(values[at])} (from "
+                                    f"{format_number(start)})")
     if start <= 0:
         return Divergence(False, None, "the loss starts at or below 0: no ratio to judge")
     over = values > rules.diverge_rise * start

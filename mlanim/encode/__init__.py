@@ -16,6 +16,7 @@ from mlanim.atomic import (
 from mlanim.draw.video import VideoSettings
 from mlanim.encode.subtitles import write_subtitles
 from mlanim.encode.video import AvWriter, GifWriter, PngWriter
+from mlanim.inputs import megabytes
 from mlanim.progress import Progress, SilentProgress
 from mlanim.spec.sections import GifSpec
 
@@ -94,7 +95,7 @@ def _fit_gif(path: Path, video: VideoSettings, samples: Sequence[np.ndarray],
     while path.stat().st_size > limit:
         smaller = shrink_gif(settings, video.width, path.stat().st_size / limit)
         if smaller is None:
-            progress.warn(f"the GIF is {path.stat().st_size / 2**20:.1f} MB, over max_mb "
+            progress.warn(f"the GIF is {megabytes(path.stat().st_size)}, over max_mb "
                           f"{settings.max_mb:g}, even at {settings.width} px, {settings.fps} fps "
                           f"and {settings.colors} colours; shorten the duration")
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def load_weights(model: nn.Module, path: Path) -> None:
 
 
 def _read(path: Path) -> object:
+    _check_inflated_size(path)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
@@ -58,6 +60,38 @@ def _read(path: Path) -> object:
                         key_path=KEY, hint=SAVE_HINT) from None
 
 
+def _check_inflated_size(path: Path) -> None:
+    """A zip checkpoint (torch.save's format) may inflate to far more than its size on disk:
+    its members' sizes are read from the zip's directory and held to the input cap first."""
+    from mlanim.inputs import max_input_bytes, megabytes
+
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as box:
+            total = sum(info.file_size for info in box.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # torch.load says what is wrong with it
+    if total > max_input_bytes():
+        raise SpecError(f"{path.name} would take {megabytes(total)} once decompressed, over "
+                        f"the {megabytes(max_input_bytes())} limit", key_path=KEY,
+                        hint="raise it with MLANIM_MAX_INPUT_MB if you trust the file")
+
+
+def _plain_tensor_problem(tensor: torch.Tensor) -> str | None:
+    """Why a loaded tensor cannot be weights (None when it can): on the meta device (no
+    values), sparse, quantized or complex."""
+    if tensor.is_meta:
+        return "has no values (it was saved on the meta device)"
+    if tensor.layout != torch.strided:
+        return f"is a {str(tensor.layout).removeprefix('torch.')} tensor"
+    if tensor.is_quantized:
+        return "is a quantized tensor"
+    if tensor.is_complex():
+        return "holds complex numbers"
+    return None
+
+
 def _state_dict(loaded: object, path: Path) -> dict[str, torch.Tensor]:
     """A state dict, or one under ``state_dict`` (as Lightning checkpoints keep it)."""
     if isinstance(loaded, Mapping) and isinstance(loaded.get("state_dict"), Mapping):
@@ -66,6 +100,11 @@ def _state_dict(loaded: object, path: Path) -> dict[str, torch.Tensor]:
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()):
         raise SpecError(f"{path.name} holds a {type(loaded).__name__}, not a state dict of "
                         "named tensors", key_path=KEY, hint=SAVE_HINT)
+    for name, tensor in loaded.items():
+        problem = _plain_tensor_problem(tensor)
+        if problem:
+            raise SpecError(f"{path.name}: {name} {problem}; mlanim loads dense real weights",
+                            key_path=KEY, hint=SAVE_HINT)
     return dict(loaded)
 
 

@@ -392,9 +392,9 @@ def _check_channels(path: Path, meta: dict[str, Any], infos: dict[str, zipfile.Z
         else:
             values = shapes.get(base + "values.npy")
         if values is None or steps is None or epochs is None or not values or \
-                steps != (values[0],) or epochs != (values[0],):
-            raise DataError(f"{path}: channel {name} is incomplete or its arrays disagree in "
-                            "length", hint="record it again (mlanim trace SPEC)")
+                values[0] == 0 or steps != (values[0],) or epochs != (values[0],):
+            raise DataError(f"{path}: channel {name} is empty, incomplete or its arrays "
+                            "disagree in length", hint="record it again (mlanim trace SPEC)")
 
 
 def _member_hash(box: zipfile.ZipFile, name: str) -> str:
