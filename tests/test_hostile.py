@@ -534,3 +534,46 @@ def test_warnings_of_mlanim_s_own_are_one_line_and_others_are_dropped(capsys):
         from mlanim import quiet
         warnings.warn_explicit("a plugin was skipped", UserWarning, quiet.__file__, 1)
     assert capsys.readouterr().err == "mlanim: warning: a plugin was skipped\n"
+
+
+def plugin_folder(folder: Path, module: str, body: str) -> None:
+    """A folder that registers the scene plugin ``evil`` through a ``*.dist-info`` of its own,
+    as a downloaded project might."""
+    (folder / f"{module}.py").write_text(body)
+    info = folder / "evil_kind-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: evil-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[mlanim.scenes]\nevil = {module}:KIND\n")
+
+
+def test_a_plugin_registered_in_the_working_folder_is_not_imported(tmp_path, write_spec):
+    plugin_folder(tmp_path, "evil_plugin", "import pathlib\npathlib.Path('PWNED').touch()\n"
+                                           "KIND = None\n")
+    done = script("validate", str(write_spec()), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "PWNED").exists()
+    assert "did not load the scene plugin 'evil'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ("import sys\nsys.exit(3)\n", "SystemExit"),
+    ("KIND = 'not a kind'\n", "it is a str, not a SceneKind"),
+])
+def test_a_broken_installed_plugin_is_skipped_and_the_rest_work(tmp_path, write_spec, body,
+                                                               said):
+    site = tmp_path / "site"
+    site.mkdir()
+    plugin_folder(site, "broken_plugin", body)
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(site)}  # installed: outside the working folder
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run([sys.executable, "-m", "mlanim", "validate", str(write_spec())],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert said in done.stderr and "skipped the scene plugin 'evil'" in done.stderr
+    assert done.stderr.startswith("mlanim: warning: ")
