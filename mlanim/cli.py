@@ -420,17 +420,20 @@ def cache_list() -> None:
     import time
     import zipfile
 
+    from mlanim.progress import printable
     from mlanim.trace.cache import cache_dir, cached_traces
 
     traces = cached_traces()
     for path in traces:
         try:
             with zipfile.ZipFile(path) as box:
-                scene = json.loads(box.read("meta.json")).get("scene", "?")
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+                meta = json.loads(box.read("meta.json"))
+            scene = str(meta.get("scene", "?")) if isinstance(meta, dict) else "damaged"
+        except (OSError, ValueError, KeyError, RecursionError, zipfile.BadZipFile):
             scene = "damaged"
         size, age = path.stat().st_size, time.time() - path.stat().st_mtime
-        typer.echo(f"{path}  {size / 2**20:8.2f} MB  {age / 3600:7.1f} h ago  {scene}")
+        typer.echo(printable(f"{path}  {size / 2**20:8.2f} MB  {age / 3600:7.1f} h ago  "
+                             f"{scene}"))
     total = sum(p.stat().st_size for p in traces)
     typer.echo(f"{len(traces)} trace{'' if len(traces) == 1 else 's'}, "
                f"{total / 2**20:.2f} MB in {cache_dir()} "

@@ -42,12 +42,7 @@ def _pairs(line: str) -> list[tuple[str, str]]:
 
 
 def _yaml(text: str, where: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """Plain data from YAML text, read as a spec file is (size, depth, values, no tags)."""
+    from mlanim.spec.yaml_source import read_yaml_text
 
-    try:
-        return YAML(typ="safe", pure=True).load(text)
-    except YAMLError as error:
-        problem = getattr(error, "problem", None) or "malformed YAML"
-        raise UserError(f"{where}: {problem}", hint="check indentation, colons and quotes") \
-            from None
+    return read_yaml_text(text, where).data

@@ -577,3 +577,39 @@ def test_a_broken_installed_plugin_is_skipped_and_the_rest_work(tmp_path, write_
     assert done.returncode == 0, done.stderr
     assert said in done.stderr and "skipped the scene plugin 'evil'" in done.stderr
     assert done.stderr.startswith("mlanim: warning: ")
+
+
+@pytest.mark.parametrize(("cell", "said"), [
+    ("".join(" " * i + "a:\n" for i in range(700)) + " " * 700 + "b: 1\n", "nests"),
+    ("a: &a [1,2,3,4,5,6,7,8,9]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+     "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+     "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n", "100,000 values"),
+    ("title: " + "x" * 300_000 + "\n", "over 256 KB"),
+])
+def test_a_notebook_cell_is_read_as_a_spec_file_is(cell, said, capsys):
+    from mlanim.notebook import mlanim_cell
+
+    assert mlanim_cell("", cell) is None
+    err = capsys.readouterr().err
+    assert err.startswith("mlanim: error: the cell") and said in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ({"scene": "decision_boundary", "title": object()}, "title is of type object"),
+    ({"scene": "decision_boundary", "title": "x" * 300_000}, "is too long"),
+])
+def test_a_dict_spec_is_read_as_a_spec_file_is(spec, said):
+    import mlanim
+
+    with pytest.raises(mlanim.UserError, match=said):
+        mlanim.render(spec)
+
+
+def test_a_dict_spec_that_contains_itself_is_refused():
+    import mlanim
+
+    spec = {"scene": "decision_boundary", "data": {"name": "moons"}}
+    spec["data"]["again"] = spec
+    with pytest.raises(mlanim.UserError, match="contains itself"):
+        mlanim.render(spec)

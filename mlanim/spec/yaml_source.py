@@ -119,8 +119,15 @@ def read_yaml(path: Path) -> YamlSource:
 
     The file is read as a stranger's: a regular file within `MAX_SPEC_BYTES`, nested at most
     `MAX_DEPTH` deep, expanding (through aliases) to at most `MAX_VALUES` values, no tags."""
-    name = str(path)
-    text = _spec_text(path)
+    return read_yaml_text(_spec_text(path), str(path))
+
+
+def read_yaml_text(text: str, name: str) -> YamlSource:
+    """`read_yaml` of spec text given directly (a notebook cell), under the same limits;
+    ``name`` is how errors call it."""
+    if len(text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
+        raise SpecError(f"the spec is over {MAX_SPEC_BYTES // 1024} KB", name,
+                        hint="keep long texts in a file the spec names")
     if _flow_depth(text) > MAX_DEPTH:
         raise SpecError(f"the spec nests lists or mappings more than {MAX_DEPTH} deep", name,
                         hint="a scene spec needs a few levels")
