@@ -97,7 +97,8 @@ class SpecFiles:
         path = self._resolve(relative)
         status = check_input_file(path, key)
         real = os.path.realpath(path)
-        self._seen[real] = content_hash(Path(real), status, self._index)
+        named = ".".join(str(part) for part in key) or real
+        self._seen[named] = content_hash(Path(real), status, self._index)
         self._named[tuple(key)] = Path(real)
         return path
 
@@ -107,7 +108,9 @@ class SpecFiles:
         return dict(self._named)
 
     def fingerprints(self) -> dict[str, str]:
-        """Each resolved file's real path and content hash, for the trace cache key."""
+        """Each resolved file's content hash by the spec key that names it, for the trace
+        cache key: what a file holds decides the trace, not where it lies (a cluster
+        worker's copy in a temporary folder finds the trace its client recorded)."""
         return dict(sorted(self._seen.items()))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -36,6 +37,13 @@ class Package:
     files: dict[str, bytes] = field(repr=False)
     options: RenderOptions
     trace: bytes | None = field(default=None, repr=False)
+    origins: tuple[tuple[str, str], ...] = ()  # each shipped file's name there and here
+
+    def in_client_words(self, text: str, root: Path) -> str:
+        """A worker's message with its temporary paths written as the client's."""
+        for local, origin in sorted(self.origins, key=lambda item: -len(item[0])):
+            text = text.replace(str(root / local), origin).replace(local, origin)
+        return text.replace(str(root / self.name), self.origin)
 
     @property
     def digest(self) -> str:
@@ -81,15 +89,17 @@ def pack(spec_path: Path, options: RenderOptions) -> Shipment:
             files(spec.trace, ("trace",))
     else:
         trace_path, _ = pipeline.recording_of(loaded, spec, files)
-    shipped, sets = {}, list(options.sets)
+    shipped, sets, origins = {}, list(options.sets), {}
     for index, (key, path) in enumerate(files.named().items()):
-        local = f"_files/{index}_{path.name}"
+        local = f"_files/{index}{re.sub(r'[^A-Za-z0-9.]', '', path.suffix)[:12]}"
         shipped[local] = path.read_bytes()
-        sets.append(f"{'.'.join(str(k) for k in key)}={local}")
+        origins[local] = str(path)
+        sets.append(f"{'.'.join(str(k) for k in key)}={json.dumps(local)}")
     cached = trace_path.read_bytes() if trace_path is not None and trace_path.is_file() and \
         not options.fresh else None
     package = Package(str(spec_path), spec_path.name, spec_path.read_text(), tuple(sets),
-                      shipped, replace(options, out_dir=None, sets=()), cached)
+                      shipped, replace(options, out_dir=None, sets=()), cached,
+                      tuple(origins.items()))
     return Shipment(package, pipeline.output_targets(loaded, spec, options.out_dir),
                     trace_path)
 
@@ -123,8 +133,9 @@ def render_package(package: Package) -> Delivery:
             paths = pipeline.render(spec_path, replace(package.options, out_dir=root / "out",
                                                        sets=package.sets), progress)
         except UserError as err:
-            return Delivery(warnings=tuple(progress.warnings),
-                            error=str(err).replace(str(spec_path), package.origin))
+            return Delivery(warnings=tuple(package.in_client_words(w, root)
+                                           for w in progress.warnings),
+                            error=package.in_client_words(str(err), root))
         outputs = {path.suffix.lstrip("."): path.read_bytes() for path in paths}
         recorded = trace_path.read_bytes() if trace_path is not None and \
             package.trace is None and trace_path.is_file() else None

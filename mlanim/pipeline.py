@@ -187,7 +187,24 @@ def recording_of(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles
     with located(loaded):
         spec = _checkpoint_resolved(spec, files)
         payload, make = scenes.get(spec.scene).recording(spec, files)
+    payload = _without_file_names(payload, list(files.named()))
     return cached_trace_path(cache_key({**payload, "files": files.fingerprints()})), make
+
+
+def _without_file_names(payload: dict, keys: list[tuple]) -> dict:
+    """The cache-key payload without the names the spec gives its files (their content is
+    in the key instead): the same data under another name, or a cluster worker's copy,
+    keys the same trace."""
+    import copy
+
+    trimmed = copy.deepcopy(payload)
+    for key in keys:
+        node = trimmed
+        for part in key[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(key[-1], None)
+    return trimmed
 
 
 def _checkpoint_resolved(spec: SceneSpec, files: SpecFiles) -> SceneSpec:

@@ -364,3 +364,33 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, render):
     assert done.exit_code == 2
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr
+
+
+def test_files_with_any_name_travel_and_key_the_same_trace_everywhere(cluster, tmp_path,
+                                                                      render):
+    address, _, _ = cluster
+    rows = "\n".join(f"{a / 10:.2f},{(a * 7) % 10 / 10:.2f},{a % 2}" for a in range(80))
+    (tmp_path / "d #1.csv").write_text("x1,x2,label\n" + rows + "\n")
+    (tmp_path / "x: y.csv").write_text("x1,x2,label\n,0.5,1\n" + rows + "\n")
+    base = SPECS["boundary.yaml"]
+    write_specs(tmp_path, {
+        "hash.yaml": base.replace("data: {name: moons, n_samples: 120}",
+                                  "data: {name: csv, path: 'd #1.csv', target: label}"),
+        "colon.yaml": base.replace("data: {name: moons, n_samples: 120}",
+                                   "data: {name: csv, path: 'x: y.csv', target: label}")})
+    done = render(tmp_path, "hash.yaml", "colon.yaml", "--cluster", address, "-q", "--out",
+                  "out")
+    assert done.exit_code == 2, done.output
+    assert done.stdout.split() == ["out/hash.mp4"]
+    assert "x: y.csv:2: column 'x1' has a missing value" in done.stderr  # its own name
+    assert "_files" not in done.stderr and "mlanim-task-" not in done.stderr
+    here = {p.name for p in (tmp_path / "cache").glob("*.mlanim")}
+    _, watcher, _ = cluster
+    workers = set().union(*watcher.run(_cached_names).values())
+    assert here and here <= workers  # one key for one spec's trace, wherever it is made
+
+
+def _cached_names() -> list[str]:
+    from mlanim.trace.cache import cached_traces
+
+    return [path.name for path in cached_traces()]
