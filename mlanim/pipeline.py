@@ -271,6 +271,32 @@ def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
             raise OutputError(f"cannot write {target}: it is a folder",
                               hint="set output: to a file name, or use another --out")
     trace = obtain_trace(loaded, spec, options.fresh, progress)
+    with blamed_on_trace(trace, bool(getattr(spec, "trace", None))):
+        return _draw(loaded, spec, kind, backend, trace, targets, when, span, progress)
+
+
+@contextmanager
+def blamed_on_trace(trace: Trace, given: bool) -> Iterator[None]:
+    """A fault while drawing a trace the user gave (``trace:``, a run of their own loop) is
+    that file's: it is said in one line as a `DataError` (exit 2) rather than as mlanim's
+    internal fault. Traces mlanim recorded itself keep their faults as faults."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as error:
+        if not given:
+            raise
+        raise DataError(f"{trace.path} does not hold what this scene draws "
+                        f"({type(error).__name__}: {str(error)[:160]})", key_path=("trace",),
+                        hint="record it again with mlanim; if mlanim wrote it as it is, "
+                             "please report it") from None
+
+
+def _draw(loaded: LoadedSpec, spec: SceneSpec, kind: SceneKind, backend: str, trace: Trace,
+          targets: dict[str, Path], when: When | None, span: tuple[int, int] | None,
+          progress: Progress) -> list[Path]:
+    """The analyse, draw and encode stages of `render_loaded`, once the trace is at hand."""
     with located(loaded):
         derived = analyse(kind, spec, trace, progress)
         for finding in kind.findings(spec, trace):
