@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from mlanim import pipeline
+from mlanim.errors import UserError
 from mlanim.progress import SilentProgress
 from mlanim.trace import TraceWriter, load_trace
 
@@ -613,3 +614,98 @@ def test_a_dict_spec_that_contains_itself_is_refused():
     spec["data"]["again"] = spec
     with pytest.raises(mlanim.UserError, match="contains itself"):
         mlanim.render(spec)
+
+
+@pytest.mark.parametrize("variable", ["MLANIM_CACHE_MB", "MLANIM_MAX_INPUT_MB"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-5", "lots"])
+def test_a_size_variable_that_is_not_a_size_is_refused(write_spec, monkeypatch, variable,
+                                                       value):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, ["render", str(write_spec()), "-q", "-f", "png"])
+    assert result.exit_code == 2, result.output
+    assert f"{variable}='{value}' is not a size in MB" in result.stderr
+
+
+def test_set_indexes_a_list_and_names_itself_when_wrong(write_spec):
+    from mlanim import pipeline
+
+    loaded = pipeline.load(write_spec(), ("render.formats.0=gif",))
+    assert loaded.spec.render.formats[0] == "gif"
+    with pytest.raises(UserError, match=r"--set render.formats.x=gif: render.formats is a list"):
+        pipeline.load(write_spec(), ("render.formats.x=gif",))
+    with pytest.raises(UserError) as refused:
+        pipeline.load(write_spec(), ("render.formats.0=bogus",))
+    assert "render.formats" in str(refused.value)
+
+
+def test_inspect_prints_a_one_relu_run_and_escapes_a_stranger_s_names(tmp_path):
+    import torch
+    from torch import nn
+    from typer.testing import CliRunner
+
+    import mlanim
+    from mlanim.cli import app
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    model.add_module("\x1b[2Jevil", nn.Identity())
+    optimizer = torch.optim.SGD(model.parameters(), 0.1)
+    rec = mlanim.watch(model, every=2, optimizer=optimizer)
+    for _ in range(4):
+        x = torch.randn(8, 2)
+        loss = model(x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        rec.step(loss, x=x)
+    rec.save(tmp_path / "run.mlanim")
+    result = CliRunner().invoke(app, ["inspect", str(tmp_path / "run.mlanim")])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+
+
+def test_gradient_flow_of_a_run_with_no_weight_layer_says_so(tmp_path):
+    import torch
+    from torch import nn
+
+    import mlanim
+
+    class Doubler(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    rec = mlanim.watch(Doubler(), every=2)
+    rec.step(torch.tensor(0.5), x=torch.randn(4, 2), y=torch.randint(0, 2, (4,)))
+    run = rec.save(tmp_path / "run.mlanim")
+    with pytest.raises(UserError, match="gradient_flow draws the gradients of linear"):
+        run.render("gradient_flow", out=tmp_path / "o", formats=["png"], quality="low")
+
+
+def test_cache_list_survives_an_entry_whose_metadata_is_a_list(write_spec, tmp_path):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+    from mlanim.trace.cache import cached_traces
+
+    assert CliRunner().invoke(app, ["render", str(write_spec()), "-q", "-f", "png",
+                                    "--out", "o"]).exit_code == 0
+    (entry,) = cached_traces()
+    with zipfile.ZipFile(entry, "w") as box:
+        box.writestr("meta.json", "[1]")
+    listed = CliRunner().invoke(app, ["cache", "list"])
+    assert listed.exit_code == 0 and "damaged" in listed.output
+
+
+def test_a_gif_over_its_cap_is_said_in_its_own_digits(write_spec, tmp_path):
+    from mlanim import pipeline
+    from mlanim.progress import SilentProgress
+
+    spec = write_spec(Path(write_spec()).read_text().replace("formats: [mp4]", "formats: [gif]")
+                      .replace("render: {", "render: {gif: {max_mb: 0.0001}, "))
+    progress = SilentProgress()
+    pipeline.render(spec, pipeline.RenderOptions(out_dir=tmp_path / "o"), progress)
+    (said,) = [w for w in progress.warnings if w.startswith("the GIF is")]
+    assert "0.0 MB" not in said and "over max_mb 0.0001" in said
