@@ -15,7 +15,6 @@ from torch import nn
 
 from mlanim.analysis.claims import (
     diverged,
-    format_number,
     lowest,
     lowest_claim,
     needs_log_axis,
@@ -24,6 +23,7 @@ from mlanim.analysis.claims import (
 from mlanim.analysis.gradients import Layers, chains, dead_units, exploding, vanishing
 from mlanim.analysis.rules import RULES
 from mlanim.draw.names import short_names
+from mlanim.numbers import format_number
 from mlanim.scenes.gradient_flow.spec import FlowSettings
 from mlanim.scenes.gradient_flow.story import FlowRun
 from mlanim.trace.format import load_trace

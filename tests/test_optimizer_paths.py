@@ -135,10 +135,10 @@ def test_clip_polyline_cuts_at_the_box_edge():
 
 def test_contours_are_vector_lines_with_a_colour_bar_and_one_scale(write_spec):
     from mlanim import scenes
-    from mlanim.analysis.claims import format_number
     from mlanim.draw import display as d
     from mlanim.draw.theme import load_theme
     from mlanim.draw.video import VideoSettings
+    from mlanim.numbers import format_number
 
     text = SPEC.replace("surface: {function: rosenbrock}",
                         "surface: {expression: '0.05*x**2 + 2*y**2', x_range: [-6, 6], "

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlanim.analysis.rules import RULES, Rules
+from mlanim.numbers import format_number
 from mlanim.trace import Trace
 
 
@@ -151,18 +152,3 @@ def needs_log_axis(*curves: Sequence[float] | np.ndarray, rules: Rules = RULES) 
     if len(values) == 0 or values.min() <= 0:
         return False
     return bool(values.max() / values.min() > rules.log_axis_span)
-
-
-def format_number(value: float) -> str:
-    """A recorded number as it is said: 4 significant digits, scientific past 1e4 or below
-    1e-3, a true minus sign, ``∞`` and ``NaN`` spelled out."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
-        text = f"{value:.2e}"
-    else:
-        decimals = max(0, 3 - int(math.log10(abs(value)))) if abs(value) >= 1 else 4
-        text = f"{value:.{decimals}f}"
-    return text.replace("-", "−")

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.analysis.claims import format_number, needs_log_axis
+from mlanim.analysis.claims import needs_log_axis
 from mlanim.draw import display as d
 from mlanim.draw.frame import Units
 from mlanim.draw.theme import Theme, rgb
+from mlanim.numbers import format_number
 
 Box = tuple[float, float, float, float]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.analysis.claims import format_number
 from mlanim.draw import display as d
 from mlanim.draw.frame import Units
 from mlanim.draw.theme import Theme, rgb
+from mlanim.numbers import format_number
 
 Box = tuple[float, float, float, float]
 Range = tuple[float, float]

@@ -26,6 +26,7 @@ from mlanim.draw.charts import (
 )
 from mlanim.draw.frame import LegendItem
 from mlanim.draw.theme import rgb
+from mlanim.numbers import minus
 from mlanim.scenes.attention.story import AttentionStory, Segment
 
 EDGES_SWEEP = 0.55  # share of an evolving edges segment spent sweeping training
@@ -574,4 +575,4 @@ def _number(value: float, fmt: str) -> str:
         return ""
     if np.isinf(value):
         return "−∞"
-    return fmt.format(value).replace("-", "−")
+    return minus(fmt.format(value))

@@ -13,6 +13,7 @@ from mlanim.draw import display as d
 from mlanim.draw.charts import cell_box, cell_center, diverging_pixels, ink_on
 from mlanim.draw.frame import Box
 from mlanim.draw.theme import rgb
+from mlanim.numbers import fixed
 from mlanim.scenes.cnn_filters.story import CnnStory, Window
 
 SMALLEST_NUMBER = 6.0  # points: cell numbers smaller than this are left out
@@ -21,11 +22,11 @@ TRAVEL = 0.3  # share of a window stop spent sliding to it
 
 def _signed(value: float, digits: int = 2) -> str:
     """A number with its sign, minus as the true minus sign."""
-    return f"{value:+.{digits}f}".replace("-", "−")
+    return fixed(value, digits, signed=True)
 
 
 def _plain(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
+    return fixed(value, digits)
 
 
 class CnnPicture:

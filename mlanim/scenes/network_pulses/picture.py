@@ -7,6 +7,7 @@ import numpy as np
 from mlanim.draw import display as d
 from mlanim.draw.charts import Series, line_chart
 from mlanim.draw.frame import LegendItem
+from mlanim.numbers import minus, short
 from mlanim.scenes.network_pulses.network import BLOCK_ABOVE, SHOW_ALL, SHOW_TOP, Layer
 from mlanim.scenes.network_pulses.story import (
     LEGEND_TEXTS,
@@ -181,11 +182,11 @@ class _Composer:
                                           width * delta_on))
                     if roomy:
                         self.pic.add(d.Label((xy[0], xy[1] - self.s.frame.dy(self.r + 8)),
-                                             f"δ {_fmt(float(deltas[n]))}",
+                                             f"δ {short(float(deltas[n]))}",
                                              s.frame.size("value") * 0.9, self.t.backward, "center",
                                              "top"))
                 if shown > 0.5 and s.spec.show.values and self.r >= 8:
-                    self.pic.add(d.Label(xy, _fmt(v), max(7.0, self.r * 0.58), t.text))
+                    self.pic.add(d.Label(xy, short(v), max(7.0, self.r * 0.58), t.text))
             if layer.hidden_count and not layer.block:
                 x, y = layer.x, float(layer.ys[-1])
                 self.pic.add(d.Label((x, y), f"… {layer.hidden_count} more", s.frame.size("tick"),
@@ -250,7 +251,7 @@ class _Composer:
             text = last.names[n]
             if out_on > 0.5:
                 text += f"  {values[n]:.2f}" if s.task == "classification" else \
-                    f"  {values[n]:.3g}".replace("-", "−")
+                    minus(f"  {values[n]:.3g}")
             target = s.task == "classification" and int(s.targets) == n
             color = t.accent if target and out_on > 0.5 else t.text
             self.pic.add(d.Label((x + gap, y), text + ("  ◀ target" if target and out_on > 0.5
@@ -291,7 +292,7 @@ class _Composer:
         z = float(s.outputs[1][f][n]) if layer.activation is None else \
             float(s.trace.values(f"focus/out/{layer.linear}")[f][n])
         shown = min(2, len(x))
-        terms = [f"{_fmt(float(w[i]))}·{_paren(float(x[i]))}" for i in range(shown)]
+        terms = [f"{short(float(w[i]))}·{_paren(float(x[i]))}" for i in range(shown)]
         more = f" + …{len(x) - shown} more" if len(x) > shown else ""
         act = layer.activation and s.activation
         lines: list[tuple[str, str | None]] = [
@@ -299,22 +300,22 @@ class _Composer:
             ("z = Σ w·x + b", None),
             ("  = " + " + ".join(terms) + more, None),
             (f"      + {_paren(b)}", None),
-            (f"  = {_fmt(z)}", None),
+            (f"  = {short(z)}", None),
         ]
         if act and s.depth > 1:
-            lines.append((f"a = {act}(z) = {_fmt(float(values[n]))}", None))
+            lines.append((f"a = {act}(z) = {short(float(values[n]))}", None))
         if self.seg.phase in ("loss", "backward", "update"):
             lines.append((f"sample loss L = {s.sample_loss[f]:.4f}", t.text))
         if self.deltas_shown(1) > 0.5:
-            lines.append((f"δ = ∂L/∂z = {_fmt(float(s.deltas[1][f][n]), 4)}", self.t.backward))
+            lines.append((f"δ = ∂L/∂z = {short(float(s.deltas[1][f][n]), 4)}", self.t.backward))
         if self.seg.phase == "update":
             i = int(np.argmax(np.abs(s.post[net.weight_name(1)][f][n]
                                      - s.pre[net.weight_name(1)][f][n])))
             before = float(s.pre[net.weight_name(1)][f][n, i])
             after = float(s.post[net.weight_name(1)][f][n, i])
-            lines.append((f"w{i + 1}: {_fmt(before, 4)} → {_fmt(after, 4)}", t.accent))
-            lines.append((f"b: {_fmt(float(s.pre[net.bias_name(1)][f][n]), 4)} → "
-                          f"{_fmt(float(s.post[net.bias_name(1)][f][n]), 4)}", t.accent))
+            lines.append((f"w{i + 1}: {short(before, 4)} → {short(after, 4)}", t.accent))
+            lines.append((f"b: {short(float(s.pre[net.bias_name(1)][f][n]), 4)} → "
+                          f"{short(float(s.post[net.bias_name(1)][f][n]), 4)}", t.accent))
         return lines
 
     def _inset(self) -> None:
@@ -383,19 +384,11 @@ def _phase_guide(s: PulseStory) -> list[tuple[str, str | None]]:
             (f"animated steps: {', '.join(str(k + 1) for k in s.focus_steps)}", t.muted)]
 
 
-def _fmt(value: float, digits: int = 2) -> str:
-    """Short numbers with a true minus sign."""
-    if abs(value) >= 100:
-        text = f"{value:.0f}"
-    elif abs(value) >= 10:
-        text = f"{value:.1f}"
-    else:
-        text = f"{value:.{digits}f}"
-    return text.replace("-", "−")
+
 
 
 def _paren(value: float) -> str:
-    text = _fmt(value)
+    text = short(value)
     return f"({text})" if value < 0 else text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.analysis.claims import format_number, lowest_claim
+from mlanim.analysis.claims import lowest_claim
 from mlanim.draw import display as d
 from mlanim.draw.charts import value_row_height
 from mlanim.draw.frame import LegendItem
@@ -14,6 +14,7 @@ from mlanim.draw.surface_view import (
     colour_bar,
     wireframe,
 )
+from mlanim.numbers import format_number
 from mlanim.scenes.optimizer_paths.story import PathStory
 
 
