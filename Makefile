@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mlanim-installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test check lint bench clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,11 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+
+# The inner loop: ruff and the fast tier (tests marked slow are left to `make test` and CI).
+check: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -m "not slow"
 
 lint: setup
 	$(VENV)/bin/ruff check .

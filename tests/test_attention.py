@@ -125,6 +125,7 @@ def mirrored_mass(trace) -> float:
     return float(weights[..., list(rows), list(cols)].mean(axis=-1).max())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", ["reverse", "copy"])
 def test_default_training_learns_by_attending_where_the_task_needs(write_spec, task):
     """The issue's bar: >= 95% held-out sequences right, and one head putting > 0.6 of its

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SMALL_SCENE
+
+pytestmark = pytest.mark.slow  # renders batches on worker processes
 
 
 def mlanim(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -20,6 +20,8 @@ import pytest
 from mlanim.trace import load_trace
 from tests.conftest import video_frames
 
+pytestmark = pytest.mark.slow  # starts a Dask scheduler and workers
+
 distributed = pytest.importorskip("distributed")  # the dev extras install it: never skipped
 cloudpickle = pytest.importorskip("cloudpickle")
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests/

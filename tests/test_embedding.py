@@ -97,6 +97,7 @@ def digits_hidden() -> tuple[np.ndarray, np.ndarray]:
     return recorder.finish().values("hidden/act2"), dataset.y_train[:600]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["umap", "tsne"])
 def test_warm_started_layouts_are_markedly_smoother_than_independent_fits(digits_hidden,
                                                                          method):

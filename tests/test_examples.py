@@ -9,6 +9,8 @@ import pytest
 from mlanim import pipeline
 from mlanim.progress import SilentProgress
 
+pytestmark = pytest.mark.slow  # renders every example
+
 EXAMPLES = sorted((Path(__file__).parent.parent / "scenes").glob("*.yaml"))
 
 

@@ -20,6 +20,8 @@ from mlanim.errors import UserError
 from mlanim.inputs import SpecFiles
 from mlanim.spec.template import template
 
+pytestmark = pytest.mark.slow  # draws a thousand mutated specs
+
 EXAMPLES = sorted((Path(__file__).parent.parent / "scenes").glob("*.yaml"))
 
 

@@ -26,6 +26,8 @@ from mlanim.trace.format import load_trace
 from tests.conftest import SMALL_SCENE
 from tests.test_hostile import capped_script
 
+pytestmark = pytest.mark.slow  # draws hundreds of mutated traces
+
 ODD = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
                 st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
                 st.lists(st.integers(-5, 10**9), max_size=4),

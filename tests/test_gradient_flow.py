@@ -161,6 +161,7 @@ def test_bad_settings_are_refused(write_spec, render_fails, change, message):
 EXAMPLES = Path(__file__).parent.parent / "scenes"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("example", "fired"), [
     ("gradients_vanishing", {"vanishing"}),
     ("gradients_healthy", set()),

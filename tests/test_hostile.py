@@ -378,6 +378,7 @@ def script(*args: str, cwd: Path):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_every_spec_of_a_batch_is_tried_and_the_worst_exit_wins(write_spec, tmp_path):
     good = write_spec(name="good.yaml")
     bad = write_spec("scene: decision_boundary\ntrain: {epochs: 0}\n", "bad.yaml")
@@ -463,6 +464,7 @@ def zip_bomb(path: Path, megabytes: int) -> None:
             member.write(block)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "message"), [
     (BILLION_LAUGHS, "expands to more than"),
     ("scene: decision_boundary\nmodel: {hidden: [1000000, 1000000]}\n", "weights"),
@@ -477,6 +479,7 @@ def test_exhausting_inputs_are_refused_under_a_memory_cap(tmp_path, text, messag
     assert done.returncode == 2 and message in done.stderr, done.stderr[-500:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "phase"), [("SIGINT", "training"), ("SIGTERM", "encoding"),
                                              ("SIGKILL", "encoding")])
 def test_a_killed_render_leaves_nothing_the_next_render_keeps(write_spec, tmp_path, name,

@@ -13,6 +13,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from mlanim.trace import load_trace
 
+pytestmark = pytest.mark.slow  # trains with Lightning and Hugging Face
+
 
 def blobs(rows: int = 96) -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(0)

@@ -92,6 +92,7 @@ def test_bad_input_is_refused_with_a_located_line(write_spec, render_fails, line
     assert key in error, error
 
 
+@pytest.mark.slow
 def test_the_examples_say_overfitting_only_where_it_is_real():
     """The two example specs' story, from the recorded runs: the unregularised one overfits,
     the regularised one does not (the rule of mlanim.analysis.curves)."""

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 import mlanim
 from mlanim.notebook import mlanim_cell
+
+pytestmark = pytest.mark.slow  # runs a notebook in a kernel
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "quickstart.ipynb"
 

@@ -116,6 +116,7 @@ def test_recorded_states_and_gradients_match_the_trained_modules(small, kind):
                                atol=1e-12)
 
 
+@pytest.mark.slow
 def test_the_example_lstm_keeps_the_gradient_its_rnn_loses(tmp_path):
     from pathlib import Path
 
