@@ -38,4 +38,11 @@ def test_cell_magic_reports_a_mistake_in_one_line(capsys) -> None:
     assert "did you mean 'decision_boundary'" in error
     assert mlanim_cell("duration", "scene: loss_curves\n") is None
     assert "KEY=VALUE" in capsys.readouterr().err
-    assert mlanim.load_ipython_extension is not None
+    registered = []
+
+    class Shell:
+        def register_magic_function(self, function, magic_kind, magic_name):
+            registered.append((function, magic_kind, magic_name))
+
+    mlanim.load_ipython_extension(Shell())
+    assert registered == [(mlanim_cell, "cell", "mlanim")]

@@ -2,16 +2,16 @@
 run really overfits.
 
 Overfitting is claimed only when it is real: after its minimum, validation loss rises above
-that minimum by more than the curves' noise and stays there for ``patience`` snapshots up to
-the end, while training loss keeps falling. A one-snapshot spike is noise, not overfitting.
+that minimum by more than the curves' noise (and ``overfit_floor`` of it) and stays there for
+``overfit_patience`` snapshots up to the end, while training loss keeps falling
+(`mlanim.analysis.rules`). A one-snapshot spike is noise, not overfitting.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-PATIENCE = 3  # snapshots the rise must last to the end
-FLOOR = 0.02  # a rise below 2% of the minimum is never called overfitting
+from mlanim.analysis.rules import RULES
 
 
 def early_stop(val_loss: np.ndarray) -> int:
@@ -28,7 +28,7 @@ def curve_noise(values: np.ndarray) -> float:
 
 
 def overfitting_onset(train_loss: np.ndarray, val_loss: np.ndarray, noise: float | None = None,
-                      patience: int = PATIENCE) -> int | None:
+                      patience: int = RULES.overfit_patience) -> int | None:
     """The first snapshot of the rise that lasts to the end, when the run overfits; else None.
 
     ``noise`` is what a rise must exceed (default: the validation curve's own jitter; for
@@ -38,7 +38,7 @@ def overfitting_onset(train_loss: np.ndarray, val_loss: np.ndarray, noise: float
         return None
     best = early_stop(val)
     noise = curve_noise(val) if noise is None else noise
-    margin = max(noise, FLOOR * abs(val[best]))
+    margin = max(noise, RULES.overfit_floor * abs(val[best]))
     above = val > val[best] + margin
     onset = len(val)
     while onset > best + 1 and above[onset - 1]:

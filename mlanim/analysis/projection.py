@@ -28,7 +28,6 @@ import numpy as np
 
 from mlanim.progress import Progress, SilentProgress
 
-METHODS = ("pca", "umap", "tsne", "star")
 NEIGHBORS = 15
 UMAP_FIRST_EPOCHS = 200  # optimisation epochs for the first snapshot's layout
 UMAP_WARM_EPOCHS = 30  # and for each later one, starting from the previous layout

@@ -17,7 +17,6 @@ _EXPORTS = {
     "RecordingPlan": "mlanim.train.plan",
     "Recorder": "mlanim.train.recorder",
     "record": "mlanim.train.run",
-    "load_dataset": "mlanim.train.run",
     "describe_model": "mlanim.train.run",
 }
 

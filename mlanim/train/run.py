@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
-from pathlib import Path
 
 import torch
 
-from mlanim import __version__, data, models
+from mlanim import __version__, models
 from mlanim.data import Dataset
 from mlanim.progress import Progress
 from mlanim.spec.sections import TrainedSceneSpec
@@ -36,11 +34,6 @@ def record(spec: TrainedSceneSpec, plan: RecordingPlan, dataset: Dataset,
         versions={"mlanim": __version__, "torch": torch.__version__,
                   "python": platform.python_version()},
     )
-
-
-def load_dataset(spec: TrainedSceneSpec, resolve: Callable[..., Path]) -> Dataset:
-    """The spec's dataset (seeded by the spec's seed)."""
-    return data.load(spec.data, spec.seed, resolve)
 
 
 ACTIVATIONS = (torch.nn.ReLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.GELU, torch.nn.LeakyReLU,
