@@ -154,6 +154,18 @@ class TrainSpec(Section):
         return self.epochs or 60
 
 
+class StepsTrain(TrainSpec):
+    """Training counted in optimizer steps by default (a kind sets how many); a spec that
+    gives ``epochs:`` counts epochs instead."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _epochs_replace_steps(cls, data: object) -> object:
+        if isinstance(data, dict) and "epochs" in data and "steps" not in data:
+            return {**data, "steps": None}
+        return data
+
+
 class GifSpec(Section):
     """How GIFs are made: smaller than the video, for blogs and slides."""
 

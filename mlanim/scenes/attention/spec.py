@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from mlanim.spec.sections import OptimizerSpec, SceneSpec, Section, TrainSpec
+from mlanim.spec.sections import OptimizerSpec, SceneSpec, Section, StepsTrain
 
 DEFAULT_CORPUS = ("the cat sat on the mat. the dog sat on the log. the cat saw the dog. "
                   "the dog saw the cat on the mat. ")
@@ -67,7 +67,7 @@ class TransformerSpec(Section):
         return self
 
 
-class AttentionTrain(TrainSpec):
+class AttentionTrain(StepsTrain):
     """Training for sequence tasks: counted in steps by default."""
 
     steps: int | None = Field(1500, gt=0, le=1_000_000)
@@ -75,13 +75,6 @@ class AttentionTrain(TrainSpec):
     optimizer: OptimizerSpec = OptimizerSpec(name="adam", lr=0.003)
     record_every: int | None = Field(None, gt=0, description="epochs between snapshots; "
                                      "default: about 60, dense early")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _epochs_replace_steps(cls, data: object) -> object:
-        if isinstance(data, dict) and "epochs" in data and "steps" not in data:
-            return {**data, "steps": None}
-        return data
 
     @field_validator("loss")
     @classmethod

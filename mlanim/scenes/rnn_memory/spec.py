@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from mlanim.spec.sections import OptimizerSpec, PositiveInt, SceneSpec, Section, TrainSpec
+from mlanim.spec.sections import (
+    OptimizerSpec,
+    PositiveInt,
+    SceneSpec,
+    Section,
+    StepsTrain,
+)
 
 MAX_STEPS_DRAWN = 30  # sequence steps the unrolled networks can show side by side
 MAX_HIDDEN = 16  # hidden units drawn as a heatmap column per step
@@ -51,20 +57,13 @@ class RecurrentModel(Section):
         return self
 
 
-class RecurrentTrain(TrainSpec):
+class RecurrentTrain(StepsTrain):
     """Training counted in steps; both networks see the same batches."""
 
     steps: PositiveInt | None = Field(2000, le=1_000_000)
     batch_size: PositiveInt | Literal["full"] = 64
     optimizer: OptimizerSpec = OptimizerSpec(name="momentum", lr=0.1, momentum=0.9)
     loss: Literal["auto", "cross_entropy"] = "auto"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _epochs_replace_steps(cls, data: object) -> object:
-        if isinstance(data, dict) and "epochs" in data and "steps" not in data:
-            return {**data, "steps": None}
-        return data
 
 
 View = Literal["training", "forward", "backward", "lag"]
