@@ -187,7 +187,7 @@ def test_a_long_legend_folds_into_and_n_more():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["bert", "long_names_14"])
+@pytest.mark.parametrize("name", ["bert", "long_names_14", "residual_cnn", "lstm"])
 @pytest.mark.parametrize("kind", ["gradient_flow", "embedding_evolution", "loss_curves"])
 def test_strangers_runs_render_without_layout_warnings(name, kind, tmp_path: Path):
     from mlanim.api import Run
@@ -314,3 +314,28 @@ render: {quality: low, duration: 1}
     story = kind.story(loaded.spec, trace, video, load_theme("dark"))
     caption = caption_text(kind.compose(story, video.count - 1))
     assert "SGD + momentum 0.9 and the same, again tie for lowest" in caption, caption
+
+
+def test_a_regression_that_overflows_says_it_diverged_not_early_stopping(write_spec):
+    from mlanim import pipeline, scenes
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+    from mlanim.progress import SilentProgress
+    from mlanim.scenes.picture_scene import caption_text
+
+    spec = write_spec("""\
+scene: loss_curves
+seed: 0
+data: {name: diabetes}
+model: {hidden: [32, 32], activation: relu}
+train: {epochs: 30, batch_size: 32, optimizer: {name: sgd, lr: 1}, on_divergence: stop}
+render: {quality: low, duration: 1}
+""")
+    loaded = pipeline.load(spec)
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    kind = scenes.get("loss_curves")
+    assert any(f.startswith("training diverged") for f in kind.findings(loaded.spec, trace))
+    video = VideoSettings.from_spec(loaded.spec.render)
+    story = kind.story(loaded.spec, trace, video, load_theme("dark"))
+    caption = caption_text(kind.compose(story, video.count - 1))
+    assert caption.startswith("Training diverged") and "early stopping" not in caption

@@ -712,3 +712,13 @@ def test_a_gif_over_its_cap_is_said_in_its_own_digits(write_spec, tmp_path):
     pipeline.render(spec, pipeline.RenderOptions(out_dir=tmp_path / "o"), progress)
     (said,) = [w for w in progress.warnings if w.startswith("the GIF is")]
     assert "0.0 MB" not in said and "over max_mb 0.0001" in said
+
+
+@pytest.mark.slow
+def test_a_manim_paper_figure_prints_no_library_logging(write_spec, tmp_path):
+    done = script("render", str(write_spec()), "--paper", "--backend", "manim", "-f", "png",
+                  "--out", "o", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "INFO" not in done.stderr and "fontTools" not in done.stderr
+    assert all(line.startswith(("paper figure:", "mlanim:")) or not line.strip()
+               for line in done.stderr.splitlines()), done.stderr

@@ -156,3 +156,17 @@ def test_contours_are_vector_lines_with_a_colour_bar_and_one_scale(write_spec):
     values = trace.static("surface/values")
     texts = {s.text for s in picture.background if isinstance(s, d.Label)}
     assert {format_number(values.min()), format_number(values.max())} <= texts
+
+
+def test_inspect_names_the_scene_and_the_race(write_spec):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    trace = trace_of(write_spec)
+    result = CliRunner().invoke(app, ["inspect", str(trace.path)])
+    assert result.exit_code == 0
+    first, second = result.output.splitlines()[:2]
+    assert first.startswith("scene optimizer_paths") and "any that draws" not in first
+    assert second.startswith("SGD lr=0.001, Momentum lr=0.001 m=0.9, Adam")
+    assert "steps from (-1.5, 2)" in second

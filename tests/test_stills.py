@@ -113,6 +113,7 @@ def test_paper_figure_is_column_wide_untitled_with_truetype_fonts(write_spec) ->
     spec = write_spec(SMALL_SCENE.replace("render: {", "render: {aspect: '1:1', "))
     code, output = render(str(spec), "--paper", "--format", "pdf,svg,png")
     assert code == 0, output
+    assert "squarer render.aspect" not in output  # it is square already
     pdf = Path("outputs/scene.pdf").read_bytes()
     assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # TrueType embedded, no Type 3
     box = re.search(rb"/MediaBox \[ ?0 0 252(?:\.0+)? ([0-9.]+)", pdf)  # 3.5 in = 252 pt wide
