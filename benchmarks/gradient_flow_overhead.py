@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import torch
 from _common import ROOT, interleaved_medians, print_machine, stopwatch
 
-from mlanim import models, pipeline
+from mlanim import data, models, pipeline
 from mlanim.progress import SilentProgress
 from mlanim.scenes.gradient_flow.record import record_flow
-from mlanim.train import load_dataset, seed_everything
+from mlanim.train import seed_everything
 from mlanim.train.loop import train_steps
 from mlanim.train.losses import make_loss
 from mlanim.train.schedule import Schedule
@@ -56,7 +56,7 @@ def main() -> None:
     print_machine()
     loaded = pipeline.load(SPEC)
     spec = loaded.spec
-    dataset = load_dataset(spec, loaded.resolve)
+    dataset = data.load(spec.data, spec.seed, loaded.resolve)
     p, r = interleaved_medians(lambda: plain(spec, dataset), lambda: recorded(spec, dataset),
                                REPEATS)
     steps = Schedule.of(spec.train, len(dataset.x_train)).total_steps

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import QUICKSTART, print_machine, stopwatch
 
-from mlanim import models, pipeline, scenes
-from mlanim.train import Recorder, RecordingPlan, fit, load_dataset, seed_everything
+from mlanim import data, models, pipeline, scenes
+from mlanim.train import Recorder, RecordingPlan, fit, seed_everything
 
 REPEATS = 15
 
@@ -39,7 +39,7 @@ def main() -> None:
     print_machine()
     loaded = pipeline.load(QUICKSTART)
     spec = loaded.spec
-    dataset = load_dataset(spec, loaded.resolve)
+    dataset = data.load(spec.data, spec.seed, loaded.resolve)
     scene_grid = scenes.get(spec.scene).plan(spec, dataset).grid
     layers = tuple(name for name, _ in models.build(spec.model, dataset).named_children())
     everything = RecordingPlan(metrics=True, params=True, grads=True,
