@@ -38,3 +38,18 @@ def format_number(value: float) -> str:
         return minus(f"{value:.2e}")
     decimals = max(0, 3 - int(math.log10(abs(value)))) if abs(value) >= 1 else 4
     return minus(f"{value:.{decimals}f}")
+
+
+def compact(value: float) -> str:
+    """Two significant digits in as few characters as a chart's value row has room for:
+    0.35, 12, 1.6e−4, 3.9e+18."""
+    if not math.isfinite(value):
+        return format_number(value)
+    plain = f"{value:.2g}"
+    if value == 0 or (0.01 <= abs(value) < 1000 and "e" not in plain):
+        return minus(plain)
+    exponent = math.floor(math.log10(abs(value)))
+    mantissa = value / 10**exponent
+    if round(abs(mantissa), 1) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return minus(f"{mantissa:.1f}e{exponent:+d}").replace("e+", "e")

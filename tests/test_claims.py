@@ -339,3 +339,10 @@ render: {quality: low, duration: 1}
     story = kind.story(loaded.spec, trace, video, load_theme("dark"))
     caption = caption_text(kind.compose(story, video.count - 1))
     assert caption.startswith("Training diverged") and "early stopping" not in caption
+
+
+def test_compact_numbers_fit_a_chart_s_value_row():
+    from mlanim.numbers import compact
+
+    assert [compact(v) for v in (0.35, 12, 0.00016, 3.9e18, 999, -0.0003, 0.0)] == [
+        "0.35", "12", "1.6e−4", "3.9e18", "1.0e3", "−3.0e−4", "0"]

@@ -12,7 +12,7 @@ from mlanim.analysis.claims import needs_log_axis
 from mlanim.draw import display as d
 from mlanim.draw.frame import Units
 from mlanim.draw.theme import Theme, rgb
-from mlanim.numbers import format_number
+from mlanim.numbers import compact, format_number
 
 Box = tuple[float, float, float, float]
 
@@ -145,7 +145,7 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
         if len(xs) > 1:
             shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed))
             shapes.append(d.Circle((xs[-1], ys[-1]), 3.0, s.color, None))
-        shown = (f"{10 ** value:.2g}" if log else f"{value:.0%}" if s.percent
+        shown = (compact(10 ** value) if log else f"{value:.0%}" if s.percent
                  else f"{value:.3f}" if abs(value) < 1e4 else format_number(value))
         if values:
             texts.append((f"{s.label} {shown}", s.color))
