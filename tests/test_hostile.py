@@ -722,3 +722,14 @@ def test_a_manim_paper_figure_prints_no_library_logging(write_spec, tmp_path):
     assert "INFO" not in done.stderr and "fontTools" not in done.stderr
     assert all(line.startswith(("paper figure:", "mlanim:")) or not line.strip()
                for line in done.stderr.splitlines()), done.stderr
+
+
+def test_a_set_value_of_3000_nested_brackets_is_one_line(write_spec):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+
+    value = "[" * 3000 + "]" * 3000
+    result = CliRunner().invoke(app, ["validate", str(write_spec()), "--set", f"title={value}"])
+    assert result.exit_code == 2 and "nests lists or mappings more than 64 deep" in result.stderr
+    assert len(result.stderr) < 400  # the flag is shortened in the message

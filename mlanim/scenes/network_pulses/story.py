@@ -15,6 +15,7 @@ from mlanim.data import TargetUnits
 from mlanim.draw.frame import Frame, LegendItem
 from mlanim.draw.theme import Theme, rgb
 from mlanim.draw.video import VideoSettings
+from mlanim.scenes.base import story_title
 from mlanim.scenes.network_pulses.network import Network, build_network
 from mlanim.scenes.network_pulses.timeline import Beat, PulseTimeline, Segment, plan_segments
 from mlanim.trace import Trace
@@ -101,7 +102,7 @@ class PulseStory:
         self.units = TargetUnits.of(meta["dataset"])  # regression: numbers in target units
         self.activation = (meta["model"].get("activation") or "linear").lower()
         depth = len(meta["model"]["widths"])
-        self.title = spec.title or "One training step, inside the network"
+        self.title = story_title(spec.title, "One training step, inside the network", trace)
         data = meta["dataset"]
         self.lr = float(meta["train"]["optimizer"]["lr"])
         self.subtitle = (f"{data['name']} · MLP {'-'.join(map(str, meta['model']['widths']))} "
