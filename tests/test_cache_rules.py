@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mlanim.cli import app
-from mlanim.trace.cache import MARKER, cached_traces
+from mlanim.trace.cache import MARKER, MARKER_TEXT, cached_traces
 from tests.conftest import SMALL_SCENE
 
 
@@ -39,7 +39,7 @@ def test_cache_clear_and_eviction_spare_a_user_s_files(write_spec, tmp_path, mon
 def test_a_user_s_files_json_is_never_overwritten_by_the_index(write_spec, tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / MARKER).write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    (cache / MARKER).write_text(MARKER_TEXT)
     (cache / "files.json").write_text('["my", "list"]')
     Path("d.csv").write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n"
                                                       for i in range(40)))
@@ -62,6 +62,9 @@ def test_a_chosen_cache_folder_holding_other_files_is_refused(write_spec, tmp_pa
     assert run("cache", "clear").exit_code == 2
     assert sorted(p.name for p in home.iterdir()) == ["thesis.mlanim"]
     assert not Path("o").exists()
+    (home / MARKER).write_text("Signature: 8a477f597d28d172789f06886806bc55\n# pip's cache\n")
+    other = run("render", str(write_spec()), "-f", "png", "--out", "o", "-q")
+    assert other.exit_code == 2  # another tool's cache tag does not make the folder mlanim's
 
 
 def test_two_specs_that_would_write_one_file_are_refused_before_rendering(tmp_path):

@@ -65,7 +65,7 @@ def _claim(folder: Path, chosen: bool) -> None:
     already holds something without the marker is not the cache's to fill or clean. Folders
     that cannot be made are left for the first write to report."""
     marker = folder / MARKER
-    if marker.is_file():
+    if _ours(marker):
         return
     with contextlib.suppress(OSError):
         if chosen and folder.is_dir() and any(folder.iterdir()):
@@ -75,6 +75,14 @@ def _claim(folder: Path, chosen: bool) -> None:
                 hint="point MLANIM_CACHE_DIR at a new or empty folder of its own")
         folder.mkdir(parents=True, exist_ok=True)
         marker.write_text(MARKER_TEXT)
+
+
+def _ours(marker: Path) -> bool:
+    """Whether ``marker`` is mlanim's (another tool's cache tag does not make a folder ours)."""
+    try:
+        return marker.is_file() and "mlanim" in marker.read_text(errors="replace")[:400]
+    except OSError:
+        return False
 
 
 def own_files(folder: Path, subfolder: str = ".") -> list[Path]:
