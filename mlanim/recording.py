@@ -564,8 +564,8 @@ def _layer_before_last_linear(model: nn.Module, outputs: dict[str, torch.Tensor]
     if not called:
         return None
     last = called[-1]
-    width = dict(model.named_modules())[last].in_features
     modules = dict(model.named_modules())
+    width = modules[last].in_features
     for name in reversed(order[: order.index(last)]):
         tensor = outputs[name]
         if isinstance(modules.get(name), PASS_THROUGH):
