@@ -23,7 +23,7 @@ from mlanim.draw.video import VideoSettings
 from mlanim.models.transformer import TinyTransformer
 from mlanim.progress import SilentProgress
 from mlanim.scenes.attention.picture import attention_picture
-from mlanim.scenes.attention.story import AttentionStory, plan_segments
+from mlanim.scenes.attention.story import AttentionStory, evolving_view, plan_segments
 
 SMALL = """\
 scene: attention
@@ -183,7 +183,7 @@ def test_focus_walk_caption_quotes_the_recorded_weight(write_spec):
 def test_segments_follow_the_views_and_only_the_first_sweeps_training():
     segments = plan_segments(["edges", "heatmap", "qkv"], True, 300)
     assert [s.view for s in segments] == ["positions", "edges", "heatmap", "qkv"]
-    assert [s.evolving for s in segments] == [False, True, False, False]
+    assert evolving_view(segments) == "edges"  # the first of edges and heatmap sweeps
     assert segments[0].first == 0 and segments[-1].last == 299
     assert all(a.last + 1 == b.first for a, b in itertools.pairwise(segments))
 

@@ -26,8 +26,9 @@ from mlanim.draw.charts import (
 )
 from mlanim.draw.frame import LegendItem
 from mlanim.draw.theme import rgb
+from mlanim.draw.timeline import Segment
 from mlanim.numbers import minus
-from mlanim.scenes.attention.story import AttentionStory, Segment
+from mlanim.scenes.attention.story import AttentionStory
 
 EDGES_SWEEP = 0.55  # share of an evolving edges segment spent sweeping training
 MIN_WEIGHT_DRAWN = 0.03  # thinner lines are invisible anyway, and cost time in manim
@@ -73,6 +74,7 @@ class _Frame:
         self.s, self.t, self.v = story, story.theme, story.video
         self.frame = frame
         self.seg: Segment = story.segment(frame)
+        self.evolving = self.seg.view == story.evolving  # this view sweeps through training
         self.progress = self.seg.progress(frame)
         self.position = self._position()
         self.pic = d.Picture()
@@ -84,7 +86,7 @@ class _Frame:
         last = float(len(self.s.steps) - 1)
         if self.seg.view == "positions":  # the model before training: positions are fixed
             return 0.0
-        if not self.seg.evolving:
+        if not self.evolving:
             return last
         if self.seg.view == "edges":
             return self.s.snapshot_at(min(self.progress / EDGES_SWEEP, 1.0))
@@ -93,7 +95,7 @@ class _Frame:
     @property
     def walking(self) -> bool:
         """Whether the edges view is walking the focus from token to token."""
-        return self.seg.view == "edges" and (not self.seg.evolving or
+        return self.seg.view == "edges" and (not self.evolving or
                                              self.progress > EDGES_SWEEP)
 
     # composition ---------------------------------------------------------------------------
@@ -253,7 +255,7 @@ class _Frame:
         self._head_legend()
 
     def _walk_focus(self) -> int:
-        start = EDGES_SWEEP if self.seg.evolving else 0.0
+        start = EDGES_SWEEP if self.evolving else 0.0
         walk = (self.progress - start) / (1 - start)
         return min(int(walk * self.s.length), self.s.length - 1)
 
@@ -519,7 +521,7 @@ class _Frame:
             return self._qkv_caption()
         if self.walking:
             return self._walk_caption()
-        if self.progress < 0.1 and self.seg.evolving:
+        if self.progress < 0.1 and self.evolving:
             return "Before training, every head spreads its attention almost evenly"
         return self._training_caption()
 

@@ -9,13 +9,11 @@ lingers where patterns form instead of on long flat stretches; the step counter 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
-from mlanim.draw.timeline import blend
+from mlanim.draw.timeline import Segment, blend, segment_at, split_frames
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.base import story_title
 from mlanim.trace import Trace
@@ -26,28 +24,16 @@ UNIFORM_PACE = 0.35  # share of the sweep paced by steps rather than by change
 HOLD = 0.12  # share of a sweep held on its first and last snapshot
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One view over a range of frames; ``evolving`` views sweep through training."""
-
-    view: str
-    first: int
-    last: int
-    evolving: bool
-
-    def progress(self, frame: int) -> float:
-        """0 at the segment's first frame, 1 at its last."""
-        return (frame - self.first) / max(self.last - self.first, 1)
-
-
 def plan_segments(views: list[str], show_positions: bool, frames: int) -> list[Segment]:
     """Split ``frames`` between the views by `SEGMENT_WEIGHTS`."""
     names = (["positions"] if show_positions else []) + list(dict.fromkeys(views))
-    evolving = next((v for v in names if v in ("heatmap", "edges")), None)
-    weights = np.array([SEGMENT_WEIGHTS[n] for n in names])
-    bounds = np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * frames)
-    return [Segment(name, int(bounds[i]), int(bounds[i + 1]) - 1, name == evolving)
-            for i, name in enumerate(names)]
+    return split_frames(names, SEGMENT_WEIGHTS, frames)
+
+
+def evolving_view(segments: list[Segment]) -> str | None:
+    """The one view that sweeps through training (the first heatmap or edges view); the
+    others show the trained model."""
+    return next((seg.view for seg in segments if seg.view in ("heatmap", "edges")), None)
 
 
 def paced_positions(weights: np.ndarray, steps: np.ndarray) -> np.ndarray:
@@ -92,6 +78,7 @@ class AttentionStory:
                           "sinusoidal" else None)
         show_positions = self.positions is not None and spec.show.positional
         self.segments = plan_segments(spec.show.views, show_positions, video.count)
+        self.evolving = evolving_view(self.segments)
         self.pattern = [tuple(p) for p in self.task["pattern"] if max(p) < self.length]
         self.title = story_title(spec.title, _default_title(self.task["name"]), trace)
         self.count = video.count
@@ -111,10 +98,7 @@ class AttentionStory:
 
     def segment(self, frame: int) -> Segment:
         """The segment ``frame`` belongs to."""
-        for seg in self.segments:
-            if frame <= seg.last:
-                return seg
-        return self.segments[-1]
+        return segment_at(self.segments, frame)
 
     def snapshot_at(self, progress: float) -> float:
         """Fractional snapshot index for sweep progress 0..1 (held briefly at both ends)."""
