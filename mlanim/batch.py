@@ -179,10 +179,12 @@ def render_one(spec: str, options: RenderOptions) -> Outcome:
     """Render one spec quietly and say how it went (runs in a worker process)."""
     from mlanim import pipeline
     from mlanim.progress import SilentProgress
+    from mlanim.quiet import quieted
 
     progress = SilentProgress()
     try:
-        paths = pipeline.render(Path(spec), options, progress)
+        with quieted():  # a worker's stderr is the user's terminal too
+            paths = pipeline.render(Path(spec), options, progress)
     except UserError as err:
         return Outcome(warnings=tuple(progress.warnings), error=str(err), code=2)
     except Exception as err:  # reported as the spec's own fault; the other specs go on
