@@ -114,7 +114,7 @@ def _plain(value: Any, where: str = "spec") -> Any:
     arrays as Python numbers and lists. Given as a stranger's spec would be read: at most
     `MAX_DEPTH` deep, `MAX_VALUES` values and `MAX_SPEC_BYTES` of text, no cycle, and only
     data (a mapping, list, string, number, bool or None)."""
-    return _Plainer(where).plain(value, where, 0)
+    return _Plainer().plain(value, where, 0)
 
 
 def _shown(where: str) -> str:
@@ -125,7 +125,7 @@ def _shown(where: str) -> str:
 class _Plainer:
     """One conversion's budget: values and characters so far, and the containers open."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self) -> None:
         self.values = self.chars = 0
         self.open: set[int] = set()
 

@@ -15,6 +15,7 @@ from mlanim.analysis.gradients import (
     vanishing,
     where_it_broke,
 )
+from mlanim.analysis.rules import Rules
 from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline
@@ -59,18 +60,18 @@ class FlowRun:
         rules = settings.rules()
         return [vanishing(self.norms, self.chain_layers, step, rules),
                 exploding(self.norms, self.layers, step, rules, self.bad_output),
-                self._dead(step, settings)]
+                self._dead(step, rules)]
 
-    def _dead(self, step: int, settings: FlowSettings) -> Claim:
+    def _dead(self, step: int, rules: Rules) -> Claim:
         """Dead units from the recorded zero-gradient rows, or (traces made before those were
         kept) from the ReLU modules' outputs."""
         if self.silent is not None:
-            return dead_units(self.silent, self.layers, step, settings.rules())
+            return dead_units(self.silent, self.layers, step, rules)
         dead = None
         if self.dead is not None:
             seen = np.nonzero(self.dead_steps <= step + 1)[0]
             dead = self.dead[seen[-1]] if len(seen) else None
-        return dead_relus(dead, self.relus, settings.rules())
+        return dead_relus(dead, self.relus, rules)
 
 
 def rolling_geometric_mean(values: np.ndarray, window: int) -> np.ndarray:
