@@ -96,3 +96,44 @@ def test_a_data_file_replaced_with_cp_p_is_not_taken_from_the_cache(write_spec, 
     assert again.exit_code == 0, again.output
     assert "using cached trace" not in again.stderr
     assert len(cached_traces()) == 2
+
+
+EXAMPLES = Path(__file__).parent.parent / "scenes"
+
+
+def _key(name: str, changes: dict | None = None) -> dict:
+    """The recording key of an example spec, with ``changes`` set first (dotted keys)."""
+    from mlanim import pipeline, scenes
+
+    spec = pipeline.load(EXAMPLES / name).spec
+    kind = scenes.get(spec.scene)
+    data = spec.model_dump(mode="json")
+    for path, value in (changes or {}).items():
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return kind.recording_key(kind.Spec.model_validate(data))
+
+
+def test_every_kind_s_keyed_by_names_keys_its_spec_has():
+    """A misspelt ``keyed_by`` entry would fail every render of that kind."""
+    seen = set()
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        key = _key(path.name)
+        seen.add(key["scene"])
+        assert all(value is not None or name == "show.probe" for name, value in key.items())
+    from mlanim import scenes
+
+    assert seen == set(scenes.builtin_names())
+
+
+def test_a_key_changes_with_what_changes_the_recording_and_only_that():
+    base = _key("gradients_healthy.yaml")
+    assert _key("gradients_healthy.yaml", {"flow.bins": 17}) != base
+    assert _key("gradients_healthy.yaml", {"seed": 99}) != base
+    assert _key("gradients_healthy.yaml", {"render.theme": "light"}) == base
+    paths = _key("optimizers_saddle.yaml")
+    assert "seed" not in paths  # an analytic surface draws no random numbers
+    assert _key("optimizers_saddle.yaml", {"steps": 7}) != paths

@@ -57,6 +57,9 @@ class SceneKind:
     own_recording: ClassVar[str | None] = None
     """Why a run recorded with `mlanim.watch` cannot make this scene (it records something a
     user's loop does not have); None when it can."""
+    keyed_by: ClassVar[tuple[str, ...]] = ("seed", "data", "model", "train")
+    """The spec keys (dotted for a key inside a section: ``"flow.bins"``) whose values change
+    the recording: with the kind's name, they are the trace cache key (`recording_key`)."""
 
     def recording(self, spec: SceneSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -71,17 +74,12 @@ class SceneKind:
         self.check(spec, dataset)
         plan = self.plan(spec, dataset)
         check_recording_memory(spec, dataset, plan)
-        payload = {"scene": spec.scene, "seed": spec.seed, "plan": plan.key(),
-                   **{name: getattr(spec, name).model_dump(mode="json")
-                      for name in ("data", "model", "train")},
-                   **self.recording_key(spec)}
-
         def make(progress: Progress) -> Trace:
             trace = train.record(spec, plan, dataset, progress)
             self.complete(spec, dataset, plan, trace, progress)
             return trace
 
-        return payload, make
+        return self.recording_key(spec, plan=plan.key()), make
 
     def check_trace(self, trace: Trace) -> None:
         """A `UsageError` naming what is missing, and the argument that records it, when a
@@ -105,9 +103,17 @@ class SceneKind:
         told as a sequence of views."""
         return None
 
-    def recording_key(self, spec: SceneSpec) -> dict:
-        """What else, besides data, model, train and plan, changes this kind's recording."""
-        return {}
+    def recording_key(self, spec: SceneSpec, **computed: object) -> dict:
+        """What identifies this kind's recording of ``spec``: its name, the values of the
+        `keyed_by` keys, and what the kind ``computed`` from them (a plan, a held-out example)."""
+        dumped = spec.model_dump(mode="json")
+        key: dict = {"scene": self.name}
+        for path in self.keyed_by:
+            value: object = dumped
+            for part in path.split("."):
+                value = value[part]  # type: ignore[index]
+            key[path] = value
+        return {**key, **computed}
 
     def complete(self, spec: SceneSpec, dataset: Dataset, plan: RecordingPlan, trace: Trace,
                  progress: Progress) -> None:
@@ -267,6 +273,15 @@ def data_line(meta: dict) -> str:
         name = data.get("name", "your data")
         return f"{name} · {rows:,} rows {per}" if rows else name  # a trainer hid its batches
     return f"{data.get('name')} · {data.get('n_train')} train / {data.get('n_val')} held out"
+
+
+def training_line(meta: dict, rows_last: bool = False) -> str:
+    """The data, model and optimizer of a run: ``moons · 300 train / 100 held out · MLP
+    2-16-2 tanh · adam lr=0.01``; with ``rows_last``, the data's rows come last."""
+    name, _, rows = data_line(meta).partition(" · ")
+    if rows_last:
+        return join_parts(name, model_line(meta), optimizer_line(meta), rows)
+    return join_parts(name, rows, model_line(meta), optimizer_line(meta))
 
 
 def join_parts(*parts: str) -> str:

@@ -5,7 +5,7 @@ Every model forbids unknown keys and is frozen: the parsed spec is inert data.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -154,16 +154,31 @@ class TrainSpec(Section):
         return self.epochs or 60
 
 
-class StepsTrain(TrainSpec):
-    """Training counted in optimizer steps by default (a kind sets how many); a spec that
-    gives ``epochs:`` counts epochs instead."""
+class CountedTrain(TrainSpec):
+    """Training counted in ``counted_in`` (steps or epochs) by default, with a default count a
+    kind sets; a spec that gives the other count uses it instead."""
+
+    counted_in: ClassVar[str]
 
     @model_validator(mode="before")
     @classmethod
-    def _epochs_replace_steps(cls, data: object) -> object:
-        if isinstance(data, dict) and "epochs" in data and "steps" not in data:
-            return {**data, "steps": None}
+    def _other_count_replaces_default(cls, data: object) -> object:
+        other = "epochs" if cls.counted_in == "steps" else "steps"
+        if isinstance(data, dict) and other in data and cls.counted_in not in data:
+            return {**data, cls.counted_in: None}
         return data
+
+
+class StepsTrain(CountedTrain):
+    """Training counted in optimizer steps by default; ``epochs:`` counts epochs instead."""
+
+    counted_in = "steps"
+
+
+class EpochsTrain(CountedTrain):
+    """Training counted in epochs by default; ``steps:`` counts steps instead."""
+
+    counted_in = "epochs"
 
 
 class GifSpec(Section):
@@ -220,10 +235,15 @@ class SceneSpec(Section):
     output: str | None = Field(None, description="path without extension; default outputs/<stem>")
 
 
-class TrainedSceneSpec(SceneSpec):
-    """A scene that trains a model (or reads a trace recorded elsewhere)."""
+class RecordedSceneSpec(SceneSpec):
+    """A scene drawn from a training run: its own, or a trace recorded elsewhere."""
+
+    trace: str | None = Field(None, description="a trace recorded elsewhere, instead of training")
+
+
+class TrainedSceneSpec(RecordedSceneSpec):
+    """A scene that trains the spec's model on the spec's data (or reads a trace)."""
 
     data: DataSpec = DataSpec()
     model: ModelSpec = ModelSpec()
     train: TrainSpec = TrainSpec()
-    trace: str | None = Field(None, description="a trace recorded elsewhere, instead of training")

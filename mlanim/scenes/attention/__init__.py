@@ -32,6 +32,7 @@ class Attention(PictureScene):
     Spec = AttentionSpec
     own_recording = "records its own transformer's attention"
     default_backend = "manim"
+    keyed_by = ("seed", "task", "model", "train")
 
     def recording(self, spec: AttentionSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -40,10 +41,8 @@ class Attention(PictureScene):
 
         check_show(spec)
         task, held_out, example = build_task(spec, resolve)
-        payload = {"scene": self.name, "seed": spec.seed, "example": example,
-                   **spec.model_dump(mode="json", include={"task", "model", "train"})}
-        return payload, lambda progress: record_attention(spec, task, held_out, example,
-                                                          progress)
+        return self.recording_key(spec, example=example), \
+            lambda progress: record_attention(spec, task, held_out, example, progress)
 
     def describe(self, meta: dict) -> str:
         """The task and the transformer's shape."""

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from mlanim.spec.sections import OptimizerSpec, SceneSpec, Section, StepsTrain
+from mlanim.spec.sections import OptimizerSpec, RecordedSceneSpec, Section, StepsTrain
 
 DEFAULT_CORPUS = ("the cat sat on the mat. the dog sat on the log. the cat saw the dog. "
                   "the dog saw the cat on the mat. ")
@@ -109,7 +109,7 @@ class AttentionShow(Section):
         return value
 
 
-class AttentionSpec(SceneSpec):
+class AttentionSpec(RecordedSceneSpec):
     """Attention between tokens, head by head, forming while a tiny transformer trains."""
 
     scene: Literal["attention"] = "attention"
@@ -117,7 +117,6 @@ class AttentionSpec(SceneSpec):
     model: TransformerSpec = TransformerSpec()
     train: AttentionTrain = AttentionTrain()
     show: AttentionShow = AttentionShow()
-    trace: str | None = Field(None, description="a trace recorded elsewhere, instead of training")
 
     @model_validator(mode="after")
     def _one_example(self) -> AttentionSpec:

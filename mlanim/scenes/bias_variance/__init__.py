@@ -39,7 +39,8 @@ class BiasVariance(PictureScene):
     name = "bias_variance"
     description = "polynomial fits on resampled noisy sets: underfit, just right, overfit"
     Spec = BiasVarianceSpec
-    default_backend = "matplotlib"
+    keyed_by = ("seed", "function", "samples", "noise", "resamples", "view", "panels",
+                "max_degree")
 
     def recording(self, spec: BiasVarianceSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -47,10 +48,7 @@ class BiasVariance(PictureScene):
         from mlanim.scenes.bias_variance.record import record_fits
 
         check_degrees(spec)
-        payload = {"scene": self.name, "seed": spec.seed, **spec.model_dump(
-            mode="json", include={"function", "samples", "noise", "resamples", "view",
-                                  "panels", "max_degree"})}
-        return payload, lambda progress: record_fits(spec, progress)
+        return self.recording_key(spec), lambda progress: record_fits(spec, progress)
 
     def describe(self, meta: dict) -> str:
         """The function and how many fits the trace holds."""

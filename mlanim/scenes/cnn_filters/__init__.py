@@ -33,7 +33,7 @@ class CnnFilters(PictureScene):
     description = "convolution, pooling, kernels and feature maps of a CNN learning on images"
     Spec = CnnFiltersSpec
     own_recording = "records its own CNN's kernels, maps and saliency"
-    default_backend = "matplotlib"
+    keyed_by = ("seed", "show.probe", "data", "model", "train")
 
     def recording(self, spec: CnnFiltersSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -42,9 +42,7 @@ class CnnFilters(PictureScene):
 
         dataset = load_images(spec, resolve)
         check_layers(spec, dataset.image_shape[0])  # type: ignore[index]
-        payload = {"scene": self.name, "seed": spec.seed, "probe": spec.show.probe,
-                   **spec.model_dump(mode="json", include={"data", "model", "train"})}
-        return payload, lambda progress: record_cnn(spec, dataset, progress)
+        return self.recording_key(spec), lambda progress: record_cnn(spec, dataset, progress)
 
     def describe(self, meta: dict) -> str:
         """The images and the network's shape."""

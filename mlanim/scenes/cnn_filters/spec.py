@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from mlanim.spec.sections import (
     DatasetName,
     DataSpec,
+    EpochsTrain,
     OptimizerSpec,
     PositiveInt,
-    SceneSpec,
+    RecordedSceneSpec,
     Section,
-    TrainSpec,
 )
 
 MAX_CHANNELS = 16  # feature maps a layer may have: more cannot be drawn side by side
@@ -70,20 +70,13 @@ class CnnModel(Section):
         return value
 
 
-class CnnTrain(TrainSpec):
+class CnnTrain(EpochsTrain):
     """Training counted in epochs, a snapshot after each."""
 
     epochs: PositiveInt | None = Field(12, le=1000)
     batch_size: PositiveInt | Literal["full"] = 32
     optimizer: OptimizerSpec = OptimizerSpec(name="adam", lr=0.01)
     loss: Literal["auto", "cross_entropy"] = "auto"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _steps_replace_epochs(cls, data: object) -> object:
-        if isinstance(data, dict) and "steps" in data and "epochs" not in data:
-            return {**data, "epochs": None}
-        return data
 
 
 View = Literal["convolution", "sum", "pool", "flatten", "training", "mistake"]
@@ -100,7 +93,7 @@ class CnnShow(Section):
                            "convolution view")
 
 
-class CnnFiltersSpec(SceneSpec):
+class CnnFiltersSpec(RecordedSceneSpec):
     """Convolution, pooling, kernels and feature maps of a small CNN, learning on images."""
 
     scene: Literal["cnn_filters"] = "cnn_filters"
@@ -108,4 +101,3 @@ class CnnFiltersSpec(SceneSpec):
     model: CnnModel = CnnModel()
     train: CnnTrain = CnnTrain()
     show: CnnShow = CnnShow()
-    trace: str | None = Field(None, description="a trace recorded elsewhere, instead of training")

@@ -31,7 +31,6 @@ class DecisionBoundary(PictureScene):
     needs = (("grid/output", "the model's output over its 2-D input plane",
               "mlanim.watch records it when the model reads two input features and rec.step "
               "gets x="),)
-    default_backend = "matplotlib"
 
     def check(self, spec: DecisionBoundarySpec, dataset: Dataset) -> None:
         """The scene needs a classification task on exactly two features."""

@@ -14,14 +14,7 @@ from mlanim.analysis.curves import overfitting_onset
 from mlanim.analysis.fields import softmax
 from mlanim.draw.timeline import Moment, SnapshotTimeline, interpolate
 from mlanim.draw.video import VideoSettings
-from mlanim.scenes.base import (
-    data_line,
-    join_parts,
-    model_line,
-    optimizer_line,
-    story_title,
-    time_unit,
-)
+from mlanim.scenes.base import story_title, time_unit, training_line
 from mlanim.trace import Trace
 
 
@@ -128,6 +121,4 @@ class Story:
 
 
 def _subtitle(trace: Trace) -> str:
-    meta = trace.meta
-    name, rows = data_line(meta).split(" · ", 1)
-    return join_parts(name, model_line(meta), optimizer_line(meta), rows)
+    return training_line(trace.meta, rows_last=True)

@@ -44,7 +44,7 @@ class EmbeddingEvolution(PictureScene):
               "pass y= (integer class labels) to rec.step, for a model that outputs one score "
               "a class"),
              ("samples/labels", "the probe rows' classes", "pass y= to rec.step"))
-    default_backend = "matplotlib"
+    keyed_by = ("seed", "data", "model", "train", "embed.trace")  # images kept
 
     def check(self, spec: EmbeddingSpec, dataset: Dataset) -> None:
         """Classes, a layer that exists, points and traced samples within the data, and
@@ -88,10 +88,6 @@ class EmbeddingEvolution(PictureScene):
             hidden_layers=() if layer == OUTPUT else (layer,), rows=sample_rows(spec, dataset),
             every_epochs=spec.train.record_every, every_steps=spec.train.record_every_steps,
             extra_steps=first_epoch_steps(spec, dataset))
-
-    def recording_key(self, spec: EmbeddingSpec) -> dict:
-        """The traced samples' images are recorded with the trace."""
-        return {"traced": spec.embed.trace}
 
     def complete(self, spec: EmbeddingSpec, dataset: Dataset, plan: RecordingPlan,
                  trace: Trace, progress: Progress) -> None:

@@ -35,7 +35,6 @@ class FeatureSpace(PictureScene):
     description = "a 2- or 3-unit hidden layer's view of the data, the output's boundaries in it"
     Spec = FeatureSpaceSpec
     own_recording = "trains an MLP with a 2-unit hidden layer it builds from the spec"
-    default_backend = "matplotlib"
 
     def check(self, spec: FeatureSpaceSpec, dataset: Dataset) -> None:
         """A classifier MLP whose last hidden layer has 2 or 3 units."""

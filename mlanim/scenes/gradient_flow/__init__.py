@@ -31,7 +31,7 @@ class GradientFlow(PictureScene):
     Spec = GradientFlowSpec
     needs = (("flow/norms", "every step's gradient norms",
               "call rec.step after each optimizer step"),)
-    default_backend = "matplotlib"
+    keyed_by = ("seed", "data", "model", "train", "flow.bins")  # thresholds only change drawing
 
     def check_trace(self, trace: Trace) -> None:
         """As every kind checks a recording of a user's loop, and: at least one weight layer
@@ -55,10 +55,7 @@ class GradientFlow(PictureScene):
         from mlanim.scenes.gradient_flow.record import record_flow
 
         dataset = data.load(spec.data, spec.seed, resolve)
-        payload = {"scene": self.name, "seed": spec.seed,
-                   **spec.model_dump(mode="json", include={"data", "model", "train", "flow"})}
-        payload["flow"] = {"bins": spec.flow.bins}  # thresholds only change the drawing
-        return payload, lambda progress: record_flow(spec, dataset, progress)
+        return self.recording_key(spec), lambda progress: record_flow(spec, dataset, progress)
 
     def findings(self, spec: GradientFlowSpec, trace: Trace) -> list[str]:
         """The diagnoses that fired over the whole run, for stderr (nothing when healthy)."""

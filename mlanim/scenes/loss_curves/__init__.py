@@ -29,7 +29,7 @@ class LossCurves(PictureScene):
     Spec = LossCurvesSpec
     needs = (("metrics/train_loss", "the training loss",
               "call rec.step(loss) after each optimizer step"),)
-    default_backend = "matplotlib"
+    keyed_by = ("seed", "seeds", "data", "model", "train")
 
     def recording(self, spec: LossCurvesSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -38,9 +38,7 @@ class LossCurves(PictureScene):
         from mlanim.scenes.loss_curves.record import record_runs
 
         dataset = data.load(spec.data, spec.seed, resolve)
-        payload = {"scene": self.name, "seed": spec.seed, "seeds": spec.seeds,
-                   **spec.model_dump(mode="json", include={"data", "model", "train"})}
-        return payload, lambda progress: record_runs(spec, dataset, progress)
+        return self.recording_key(spec), lambda progress: record_runs(spec, dataset, progress)
 
     def clock(self, spec: LossCurvesSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
         """The snapshots the timeline sweeps through."""

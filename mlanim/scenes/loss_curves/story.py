@@ -13,14 +13,7 @@ from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline
 from mlanim.draw.video import VideoSettings
-from mlanim.scenes.base import (
-    data_line,
-    join_parts,
-    model_line,
-    optimizer_line,
-    story_title,
-    time_unit,
-)
+from mlanim.scenes.base import story_title, time_unit, training_line
 from mlanim.trace import Trace
 
 
@@ -85,7 +78,7 @@ class CurvesStory:
         runs = (f" · mean of seeds {meta['seeds'][0]}..{meta['seeds'][-1]}, band: "
                 f"{'min to max' if spec.show.band == 'minmax' else '± one std'}"
                 if self.seeds > 1 else "")
-        self.subtitle = join_parts(data_line(meta), model_line(meta), optimizer_line(meta)) + runs
+        self.subtitle = training_line(meta) + runs
         total = f"{self.epochs[-1]:g}"
         self.frame = Frame(video, theme, self.title, self.subtitle,
                            counter_sample=f"{self.unit} {total} / {total}")

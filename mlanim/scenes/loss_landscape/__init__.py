@@ -31,7 +31,7 @@ class LossLandscape(PictureScene):
     Spec = LandscapeSpec
     own_recording = ("evaluates the loss on a plane of weights around the path, which needs "
                      "the model and data at hand")
-    default_backend = "matplotlib"
+    keyed_by = ("seed", "data", "model", "train", "landscape")  # evaluated while recording
 
     def check(self, spec: LandscapeSpec, dataset: Dataset) -> None:
         """Only MLPs: the fast grid evaluation relies on their layer structure."""
@@ -41,10 +41,6 @@ class LossLandscape(PictureScene):
         """Metrics and every parameter, each epoch."""
         return RecordingPlan(metrics=True, params=True, every_epochs=spec.train.record_every,
                              every_steps=spec.train.record_every_steps)
-
-    def recording_key(self, spec: LandscapeSpec) -> dict:
-        """The landscape is evaluated in the recording stage and kept in the trace."""
-        return {"landscape": spec.landscape.model_dump(mode="json")}
 
     def complete(self, spec: LandscapeSpec, dataset: Dataset, plan: RecordingPlan,
                  trace: Trace, progress: Progress) -> None:

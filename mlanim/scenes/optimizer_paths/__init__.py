@@ -69,7 +69,7 @@ class OptimizerPaths(PictureScene):
     name = "optimizer_paths"
     description = "optimizers racing on a loss surface (real torch.optim steps)"
     Spec = OptimizerPathsSpec
-    default_backend = "matplotlib"
+    keyed_by = ("surface", "start", "steps", "optimizers")
 
     def recording(self, spec: OptimizerPathsSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -77,10 +77,8 @@ class OptimizerPaths(PictureScene):
         from mlanim.scenes.optimizer_paths.record import record_paths
 
         resolved = setup(spec)
-        payload = {"scene": self.name,
-                   **spec.model_dump(mode="json", include={"surface", "start", "steps",
-                                                           "optimizers"})}
-        return payload, lambda progress: record_paths(resolved, resolved.surface, progress)
+        return self.recording_key(spec), \
+            lambda progress: record_paths(resolved, resolved.surface, progress)
 
     def clock(self, spec: OptimizerPathsSpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
         """Every optimizer step from 0, swept evenly (``--at step=30``); no epochs."""

@@ -32,16 +32,14 @@ class RnnMemory(PictureScene):
     description = "an RNN and an LSTM unrolled over time; the BPTT gradient dying or surviving"
     Spec = RnnMemorySpec
     own_recording = "trains its own RNN and LSTM side by side"
-    default_backend = "matplotlib"
+    keyed_by = ("seed", "task", "model", "train")
 
     def recording(self, spec: RnnMemorySpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
         """Generate the task and train both networks, keyed by task, model and training."""
         from mlanim.scenes.rnn_memory.record import record_memory
 
-        payload = {"scene": self.name, "seed": spec.seed,
-                   **spec.model_dump(mode="json", include={"task", "model", "train"})}
-        return payload, lambda progress: record_memory(spec, progress)
+        return self.recording_key(spec), lambda progress: record_memory(spec, progress)
 
     def describe(self, meta: dict) -> str:
         """The task and the networks' width."""

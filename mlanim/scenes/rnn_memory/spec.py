@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from mlanim.spec.sections import (
     OptimizerSpec,
     PositiveInt,
-    SceneSpec,
+    RecordedSceneSpec,
     Section,
     StepsTrain,
 )
@@ -76,7 +76,7 @@ class RecurrentShow(Section):
                               description="training | forward | backward | lag, in this order")
 
 
-class RnnMemorySpec(SceneSpec):
+class RnnMemorySpec(RecordedSceneSpec):
     """A vanilla RNN and an LSTM side by side on a task that needs memory: states, gates and
     the backpropagated gradient over time, recorded while both learn."""
 
@@ -85,4 +85,3 @@ class RnnMemorySpec(SceneSpec):
     model: RecurrentModel = RecurrentModel()
     train: RecurrentTrain = RecurrentTrain()
     show: RecurrentShow = RecurrentShow()
-    trace: str | None = Field(None, description="a trace recorded elsewhere, instead of training")
