@@ -51,12 +51,18 @@ def type_scale() -> dict[str, float]:
     return dict(read_config("render")["type"])
 
 
+def spacing_scale() -> dict[str, float]:
+    """Gaps in points by role (pad, gap, panel, ...) from ``configs/render.yaml``."""
+    return dict(read_config("render")["space"])
+
+
 class Units:
     """Conversions between points (720p), pixels and figure fractions for one video."""
 
     def __init__(self, video: VideoSettings, theme: Theme) -> None:
         self.video, self.theme = video, theme
         self.sizes = type_scale()
+        self.spaces = spacing_scale()
         layout = read_config("render")["frame"]
         self.margin_x = layout["margin"] * min(video.width, video.height) / video.width
         self.margin_y = layout["margin"] * min(video.width, video.height) / video.height
@@ -69,13 +75,17 @@ class Units:
         """Points as pixels on this frame."""
         return points * self.video.scale * PIXELS_PER_POINT
 
-    def dy(self, points: float) -> float:
-        """Points as a fraction of the frame's height."""
-        return self.px(points) / self.video.height
+    def space(self, role: str | float) -> float:
+        """The points of a spacing role (``"pad"``, ``"gap"``, ...) or points as given."""
+        return self.spaces[role] if isinstance(role, str) else float(role)
 
-    def dx(self, points: float) -> float:
-        """Points as a fraction of the frame's width."""
-        return self.px(points) / self.video.width
+    def dy(self, points: str | float) -> float:
+        """A spacing role, or points, as a fraction of the frame's height."""
+        return self.px(self.space(points)) / self.video.height
+
+    def dx(self, points: str | float) -> float:
+        """A spacing role, or points, as a fraction of the frame's width."""
+        return self.px(self.space(points)) / self.video.width
 
     def x_px(self, pixels: float) -> float:
         """Pixels as a fraction of the frame's width."""
@@ -88,6 +98,14 @@ class Units:
     def points(self, pixels: float) -> float:
         """The point size (720p) that is ``pixels`` on this frame."""
         return pixels / (self.video.scale * PIXELS_PER_POINT)
+
+    def points_x(self, fraction: float) -> float:
+        """A fraction of the frame's width, in points."""
+        return self.points(fraction * self.video.width)
+
+    def points_y(self, fraction: float) -> float:
+        """A fraction of the frame's height, in points."""
+        return self.points(fraction * self.video.height)
 
     def line(self, role: str | float) -> float:
         """The height of one line of text of ``role``, as a fraction of the frame's height."""
@@ -288,17 +306,23 @@ class Frame(Units):
         """Width over height of ``box`` in pixels."""
         return box[2] * self.video.width / max(box[3] * self.video.height, 1e-9)
 
-    def inset(self, box: Box, left: float = 0, bottom: float = 0, right: float = 0,
-              top: float = 0) -> Box:
-        """``box`` shrunk by room given in points on each side (for labels around a panel)."""
+    def inset(self, box: Box, left: str | float = 0, bottom: str | float = 0,
+              right: str | float = 0, top: str | float = 0) -> Box:
+        """``box`` shrunk on each side by a spacing role or points (room for labels around a
+        panel)."""
         x, y, w, h = box
-        return (x + self.dx(left), y + self.dy(bottom), w - self.dx(left + right),
-                h - self.dy(bottom + top))
+        return (x + self.dx(left), y + self.dy(bottom), w - self.dx(left) - self.dx(right),
+                h - self.dy(bottom) - self.dy(top))
+
+    def plot_area(self, box: Box, right: str | float = 0) -> Box:
+        """The plotting area of a panel whose axis ranges are written left of and below it
+        (and ``right`` room beside it, for a colour bar)."""
+        return self.inset(box, left="column", bottom="block", right=right, top="small")
 
     def split(self, box: Box, weights: Sequence[float], vertical: bool = False,
-              gap: float = 24) -> list[Box]:
+              gap: str | float = "column") -> list[Box]:
         """``box`` cut into parts by ``weights``, side by side (or stacked top to bottom
-        when ``vertical``), ``gap`` points apart."""
+        when ``vertical``), a spacing role (or points) ``gap`` apart."""
         x, y, w, h = box
         room = (h if vertical else w) - (self.dy(gap) if vertical else self.dx(gap)) * (
             len(weights) - 1)

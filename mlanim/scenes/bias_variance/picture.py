@@ -70,13 +70,13 @@ class FitPanel:
         shapes += self.truth
         shapes += self._points(sets - 1)
         x0, y0, w, h = self.box
-        shapes.append(d.Label((x0, y0 + h + f.dy(3) + f.line("value")), self.heading,
+        shapes.append(d.Label((x0, y0 + h + f.dy("tight") + f.line("value")), self.heading,
                               f.fit(self.heading, "label", w, bold=True), t.text, "left",
                               "bottom", bold=True))
         if errors is not None:
             text = (f"train {errors.train:.3g} · test {errors.test:.3g} · bias\u00b2 "
                     f"{errors.bias2:.2g} · variance {errors.variance:.2g}")
-            shapes.append(d.Label((x0, y0 + h + f.dy(3)), text, f.fit(text, "value", w),
+            shapes.append(d.Label((x0, y0 + h + f.dy("tight")), text, f.fit(text, "value", w),
                                   t.muted, "left", "bottom"))
         return shapes
 
@@ -92,7 +92,7 @@ class FitPanel:
 def heading_room(story: FitsStory) -> float:
     """Room above a panel for its heading and error line."""
     f = story.frame
-    return f.line("label") + f.line("value") + f.dy(6)
+    return f.line("label") + f.line("value") + f.dy("gap")
 
 
 class PanelsPicture:
@@ -103,7 +103,7 @@ class PanelsPicture:
         items = self._legend()
         x, y, w, h = self.f.body
         legend_h = self.f.legend_height(items, w)
-        area = (x, y + legend_h + self.f.dy(6), w, h - legend_h - self.f.dy(6))
+        area = (x, y + legend_h + self.f.dy("gap"), w, h - legend_h - self.f.dy("gap"))
         self.panels = [FitPanel(story, fit, box, self._heading(k, fit))
                        for k, (fit, box) in enumerate(zip(story.fits, self._grid(area),
                                                           strict=False))]
@@ -131,8 +131,8 @@ class PanelsPicture:
         rows = math.ceil(count / cols)
         room = heading_room(self.s)
         boxes = []
-        for row in self.f.split(area, [1] * rows, vertical=True, gap=14):
-            for bx, by, bw, bh in self.f.split(row, [1] * cols, gap=26):
+        for row in self.f.split(area, [1] * rows, vertical=True, gap="section"):
+            for bx, by, bw, bh in self.f.split(row, [1] * cols, gap="panels"):
                 boxes.append((bx, by, bw, bh - room))
         return boxes
 
@@ -159,7 +159,7 @@ class SweepPicture:
         self.s, self.f, self.t = story, story.frame, story.theme
         x, y, w, h = self.f.body
         left, right = self.f.split((x, y, w, h), [1, 1.1], vertical=story.video.portrait,
-                                   gap=34)
+                                   gap="halves")
         lx, ly, lw, lh = left
         self.fit_box = (lx, ly, lw, lh - heading_room(story))
         self.panels = [FitPanel(story, fit, self.fit_box, f"degree {fit.degree}")
@@ -229,8 +229,9 @@ class SweepPicture:
         span = float(self.degrees[-1] - self.degrees[0]) or 1.0
         x = x0 + w * (self.degrees[best] - self.degrees[0]) / span
         text = f"best: degree {int(self.degrees[best])}"
-        right = x + self.f.dx(4) + self.f.width(text, "value") < x0 + w
+        right = x + self.f.dx("small") + self.f.width(text, "value") < x0 + w
         return [d.Polyline(((x, y0), (x, y0 + h)), self.t.accent, 1.2, dashed=True),
-                d.Label((x + (self.f.dx(4) if right else -self.f.dx(4)), y0 + h - self.f.dy(4)),
+                d.Label((x + self.f.dx("small") * (1 if right else -1),
+                         y0 + h - self.f.dy("small")),
                         text, self.f.size("value"), self.t.accent,
                         "left" if right else "right", "top")]

@@ -54,7 +54,7 @@ class CnnPicture:
         return pic
 
     # -- layout helpers ----------------------------------------------------------------------
-    def _columns(self, weights: list[float], gap: float = 28) -> list[Box]:
+    def _columns(self, weights: list[float], gap: str = "apart") -> list[Box]:
         """The body cut into panels: side by side in a wide body, stacked in a tall one (9:16),
         and four panels two by two in between (4:3, 1:1)."""
         f, body = self.f, self.f.body
@@ -69,7 +69,7 @@ class CnnPicture:
     def _square_under_heading(self, box: Box, lines: int = 1) -> Box:
         """The largest square in ``box`` below ``lines`` of heading, centred."""
         x, y, w, h = box
-        room = self.f.line("heading") * lines + self.f.dy(6)
+        room = self.f.line("heading") * lines + self.f.dy("gap")
         return self.f.square((x, y, w, h - room))
 
     def _heading(self, pic: d.Picture, square: Box, text: str, color: str | None = None,
@@ -80,7 +80,7 @@ class CnnPicture:
         size = self.f.fit(text, "heading", room, smallest=0.6)
         centre = min(max(x + w / 2, self.f.left + self.f.width(text, size) / 2),
                      self.f.right - self.f.width(text, size) / 2)
-        pic.add(d.Label((centre, y + h + self.f.dy(5)), text, size, color or self.t.text,
+        pic.add(d.Label((centre, y + h + self.f.dy("snug")), text, size, color or self.t.text,
                         "center", "bottom"))
 
     def _matrix(self, pic: d.Picture, box: Box, values: np.ndarray, scale: float,
@@ -136,11 +136,11 @@ class CnnPicture:
         size = self.f.size("tick")
         for value, at in ((scale, y + h), (0.0, y + h / 2), (-scale, y)):
             text = _signed(value, digits) if value else "0"
-            pic.add(d.Label((x + w + self.f.dx(3), at), text, size, self.t.muted, "left",
+            pic.add(d.Label((x + w + self.f.dx("tight"), at), text, size, self.t.muted, "left",
                             "center"))
 
     def _colorbar_room(self, digits: int = 2) -> float:
-        return self.f.dx(10 + 3) + self.f.width("+0." + "0" * digits, "tick") + self.f.dx(4)
+        return self.f.dx("bar") + self.f.width("+0." + "0" * digits, "tick") + self.f.dx("small")
 
     # -- convolution ---------------------------------------------------------------------------
     def _stop(self, progress: float) -> tuple[int, int | None]:
@@ -168,7 +168,7 @@ class CnnPicture:
         row, col = divmod(index, side)
         window = s.window(row, col)
         image_box, kernel_box, product_box, map_box = self._columns([1.4, 0.8, 0.9, 1.1],
-                                                                     gap=22)
+                                                                     gap="gutter")
         pad = k // 2
         padded = np.pad(s.image, pad)
         square = self._square_under_heading(image_box)
@@ -189,7 +189,7 @@ class CnnPicture:
         self._matrix(pic, ksq, kernel, self.kernel_scale)
         self._heading(pic, ksq, f"kernel, bias {_plain(window.bias)}")
         px, py, pw, ph = product_box
-        sum_room = self.f.line("label") * 3 + self.f.dy(6)
+        sum_room = self.f.line("label") * 3 + self.f.dy("gap")
         psq = self._square_under_heading((px, py + sum_room, pw, ph - sum_room))
         self._matrix(pic, psq, window.products, max(np.abs(window.products).max(), 1e-9))
         self._heading(pic, psq, "pixel × weight")
@@ -225,7 +225,7 @@ class CnnPicture:
         size = self.f.size("label")
         for i, text in enumerate(lines):
             color = self.t.accent if i == 2 else self.t.text
-            pic.add(d.Label((x + w / 2, y - self.f.dy(4) - i * self.f.line(size)), text,
+            pic.add(d.Label((x + w / 2, y - self.f.dy("small") - i * self.f.line(size)), text,
                             self.f.fit(text, size, w), color, "center", "top", bold=i == 2))
 
     # -- sum over input channels ---------------------------------------------------------------
@@ -238,8 +238,8 @@ class CnnPicture:
         kernels = s.weights[1][-1][0]
         channels = len(inputs)
         drawn = min(channels, 6)
-        left, right = self._columns([2.4, 1.0], gap=36)
-        rows = f.split(left, [1] * drawn, vertical=True, gap=10)
+        left, right = self._columns([2.4, 1.0], gap="halves_wide")
+        rows = f.split(left, [1] * drawn, vertical=True, gap="wide")
         revealed = min(drawn, int(progress / 0.6 * drawn) + 1)
         scale = max(float(np.abs(partials).max()), 1e-9)
         for i, box in enumerate(rows[:revealed]):
@@ -249,7 +249,7 @@ class CnnPicture:
         head = "map 1 of conv 2: the partial maps summed, plus the bias"
         lines = f.wrap(head, "heading", right[2])
         msq = self._square_under_heading(right, lines=len(lines) + 1)
-        top = msq[1] + msq[3] + f.dy(5)
+        top = msq[1] + msq[3] + f.dy("snug")
         for k, line in enumerate(reversed(lines)):
             pic.add(d.Label((msq[0] + msq[2] / 2, top + k * f.line("heading")), line,
                             f.fit(line, "heading", right[2]), t.text, "center", "bottom"))
@@ -259,7 +259,7 @@ class CnnPicture:
             self._outline(pic, msq, out_map.shape, row, col)
             total = float(partials[:, row, col].sum())
             text = f"Σ {_plain(total)} + bias {_plain(bias)} = {_plain(total + bias)}"
-            pic.add(d.Label((msq[0] + msq[2] / 2, msq[1] - f.dy(4)), text,
+            pic.add(d.Label((msq[0] + msq[2] / 2, msq[1] - f.dy("small")), text,
                             f.fit(text, "label", right[2]), t.accent, "center", "top",
                             bold=True))
         more = f" (the first {drawn} of {channels} drawn)" if drawn < channels else ""
@@ -274,8 +274,8 @@ class CnnPicture:
         f, t = self.f, self.t
         x, y, w, h = box
         label_w = f.width("input 16 ", "label")
-        sign_w = f.dx(22)
-        side = min(h, (w - label_w - sign_w * 2 - f.dx(90)) / 3 * self.s.video.width /
+        sign_w = f.dx("gutter")
+        side = min(h, (w - label_w - sign_w * 2 - f.dx("strip")) / 3 * self.s.video.width /
                    self.s.video.height)
         side_w = side * self.s.video.height / self.s.video.width
         cy = y + h / 2
@@ -293,7 +293,7 @@ class CnnPicture:
                 pic.add(d.Label((cursor + sign_w / 2, cy), sign, f.size("heading"), t.text))
                 cursor += sign_w
         value = _signed(float(partial[cell]))
-        pic.add(d.Label((cursor + f.dx(6), cy), value, f.size("label"), t.text, "left"))
+        pic.add(d.Label((cursor + f.dx("gap"), cy), value, f.size("label"), t.text, "left"))
 
     # -- activation and pooling ----------------------------------------------------------------
     def _pool(self, pic: d.Picture, progress: float) -> tuple[int, str]:
@@ -302,7 +302,7 @@ class CnnPicture:
         before, after = s.maps["conv1"][-1][c], s.maps["act1"][-1][c]
         pooled = s.maps["pool1"][-1][c]
         winners = s.winners(c)
-        boxes = self._columns([1, 1, 0.8], gap=40)
+        boxes = self._columns([1, 1, 0.8], gap="columns")
         scale = self.scales["conv1"]
         bsq = self._square_under_heading(boxes[0])
         self._matrix(pic, bsq, before, scale)
@@ -345,7 +345,7 @@ class CnnPicture:
         logits = s.logits[-1].astype(float)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
-        boxes = self._columns([1.1, 0.35, 1.0, 1.0], gap=30)
+        boxes = self._columns([1.1, 0.35, 1.0, 1.0], gap="band")
         self._map_grid(pic, boxes[0], maps, self.scales[f"conv{s.layers}"],
                        f"conv {s.layers} maps, pooled")
         strip_box = self._strip_box(boxes[1])
@@ -375,11 +375,11 @@ class CnnPicture:
 
     def _strip_box(self, box: Box) -> Box:
         x, y, w, h = box
-        room = self.f.line("heading") + self.f.dy(6)
+        room = self.f.line("heading") + self.f.dy("gap")
         if self.s.video.portrait:  # the numbers lie in a row across the frame
-            height = min(h - room, self.f.dy(16))
+            height = min(h - room, self.f.dy("block"))
             return x, y + (h - room - height) / 2, w, height
-        width = min(w, self.f.dx(16))
+        width = min(w, self.f.dx("block"))
         return x + (w - width) / 2, y, width, h - room
 
     def _map_grid(self, pic: d.Picture, box: Box, maps: np.ndarray, scale: float,
@@ -387,7 +387,7 @@ class CnnPicture:
         """``maps`` (C, h, w) as a grid of small squares under one heading."""
         f = self.f
         x, y, w, h = box
-        room = f.line("heading") + f.dy(6)
+        room = f.line("heading") + f.dy("gap")
         count = len(maps)
         best = None
         for cols in range(1, count + 1):
@@ -398,17 +398,17 @@ class CnnPicture:
                 best = (side_px, cols, rows)
         side_px, cols, rows = best  # type: ignore[misc]
         sw, sh = f.x_px(side_px), f.y_px(side_px)
-        grid_w = cols * sw + (cols - 1) * f.dx(6)
+        grid_w = cols * sw + (cols - 1) * f.dx("gap")
         top = y + h - room
         boxes = []
         for k in range(count):
             r, c = divmod(k, cols)
-            square = (x + (w - grid_w) / 2 + c * (sw + f.dx(6)), top - (r + 1) * sh -
-                      r * f.dy(6), sw, sh)
+            square = (x + (w - grid_w) / 2 + c * (sw + f.dx("gap")), top - (r + 1) * sh -
+                      r * f.dy("gap"), sw, sh)
             self._matrix(pic, square, maps[k], scale, numbers=False)
             boxes.append(square)
         grid_top = (x + (w - grid_w) / 2, top - rows * sh, grid_w, rows * sh)
-        self._heading(pic, (grid_top[0], grid_top[1], grid_top[2], rows * sh + f.dy(0)),
+        self._heading(pic, (grid_top[0], grid_top[1], grid_top[2], rows * sh),
                       heading, width=w)
         return boxes
 
@@ -417,12 +417,12 @@ class CnnPicture:
         """One horizontal bar per class, with the class name left and the value right."""
         s, f, t = self.s, self.f, self.t
         x, y, w, h = box
-        room = f.line("heading") + f.dy(6)
+        room = f.line("heading") + f.dy("gap")
         rows = len(values)
         row_h = min((h - room) / rows, f.line("label") * 1.6)
         top = y + h - room
-        name_w = max(f.width(c, "label") for c in s.classes) + f.dx(6)
-        value_w = f.width("−00.00", "label") + f.dx(4)
+        name_w = max(f.width(c, "label") for c in s.classes) + f.dx("gap")
+        value_w = f.width("−00.00", "label") + f.dx("small")
         bar_x, bar_w = x + name_w, w - name_w - value_w
         span = float(np.abs(values).max()) or 1.0
         zero = bar_x + (bar_w / 2 if signed else 0.0)
@@ -440,7 +440,7 @@ class CnnPicture:
                             "right"))
         if signed:
             pic.add(d.Line((zero, top), (zero, top - rows * row_h), t.grid, 1.0))
-        pic.add(d.Label((x + w / 2, top + f.dy(5)), heading, f.size("heading"), t.text,
+        pic.add(d.Label((x + w / 2, top + f.dy("snug")), heading, f.size("heading"), t.text,
                         "center", "bottom"))
 
     # -- training --------------------------------------------------------------------------------
@@ -449,19 +449,19 @@ class CnnPicture:
         snapshot = s.snapshot_at(progress)
         portrait = s.video.portrait
         maps_area, confusion_area = self._columns([1.6, 1.0] if not portrait else [1.4, 1.0],
-                                                  gap=36)
+                                                  gap="halves_wide")
         bar_room = self._colorbar_room()
         rows = [("conv 1 kernels", s.weights[0][snapshot][:, 0], self.kernel_scale)]
         for i in range(1, s.layers + 1):
             rows.append((f"conv {i} maps of the image", s.maps[f"conv{i}"][snapshot][:],
                          self.scales[f"conv{i}"]))
-        boxes = f.split(maps_area, [1] * len(rows), vertical=True, gap=14)
+        boxes = f.split(maps_area, [1] * len(rows), vertical=True, gap="section")
         for (heading, maps, scale), box in zip(rows, boxes, strict=True):
             x, y, w, h = box
             squares = self._map_strip(pic, (x, y, w - bar_room, h), maps, scale, heading)
             top, bottom = squares[0][1] + squares[0][3], min(b[1] for b in squares)
             right = max(b[0] + b[2] for b in squares)
-            self._colorbar(pic, (right + f.dx(8), bottom, f.dx(8), top - bottom), scale)
+            self._colorbar(pic, (right + f.dx("pad"), bottom, f.dx("pad"), top - bottom), scale)
         self._confusion(pic, confusion_area, snapshot)
         epoch = s.epochs[snapshot]
         caption = (f"Epoch {epoch:g}: every map on one colour scale per layer, fixed across "
@@ -478,7 +478,7 @@ class CnnPicture:
         left."""
         f = self.f
         x, y, w, h = box
-        room = f.line("label") + f.dy(3)
+        room = f.line("label") + f.dy("tight")
         count = len(maps)
         gap = f.px(4)
         best = (0.0, 1)
@@ -499,7 +499,7 @@ class CnnPicture:
             self._matrix(pic, square, maps[k], scale, numbers=False)
             boxes.append(square)
         size = f.fit(heading, "label", w)
-        pic.add(d.Label((x, top + f.dy(2)), heading, size, self.t.text, "left", "bottom"))
+        pic.add(d.Label((x, top + f.dy("thin")), heading, size, self.t.text, "left", "bottom"))
         return boxes
 
     def _confusion(self, pic: d.Picture, box: Box, snapshot: int) -> None:
@@ -507,7 +507,7 @@ class CnnPicture:
         counts = s.confusion[snapshot]
         classes = len(counts)
         x, y, w, h = box
-        label_w = max(f.width(c, "tick") for c in s.classes) + f.dx(4)
+        label_w = max(f.width(c, "tick") for c in s.classes) + f.dx("small")
         inner = (x + label_w, y, w - label_w, h - f.line("tick"))
         square = self._square_under_heading(inner, lines=2)
         totals = np.maximum(s.confusion[-1].sum(axis=1, keepdims=True), 1)
@@ -523,8 +523,8 @@ class CnnPicture:
         tick = f.size("tick")
         for i in range(classes):
             cx, cy = cell_center(square, counts.shape, i, i)
-            pic.add(d.Label((square[0] - f.dx(3), cy), s.classes[i], tick, t.muted, "right"))
-            pic.add(d.Label((cx, square[1] + square[3] + f.dy(2)), s.classes[i], tick,
+            pic.add(d.Label((square[0] - f.dx("tight"), cy), s.classes[i], tick, t.muted, "right"))
+            pic.add(d.Label((cx, square[1] + square[3] + f.dy("thin")), s.classes[i], tick,
                             t.muted, "center", "bottom"))
             if size is None:
                 continue
@@ -533,7 +533,7 @@ class CnnPicture:
                     pic.add(d.Label(cell_center(square, counts.shape, i, j),
                                     f"{counts[i, j]:.0f}", size, ink_on(pixels[i, j], t)))
         heading = f"held-out confusion, {s.confusion[-1].sum():.0f} images"
-        top = square[1] + square[3] + f.line(tick) + f.dy(4)
+        top = square[1] + square[3] + f.line(tick) + f.dy("small")
         pic.add(d.Label((square[0] + square[2] / 2, top), heading,
                         f.fit(heading, "heading", w), t.text, "center", "bottom"))
 
@@ -542,7 +542,7 @@ class CnnPicture:
         s = self.s
         m = s.mistake
         label, predicted = int(m["label"].ravel()[0]), int(m["predicted"].ravel()[0])
-        boxes = self._columns([1, 1, 0.9], gap=40)
+        boxes = self._columns([1, 1, 0.9], gap="columns")
         isq = self._square_under_heading(boxes[0])
         image = m["image"].astype(float)
         self._matrix(pic, isq, image, 1.0, numbers=False, pixels=self._image_pixels(image))
@@ -553,7 +553,7 @@ class CnnPicture:
         scale = float(np.abs(sal).max()) or 1.0
         if progress >= 0.25:
             self._matrix(pic, ssq, sal, scale, numbers=False)
-            self._colorbar(pic, (ssq[0] + ssq[2] + self.f.dx(8), ssq[1], self.f.dx(8),
+            self._colorbar(pic, (ssq[0] + ssq[2] + self.f.dx("pad"), ssq[1], self.f.dx("pad"),
                                  ssq[3]), scale, 3)
         self._heading(pic, ssq, f"∂ score({s.classes[predicted]}) / ∂ pixel")
         probs = m["probs"].astype(float)

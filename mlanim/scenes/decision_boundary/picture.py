@@ -55,23 +55,24 @@ class BoundaryPicture:
         room_x, room_y = axes_room(f)
         if f.video.width >= f.video.height:
             left = f.split(f.body, [0.55, 0.45], gap=0)[0]
-            field = f.square(f.inset(left, bottom=14, top=14), align="left")
-            right = field[0] + field[2] + f.dx(48)
+            field = f.square(f.inset(left, bottom="section", top="section"), align="left")
+            right = field[0] + field[2] + f.dx("legend_room")
             width = x + w - right
             legend_h = f.legend_height(self.legend_items, width)
             charts_box = (right + room_x, y + room_y, width - room_x,
-                          h - legend_h - f.dy(8) - room_y)
+                          h - legend_h - f.dy("pad") - room_y)
             boxes = f.split(charts_box, [1, 1], vertical=True,
-                            gap=16 + (room_y + value_row_height(f)) / f.dy(1))
+                            gap=f.space("block") + f.points_y(room_y + value_row_height(f)))
             boxes = [(bx, by, bw, bh - value_row_height(f)) for bx, by, bw, bh in boxes]
             return field, (right, y + h), width, boxes
         legend_h = f.legend_height(self.legend_items, w)
-        charts_h = max(h * 0.3, f.dy(120))
-        field_box = (x, y + charts_h + legend_h + f.dy(14), w, h - charts_h - legend_h - f.dy(14))
-        field = f.square(f.inset(field_box, bottom=12, top=14))
+        charts_h = max(h * 0.3, f.dy("strip_taller"))
+        below = charts_h + legend_h + f.dy("section")
+        field_box = (x, y + below, w, h - below)
+        field = f.square(f.inset(field_box, bottom="panel", top="section"))
         charts_box = (x + room_x, y + room_y, w - room_x,
                       charts_h - room_y - value_row_height(f, 2))
-        boxes = f.split(charts_box, [1, 1], gap=16 + room_x / f.dx(1))
+        boxes = f.split(charts_box, [1, 1], gap=f.space("block") + f.points_x(room_x))
         return field, (0.5, y + charts_h + legend_h), w, boxes
 
     def _legend_items(self) -> list[LegendItem]:
@@ -102,9 +103,9 @@ class BoundaryPicture:
         f, t, story = self.frame, self.theme, self.story
         x0, y0, w, h = self.field_box
         shapes: list[d.Shape] = [*f.titles(), d.Rect(self.field_box, t.panel, t.grid, 1.0)]
-        shapes += [d.Label((x0 + w, y0 - f.dy(3)), f"{story.feature_names[0]} →",
+        shapes += [d.Label((x0 + w, y0 - f.dy("tight")), f"{story.feature_names[0]} →",
                            f.size("tick"), t.muted, "right", "top"),
-                   d.Label((x0, y0 + h + f.dy(3)), f"↑ {story.feature_names[1]}",
+                   d.Label((x0, y0 + h + f.dy("tight")), f"↑ {story.feature_names[1]}",
                            f.size("tick"), t.muted, "left", "bottom")]
         centered = f.video.portrait
         shapes += f.legend(self.legend_items, legend_at, width, centered=centered)

@@ -66,25 +66,25 @@ def _layout(s: EmbeddingStory) -> EmbeddingLayout:
     the accuracy chart, below several the legend (and the chart in portrait)."""
     f, count = s.frame, len(s.methods)
     x, y, w, h = f.body
-    heading = f.line("heading") + f.dy(4)
+    heading = f.line("heading") + f.dy("small")
     room_x, room_y = axes_room(f)
     rows = value_row_height(f, 2)
     wide = f.video.width > f.video.height
     if count == 1 and wide:
-        left, right = f.split(f.body, [1.4, 1], gap=30)
-        panel = f.square(f.inset(left, top=heading / f.dy(1)), align="left", widest=WIDEST)
+        left, right = f.split(f.body, [1.4, 1], gap="band")
+        panel = f.square(f.inset(left, top=f.points_y(heading)), align="left", widest=WIDEST)
         spare = left[0] + left[2] - (panel[0] + panel[2])  # the square left this unused
         rx, ry, rw, rh = right[0] - spare, right[1], right[2] + spare, right[3]
-        note_h = f.line("label") + f.dy(6)
+        note_h = f.line("label") + f.dy("gap")
         legend_h = f.legend_height(_legend_items(s), rw)
-        chart_h = min(rh * 0.45, rh - note_h - legend_h - room_y - rows - f.dy(16))
+        chart_h = min(rh * 0.45, rh - note_h - legend_h - room_y - rows - f.dy("block"))
         chart = (rx + room_x, ry + room_y, rw - room_x, chart_h)
         return EmbeddingLayout([panel], (rx, ry + rh - note_h), rw, False, chart, (rx, ry + rh))
     legend_h = f.legend_height(_legend_items(s), w)
-    chart_h = max(h * 0.2, f.dy(90)) if not wide else 0.0
-    top = y + chart_h + legend_h + f.dy(10)
+    chart_h = max(h * 0.2, f.dy("strip")) if not wide else 0.0
+    top = y + chart_h + legend_h + f.dy("wide")
     area = (x, top, w, y + h - top - heading)
-    parts = f.split(area, [1] * count, vertical=not wide and count > 1, gap=22)
+    parts = f.split(area, [1] * count, vertical=not wide and count > 1, gap="gutter")
     panels = [f.square(part) for part in parts]
     chart = (x + room_x, y + room_y, w - room_x, chart_h - room_y - rows) if chart_h else None
     return EmbeddingLayout(panels, (0.5, y + chart_h + legend_h), w, True, chart, None)
@@ -120,8 +120,8 @@ def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: f
     if method == "pca" and len(s.methods) == 1:
         basis = s.spec.embed.basis
         title += " of the last epoch" if basis == -1 else f" of snapshot {basis}"
-    pic.add(d.Label((x0, y0 + h + s.frame.dy(4)), title, s.frame.size("heading"), t.text, "left",
-                    "bottom", bold=True))
+    pic.add(d.Label((x0, y0 + h + s.frame.dy("small")), title, s.frame.size("heading"), t.text,
+                    "left", "bottom", bold=True))
 
 
 def _placer(s: EmbeddingStory, method: str, box: Box):
@@ -183,7 +183,7 @@ def _traced(pic: d.Picture, s: EmbeddingStory, method: str, place, sample: int, 
     if len(path) > 1:
         pic.add(d.Polyline(tuple(map(tuple, path)), t.text, 1.4))
     head = tuple(path[-1])
-    rx, ry = f.dx(6), f.dy(6)
+    rx, ry = f.dx("gap"), f.dy("gap")
     pic.add(d.Polygon(((head[0] - rx, head[1]), (head[0], head[1] + ry), (head[0] + rx, head[1]),
                        (head[0], head[1] - ry)), color, 1.0),
             d.Polyline(((head[0] - rx, head[1]), (head[0], head[1] + ry),
@@ -195,25 +195,25 @@ def _traced(pic: d.Picture, s: EmbeddingStory, method: str, place, sample: int, 
     truth = s.class_names[int(s.labels[sample])]
     note = f"#{sample}: {truth}" + ("" if predicted == truth else f", seen as {predicted}")
     if s.thumbnails is None:  # tabular data: the note goes in the panel's corner, linked
-        at = (x0 + f.dx(6), y0 + h - f.dy(4) - rank * f.line("value"))
-        pic.add(d.Line((at[0] + f.dx(3), at[1] - f.line("value") / 2), head, color, 0.8, 0.6))
+        at = (x0 + f.dx("gap"), y0 + h - f.dy("small") - rank * f.line("value"))
+        pic.add(d.Line((at[0] + f.dx("tight"), at[1] - f.line("value") / 2), head, color, 0.8, 0.6))
         pic.add(d.Label(at, note, f.size("value"), t.text, "left", "top"))
         return
     size_w, size_h = f.dx(THUMBNAIL_PT), f.dy(THUMBNAIL_PT)
-    slot_h = size_h + f.line("value") + f.dy(8)
-    per_column = max(1, int((h - f.dy(4)) // slot_h))
+    slot_h = size_h + f.line("value") + f.dy("pad")
+    per_column = max(1, int((h - f.dy("small")) // slot_h))
     column, row = divmod(rank, per_column)
     right_side = column % 2 == 0
-    left = x0 + w - size_w - f.dx(4) if right_side else x0 + f.dx(4)
-    left += (-1 if right_side else 1) * (column // 2) * (size_w + f.dx(6))
-    bottom = y0 + h - f.dy(4) - size_h - row * slot_h
+    left = x0 + w - size_w - f.dx("small") if right_side else x0 + f.dx("small")
+    left += (-1 if right_side else 1) * (column // 2) * (size_w + f.dx("gap"))
+    bottom = y0 + h - f.dy("small") - size_h - row * slot_h
     pic.add(d.Line(head, (left + (0 if right_side else size_w), bottom + size_h / 2), color,
                    1.0, 0.7))
     image = s.thumbnails[rank]
     ink = image if s.theme.name == "dark" else 1 - image
     pic.add(d.Image((left, bottom, size_w, size_h), np.repeat(ink[..., None], 3, axis=2)),
             d.Rect((left, bottom, size_w, size_h), None, color, 2.0))
-    pic.add(d.Label((left + size_w / 2, bottom - f.dy(2)), note,
+    pic.add(d.Label((left + size_w / 2, bottom - f.dy("thin")), note,
                     f.fit(note, "value", size_w * 2.2), t.text, "center", "top"))
 
 

@@ -34,17 +34,17 @@ class FeaturePicture:
                   LegendItem(self.t.text, "boundary of the output layer", "line")]
         room_x, room_y = axes_room(f)
         if f.video.width >= f.video.height:
-            left, right = f.split(f.body, [1.1, 1], gap=36)
-            self.panel = f.square(f.inset(left, bottom=14, top=14), align="left")
+            left, right = f.split(f.body, [1.1, 1], gap="halves_wide")
+            self.panel = f.square(f.inset(left, bottom="section", top="section"), align="left")
             legend_at, width = (right[0], y + h), right[2]
             legend_h = f.legend_height(items, width)
-            chart_h = min(right[3] * 0.45, right[3] - legend_h - f.dy(30))
+            chart_h = min(right[3] * 0.45, right[3] - legend_h - f.dy("band"))
             self.chart: Box = (right[0] + room_x, y + room_y, width - room_x,
                                chart_h - room_y - value_row_height(f, 2))
         else:
             legend_h = f.legend_height(items, w)
-            chart_h = max(h * 0.22, f.dy(100))
-            top = y + chart_h + legend_h + f.dy(12)
+            chart_h = max(h * 0.22, f.dy("strip_tall"))
+            top = y + chart_h + legend_h + f.dy("panel")
             self.panel = f.square(f.inset((x, top, w, y + h - top), bottom=14, top=14))
             legend_at, width = (0.5, y + chart_h + legend_h), w
             self.chart = (x + room_x, y + room_y, w - room_x,
@@ -62,8 +62,8 @@ class FeaturePicture:
         x0, y0, pw, ph = self.panel
         tick = f.size("tick")
         return [d.Rect(self.panel, t.panel, t.grid, 1.0),
-                d.Label((x0 + pw, y0 - f.dy(3)), "unit 1 →", tick, t.muted, "right", "top"),
-                d.Label((x0, y0 + ph + f.dy(3)), "↑ unit 2", tick, t.muted, "left", "bottom")]
+                d.Label((x0 + pw, y0 - f.dy("tight")), "unit 1 →", tick, t.muted, "right", "top"),
+                d.Label((x0, y0 + ph + f.dy("tight")), "↑ unit 2", tick, t.muted, "left", "bottom")]
 
     def _place(self, points: np.ndarray, frame: int) -> np.ndarray:
         """Plane coordinates -> figure fractions inside the panel."""

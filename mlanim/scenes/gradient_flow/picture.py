@@ -42,12 +42,12 @@ class FlowPicture:
         self.colors = [self.t.class_color(k) for k in range(len(story.layers))]
         self.names = short_names(story.layers)
         x, y, w, h = self.f.body
-        self.text_width = w - self.f.dx(16)
+        self.text_width = w - self.f.dx("block")
         self.diagnosis_lines = self._diagnosis_lines()
-        rows = self.f.line("label") * sum(self.diagnosis_lines) + self.f.dy(3) * 3
+        rows = self.f.line("label") * sum(self.diagnosis_lines) + self.f.dy("tight") * 3
         self.diagnosis_box = (x, y, w, rows)
-        area = (x, y + rows + self.f.dy(8), w, h - rows - self.f.dy(8))
-        left, right = self.f.split(area, [1.15, 1], vertical=story.video.portrait, gap=34)
+        area = (x, y + rows + self.f.dy("pad"), w, h - rows - self.f.dy("pad"))
+        left, right = self.f.split(area, [1.15, 1], vertical=story.video.portrait, gap="halves")
         items = self.f.folded([LegendItem(c, name, "line")
                                for c, name in zip(self.colors, self.names, strict=True)],
                               left[2], LEGEND_ROWS, "and {n} more, named beside the histograms")
@@ -99,14 +99,15 @@ class FlowPicture:
         f = self.f
         tick = f.line("tick")
         x, y, w, h = box
-        height = h - tick * 2 - f.dy(4) - value_row_height(f)
+        height = h - tick * 2 - f.dy("small") - value_row_height(f)
         spacing = height / (len(self.s.layers) - 1 + RIDGE_HEIGHT)
         self.notes_beside = spacing < f.line("label") + 2 * tick
         widest = min(max(f.width(name, "label") for name in self.names), w * NAMES_SHARE)
         self.names_width = widest
         note = f.width("100% zero, 100% NaN/inf", "tick")
-        names = widest + note + f.dx(4) if self.notes_beside else max(widest, note)
-        ridge = (x + names + f.dx(8), y + tick * 2 + f.dy(4), w - names - f.dx(8), height)
+        names = widest + note + f.dx("small") if self.notes_beside else max(widest, note)
+        ridge = (x + names + f.dx("pad"), y + tick * 2 + f.dy("small"), w - names - f.dx("pad"),
+                 height)
         filled = np.nonzero(self.s.histograms[:, :, 1:-1].sum(axis=(0, 1)))[0]
         if filled.size == 0:
             return ridge, (0, self.s.bins)
@@ -138,7 +139,7 @@ class FlowPicture:
         limit = float(np.log10(self.s.spec.flow.exploding_norm))
         y = y0 + h * (limit - self.bottom) / ((self.top - self.bottom) or 1.0)
         return [d.Polyline(((x0, y), (x0 + w, y)), self.t.negative, 1.0, dashed=True),
-                d.Label((x0 + w - self.f.dx(4), y + self.f.dy(2)), "exploding limit",
+                d.Label((x0 + w - self.f.dx("small"), y + self.f.dy("thin")), "exploding limit",
                         self.f.size("tick"), self.t.negative, "right", "bottom")]
 
     def _ridge_axes(self) -> list[d.Shape]:
@@ -150,13 +151,13 @@ class FlowPicture:
                             max(1, int(np.ceil((hi - lo) / 6)))):
             x = self._ridge_x(decade)
             shapes.append(d.Line((x, y0), (x, y0 + h), t.grid, 0.6))
-            shapes.append(d.Label((x, y0 - f.dy(3)), power_of_ten(decade), f.size("tick"),
+            shapes.append(d.Label((x, y0 - f.dy("tight")), power_of_ten(decade), f.size("tick"),
                                   t.muted, "center", "top"))
         text = "|gradient| of each weight (log scale)"
         size = f.fit(text, "tick", w, smallest=0.8)
         px, _, pw, _ = self.ridge_panel
         right = min(x0 + w / 2 + f.width(text, size) / 2, px + pw)
-        shapes.append(d.Label((right, y0 - f.dy(3) - f.line("tick")), text, size, t.muted,
+        shapes.append(d.Label((right, y0 - f.dy("tight") - f.line("tick")), text, size, t.muted,
                               "right", "top"))
         return shapes
 
@@ -196,7 +197,7 @@ class FlowPicture:
             else f"step {step + 1}"
         heading = f"gradient histogram per layer, {steps}"
         px, _, pw, _ = self.ridge_panel
-        pic.add(d.Label((px, self.ridge[1] + self.ridge[3] + f.dy(4)), heading,
+        pic.add(d.Label((px, self.ridge[1] + self.ridge[3] + f.dy("small")), heading,
                         f.fit(heading, "label", pw), t.text, "left", "bottom"))
         for layer, (name, color) in enumerate(zip(self.names, self.colors, strict=True)):
             row = counts[layer]
@@ -210,12 +211,12 @@ class FlowPicture:
                     d.Polyline(outline, color, 1.4))
             notes = [f"{row[0] / total:.0%} zero"] if row[0] else []
             notes += [f"{row[-1] / total:.0%} NaN/inf"] if row[-1] else []
-            pic.add(d.Label((self.ridge[0] - f.dx(6), base), name,
+            pic.add(d.Label((self.ridge[0] - f.dx("gap"), base), name,
                             f.fit(name, "label", self.names_width), color,
                             "right", "bottom"))
-            right = self.ridge[0] - f.dx(6)
+            right = self.ridge[0] - f.dx("gap")
             if self.notes_beside and notes:
-                pic.add(d.Label((right - f.width(name, "label") - f.dx(4), base),
+                pic.add(d.Label((right - f.width(name, "label") - f.dx("small"), base),
                                 ", ".join(notes), f.size("tick"), t.muted, "right", "bottom"))
             for k, note in enumerate([] if self.notes_beside else notes):
                 pic.add(d.Label((right, base + f.line("label") + k * f.line("tick")),
@@ -234,13 +235,13 @@ class FlowPicture:
                 size *= 0.93
                 lines = f.wrap(finding.text, size, room)
             color = t.negative if finding.fired else t.positive
-            pic.add(d.Circle((x + f.dx(5), top - f.line("label") / 2),
+            pic.add(d.Circle((x + f.dx("snug"), top - f.line("label") / 2),
                              f.size("label") * 0.35, color, None))
             for k, line in enumerate(lines[:count]):
-                pic.add(d.Label((x + f.dx(14), top - k * f.line(size)), line, size,
+                pic.add(d.Label((x + f.dx("section"), top - k * f.line(size)), line, size,
                                 t.text if finding.fired else t.muted, "left", "top",
                                 bold=finding.fired))
-            top -= f.line("label") * count + f.dy(3)
+            top -= f.line("label") * count + f.dy("tight")
 
 
 

@@ -31,11 +31,11 @@ class CurvesPicture:
         x, y, w, h = self.f.body
         legend_h = self.f.legend_height(items, w)
         room_x, room_y = axes_room(self.f)
-        area = (x, y, w, h - legend_h - self.f.dy(8))
-        parts = self.f.split(area, [1] * len(shown), vertical=story.video.portrait, gap=30)
+        area = (x, y, w, h - legend_h - self.f.dy("pad"))
+        parts = self.f.split(area, [1] * len(shown), vertical=story.video.portrait, gap="band")
         self.charts: dict[str, Box] = {
             name: (bx + room_x, by + room_y, bw - room_x,
-                   bh - room_y - value_row_height(self.f) - self.f.dy(4))
+                   bh - room_y - value_row_height(self.f) - self.f.dy("small"))
             for name, (bx, by, bw, bh) in zip(shown, parts, strict=True)}
         self.scales = {name: value_scale(
             [Series("", values, "", percent=name == "accuracy")
@@ -93,13 +93,13 @@ class CurvesPicture:
             pic.add(d.Polygon(((start, y0), (end, y0), (end, y0 + h), (start, y0 + h)),
                               t.negative, 0.10))
             if name == "loss":
-                pic.add(d.Label((start + f.dx(4), y0 + h - f.dy(4)), "overfitting",
+                pic.add(d.Label((start + f.dx("small"), y0 + h - f.dy("small")), "overfitting",
                                 f.size("value"), t.negative, "left", "top"))
         if s.best is not None and epoch >= s.epochs[s.best]:
             x = where(float(s.epochs[s.best]))
             pic.add(d.Polyline(((x, y0), (x, y0 + h)), t.accent, 1.2, dashed=True))
             if name == "loss":
                 text = f"early stopping: {s.unit} {s.epochs[s.best]:g}"
-                right = x + f.dx(4) + f.width(text, "value") < x0 + w
-                pic.add(d.Label((x + (f.dx(4) if right else -f.dx(4)), y0 + h * 0.55), text,
+                right = x + f.dx("small") + f.width(text, "value") < x0 + w
+                pic.add(d.Label((x + f.dx("small") * (1 if right else -1), y0 + h * 0.55), text,
                                 f.size("value"), t.accent, "left" if right else "right"))

@@ -23,15 +23,15 @@ def landscape_picture(story: LandscapeStory, frame: int) -> d.Picture:
     pic.add(*f.header(f"epoch {epoch:.0f} / {float(s.epochs[-1]):g}"))
     view = s.spec.view
     views = ["contour", "surface"] if view == "both" else [view]
-    panels, side = f.split(f.body, [len(views), 0.6], vertical=video.portrait, gap=24)
-    halves = f.split(panels, [1] * len(views), gap=12)
+    panels, side = f.split(f.body, [len(views), 0.6], vertical=video.portrait, gap="column")
+    halves = f.split(panels, [1] * len(views), gap="panel")
     for kind, half in zip(views, halves, strict=True):
-        box = f.square(f.inset(half, left=18 + f.width("direction 2", "tick") / f.dx(1),
-                               bottom=18, top=4))
+        name_room = f.space("axis") + f.points_x(f.width("direction 2", "tick"))
+        box = f.square(f.inset(half, left=name_room, bottom="axis", top="small"))
         (_contour if kind == "contour" else _surface)(pic, s, path, box, frame)
     room_x, room_y = axes_room(f)
     x, y, w, h = side
-    chart_h = min(h * 0.6, f.dy(160)) - room_y - value_row_height(f, 2)
+    chart_h = min(h * 0.6, f.dy("strip_tallest")) - room_y - value_row_height(f, 2)
     chart = (x + room_x, y + (h - chart_h) / 2, w - room_x, chart_h)
     _inset(pic, s, epoch, chart)
     pic.add(*f.caption(_caption(s, frame, epoch)))
@@ -56,9 +56,9 @@ def _contour(pic: d.Picture, s: LandscapeStory, path: np.ndarray, box, frame: in
     x0, y0, w, h = box
     axis = "PC" if s.trace.meta["landscape"]["directions"] == "pca" else "direction "
     f = s.frame
-    pic.add(d.Label((x0 + w / 2, y0 - f.dy(3)), f"{axis}1", f.size("tick"), t.muted, "center",
+    pic.add(d.Label((x0 + w / 2, y0 - f.dy("tight")), f"{axis}1", f.size("tick"), t.muted, "center",
                     "top"),
-            d.Label((x0 - f.dx(4), y0 + h / 2), f"{axis}2", f.size("tick"), t.muted, "right",
+            d.Label((x0 - f.dx("small"), y0 + h / 2), f"{axis}2", f.size("tick"), t.muted, "right",
                     "center"))
 
 

@@ -217,7 +217,7 @@ class _Composer:
                 rows, cols, 1)
         self.pic.add(d.Image((x, y, w, h), pixels),
                      d.Rect((x, y, w, h), None, self.t.muted, 1.0),
-                     d.Label((layer.x, y - self.s.frame.dy(3)), f"all {layer.width}",
+                     d.Label((layer.x, y - self.s.frame.dy("tight")), f"all {layer.width}",
                              self.s.frame.size("tick"), self.t.muted,
                              "center", "top"))
 

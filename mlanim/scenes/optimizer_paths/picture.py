@@ -26,33 +26,33 @@ def path_picture(story: PathStory, frame: int) -> d.Picture:
     x, y, w, h = f.body
     view = s.spec.view
     legend_rows = 2 if view == "both" else 0
-    room = f.line("legend") * 1.3 * legend_rows + (f.dy(12) if legend_rows else 0)
+    room = f.line("legend") * 1.3 * legend_rows + (f.dy("panel") if legend_rows else 0)
     panels = (x, y + room, w, h - room)
     tick = f.line("tick") * 1.2
     if view == "both":
-        halves = f.split(panels, [1, 1], vertical=video.portrait, gap=24)
+        halves = f.split(panels, [1, 1], vertical=video.portrait, gap="column")
         map_box = _map_box(s, halves[0])
         pic = d.Picture(background=_map_layer(s, map_box))
         _contour(pic, s, step, map_box)
-        _surface(pic, s, step, f.square(f.inset(halves[1], left=24, bottom=16, top=4)), frame)
-        _legend(pic, s, step, (x, y + room - f.dy(4)), w)
+        _surface(pic, s, step, f.square(f.plot_area(halves[1])), frame)
+        _legend(pic, s, step, (x, y + room - f.dy("small")), w)
     else:
         if video.portrait:
-            square_box, side = f.split(panels, [1.3, 1], vertical=True, gap=30)
+            square_box, side = f.split(panels, [1.3, 1], vertical=True, gap="band")
         else:
-            square_box, side = f.split(panels, [1.25, 1], gap=30)
+            square_box, side = f.split(panels, [1.25, 1], gap="band")
         if view == "contour":
             map_box = _map_box(s, square_box, "center" if video.portrait else "left")
             pic = d.Picture(background=_map_layer(s, map_box))
             _contour(pic, s, step, map_box)
         else:
             pic = d.Picture()
-            _surface(pic, s, step, f.square(f.inset(square_box, left=24, bottom=16, top=4),
+            _surface(pic, s, step, f.square(f.plot_area(square_box),
                                             align="center" if video.portrait else "left"),
                      frame)
         _legend(pic, s, step, (side[0], side[1] + side[3]), side[2])
-        used = f.legend_height(_legend_items(s, step), side[2]) + f.dy(12)
-        chart = (side[0] + f.dx(24), side[1] + tick, side[2] - f.dx(24),
+        used = f.legend_height(_legend_items(s, step), side[2]) + f.dy("panel")
+        chart = (side[0] + f.dx("column"), side[1] + tick, side[2] - f.dx("column"),
                  min(side[3] - used - tick - value_row_height(f), side[3] * 0.5))
         _loss_chart(pic, s, step, chart)
     pic.add(*f.header(f"step {min(int(step), s.steps)} / {s.steps}"))
@@ -64,7 +64,7 @@ def _map_layer(s: PathStory, box) -> tuple[d.Shape, ...]:
     """The contour map and its colour bar: the same every frame, so painted once."""
     if box not in s.layers:
         f = s.frame
-        bar = (box[0] + box[2] + f.dx(6), box[1], f.dx(COLOUR_BAR_PT), box[3])
+        bar = (box[0] + box[2] + f.dx("gap"), box[1], f.dx(COLOUR_BAR_PT), box[3])
         s.layers[box] = (*s.contours.shapes(box, s.x_range, s.y_range, s.theme),
                          *colour_bar(f, bar, s.value_at))
     return s.layers[box]
@@ -84,14 +84,14 @@ def _map_box(s: PathStory, area, align: str = "center"):
     """The contour map inside ``area``: x and y to one scale (`PathStory.aspect`), with room
     left of and below it for the ranges and right of it for the colour bar."""
     f = s.frame
-    return f.fit_aspect(f.inset(area, left=24, bottom=16, top=4, right=COLOUR_BAR_PT + 44),
+    return f.fit_aspect(f.plot_area(area, right=COLOUR_BAR_PT + 44),
                         s.aspect, align)
 
 
 def _contour(pic: d.Picture, s: PathStory, step: float, box, frame: int = 0) -> None:
     t, f = s.theme, s.frame
     if not s.same_scale:
-        pic.add(d.Label((box[0] + box[2], box[1] + box[3] + f.dy(3)), "x and y to different "
+        pic.add(d.Label((box[0] + box[2], box[1] + box[3] + f.dy("tight")), "x and y to different "
                         "scales", f.size("tick"), t.muted, "right", "bottom"))
     where = lambda x, y: _to_box(box, s.x_range, s.y_range, x, y)  # noqa: E731
     for m in s.minima:
@@ -108,7 +108,7 @@ def _contour(pic: d.Picture, s: PathStory, step: float, box, frame: int = 0) -> 
             pic.add(marker)
     x0, y0, w, h = box
     f = s.frame
-    tick, below, beside = f.size("tick"), y0 - f.dy(3), x0 - f.dx(4)
+    tick, below, beside = f.size("tick"), y0 - f.dy("tight"), x0 - f.dx("small")
     pic.add(d.Label((x0, below), f"x {s.x_range[0]:g}", tick, t.muted, "left", "top"),
             d.Label((x0 + w, below), f"{s.x_range[1]:g}", tick, t.muted, "right", "top"),
             d.Label((beside, y0), f"y {s.y_range[0]:g}", tick, t.muted, "right", "bottom"),
@@ -164,9 +164,9 @@ def _loss_chart(pic: d.Picture, s: PathStory, step: float, box) -> None:
     low, high = max(low, high - 10), high + 1e-9
     f = s.frame
     pic.add(d.Rect(box, t.panel, t.grid, 1.0),
-            d.Label((x0, y0 + h + f.dy(4)), "loss (log scale)" + (" − min" if shift else ""),
+            d.Label((x0, y0 + h + f.dy("small")), "loss (log scale)" + (" − min" if shift else ""),
                     f.size("label"), t.text, "left", "bottom"),
-            d.Label((x0 + w, y0 - f.dy(3)), "step", f.size("tick"), t.muted, "right", "top"))
+            d.Label((x0 + w, y0 - f.dy("tight")), "step", f.size("tick"), t.muted, "right", "top"))
     for i, values in enumerate(logs):
         upto = min(int(step), len(values) - 1)
         if upto < 1:

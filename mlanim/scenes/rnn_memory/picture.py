@@ -39,11 +39,12 @@ class MemoryPicture:
         if story.video.portrait:
             lanes_h = h * 0.64
             self.lanes_box = (x, y + h - lanes_h, w, lanes_h)
-            charts = self.f.split((x, y, w, h - lanes_h - self.f.dy(24)), [1, 1], gap=30)
+            charts = self.f.split((x, y, w, h - lanes_h - self.f.dy("column")), [1, 1], gap="band")
         else:
             self.lanes_box = (x, y, w * 0.68, h)
-            charts = self.f.split((x + w * 0.68 + self.f.dx(30), y, w * 0.32 - self.f.dx(30),
-                                   h), [1, 1], vertical=True, gap=26)
+            beside = w * 0.68 + self.f.dx("band")
+            charts = self.f.split((x + beside, y, w - beside, h), [1, 1], vertical=True,
+                                  gap="panels")
         room_x, room_y = axes_room(self.f)
         self.charts = [(cx + room_x, cy + room_y, cw - room_x,
                         ch - room_y - value_row_height(self.f, 3)) for cx, cy, cw, ch in charts]
@@ -60,12 +61,12 @@ class MemoryPicture:
     def _lay_out_lanes(self) -> None:
         s, f = self.s, self.f
         _, y, w, h = self.lanes_box
-        self.label_w = f.width("|∂L/∂h| to h_t", "tick") + f.dx(8)
+        self.label_w = f.width("|∂L/∂h| to h_t", "tick") + f.dx("pad")
         self.col_w = (w - self.label_w) / s.length
-        head, gap = f.line("heading") + f.dy(2), f.dy(10)
+        head, gap = f.line("heading") + f.dy("thin"), f.dy("wide")
         tokens = f.line("label") * 1.2
         units = {"rnn": s.hidden + 1.4 + 1, "lstm": 4.5 + 2 * s.hidden + 1.4 + 1}
-        fixed = head * 2 + gap * 2 + tokens + f.dy(3) * 8
+        fixed = head * 2 + gap * 2 + tokens + f.dy("tight") * 8
         row = min((h - fixed) / sum(units.values()), f.y_px(self.col_w * s.video.width))
         self.rows: dict[tuple[str, str], tuple[float, float]] = {}
         cursor = y + h
@@ -79,7 +80,7 @@ class MemoryPicture:
             for name, size in parts:
                 cursor -= row * size
                 self.rows[(kind, name)] = (cursor, row * size)
-                cursor -= f.dy(3)
+                cursor -= f.dy("tight")
             cursor -= gap
         self.rows[("tokens", "tokens")] = (cursor - tokens, tokens)
 
@@ -101,8 +102,8 @@ class MemoryPicture:
                 names["cell"] = "cell c"
             for name, text in names.items():
                 bottom, height = self.rows[(kind, name)]
-                shapes.append(d.Label((x, bottom + height / 2), text,
-                                      f.fit(text, size, self.label_w - f.dx(4)), t.muted, "left"))
+                fitted = f.fit(text, size, self.label_w - f.dx("small"))
+                shapes.append(d.Label((x, bottom + height / 2), text, fitted, t.muted, "left"))
             if kind == "lstm":
                 shapes += self._gate_names(x, size)
             shapes += self._chain(kind)
@@ -120,7 +121,7 @@ class MemoryPicture:
         """A name for each gate row, or one for the three when the rows are too low."""
         f, t = self.f, self.t
         bottom, height = self.rows[("lstm", "gates")]
-        room = self.label_w - f.dx(4)
+        room = self.label_w - f.dx("small")
         if height < 3 * f.line(size * 0.9):
             text = "gates i, f, o"
             return [d.Label((x, bottom + height / 2), text, f.fit(text, size, room), t.muted,
@@ -192,7 +193,7 @@ class MemoryPicture:
         s, f, t = self.s, self.f, self.t
         shown = np.arange(s.length) <= states_upto
         bottom, _ = self.rows[(kind, "title")]
-        pic.add(d.Label((self.lanes_box[0], bottom + f.dy(2)),
+        pic.add(d.Label((self.lanes_box[0], bottom + f.dy("thin")),
                         f"{NAMES[kind]} · {s.hidden} units", f.size("heading"),
                         s.colors[kind], "left", "bottom"))
         states = s.h[kind][snapshot].T  # (H, T)
@@ -216,7 +217,7 @@ class MemoryPicture:
             text = (f"step {pulse + 1}: |∂L/∂h| {_sci(grads[pulse])}, "
                     f"{_sci(grads[pulse] / grads[-1])} of step {s.length}'s")
             width = self.lanes_box[2] * 0.5
-            pic.add(d.Label((self.lanes_box[0] + self.lanes_box[2], bottom + f.dy(2)), text,
+            pic.add(d.Label((self.lanes_box[0] + self.lanes_box[2], bottom + f.dy("thin")), text,
                             f.fit(text, "label", width), t.negative, "right", "bottom"))
 
     def _cells(self, pic: d.Picture, box: Box, pixels: np.ndarray, shown: np.ndarray) -> None:
@@ -255,8 +256,8 @@ class MemoryPicture:
         s, f = self.s, self.f
         x, y, w, h = self.lanes_box
         room_x, room_y = axes_room(f)
-        box = (x + room_x, y + room_y, w - room_x - f.dx(10),
-               h - room_y - value_row_height(f, 2) - f.dy(10))
+        box = (x + room_x, y + room_y, w - room_x - f.dx("wide"),
+               h - room_y - value_row_height(f, 2) - f.dy("wide"))
         edges = s.lag_edges.astype(float)
         centres = (edges[:-1] + edges[1:] - 1) / 2
         filled = np.all([np.isfinite(s.lag_accuracy[k]) for k in s.kinds], axis=0)

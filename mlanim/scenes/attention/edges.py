@@ -1,0 +1,178 @@
+"""The ``edges`` view: token-to-token lines, one colour a head, layers stacked from the input
+to the output; after the sweep through training, the focus walks from token to token."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlanim.draw import display as d
+from mlanim.draw.frame import LegendItem
+from mlanim.scenes.attention.view import View
+
+EDGES_SWEEP = 0.55  # share of an evolving edges segment spent sweeping training
+MIN_WEIGHT_DRAWN = 0.03  # thinner lines are invisible anyway, and cost time in manim
+FOCUS_LABEL_WEIGHT = 0.15  # weights written beside the keys in the focus walk
+
+
+class Edges(View):
+    """Lines from each query token to the keys it reads, as wide as the weight."""
+
+    charts = True
+
+    def _position(self) -> float:
+        if not self.evolving:
+            return float(len(self.s.steps) - 1)
+        return self.s.snapshot_at(min(self.progress / EDGES_SWEEP, 1.0))
+
+    @property
+    def walking(self) -> bool:
+        """Whether the focus is walking from token to token."""
+        return not self.evolving or self.progress > EDGES_SWEEP
+
+    def draw(self) -> None:
+        """Every head's lines, the tracks of tokens, and the focus's weights."""
+        self._edges()
+
+    def caption(self) -> str:
+        """The focus's strongest read while walking; the pattern's share before."""
+        if self.walking:
+            return self._walk_caption()
+        if self.progress < 0.1 and self.evolving:
+            return "Before training, every head spreads its attention almost evenly"
+        return self._training_caption()
+
+    def _edges(self) -> None:
+        s = self.s
+        weights = s.at(s.weights, self.position)
+        layers = s.model["layers"]
+        focus = self._walk_focus() if self.walking else None
+        for layer in range(layers):
+            for h in s.heads:
+                self._edge_lines(layer, h, weights[layer, h], focus)
+        for track in range(layers + 1):
+            self._track(track, focus)
+        if focus is not None:
+            self._focus_weights(weights[layers - 1], focus)
+        self._head_legend()
+
+    def _walk_focus(self) -> int:
+        start = EDGES_SWEEP if self.evolving else 0.0
+        walk = (self.progress - start) / (1 - start)
+        return min(int(walk * self.s.length), self.s.length - 1)
+
+    def _track_point(self, track: int, i: int) -> tuple[float, float]:
+        """Where token ``i`` sits on ``track`` (0 the input, the last the output)."""
+        x0, y0, w, h = self._tracks_area()
+        n, tracks = self.s.length, self.s.model["layers"] + 1
+        along = (i + 0.5) / n
+        across = 0.12 + 0.72 * track / (tracks - 1)
+        if self.v.portrait:
+            return x0 + w * across, y0 + h * (1 - along)
+        # room for the track titles at the left
+        titles = self.u.x_px(self.u.px(self.u.size("token_mid")) * 11)
+        return x0 + titles + (w - titles) * along, y0 + h * across
+
+    def _edge_lines(self, layer: int, head: int, weights: np.ndarray, focus: int | None
+                    ) -> None:
+        s = self.s
+        offset = (head - (s.model["heads"] - 1) / 2) * 0.0035
+        shift = (0.0, offset) if self.v.portrait else (offset, 0.0)
+        rows, cols = np.nonzero(weights >= MIN_WEIGHT_DRAWN)
+        for i, j in zip(rows, cols, strict=True):
+            w = float(weights[i, j])
+            dim = focus is not None and i != focus
+            qx, qy = self._track_point(layer + 1, int(i))
+            kx, ky = self._track_point(layer, int(j))
+            self.pic.add(d.Line((qx + shift[0], qy + shift[1]), (kx + shift[0], ky + shift[1]),
+                                s.head_colors[head], 0.6 + 5.5 * w,
+                                (0.08 + 0.25 * w) if dim else min(1.0, 0.15 + 0.85 * w)))
+
+    def _track(self, track: int, focus: int | None) -> None:
+        s, t = self.s, self.t
+        tracks = s.model["layers"] + 1
+        size = self._token_points() + 2
+        if track == 0:
+            texts, colors = s.tokens, [t.text] * s.length
+        elif track == tracks - 1:
+            texts = s.predictions(self.position)
+            colors = [self._prediction_color(i, p) for i, p in enumerate(texts)]
+        else:
+            texts, colors = ["•"] * s.length, [t.muted] * s.length
+        for i, (text, color) in enumerate(zip(texts, colors, strict=True)):
+            x, y = self._track_point(track, i)
+            pad_w = self.u.x_px(self.u.px(size) * (0.5 * len(text) + 0.9))
+            pad_h = self.u.y_px(self.u.px(size) * 1.5)
+            ring = t.accent if focus == i and track == tracks - 1 else t.grid
+            self.pic.add(d.Rect((x - pad_w / 2, y - pad_h / 2, pad_w, pad_h), t.panel, ring,
+                                2.0 if ring == t.accent else 1.0),
+                         d.Label((x, y), text, size, color, bold=track == tracks - 1))
+        self._track_title(track, tracks)
+
+    def _prediction_color(self, i: int, predicted: str) -> str:
+        target = self.s.targets[i]
+        if target is None or i < self.s.task["scored_from"]:
+            return self.t.text
+        return self.t.class_color(2) if predicted == target else self.t.negative
+
+    def _track_title(self, track: int, tracks: int) -> None:
+        t = self.t
+        name = ("input" if track == 0 else "output (prediction)" if track == tracks - 1
+                else f"after layer {track}")
+        x, y = self._track_point(track, 0)
+        if self.v.portrait:
+            self.pic.add(d.Label((x, y + self.u.dy("row_wider")), name, self.u.size("label"),
+                                 t.muted, "center", "bottom"))
+        else:
+            self.pic.add(d.Label((self._tracks_area()[0], y), name, self.u.size("label"), t.muted,
+                                 "left"))
+
+    def _focus_weights(self, weights: np.ndarray, focus: int) -> None:
+        """The focused query's weights (last layer) written beside the keys it reads."""
+        s = self.s
+        layers = s.model["layers"]
+        f = s.frame
+        if self.v.portrait:
+            spacing = abs(self._track_point(0, 1)[1] - self._track_point(0, 0)[1])
+            narrow = spacing < f.line("label") * 1.05
+        else:
+            spacing = abs(self._track_point(0, 1)[0] - self._track_point(0, 0)[0])
+            narrow = spacing < f.width("0.00", "label", bold=True) * 1.15
+        stack = len(s.heads) + 1
+        for rank, h in enumerate(s.heads):
+            for j in np.nonzero(weights[h, focus] >= FOCUS_LABEL_WEIGHT)[0]:
+                kx, ky = self._track_point(layers - 1, int(j))
+                row = rank + (stack * (int(j) % 2) if narrow else 0)
+                if self.v.portrait:
+                    at = (kx + f.dx("column") + row * f.width("0.00 ", "label", bold=True), ky)
+                else:
+                    at = (kx, ky + f.dy("row_wide") + row * f.line("label"))
+                self.pic.add(d.Label(at, f"{weights[h, focus, j]:.2f}", f.size("label"),
+                                     s.head_colors[h], "center", "bottom", bold=True))
+
+    def _legend_items(self) -> list[LegendItem]:
+        s = self.s
+        items = [LegendItem(s.head_colors[head], f"head {head + 1}", "line")
+                 for head in s.heads]
+        return [*items, LegendItem(self.t.grid, "line width = attention weight", "line")]
+
+    def _head_legend(self) -> None:
+        x0, y0, w, h = self.areas.main
+        self.pic.add(*self.s.frame.legend(self._legend_items(), (x0, y0 + h), w))
+
+    def _tracks_area(self) -> tuple[float, float, float, float]:
+        """The main area below the head legend (and, in portrait, the track titles)."""
+        f = self.s.frame
+        x0, y0, w, h = self.areas.main
+        used = f.legend_height(self._legend_items(), w) + f.dy("gap")
+        if self.v.portrait:
+            used += f.line("label") + f.dy("row")
+        return x0, y0, w, h - used
+
+    def _walk_caption(self) -> str:
+        s = self.s
+        i = self._walk_focus()
+        weights = s.weights[-1, s.model["layers"] - 1]
+        head = max(s.heads, key=lambda h: float(weights[h, i].max()))
+        j = int(np.argmax(weights[head, i]))
+        return (f"Position {i} ('{s.tokens[i]}') reads position {j} ('{s.tokens[j]}') most: "
+                f"weight {weights[head, i, j]:.2f} in head {head + 1}")
