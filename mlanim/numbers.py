@@ -53,3 +53,9 @@ def compact(value: float) -> str:
     if round(abs(mantissa), 1) >= 10:
         mantissa, exponent = mantissa / 10, exponent + 1
     return minus(f"{mantissa:.1f}e{exponent:+d}").replace("e+", "e")
+
+
+def scientific(value: float) -> str:
+    """One decimal and a power of ten, as tiny ratios are said: 3.2e−7, 1.0e5."""
+    return minus(f"{value:.1e}").replace(f"e{MINUS}0", f"e{MINUS}").replace("e+0", "e") \
+        .replace("e+", "e")

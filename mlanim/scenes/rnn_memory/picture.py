@@ -9,25 +9,10 @@ import math
 import numpy as np
 
 from mlanim.draw import display as d
-from mlanim.draw.charts import (
-    Series,
-    axes_room,
-    chart_axes,
-    chart_curves,
-    diverging_pixels,
-    sequential_pixels,
-    value_row_height,
-)
-from mlanim.draw.frame import Box
-from mlanim.draw.theme import rgb
-from mlanim.scenes.rnn_memory.story import NAMES, MemoryStory
-
-DECADES = 8  # the gradient strip spans this many powers of ten below the last step's
-GATES = (("input gate", 0), ("forget gate", 1), ("output gate", 3))
-
-
-def _sci(value: float) -> str:
-    return f"{value:.1e}".replace("e-0", "e−").replace("e-", "e−").replace("e+0", "e")
+from mlanim.draw.charts import Series, axes_room, chart_axes, chart_curves, value_row_height
+from mlanim.numbers import scientific
+from mlanim.scenes.rnn_memory.lanes import DECADES, Lanes
+from mlanim.scenes.rnn_memory.story import MemoryStory
 
 
 class MemoryPicture:
@@ -48,103 +33,13 @@ class MemoryPicture:
         room_x, room_y = axes_room(self.f)
         self.charts = [(cx + room_x, cy + room_y, cw - room_x,
                         ch - room_y - value_row_height(self.f, 3)) for cx, cy, cw, ch in charts]
-        self._lay_out_lanes()
-        self.cell_scale = float(np.abs(story.cell).max()) or 1.0
+        self.lanes = Lanes(story, self.lanes_box)
         self.survival = {k: np.array([story.survival(k, i, mean=True)
                                       for i in range(len(story.steps))]) for k in story.kinds}
         lowest = min(float(v.min()) for v in self.survival.values())
         self.log_bottom = max(-30.0, math.floor(math.log10(max(lowest, 1e-30))))
-        self.lane_shapes = tuple(self._row_names())
+        self.lane_shapes = tuple(self.lanes.row_names())
         self.background = tuple([*self.f.titles(), *self._axes()])
-
-    # -- layout ----------------------------------------------------------------------------------
-    def _lay_out_lanes(self) -> None:
-        s, f = self.s, self.f
-        _, y, w, h = self.lanes_box
-        self.label_w = f.width("|∂L/∂h| to h_t", "tick") + f.dx("pad")
-        self.col_w = (w - self.label_w) / s.length
-        head, gap = f.line("heading") + f.dy("thin"), f.dy("wide")
-        tokens = f.line("label") * 1.2
-        units = {"rnn": s.hidden + 1.4 + 1, "lstm": 4.5 + 2 * s.hidden + 1.4 + 1}
-        fixed = head * 2 + gap * 2 + tokens + f.dy("tight") * 8
-        row = min((h - fixed) / sum(units.values()), f.y_px(self.col_w * s.video.width))
-        self.rows: dict[tuple[str, str], tuple[float, float]] = {}
-        cursor = y + h
-        for kind in s.kinds:
-            cursor -= head
-            self.rows[(kind, "title")] = (cursor, head)
-            parts = [("chain", 1.0)]
-            if kind == "lstm":
-                parts += [("gates", 4.5), ("cell", float(s.hidden))]
-            parts += [("h", float(s.hidden)), ("grad", 1.4)]
-            for name, size in parts:
-                cursor -= row * size
-                self.rows[(kind, name)] = (cursor, row * size)
-                cursor -= f.dy("tight")
-            cursor -= gap
-        self.rows[("tokens", "tokens")] = (cursor - tokens, tokens)
-
-    def _row_box(self, kind: str, name: str) -> Box:
-        bottom, height = self.rows[(kind, name)]
-        return (self.lanes_box[0] + self.label_w, bottom, self.col_w * self.s.length, height)
-
-    def _column_x(self, step: int) -> float:
-        return self.lanes_box[0] + self.label_w + (step + 0.5) * self.col_w
-
-    def _row_names(self) -> list[d.Shape]:
-        s, f, t = self.s, self.f, self.t
-        shapes: list[d.Shape] = []
-        x = self.lanes_box[0]
-        size = f.size("tick")
-        for kind in s.kinds:
-            names = {"h": "hidden h", "grad": "|∂L/∂h| to h_t"}
-            if kind == "lstm":
-                names["cell"] = "cell c"
-            for name, text in names.items():
-                bottom, height = self.rows[(kind, name)]
-                fitted = f.fit(text, size, self.label_w - f.dx("small"))
-                shapes.append(d.Label((x, bottom + height / 2), text, fitted, t.muted, "left"))
-            if kind == "lstm":
-                shapes += self._gate_names(x, size)
-            shapes += self._chain(kind)
-        bottom, height = self.rows[("tokens", "tokens")]
-        shapes.append(d.Label((x, bottom + height / 2), "input", f.size("tick"), t.muted,
-                              "left"))
-        for step, token in enumerate(s.tokens):
-            marked = token in ("X", "Y")
-            shapes.append(d.Label((self._column_x(step), bottom + height / 2), token,
-                                  f.size("label"), t.accent if marked else t.muted,
-                                  bold=marked))
-        return shapes
-
-    def _gate_names(self, x: float, size: float) -> list[d.Shape]:
-        """A name for each gate row, or one for the three when the rows are too low."""
-        f, t = self.f, self.t
-        bottom, height = self.rows[("lstm", "gates")]
-        room = self.label_w - f.dx("small")
-        if height < 3 * f.line(size * 0.9):
-            text = "gates i, f, o"
-            return [d.Label((x, bottom + height / 2), text, f.fit(text, size, room), t.muted,
-                            "left")]
-        return [d.Label((x, bottom + height * (2.5 - k) / 3), text,
-                        f.fit(text, size * 0.9, room), t.muted, "left")
-                for k, (text, _) in enumerate(GATES)]
-
-    def _chain(self, kind: str) -> list[d.Shape]:
-        """The unrolled cell: one box a step, linked left to right, all one colour because
-        they are one set of weights."""
-        bottom, height = self.rows[(kind, "chain")]
-        color = self.s.colors[kind]
-        shapes: list[d.Shape] = []
-        box_w = self.col_w * 0.55
-        cy = bottom + height / 2
-        for step in range(self.s.length):
-            cx = self._column_x(step)
-            shapes.append(d.Rect((cx - box_w / 2, bottom, box_w, height), None, color, 1.2))
-            if step:
-                shapes.append(d.Line((cx - self.col_w + box_w / 2, cy), (cx - box_w / 2, cy),
-                                     color, 1.2))
-        return shapes
 
     def _axes(self) -> list[d.Shape]:
         s, f = self.s, self.f
@@ -153,7 +48,6 @@ class MemoryPicture:
                 *chart_axes(f, self.charts[1], "training step", 0.0, False, steps,
                             self.log_bottom, log=True)]
 
-    # -- frames ----------------------------------------------------------------------------------
     def picture(self, frame: int) -> d.Picture:
         """The picture shown by ``frame``."""
         s = self.s
@@ -179,51 +73,14 @@ class MemoryPicture:
             pulse = max(0, s.length - 1 - int(progress * s.length * 1.1))
             grads_from = pulse
         for kind in s.kinds:
-            self._lane(pic, kind, snapshot, states_upto, grads_from, pulse)
+            self.lanes.lane(pic, kind, snapshot, states_upto, grads_from, pulse)
         if seg.view == "forward":
-            x = self._column_x(states_upto)
+            x = self.lanes.column_x(states_upto)
             top = self.lanes_box[1] + self.lanes_box[3]
-            bottom = self.rows[("tokens", "tokens")][0]
+            bottom = self.lanes.rows[("tokens", "tokens")][0]
             pic.add(d.Line((x, bottom), (x, top), self.t.accent, 1.5, 0.8))
         pic.add(*self.f.caption(self._caption(seg.view, snapshot, pulse)))
         return pic
-
-    def _lane(self, pic: d.Picture, kind: str, snapshot: int, states_upto: int,
-              grads_from: int, pulse: int | None) -> None:
-        s, f, t = self.s, self.f, self.t
-        shown = np.arange(s.length) <= states_upto
-        bottom, _ = self.rows[(kind, "title")]
-        pic.add(d.Label((self.lanes_box[0], bottom + f.dy("thin")),
-                        f"{NAMES[kind]} · {s.hidden} units", f.size("heading"),
-                        s.colors[kind], "left", "bottom"))
-        states = s.h[kind][snapshot].T  # (H, T)
-        self._cells(pic, self._row_box(kind, "h"), diverging_pixels(states, t, 1.0), shown)
-        if kind == "lstm":
-            gates = s.gates[snapshot].mean(axis=-1)  # (T, 4)
-            rows = np.stack([gates[:, index] for _, index in GATES])
-            self._cells(pic, self._row_box(kind, "gates"),
-                        sequential_pixels(rows, t.accent, t), shown)
-            self._cells(pic, self._row_box(kind, "cell"),
-                        diverging_pixels(s.cell[snapshot].T, t, self.cell_scale), shown)
-        grads = s.grad[kind][snapshot]
-        level = np.clip(1 + np.log10(grads / grads[-1]) / DECADES, 0, 1)
-        strip = sequential_pixels(level[None, :], t.negative, t)
-        self._cells(pic, self._row_box(kind, "grad"), strip, np.arange(s.length) >= grads_from)
-        if pulse is not None:
-            box = self._row_box(kind, "grad")
-            radius = f.points(min(box[3] * s.video.height, self.col_w * s.video.width)) * 0.45
-            pic.add(d.Circle((self._column_x(pulse), box[1] + box[3] / 2), radius, None,
-                             t.negative, 2.0))
-            text = (f"step {pulse + 1}: |∂L/∂h| {_sci(grads[pulse])}, "
-                    f"{_sci(grads[pulse] / grads[-1])} of step {s.length}'s")
-            width = self.lanes_box[2] * 0.5
-            pic.add(d.Label((self.lanes_box[0] + self.lanes_box[2], bottom + f.dy("thin")), text,
-                            f.fit(text, "label", width), t.negative, "right", "bottom"))
-
-    def _cells(self, pic: d.Picture, box: Box, pixels: np.ndarray, shown: np.ndarray) -> None:
-        pixels = pixels.copy()
-        pixels[:, ~shown] = rgb(self.t.panel)
-        pic.add(d.Image(box, pixels), d.Rect(box, None, self.t.grid, 0.8))
 
     def _charts(self, pic: d.Picture, snapshot: int) -> None:
         s, f = self.s, self.f
@@ -245,7 +102,8 @@ class MemoryPicture:
                     f"({s.label}) is asked at the end.")
         if view == "backward":
             return (f"Backpropagation through time: of the gradient at step {s.length}, "
-                    f"{_sci(rnn)} reaches step 1 in the RNN and {_sci(lstm)} in the LSTM "
+                    f"{scientific(rnn)} reaches step 1 in the RNN and {scientific(lstm)} in the "
+                    "LSTM "
                     "(this sequence, trained networks).")
         return (f"Step {int(s.steps[snapshot])}: red marks how much of the last step's gradient "
                 f"reaches each step (log scale, {DECADES} decades); the chart of it at step 1 "
