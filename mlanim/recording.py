@@ -15,7 +15,6 @@ built-in recordings have.
 from __future__ import annotations
 
 import math
-import platform
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,12 +25,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from mlanim import __version__
 from mlanim.errors import OutputError, UsageError
 from mlanim.trace import TraceWriter
 from mlanim.train.gradients import GradientLog, alive_units, dead_shares, relu_layers
+from mlanim.train.hooks import evaluating, hooked
 from mlanim.train.plan import Grid
-from mlanim.train.run import describe_model
+from mlanim.train.run import describe_model, versions
 
 if TYPE_CHECKING:
     from mlanim.api import Run
@@ -202,9 +201,7 @@ class Recorder:
         if self._probe_x is None:
             raise UsageError("rec.snapshot() has no rows to run through the model",
                              hint="pass x= to rec.step(), or probe=(x, y) to mlanim.watch")
-        was_training = self.model.training
-        self.model.eval()
-        try:
+        with evaluating(self.model):
             output, outputs, alive = self._probe_pass(self._probe_x)
             self._record_outputs(output, outputs, alive)
             if self._grid is not None:
@@ -215,8 +212,6 @@ class Recorder:
                     self.writer.add(f"params/{name}", _cpu(param).numpy(), *self._when())
                 if self.keep_grads and param.grad is not None:
                     self.writer.add(f"grads/{name}", _cpu(param.grad).numpy(), *self._when())
-        finally:
-            self.model.train(was_training)
         self.snapshot_steps.append(self.steps)
 
     def save(self, path: str | Path) -> Run:
@@ -284,15 +279,10 @@ class Recorder:
                     outputs[call] = _cpu(tensor)
             return hook
 
-        modules = [(name, module) for name, module in self.model.named_modules() if name and (
+        modules = [(module, keep(name)) for name, module in self.model.named_modules() if name and (
             wanted is None or name in relus or any(w.split("#")[0] == name for w in wanted))]
-        hooks = [module.register_forward_hook(keep(name)) for name, module in modules] \
-            if capture else []
-        try:
+        with hooked(modules if capture else ()):
             result = self.model(x.to(_device(self.model)))
-        finally:
-            for handle in hooks:
-                handle.remove()
         output = _first_tensor(result)
         if output is None:
             raise UsageError(f"the model returned a {type(result).__name__}; mlanim reads a "
@@ -401,7 +391,7 @@ class Recorder:
     def _meta(self) -> dict[str, Any]:
         """What labels need: model, optimizer, data, and how long the run was."""
         model = describe_model(self.model)
-        outputs = self.writer._rows.get("outputs/probabilities")
+        outputs = self.writer.snapshots("outputs/probabilities")
         n_classes = outputs[0].shape[-1] if outputs else 0
         classes = self.classes or [str(k) for k in range(n_classes)]
         x = self._probe_x
@@ -424,8 +414,7 @@ class Recorder:
             "steps_per_epoch": per_epoch,
             "diverged_at_epoch": self._epoch_of(self.diverged_at) if self.diverged_at else None,
             "probe_rows": len(x) if x is not None else 0,
-            "versions": {"mlanim": __version__, "torch": torch.__version__,
-                         "python": platform.python_version()},
+            "versions": versions(),
         }
         if embed is not None or n_classes:
             meta["embed"] = {"layer": embed or "output", "network": model["summary"],

@@ -63,6 +63,10 @@ class TraceWriter:
         self._when.setdefault(name, []).append((step, epoch))
         self._precision[name] = precision
 
+    def snapshots(self, name: str) -> list[np.ndarray]:
+        """The snapshots of channel ``name`` recorded so far (empty when none)."""
+        return self._rows.get(name, [])
+
     def retime(self, epoch_of: Callable[[int], float]) -> None:
         """Set every snapshot's epoch from its step (when epochs become known only at the
         end, as in a user's own loop)."""

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from mlanim.trace import TraceWriter
+from mlanim.train.hooks import hooked
 
 LOW, HIGH = -12.0, 8.0
 """The histograms' range of log10 |gradient|: smaller values fall in the first bin, larger in
@@ -185,12 +186,8 @@ def first_non_finite_output(model: nn.Module, inputs: object, step: int) -> dict
                               "weights": weights_bad})
         return hook
 
-    hooks = [module.register_forward_hook(check(name, module))
-             for name, module in model.named_modules()
-             if name and not any(True for _ in module.children())]
-    try:
+    leaves = [(module, check(name, module)) for name, module in model.named_modules()
+              if name and not any(True for _ in module.children())]
+    with hooked(leaves):
         model(inputs)
-    finally:
-        for hook in hooks:
-            hook.remove()
     return found[0] if found else None

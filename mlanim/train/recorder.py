@@ -23,6 +23,7 @@ from torch import nn
 
 from mlanim.data import Dataset
 from mlanim.trace import Trace, TraceWriter
+from mlanim.train.hooks import evaluating, hooked
 from mlanim.train.losses import make_loss
 from mlanim.train.plan import RecordingPlan
 
@@ -55,20 +56,17 @@ class Recorder:
         """One forward pass; with ``capture``, every named submodule's output too. The hooks
         exist only during this call, so training steps run without them."""
         captured: dict[str, torch.Tensor] = {}
-        hooks = []
-        if capture:
-            def keep(name: str):
-                def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
-                    if isinstance(output, torch.Tensor):
-                        captured[name] = output.detach()
-                return hook
-            hooks = [module.register_forward_hook(keep(name))
-                     for name, module in self.model.named_modules() if name]
-        try:
+
+        def keep(name: str):
+            def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
+                if isinstance(output, torch.Tensor):
+                    captured[name] = output.detach()
+            return hook
+
+        modules = [(module, keep(name)) for name, module in self.model.named_modules()
+                   if name] if capture else []
+        with hooked(modules):
             return self.model(x), captured
-        finally:
-            for hook in hooks:
-                hook.remove()
 
     def _store_statics(self) -> None:
         for name in ("x_train", "y_train", "x_val", "y_val") if self.plan.store_data else ():
@@ -81,9 +79,7 @@ class Recorder:
     @torch.inference_mode()
     def snapshot(self, step: int, epoch: float) -> None:
         """Record every planned channel of the model's current state."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
+        with evaluating(self.model):
             plan, needs_rows = self.plan, self._needs_rows
             if self._snapshot_rows is not None:
                 out, layers = self._forward_capturing(
@@ -98,8 +94,6 @@ class Recorder:
                 for name, param in self.model.named_parameters():
                     self.writer.add(f"params/{name}", _np(param), step, epoch,
                                     "half" if plan.params_precision == "half" else "full")
-        finally:
-            self.model.train(was_training)
 
     def _record_rows(self, out: torch.Tensor, layers: dict[str, torch.Tensor], step: int,
                      epoch: float) -> None:
@@ -151,12 +145,10 @@ class Recorder:
                     outputs[name] = output
             return hook
 
-        for name, module in twin.named_modules():
-            if name:
-                module.register_forward_hook(keep(name))
         row = self.plan.focus_sample
         x, y = self._x_train[row: row + 1], self._y_train[row: row + 1]
-        with torch.enable_grad():
+        modules = [(module, keep(name)) for name, module in twin.named_modules() if name]
+        with torch.enable_grad(), hooked(modules):
             out = twin(x.clone().requires_grad_(False))
             loss = self.loss_fn(out, y)
             loss.backward()

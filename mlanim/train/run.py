@@ -16,6 +16,12 @@ from mlanim.train.plan import RecordingPlan
 from mlanim.train.recorder import Recorder
 
 
+def versions() -> dict[str, str]:
+    """What recorded a trace: mlanim's, torch's and Python's versions (every trace's meta)."""
+    return {"mlanim": __version__, "torch": torch.__version__,
+            "python": platform.python_version()}
+
+
 def record(spec: TrainedSceneSpec, plan: RecordingPlan, dataset: Dataset,
            progress: Progress) -> Trace:
     """Build the spec's model, train it with ``plan`` recorded, and return the trace."""
@@ -31,8 +37,7 @@ def record(spec: TrainedSceneSpec, plan: RecordingPlan, dataset: Dataset,
         steps=result.steps,
         epochs=result.epochs,
         diverged_at_epoch=result.diverged_at_epoch,
-        versions={"mlanim": __version__, "torch": torch.__version__,
-                  "python": platform.python_version()},
+        versions=versions(),
     )
 
 

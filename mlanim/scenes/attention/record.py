@@ -9,7 +9,6 @@ only during a snapshot.
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -19,7 +18,6 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from mlanim import __version__
 from mlanim.data.sequences import (
     SequenceTask,
     digit_task,
@@ -31,7 +29,9 @@ from mlanim.errors import DataError, SpecError
 from mlanim.progress import Progress
 from mlanim.scenes.attention.spec import DEFAULT_CORPUS, AttentionSpec
 from mlanim.trace import Trace, TraceWriter
+from mlanim.train.hooks import evaluating, hooked
 from mlanim.train.loop import seed_everything, train_steps
+from mlanim.train.run import versions
 from mlanim.train.schedule import Schedule
 
 HELD_OUT = 500  # sequences for the held-out accuracy
@@ -156,7 +156,7 @@ class AttentionProbe:
     def capture(self) -> dict[str, np.ndarray]:
         """One forward pass of the example: arrays stacked over layers, (L, H, T, ...)."""
         seen: dict[str, list[torch.Tensor]] = {}
-        hooks = []
+
         def keep(short: str, split: Callable | None = None) -> Callable:
             # a forward hook must return None: a returned value would replace the output
             def hook(_module: nn.Module, _args: tuple, out: torch.Tensor) -> None:
@@ -170,21 +170,16 @@ class AttentionProbe:
         def keep_input(_module: nn.Module, args: tuple) -> None:
             seen.setdefault("x", []).append(args[0][0])
 
+        outputs: list[tuple[nn.Module, Callable]] = []
         for block in self.model.blocks:
             att = block.attention
-            hooks.append(att.register_forward_pre_hook(keep_input))
-            hooks.append(att.softmax.register_forward_hook(keep_softmax))
+            outputs.append((att.softmax, keep_softmax))
             for module_name, short in self.PARTS.items():
                 split = None if short == "mix" else att.split_heads
-                hooks.append(getattr(att, module_name).register_forward_hook(keep(short, split)))
-        was_training = self.model.training
-        self.model.eval()
-        try:
+                outputs.append((getattr(att, module_name), keep(short, split)))
+        inputs = [(block.attention, keep_input) for block in self.model.blocks]
+        with evaluating(self.model), hooked(outputs, inputs):
             logits = self.model(self.tokens)[0]
-        finally:
-            self.model.train(was_training)
-            for hook in hooks:
-                hook.remove()
         arrays = {name: torch.stack(values).numpy() for name, values in seen.items()}
         arrays["logits"] = logits.numpy()
         return arrays
@@ -297,6 +292,5 @@ def _meta(spec: AttentionSpec, task: SequenceTask, example: list[int]) -> dict:
         "model": {"type": "transformer", "layers": m.layers, "heads": m.heads,
                   "d_model": m.d_model, "positional": m.positional},
         "train": spec.train.model_dump(mode="json"),
-        "versions": {"mlanim": __version__, "torch": torch.__version__,
-                     "python": platform.python_version()},
+        "versions": versions(),
     }

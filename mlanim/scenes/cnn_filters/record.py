@@ -10,7 +10,6 @@ respect to the input pixels, by autograd.
 from __future__ import annotations
 
 import itertools
-import platform
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,13 +19,14 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from mlanim import __version__, data
+from mlanim import data
 from mlanim.data import Dataset
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.scenes.cnn_filters.spec import CnnFiltersSpec, CnnModel
 from mlanim.trace import Trace, TraceWriter
 from mlanim.train.loop import seed_everything, train_steps
+from mlanim.train.run import versions
 from mlanim.train.schedule import Schedule
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -242,6 +242,5 @@ def _meta(spec: CnnFiltersSpec, dataset: Dataset, model: ConvNet) -> dict:
                   "parameters": sum(p.numel() for p in model.parameters())},
         "scaled": not spec.data.standardize,
         "train": spec.train.model_dump(mode="json"),
-        "versions": {"mlanim": __version__, "torch": torch.__version__,
-                     "python": platform.python_version()},
+        "versions": versions(),
     }

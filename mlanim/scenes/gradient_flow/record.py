@@ -6,13 +6,12 @@ it happened first."""
 from __future__ import annotations
 
 import math
-import platform
 
 import numpy as np
 import torch
 from torch import nn
 
-from mlanim import __version__, models
+from mlanim import models
 from mlanim.data import Dataset
 from mlanim.progress import Progress
 from mlanim.scenes.gradient_flow.spec import GradientFlowSpec
@@ -24,11 +23,12 @@ from mlanim.train.gradients import (
     first_non_finite_output,
     relu_layers,
 )
+from mlanim.train.hooks import evaluating, hooked
 from mlanim.train.loop import seed_everything, train_steps
 from mlanim.train.losses import make_loss
 from mlanim.train.plan import RecordingPlan
 from mlanim.train.recorder import Recorder
-from mlanim.train.run import describe_model
+from mlanim.train.run import describe_model, versions
 from mlanim.train.schedule import Schedule
 
 
@@ -74,15 +74,8 @@ class FlowProbe:
                 alive[name] = alive_units(output)
             return hook
 
-        was_training = self.model.training
-        self.model.eval()
-        hooks = [module.register_forward_hook(keep(name)) for name, module in self.relus]
-        try:
+        with evaluating(self.model), hooked((module, keep(name)) for name, module in self.relus):
             self.model(self.x_train)
-        finally:
-            for hook in hooks:
-                hook.remove()
-            self.model.train(was_training)
         return dead_shares(alive, [name for name, _ in self.relus])
 
     def before_update(self, step: int, epoch: float, rows: torch.Tensor) -> None:
@@ -123,5 +116,4 @@ def record_flow(spec: GradientFlowSpec, dataset: Dataset, progress: Progress) ->
         scene=spec.scene, seed=spec.seed, model=describe_model(model),
         train=spec.train.model_dump(mode="json"), steps=result.steps, epochs=result.epochs,
         diverged_at_epoch=result.diverged_at_epoch, steps_per_epoch=schedule.steps_per_epoch,
-        versions={"mlanim": __version__, "torch": torch.__version__,
-                  "python": platform.python_version()})
+        versions=versions())

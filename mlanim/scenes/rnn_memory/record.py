@@ -9,7 +9,6 @@ check both against the modules and against ``retain_grad`` on cells stepped by h
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,11 +16,11 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from mlanim import __version__
 from mlanim.progress import Progress
 from mlanim.scenes.rnn_memory.spec import RnnMemorySpec
 from mlanim.trace import Trace, TraceWriter
 from mlanim.train.loop import seed_everything, train_steps
+from mlanim.train.run import versions
 from mlanim.train.schedule import Schedule
 
 KINDS = ("rnn", "lstm")
@@ -217,6 +216,5 @@ def _meta(spec: RnnMemorySpec, held_out: OrderData, example: int) -> dict:
                  "example_index": example, "gradient_rows": GRADIENT_ROWS},
         "model": {"hidden": spec.model.hidden, "kinds": list(KINDS)},
         "train": spec.train.model_dump(mode="json"),
-        "versions": {"mlanim": __version__, "torch": torch.__version__,
-                     "python": platform.python_version()},
+        "versions": versions(),
     }
