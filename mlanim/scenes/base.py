@@ -46,8 +46,6 @@ def iterate(frames: Frames) -> Iterator[np.ndarray]:
 class SceneKind:
     """Base class of a scene kind; subclasses fill in the class attributes and methods."""
 
-    name: ClassVar[str]
-    description: ClassVar[str]
     Spec: ClassVar[type[SceneSpec]]
     backends: ClassVar[tuple[str, ...]] = ("matplotlib", "manim")
     default_backend: ClassVar[str] = "matplotlib"
@@ -60,6 +58,16 @@ class SceneKind:
     keyed_by: ClassVar[tuple[str, ...]] = ("seed", "data", "model", "train")
     """The spec keys (dotted for a key inside a section: ``"flow.bins"``) whose values change
     the recording: with the kind's name, they are the trace cache key (`recording_key`)."""
+
+    @property
+    def name(self) -> str:
+        """The kind's name in specs: its package's name (a plugin may set its own)."""
+        return type(self).__module__.rsplit(".", 1)[-1]
+
+    @property
+    def description(self) -> str:
+        """What the kind shows, in one line (``mlanim kinds``): its class's docstring."""
+        return " ".join((type(self).__doc__ or "").split()).rstrip(".")
 
     def recording(self, spec: SceneSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:

@@ -6,9 +6,11 @@ this base turns them into frames for matplotlib or manim, and into vector figure
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -68,17 +70,37 @@ def caption_text(picture: Picture) -> str:
 
 
 class PictureScene(SceneKind):
-    """Base of kinds whose frames are `Picture`s: subclasses define `story` and `compose`."""
+    """Base of kinds whose frames are `Picture`s: subclasses name their story and composer in
+    `drawn_by`, or define `story` and `compose`."""
+
+    drawn_by: ClassVar[tuple[str, str] | None] = None
+    """``("story.CurvesStory", "picture.CurvesPicture")``: the kind's story, made from
+    ``(spec, trace, video, theme)``, and what draws it, named inside the kind's package and
+    imported when first drawn. What draws it is a function ``(story, frame) -> Picture``, or a
+    class laid out once from the story whose ``picture(frame)`` answers."""
 
     def story(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None) -> Any:
         """Everything the composer needs, read from the trace (and derived data) once."""
-        raise NotImplementedError
+        if self.drawn_by is None:
+            raise NotImplementedError
+        story = self._named(self.drawn_by[0])(spec, trace, video, theme)
+        drawer = self._named(self.drawn_by[1])
+        return drawer(story) if inspect.isclass(drawer) else story
 
     def compose(self, story: Any, frame: int) -> Picture:
-        """The picture shown by ``frame``: by default the story lays itself out and answers
-        ``story.picture(frame)``; kinds whose composer is a function override this."""
+        """The picture shown by ``frame``: the composer function's, or the laid-out
+        picture's ``picture(frame)``."""
+        drawer = self._named(self.drawn_by[1]) if self.drawn_by else None
+        if drawer is not None and not inspect.isclass(drawer):
+            return drawer(story, frame)
         return story.picture(frame)
+
+    def _named(self, name: str) -> Any:
+        """``module.attribute`` inside this kind's package."""
+        module, attribute = name.rsplit(".", 1)
+        package = type(self).__module__
+        return getattr(importlib.import_module(f"{package}.{module}"), attribute)
 
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                backend: str, derived: Derived | None = None) -> PictureFrames:

@@ -1,13 +1,16 @@
-"""The Recorder: snapshots of any ``nn.Module`` through hooks, driven by a training loop.
-
-The built-in loop and a user's own loop use it the same way::
+"""The built-in loop's recorder: snapshots of the spec's model through hooks, at the steps the
+recording plan asks for, driven by `mlanim.train.loop` through its `Watcher` protocol::
 
     recorder = Recorder(model, plan, dataset)
     recorder.snapshot(step=0, epoch=0)              # the initial state
     for each batch:
-        loss.backward(); recorder.capture_grads(step, epoch); optimizer.step()
+        loss.backward(); recorder.before_update(step, epoch, rows)
+        recorder.capture_grads(step, epoch); optimizer.step(); recorder.after_update(...)
     recorder.snapshot(step, epoch)                  # at the planned cadence
     trace = recorder.finish()
+
+A user's own loop is recorded by `mlanim.recording` (``mlanim.watch``), which shares its hook
+helpers (`mlanim.train.hooks`) and run metadata; the two are not yet one class.
 
 Snapshots run in eval mode under inference mode and draw no random numbers, so recording does not
 change the training run: a recorded run and a plain run end with identical weights.

@@ -14,9 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mlanim.analysis.derived import Derived
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.scenes.attention.spec import AttentionSpec
@@ -25,11 +22,10 @@ from mlanim.trace import Trace
 
 
 class Attention(PictureScene):
-    """Registry entry for ``attention``."""
+    """Attention between tokens, head by head, forming while a transformer learns."""
 
-    name = "attention"
-    description = "attention between tokens, head by head, forming while a transformer learns"
     Spec = AttentionSpec
+    drawn_by = ("story.AttentionStory", "picture.attention_picture")
     own_recording = "records its own transformer's attention"
     default_backend = "manim"
     keyed_by = ("seed", "task", "model", "train")
@@ -51,18 +47,7 @@ class Attention(PictureScene):
                 f"tokens; transformer {model.get('layers')} layers x {model.get('heads')} "
                 f"heads, d_model {model.get('d_model')}, {model.get('parameters')} parameters")
 
-    def story(self, spec: AttentionSpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The recorded attention, read once."""
-        from mlanim.scenes.attention.story import AttentionStory
 
-        return AttentionStory(spec, trace, video, theme)
-
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        from mlanim.scenes.attention.picture import attention_picture
-
-        return attention_picture(story, frame)
 
 
 def check_show(spec: AttentionSpec) -> None:

@@ -34,10 +34,8 @@ def check_degrees(spec: BiasVarianceSpec) -> None:
 
 
 class BiasVariance(PictureScene):
-    """Registry entry for ``bias_variance``."""
+    """Polynomial fits on resampled noisy sets: underfit, just right, overfit."""
 
-    name = "bias_variance"
-    description = "polynomial fits on resampled noisy sets: underfit, just right, overfit"
     Spec = BiasVarianceSpec
     keyed_by = ("seed", "function", "samples", "noise", "resamples", "view", "panels",
                 "max_degree")

@@ -17,9 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mlanim.analysis.derived import Derived
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
 from mlanim.scenes.cnn_filters.spec import CnnFiltersSpec
 from mlanim.scenes.picture_scene import PictureScene
@@ -27,11 +24,10 @@ from mlanim.trace import Trace
 
 
 class CnnFilters(PictureScene):
-    """Registry entry for ``cnn_filters``."""
+    """Convolution, pooling, kernels and feature maps of a CNN learning on images."""
 
-    name = "cnn_filters"
-    description = "convolution, pooling, kernels and feature maps of a CNN learning on images"
     Spec = CnnFiltersSpec
+    drawn_by = ("story.CnnStory", "picture.CnnPicture")
     own_recording = "records its own CNN's kernels, maps and saliency"
     keyed_by = ("seed", "show.probe", "data", "model", "train")
 
@@ -51,14 +47,6 @@ class CnnFilters(PictureScene):
         return (f"data {data.get('name')}: {data.get('n_train')} train, {data.get('n_val')} "
                 f"held out, {side}x{side} images; CNN channels {model['channels']}, kernel "
                 f"{model['kernel']}, pool {model['pool']}, {model['parameters']} parameters")
-
-    def story(self, spec: CnnFiltersSpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The recorded run, read once, with the arithmetic each view writes out."""
-        from mlanim.scenes.cnn_filters.picture import CnnPicture
-        from mlanim.scenes.cnn_filters.story import CnnStory
-
-        return CnnPicture(CnnStory(spec, trace, video, theme))
 
 
 KIND = CnnFilters()

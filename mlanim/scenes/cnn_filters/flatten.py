@@ -65,10 +65,11 @@ class Flatten(Canvas):
         room = f.line("heading") + f.dy("gap")
         count = len(maps)
         best = None
+        gap = f.px(f.space("gap"))
         for cols in range(1, count + 1):
             rows = -(-count // cols)
-            side_px = min((w * self.s.video.width - (cols - 1) * f.px(6)) / cols,
-                          ((h - room) * self.s.video.height - (rows - 1) * f.px(6)) / rows)
+            side_px = min((w * self.s.video.width - (cols - 1) * gap) / cols,
+                          ((h - room) * self.s.video.height - (rows - 1) * gap) / rows)
             if best is None or side_px > best[0]:
                 best = (side_px, cols, rows)
         side_px, cols, rows = best  # type: ignore[misc]

@@ -50,7 +50,7 @@ class Training(Canvas):
         x, y, w, h = box
         room = f.line("label") + f.dy("tight")
         count = len(maps)
-        gap = f.px(4)
+        gap = f.px(f.space("small"))
         best = (0.0, 1)
         for rows in (1, 2):
             cols = -(-count // rows)

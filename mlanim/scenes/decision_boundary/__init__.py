@@ -23,10 +23,8 @@ from mlanim.train.plan import Grid, RecordingPlan
 
 
 class DecisionBoundary(PictureScene):
-    """Registry entry for ``decision_boundary``."""
+    """The boundary forming over epochs, with loss curves beside it."""
 
-    name = "decision_boundary"
-    description = "the boundary forming over epochs, with loss curves beside it"
     Spec = DecisionBoundarySpec
     needs = (("grid/output", "the model's output over its 2-D input plane",
               "mlanim.watch records it when the model reads two input features and rec.step "

@@ -35,10 +35,8 @@ from mlanim.train.plan import RecordingPlan
 
 
 class EmbeddingEvolution(PictureScene):
-    """Registry entry for ``embedding_evolution``."""
+    """A layer's representation separating classes over training, projected to 2-D."""
 
-    name = "embedding_evolution"
-    description = "a layer's representation separating classes over training, projected to 2-D"
     Spec = EmbeddingSpec
     needs = (("outputs/probabilities", "class probabilities of the probe rows",
               "pass y= (integer class labels) to rec.step, for a model that outputs one score "

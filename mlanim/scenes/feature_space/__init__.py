@@ -29,10 +29,8 @@ def feature_layer(spec: FeatureSpaceSpec) -> str:
 
 
 class FeatureSpace(PictureScene):
-    """Registry entry for ``feature_space``."""
+    """A 2- or 3-unit hidden layer's view of the data, the output's boundaries in it."""
 
-    name = "feature_space"
-    description = "a 2- or 3-unit hidden layer's view of the data, the output's boundaries in it"
     Spec = FeatureSpaceSpec
     own_recording = "trains an MLP with a 2-unit hidden layer it builds from the spec"
 

@@ -14,9 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from mlanim.analysis.derived import Derived
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
 from mlanim.scenes.gradient_flow.spec import GradientFlowSpec
 from mlanim.scenes.picture_scene import PictureScene
@@ -24,11 +21,10 @@ from mlanim.trace import Trace
 
 
 class GradientFlow(PictureScene):
-    """Registry entry for ``gradient_flow``."""
+    """Per-layer gradient norms and histograms; vanishing, exploding, dead units."""
 
-    name = "gradient_flow"
-    description = "per-layer gradient norms and histograms; vanishing, exploding, dead units"
     Spec = GradientFlowSpec
+    drawn_by = ("story.FlowStory", "picture.FlowPicture")
     needs = (("flow/norms", "every step's gradient norms",
               "call rec.step after each optimizer step"),)
     keyed_by = ("seed", "data", "model", "train", "flow.bins")  # thresholds only change drawing
@@ -69,14 +65,6 @@ class GradientFlow(PictureScene):
         """The snapshots the timeline sweeps through."""
         steps = np.arange(1, len(trace.static("flow/norms")) + 1, dtype=float)
         return steps, steps / float(trace.meta.get("steps_per_epoch") or 1)
-
-    def story(self, spec: GradientFlowSpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The recorded gradients laid out in the shared frame."""
-        from mlanim.scenes.gradient_flow.picture import FlowPicture
-        from mlanim.scenes.gradient_flow.story import FlowStory
-
-        return FlowPicture(FlowStory(spec, trace, video, theme))
 
 
 KIND = GradientFlow()

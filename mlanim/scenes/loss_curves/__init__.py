@@ -12,9 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from mlanim.analysis.derived import Derived
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
 from mlanim.scenes.loss_curves.spec import LossCurvesSpec
 from mlanim.scenes.picture_scene import PictureScene
@@ -22,11 +19,10 @@ from mlanim.trace import Trace
 
 
 class LossCurves(PictureScene):
-    """Registry entry for ``loss_curves``."""
+    """Train and validation loss over epochs, several seeds with a band."""
 
-    name = "loss_curves"
-    description = "train and validation loss over epochs, several seeds with a band"
     Spec = LossCurvesSpec
+    drawn_by = ("story.CurvesStory", "picture.CurvesPicture")
     needs = (("metrics/train_loss", "the training loss",
               "call rec.step(loss) after each optimizer step"),)
     keyed_by = ("seed", "seeds", "data", "model", "train")
@@ -46,14 +42,6 @@ class LossCurves(PictureScene):
 
         channel = trace.channel(train_loss_channel(trace))
         return channel.steps, channel.epochs
-
-    def story(self, spec: LossCurvesSpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The runs' bands and diagnoses, laid out in the shared frame."""
-        from mlanim.scenes.loss_curves.picture import CurvesPicture
-        from mlanim.scenes.loss_curves.story import CurvesStory
-
-        return CurvesPicture(CurvesStory(spec, trace, video, theme))
 
 
 KIND = LossCurves()

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
 from mlanim.scenes.base import require_mlp
 from mlanim.scenes.loss_landscape.spec import LandscapeSpec
@@ -24,11 +21,10 @@ from mlanim.train.plan import RecordingPlan
 
 
 class LossLandscape(PictureScene):
-    """Registry entry for ``loss_landscape``."""
+    """A trained network's real loss surface, with its training path."""
 
-    name = "loss_landscape"
-    description = "a trained network's real loss surface, with its training path"
     Spec = LandscapeSpec
+    drawn_by = ("story.LandscapeStory", "picture.landscape_picture")
     own_recording = ("evaluates the loss on a plane of weights around the path, which needs "
                      "the model and data at hand")
     keyed_by = ("seed", "data", "model", "train", "landscape")  # evaluated while recording
@@ -52,18 +48,7 @@ class LossLandscape(PictureScene):
         channel = trace.channel(next(trace.channels_with_prefix("params/")))
         return channel.steps, channel.epochs
 
-    def story(self, spec: LandscapeSpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The landscape, path and curves, read once."""
-        from mlanim.scenes.loss_landscape.story import LandscapeStory
 
-        return LandscapeStory(spec, trace, video, theme)
-
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        from mlanim.scenes.loss_landscape.picture import landscape_picture
-
-        return landscape_picture(story, frame)
 
 
 def add_landscape(trace: Trace, spec: LandscapeSpec, progress: Progress) -> None:

@@ -12,15 +12,11 @@ from __future__ import annotations
 import itertools
 import math
 
-from mlanim.analysis.derived import Derived
 from mlanim.data import Dataset
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.scenes.base import require_mlp
 from mlanim.scenes.network_pulses.spec import PulsesSpec
 from mlanim.scenes.picture_scene import PictureScene
-from mlanim.trace import Trace
 from mlanim.train.plan import RecordingPlan
 from mlanim.train.schedule import Schedule
 
@@ -41,11 +37,10 @@ def total_steps(spec: PulsesSpec, dataset: Dataset) -> int:
 
 
 class NetworkPulses(PictureScene):
-    """Registry entry for ``network_pulses``."""
+    """Forward and backward pulses through a real network, weights updating."""
 
-    name = "network_pulses"
-    description = "forward and backward pulses through a real network, weights updating"
     Spec = PulsesSpec
+    drawn_by = ("story.PulseStory", "picture.frame_picture")
     own_recording = "replays one training step of an MLP it builds from the spec"
     default_backend = "manim"
 
@@ -77,19 +72,6 @@ class NetworkPulses(PictureScene):
             every_steps=every, focus_steps=tuple(focus_steps(spec, total)),
             focus_sample=spec.show.sample,
             params_precision="half" if n_params > 200_000 else "full")
-
-    def story(self, spec: PulsesSpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The recorded steps, read once."""
-        from mlanim.scenes.network_pulses.story import PulseStory
-
-        return PulseStory(spec, trace, video, theme)
-
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        from mlanim.scenes.network_pulses.picture import frame_picture
-
-        return frame_picture(story, frame)
 
 
 KIND = NetworkPulses()

@@ -43,23 +43,24 @@ def pulse_layout(frame: Frame, depth: int, input_width: float, output_width: flo
     f = frame
     x, y, w, h = f.body
     legend_h = f.legend_height([LegendItem("", text) for text in LEGEND_TEXTS], w, "value")
-    bottom = y + legend_h + f.dy(40)  # room under the lowest node for its δ
-    titles = f.line("label") + f.dy(40)  # the layer titles above the top node
-    node = f.dx(24)  # a node's radius and the gap to its label
+    bottom = y + legend_h + f.dy("node_room")  # room under the lowest node for its δ
+    titles = f.line("label") + f.dy("node_room")  # the layer titles above the top node
+    node = f.dx("column")  # a node's radius and the gap to its label
     if f.video.width > f.video.height:
-        net_w = min(w * 0.62, input_width + output_width + 2 * node + f.dx(150) * (depth - 1))
-        net = (x + input_width + node, bottom + f.dy(16), net_w - input_width - output_width
-               - 2 * node, y + h - bottom - titles - f.dy(16))
-        panel_x = x + net_w + f.dx(24)
-        inset_h = max((y + h - bottom) * 0.22, f.dy(60))
-        inset = (panel_x + f.dx(24), bottom + f.line("tick") * 2, x + w - panel_x - f.dx(24),
-                 inset_h)
+        layers_w = f.dx("layer_step") * (depth - 1)
+        net_w = min(w * 0.62, input_width + output_width + 2 * node + layers_w)
+        net = (x + input_width + node, bottom + f.dy("block"), net_w - input_width - output_width
+               - 2 * node, y + h - bottom - titles - f.dy("block"))
+        panel_x = x + net_w + f.dx("column")
+        inset_h = max((y + h - bottom) * 0.22, f.dy("inset"))
+        inset = (panel_x + f.dx("column"), bottom + f.line("tick") * 2,
+                 x + w - panel_x - f.dx("column"), inset_h)
         return PulseLayout(net, (panel_x, y + h, x + w - panel_x), inset, (x, y + legend_h), w)
     net_h = (y + h - bottom) * 0.5
-    net = (x + input_width + node, y + h - net_h + f.dy(12), w - input_width - output_width
-           - 2 * node, net_h - titles - f.dy(12))
-    panel_top = y + h - net_h - f.dy(6)
-    inset_h = max((panel_top - bottom) * 0.25, f.dy(50))
+    net = (x + input_width + node, y + h - net_h + f.dy("panel"), w - input_width - output_width
+           - 2 * node, net_h - titles - f.dy("panel"))
+    panel_top = y + h - net_h - f.dy("gap")
+    inset_h = max((panel_top - bottom) * 0.25, f.dy("inset_low"))
     inset = (x + w * 0.5, bottom + f.line("tick") * 2, w * 0.5, inset_h)
     return PulseLayout(net, (x, panel_top, w), inset, (x, y + legend_h), w)
 

@@ -13,9 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from mlanim.analysis.derived import Derived
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.progress import Progress
 from mlanim.scenes.optimizer_paths.spec import (
@@ -64,11 +61,10 @@ def setup(spec: OptimizerPathsSpec) -> Setup:
 
 
 class OptimizerPaths(PictureScene):
-    """Registry entry for ``optimizer_paths``."""
+    """Optimizers racing on a loss surface (real torch.optim steps)."""
 
-    name = "optimizer_paths"
-    description = "optimizers racing on a loss surface (real torch.optim steps)"
     Spec = OptimizerPathsSpec
+    drawn_by = ("story.PathStory", "picture.path_picture")
     keyed_by = ("surface", "start", "steps", "optimizers")
 
     def recording(self, spec: OptimizerPathsSpec, resolve: Callable[..., Path]
@@ -92,19 +88,6 @@ class OptimizerPaths(PictureScene):
         return (f"{labels} on f(x, y) = {meta.get('formula')}, {meta.get('steps')} steps from "
                 f"({start[0]:g}, {start[1]:g})" if meta.get("start") else
                 f"surface {meta.get('surface')}: {labels}")
-
-    def story(self, spec: OptimizerPathsSpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The recorded paths and surface, read once."""
-        from mlanim.scenes.optimizer_paths.story import PathStory
-
-        return PathStory(spec, trace, video, theme)
-
-    def compose(self, story, frame: int):
-        """One frame's picture."""
-        from mlanim.scenes.optimizer_paths.picture import path_picture
-
-        return path_picture(story, frame)
 
 
 KIND = OptimizerPaths()

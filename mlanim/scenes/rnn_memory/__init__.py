@@ -16,9 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mlanim.analysis.derived import Derived
-from mlanim.draw.theme import Theme
-from mlanim.draw.video import VideoSettings
 from mlanim.progress import Progress
 from mlanim.scenes.picture_scene import PictureScene
 from mlanim.scenes.rnn_memory.spec import RnnMemorySpec
@@ -26,11 +23,10 @@ from mlanim.trace import Trace
 
 
 class RnnMemory(PictureScene):
-    """Registry entry for ``rnn_memory``."""
+    """An RNN and an LSTM unrolled over time; the BPTT gradient dying or surviving."""
 
-    name = "rnn_memory"
-    description = "an RNN and an LSTM unrolled over time; the BPTT gradient dying or surviving"
     Spec = RnnMemorySpec
+    drawn_by = ("story.MemoryStory", "picture.MemoryPicture")
     own_recording = "trains its own RNN and LSTM side by side"
     keyed_by = ("seed", "task", "model", "train")
 
@@ -46,14 +42,6 @@ class RnnMemory(PictureScene):
         task = meta["task"]
         return (f"task {task['name']}, {task['length']} steps, {task['samples']} sequences; "
                 f"RNN and LSTM with {meta['model']['hidden']} units, {meta['steps']} steps")
-
-    def story(self, spec: RnnMemorySpec, trace: Trace, video: VideoSettings, theme: Theme,
-              derived: Derived | None = None):
-        """The recorded run, read once, laid out in the shared frame."""
-        from mlanim.scenes.rnn_memory.picture import MemoryPicture
-        from mlanim.scenes.rnn_memory.story import MemoryStory
-
-        return MemoryPicture(MemoryStory(spec, trace, video, theme))
 
 
 KIND = RnnMemory()
