@@ -23,7 +23,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "watch": "mlanim.recording",
-    "Recorder": "mlanim.recording",
+    "Watch": "mlanim.recording",
+    "Recorder": "mlanim.train.recorder",
     "render": "mlanim.api",
     "Run": "mlanim.api",
     "Rendered": "mlanim.api",

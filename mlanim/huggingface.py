@@ -17,7 +17,7 @@ require("transformers", "huggingface", "mlanim.huggingface")
 from transformers import TrainerCallback  # noqa: E402
 
 from mlanim.api import Run  # noqa: E402
-from mlanim.recording import Recorder, watch  # noqa: E402
+from mlanim.recording import Watch, watch  # noqa: E402
 
 HELD_OUT = {"eval_loss": "val_loss", "eval_accuracy": "val_acc"}
 
@@ -35,7 +35,7 @@ class MlanimTrainerCallback(TrainerCallback):
 
     def __init__(self, path: str | Path, every: int = 50, **options: Any) -> None:
         self.path, self.every, self.options = Path(path), every, options
-        self.recorder: Recorder | None = None
+        self.recorder: Watch | None = None
         self.run: Run | None = None
         self.held_out: dict[str, float] = {}
         self.epoch_waits = False  # an epoch ended and its evaluation is still to come

@@ -16,7 +16,7 @@ require("pytorch_lightning", "lightning", "mlanim.lightning")
 import pytorch_lightning as pl  # noqa: E402
 
 from mlanim.api import Run  # noqa: E402
-from mlanim.recording import Recorder, metric_name, watch  # noqa: E402
+from mlanim.recording import Watch, metric_name, watch  # noqa: E402
 
 
 class MlanimCallback(pl.Callback):
@@ -29,7 +29,7 @@ class MlanimCallback(pl.Callback):
     def __init__(self, path: str | Path, every: int = 50, **options: Any) -> None:
         super().__init__()
         self.path, self.every, self.options = Path(path), every, options
-        self.recorder: Recorder | None = None
+        self.recorder: Watch | None = None
         self.run: Run | None = None
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

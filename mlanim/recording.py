@@ -10,13 +10,16 @@ the input plane when inputs are 2-D, and the weights when ``weights=True``. Tens
 and copied to the CPU; the model's own state (training mode, gradients, random numbers) is left
 as it was. ``rec.save(path)`` writes the trace the scene kinds draw, the same layout the
 built-in recordings have.
+
+`Watch` is an adapter: it turns the loop's calls into the `Watcher` calls the built-in loop
+makes on the one `mlanim.train.recorder.Recorder`, and keeps what only a user's loop needs
+(probe rows gathered from the batches, losses reported step by step, epochs said at the end).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -27,9 +30,8 @@ from torch import nn
 
 from mlanim.errors import OutputError, UsageError
 from mlanim.trace import TraceWriter
-from mlanim.train.gradients import GradientLog, alive_units, dead_shares, relu_layers
-from mlanim.train.hooks import evaluating, hooked
-from mlanim.train.plan import Grid
+from mlanim.train.plan import Grid, RecordingPlan
+from mlanim.train.recorder import Recorder, cpu_copy, is_classifier
 from mlanim.train.run import describe_model, versions
 
 if TYPE_CHECKING:
@@ -43,8 +45,8 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
           probe: tuple[Any, Any] | None = None, probe_rows: int = 256, embed: str | None = None,
           weights: bool = False, grads: bool = False, classes: list[str] | None = None,
           data_name: str = "your data", steps_per_epoch: int | None = None,
-          bins: int = 40) -> Recorder:
-    """Start recording ``model`` in your own training loop; returns a `Recorder`.
+          bins: int = 40) -> Watch:
+    """Start recording ``model`` in your own training loop; returns a `Watch`.
 
     Parameters
     ----------
@@ -75,12 +77,12 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
     bins
         Bins of the gradient histograms.
     """
-    return Recorder(model, every, optimizer=optimizer, probe=probe, probe_rows=probe_rows,
+    return Watch(model, every, optimizer=optimizer, probe=probe, probe_rows=probe_rows,
                     embed=embed, weights=weights, grads=grads, classes=classes,
                     data_name=data_name, steps_per_epoch=steps_per_epoch, bins=bins)
 
 
-class Recorder:
+class Watch:
     """Records a training run driven by your own loop; made by `mlanim.watch`.
 
     Call `step` after every optimizer step, `epoch` at the end of each epoch (optional), and
@@ -103,12 +105,12 @@ class Recorder:
             raise UsageError(f"optimizer is a {type(optimizer).__name__}, not a "
                              "torch.optim.Optimizer", hint="pass the optimizer your loop steps")
         self.model, self.every, self.optimizer = model, every, _unwrapped(optimizer)
-        self.embed, self.keep_weights, self.keep_grads = embed, weights, grads
         self.data_name = data_name
         self.classes = list(classes) if classes is not None else None
-        self.gradients = GradientLog(model, bins)
-        self.relus = [name for name, _ in relu_layers(model)]
-        self.writer = TraceWriter()
+        self.recorder = Recorder(model, RecordingPlan(
+            metrics=False, params=weights, grads=grads, probabilities="auto",
+            hidden_layers=(embed,) if embed else (), find_embedding=True,
+            gradient_bins=bins, dead_units=True, store_data=False))
         self.steps = 0
         self.rows_seen = 0
         self.rows_first_epoch: int | None = None
@@ -126,14 +128,16 @@ class Recorder:
         self._probe_limit = probe_rows
         self._probe_x: torch.Tensor | None = None
         self._probe_y: torch.Tensor | None = None
-        self._embed_layer: str | None = None
-        self._grid: Grid | None = None
         self._frozen: Any = None  # the trace, once `save` has made it
         if probe is not None:
             x, y = probe
-            self._probe_x, self._probe_y = _rows("probe x", x), _labels("probe y", y)
-            self._grid = _input_plane(self._probe_x)
+            self._use_probe(_rows("probe x", x), _labels("probe y", y))
             self.snapshot()
+
+    @property
+    def writer(self) -> TraceWriter:
+        """Where the recording is kept until `save`."""
+        return self.recorder.writer
 
     # -- the loop's calls ------------------------------------------------------------------
 
@@ -143,14 +147,14 @@ class Recorder:
         ``loss`` may be None when the loop reports it elsewhere (`report_loss`)."""
         self._check_open()
         value = math.nan if loss is None else _loss_value(loss)
-        if self.steps == 0 and self.gradients.weights and \
-                all(w.grad is None for w in self.gradients.weights):
+        weights = self.recorder.gradients.weights if self.recorder.gradients else []
+        if self.steps == 0 and weights and all(w.grad is None for w in weights):
             raise UsageError("rec.step() found no gradients in the model",
                              hint="call it after loss.backward() and optimizer.step(), "
                                   "before the next optimizer.zero_grad()")
-        self.gradients.keep()
+        self.recorder.before_update(self.steps, float(self.steps), None)
         self.steps += 1
-        self.losses.append(value)
+        self.recorder.keep_loss(value)
         if math.isfinite(value):
             self.report_loss(value)
         elif loss is not None and self.diverged_at is None:
@@ -194,24 +198,20 @@ class Recorder:
         self.epoch_points.append(point)
         self.epoch_window = []
 
-    @torch.inference_mode()
     def snapshot(self) -> None:
         """Record the model's state now (`step` and `epoch` call this at their cadence)."""
         self._check_open()
         if self._probe_x is None:
             raise UsageError("rec.snapshot() has no rows to run through the model",
                              hint="pass x= to rec.step(), or probe=(x, y) to mlanim.watch")
-        with evaluating(self.model):
-            output, outputs, alive = self._probe_pass(self._probe_x)
-            self._record_outputs(output, outputs, alive)
-            if self._grid is not None:
-                grid_out, _, _ = self._probe_pass(torch.from_numpy(self._grid.points()), False)
-                self.writer.add("grid/output", grid_out.numpy(), *self._when(), "half")
-            for name, param in self.model.named_parameters():
-                if self.keep_weights:
-                    self.writer.add(f"params/{name}", _cpu(param).numpy(), *self._when())
-                if self.keep_grads and param.grad is not None:
-                    self.writer.add(f"grads/{name}", _cpu(param.grad).numpy(), *self._when())
+        self.recorder.capture_grads(*self._when())
+        output = self.recorder.snapshot(*self._when())
+        point: dict[str, float] = {"train_loss": _mean(self.window)}
+        self.window = []
+        labels = self._probe_y
+        if output is not None and is_classifier(output, labels):
+            point["train_acc"] = float((output.argmax(dim=1) == labels).float().mean())
+        self.points.append(point)
         self.snapshot_steps.append(self.steps)
 
     def save(self, path: str | Path) -> Run:
@@ -242,84 +242,14 @@ class Recorder:
         """End the recording: no hook stays on the model (they exist only during snapshots),
         and the kept gradients are let go."""
         self.closed = True
-        self.gradients = GradientLog(nn.Module(), 1)  # let the kept gradients go
+        self.recorder.release()
 
-    def __enter__(self) -> Recorder:
+    def __enter__(self) -> Watch:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
-
-    # -- inside a snapshot ----------------------------------------------------------------
-
-    def _probe_pass(self, x: torch.Tensor, capture: bool = True
-                    ) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        """The model's output on ``x`` (moved to the model's device); with ``capture``, the
-        outputs of module calls copied to the CPU (all of them until the embedding layer is
-        known, then that one: a copy, since an in-place activation rewrites its input after
-        the hook saw it; a module called twice is named ``name#2`` the second time), and each
-        ReLU's alive units, reduced inside the hook."""
-        outputs: dict[str, torch.Tensor] = {}
-        alive: dict[str, torch.Tensor] = {}
-        calls: dict[str, int] = {}
-        wanted = None if self._embed_layer is None else {self._embed_layer}
-        relus = set(self.relus)
-
-        def keep(name: str):
-            def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
-                tensor = _first_tensor(output)
-                if tensor is None:
-                    return
-                calls[name] = calls.get(name, 0) + 1
-                call = name if calls[name] == 1 else f"{name}#{calls[name]}"
-                if name in relus and calls[name] == 1:
-                    alive[name] = alive_units(tensor)
-                if wanted is None or call in wanted:
-                    outputs[call] = _cpu(tensor)
-            return hook
-
-        modules = [(module, keep(name)) for name, module in self.model.named_modules() if name and (
-            wanted is None or name in relus or any(w.split("#")[0] == name for w in wanted))]
-        with hooked(modules if capture else ()):
-            result = self.model(x.to(_device(self.model)))
-        output = _first_tensor(result)
-        if output is None:
-            raise UsageError(f"the model returned a {type(result).__name__}; mlanim reads a "
-                             "tensor, a tuple or list whose first item is one, or an output "
-                             "with .logits", hint="wrap the model so that forward returns the "
-                                                  "logits tensor")
-        return _cpu(output).float(), outputs, alive
-
-    def _record_outputs(self, output: torch.Tensor, outputs: dict[str, torch.Tensor],
-                        alive: dict[str, torch.Tensor]) -> None:
-        """Probabilities, the embedding layer, dead ReLU units and probe accuracy."""
-        when = self._when()
-        point: dict[str, float] = {"train_loss": _mean(self.window)}
-        self.window = []
-        labels = self._probe_y
-        if _is_classifier(output, labels):
-            probabilities = torch.softmax(output.flatten(1), dim=1)
-            self.writer.add("outputs/probabilities", probabilities.numpy(), *when, "half")
-            point["train_acc"] = float((output.argmax(dim=1) == labels).float().mean())
-        layer = self._embedding(outputs)
-        if layer is not None:
-            self.writer.add(f"hidden/{layer}", outputs[layer].flatten(1).float().numpy(),
-                            *when, "half")
-        if self.relus and all(name in alive for name in self.relus):
-            self.writer.add("flow/dead", dead_shares(alive, self.relus), *when)
-        self.points.append(point)
-
-    def _embedding(self, outputs: dict[str, torch.Tensor]) -> str | None:
-        """The layer kept for ``embedding_evolution``: ``embed=``, or the module whose output
-        the last linear layer reads (found on the first snapshot)."""
-        if self._embed_layer is None:
-            self._embed_layer = self.embed or _layer_before_last_linear(self.model, outputs)
-        if self._embed_layer is not None and self._embed_layer not in outputs:
-            names = ", ".join(list(outputs)[:12])
-            raise UsageError(f"embed={self._embed_layer!r} is not a module the forward pass "
-                             f"calls", hint=f"pass one of: {names}")
-        return self._embed_layer
 
     @property
     def last_snapshot(self) -> int:
@@ -353,8 +283,13 @@ class Recorder:
             rows = torch.cat([self._probe_x, rows])
             labels = torch.cat([self._probe_y, labels]) if labels is not None and \
                 self._probe_y is not None else None
+        self._use_probe(rows, labels)
+
+    def _use_probe(self, rows: torch.Tensor, labels: torch.Tensor | None) -> None:
+        """The rows snapshots run, with the input plane around them when they have two
+        features."""
         self._probe_x, self._probe_y = rows, labels
-        self._grid = _input_plane(rows)
+        self.recorder.use_rows(rows, labels, _input_plane(rows))
 
     def _check_open(self) -> None:
         if self.closed:
@@ -363,7 +298,6 @@ class Recorder:
     def _trace(self):
         """The recorded trace: snapshots, per-step gradient summaries, metrics, metadata."""
         writer = self.writer
-        self.gradients.write(writer, self.losses, self.relus, None)
         points = self.epoch_points or self.points
         steps = self.epoch_steps if self.epoch_points else self.snapshot_steps
         for step, point in zip(steps, points, strict=True):
@@ -376,8 +310,9 @@ class Recorder:
             writer.static("samples/labels", labels.astype(np.int16 if labels.dtype.kind in "iu"
                                                           else np.float32))
             writer.static("samples/held_out", np.zeros(len(labels), bool))
-        if self._grid is not None and self._probe_x is not None:
-            xs, ys = self._grid.axes()
+        grid = self.recorder.grid
+        if grid is not None and self._probe_x is not None:
+            xs, ys = grid.axes()
             writer.static("grid/x", xs)
             writer.static("grid/y", ys)
             writer.static("data/x_train", self._probe_x.numpy())
@@ -385,8 +320,7 @@ class Recorder:
                           else np.zeros(len(self._probe_x)))
             writer.static("data/x_val", np.zeros((0, 2), np.float32))
             writer.static("data/y_val", np.zeros(0, np.int64))
-        writer.meta.update(self._meta())
-        return writer.freeze()
+        return self.recorder.finish(**self._meta())
 
     def _meta(self) -> dict[str, Any]:
         """What labels need: model, optimizer, data, and how long the run was."""
@@ -397,7 +331,7 @@ class Recorder:
         x = self._probe_x
         features = int(np.prod(x.shape[1:])) if x is not None else 0
         per_epoch = self.steps_per_epoch
-        embed = self._embed_layer
+        embed = self.recorder.embedding
         meta: dict[str, Any] = {
             "source": "watch",
             "model": model,
@@ -501,7 +435,7 @@ def _rows(name: str, x: object) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or x.dim() == 0:
         raise UsageError(f"{name} is a {type(x).__name__}, not a batch tensor",
                          hint="pass the tensor your model is called with")
-    x = _cpu(x)
+    x = cpu_copy(x)
     return x if not x.is_floating_point() else x.float()
 
 
@@ -509,64 +443,7 @@ def _labels(name: str, y: object) -> torch.Tensor:
     if not isinstance(y, torch.Tensor):
         raise UsageError(f"{name} is a {type(y).__name__}, not a tensor of targets",
                          hint="pass the targets your loss compares with")
-    return _cpu(y)
-
-
-def _cpu(tensor: torch.Tensor) -> torch.Tensor:
-    """A detached CPU copy (never a view of live memory)."""
-    return tensor.detach().to("cpu", copy=True)
-
-
-def _device(model: nn.Module) -> torch.device:
-    first = next(model.parameters(), None)
-    return first.device if first is not None else torch.device("cpu")
-
-
-def _first_tensor(output: object) -> torch.Tensor | None:
-    """A module's output as one tensor: itself, the first of a tuple or list, or
-    ``.logits`` / the first tensor value of a mapping (Hugging Face outputs)."""
-    if isinstance(output, torch.Tensor):
-        return output
-    if isinstance(output, tuple | list) and output:
-        return _first_tensor(output[0])
-    logits = getattr(output, "logits", None)
-    if isinstance(logits, torch.Tensor):
-        return logits
-    if isinstance(output, Mapping):
-        return next((v for v in output.values() if isinstance(v, torch.Tensor)), None)
-    return None
-
-
-def _is_classifier(output: torch.Tensor, labels: torch.Tensor | None) -> bool:
-    """Class scores for integer labels: (rows, classes >= 2) and labels of the same rows."""
-    return (labels is not None and output.dim() == 2 and output.shape[1] >= 2
-            and not labels.is_floating_point() and labels.dim() == 1
-            and len(labels) == len(output))
-
-
-def _layer_before_last_linear(model: nn.Module, outputs: dict[str, torch.Tensor]) -> str | None:
-    """The module called just before the model's last linear layer whose output has that
-    layer's input width: the representation the classifier reads."""
-    linears = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
-    order = list(outputs)
-    called = [name for name in order if name in linears]
-    if not called:
-        return None
-    last = called[-1]
-    modules = dict(model.named_modules())
-    width = modules[last].in_features
-    for name in reversed(order[: order.index(last)]):
-        tensor = outputs[name]
-        if isinstance(modules.get(name), PASS_THROUGH):
-            continue  # a dropout passes its input on: the layer is the one that made it
-        if tensor.dim() >= 2 and tensor[0].numel() == width and not last.startswith(f"{name}."):
-            return name
-    return None
-
-
-PASS_THROUGH = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity)
-"""Modules that hand their input on unchanged when the model is evaluated: never the layer a
-picture names."""
+    return cpu_copy(y)
 
 
 METRIC_WORDS = {"accuracy": "acc", "validation": "val", "valid": "val", "eval": "val",

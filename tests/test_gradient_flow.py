@@ -18,7 +18,6 @@ from mlanim.draw import display as d
 from mlanim.draw.theme import load_theme
 from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
-from mlanim.scenes.gradient_flow.record import FlowProbe
 from mlanim.scenes.gradient_flow.story import FlowRun, run_findings
 from mlanim.train.gradients import HIGH, LOW, first_non_finite_output, gradient_histograms
 from mlanim.train.plan import RecordingPlan
@@ -114,11 +113,12 @@ def test_dead_units_are_units_silent_on_every_training_row():
     with torch.no_grad():
         model[0].bias[:2] = -100.0  # two units can never fire on inputs of size ~1
     dataset = data.load(data.DataSpec(name="moons", n_samples=40), 0)
-    recorder = Recorder(model, RecordingPlan(metrics=True), dataset)
-    probe = FlowProbe(model, recorder, torch.from_numpy(dataset.x_train), 8)
-    x = torch.from_numpy(dataset.x_train)
+    recorder = Recorder(model, RecordingPlan(metrics=True, dead_units=True), dataset)
+    recorder.snapshot(0, 0.0)
+    x = torch.from_numpy(dataset.x_train)  # the training rows only, not the validation rows
     expected = 1 - (torch.relu(model[0](x)) > 0).any(dim=0).float().mean().item()
-    assert probe.dead_shares().tolist() == [pytest.approx(expected)] and expected >= 0.5
+    shares = recorder.finish().values("flow/dead")[0]
+    assert shares.tolist() == [pytest.approx(expected)] and expected >= 0.5
 
 
 def test_drawn_norms_are_the_recorded_ones(recorded):

@@ -117,7 +117,7 @@ def test_update_morphs_from_pre_to_post(traced):
     video = VideoSettings.from_spec(loaded.spec.render.model_copy(update={"duration": 20}))
     story = PulseStory(loaded.spec, trace, video, load_theme("dark"))
     updates = [b for b in (story.timeline.at(i) for i in range(video.count))
-               if b.segment.phase == "update" and b.segment.focus == 0]
+               if b.stage.phase == "update" and b.stage.focus == 0]
     first, last = story.weights_at(updates[0]), story.weights_at(updates[-1])
     pre = trace.values("focus/params_pre/fc1.weight")[0]
     post = trace.values("focus/params_post/fc1.weight")[0]

@@ -48,7 +48,7 @@ def test_recorded_norms_and_losses_are_the_loops_own(tmp_path: Path) -> None:
     """flow/norms equal the norms of the gradients autograd left in .grad, step by step."""
     norms, losses = [], []
 
-    class Spy(mlanim.Recorder):
+    class Spy(mlanim.Watch):
         def step(self, loss, x=None, y=None):
             norms.append([float(m.weight.grad.norm()) for m in self.model
                           if isinstance(m, nn.Linear)])
@@ -77,12 +77,12 @@ def test_hooks_exist_only_during_snapshots() -> None:
 
     def count(model, opt):
         rec = mlanim.watch(model, every=7)
-        original = rec._probe_pass
+        original = rec.recorder._pass
 
-        def spying(x, capture=True):
+        def spying(x, n):
             seen.append(sum(len(m._forward_hooks) for m in model.modules()))
-            return original(x, capture)
-        rec._probe_pass = spying
+            return original(x, n)
+        rec.recorder._pass = spying
         return rec
 
     model, rec = moons_loop(count)
@@ -134,7 +134,7 @@ def test_tuple_outputs_are_read_and_odd_outputs_refused() -> None:
 
     x, y = torch.randn(8, 2), torch.randint(0, 3, (8,))
     rec = mlanim.watch(Pair(), probe=(x, y))
-    assert rec.writer._rows["outputs/probabilities"][0].shape == (8, 3)
+    assert rec.writer.snapshots("outputs/probabilities")[0].shape == (8, 3)
 
     class Words(nn.Module):
         def __init__(self) -> None:
@@ -294,7 +294,7 @@ def test_memory_stays_bounded_unless_raw_gradients_are_asked_for(tmp_path: Path)
     ``grads=True`` adds each snapshot's raw gradients, equal to what autograd left."""
     kept: dict[int, torch.Tensor] = {}
 
-    class Spy(mlanim.Recorder):
+    class Spy(mlanim.Watch):
         def step(self, loss, x=None, y=None):
             kept[self.steps + 1] = self.model[0].weight.grad.clone()
             super().step(loss, x=x, y=y)

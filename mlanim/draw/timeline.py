@@ -54,6 +54,24 @@ class SnapshotTimeline:
         return Moment(frame, time, progress * (self.snapshots - 1), phase)
 
 
+@dataclass(frozen=True)
+class HeldSweep:
+    """A sweep through snapshots over a view's progress (0 to 1), held on the first snapshot
+    for the ``start`` share of it and on the last for the ``end`` share (the views that show
+    training inside a longer story: attention, cnn_filters, rnn_memory)."""
+
+    start: float
+    end: float
+
+    def inner(self, progress: float) -> float:
+        """How far through the snapshots (0 to 1) the sweep is at ``progress``."""
+        return float(np.clip((progress - self.start) / (1 - self.start - self.end), 0, 1))
+
+    def index(self, progress: float, count: int) -> int:
+        """The snapshot (of ``count``) shown at ``progress``, each held for an equal share."""
+        return min(count - 1, int(self.inner(progress) * count))
+
+
 def interpolate(values: np.ndarray, moment: Moment) -> np.ndarray:
     """Linear blend between snapshot ``index`` and the next, along the first axis."""
     return blend(values, moment.position)

@@ -1,5 +1,6 @@
-"""The training loop: seeded batches, real torch.optim, a watcher (the Recorder, or a kind's
-probe) snapshotting at the steps the schedule and the recording plan give."""
+"""The training loop: seeded batches, real torch.optim, a watcher (the `Recorder`, or the
+probe of a kind that records something of its own) snapshotting at the steps the schedule and
+the recording plan give."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ def seed_everything(seed: int) -> None:
 
 
 class Watcher(Protocol):
-    """What looks at a run while it trains: the `Recorder`, or a kind's own probe."""
+    """What looks at a run while it trains: the `Recorder` (which `mlanim.watch` drives from a
+    user's loop through the same calls), or the probe of a kind that records something of its
+    own (attention, rnn_memory, cnn_filters)."""
 
     def snapshot(self, step: int, epoch: float) -> None:
         """Record the model's state after ``step`` optimizer steps."""

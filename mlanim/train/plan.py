@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -39,6 +40,13 @@ class RecordingPlan:
     ``hidden_layers`` and ``probabilities`` (the softmax of the output) are recorded for the
     ``rows`` of the training rows followed by the validation rows (all when empty), as float16.
     ``extra_steps`` adds snapshots after those optimizer steps (inside the first epoch, say).
+    ``probabilities="auto"`` records them when the output is class scores for integer labels.
+    ``find_embedding`` keeps one hidden layer: ``hidden_layers[0]`` when given, else the module
+    whose output the last linear layer reads, found on the first snapshot.
+
+    ``gradient_bins`` keeps every step's weight-gradient norms and |gradient| histogram (that
+    many bins; `mlanim.train.gradients.GradientLog`), and ``dead_units`` the share of each
+    ReLU's units dead on the training rows at each snapshot.
     """
 
     metrics: bool = True
@@ -52,10 +60,19 @@ class RecordingPlan:
     focus_steps: tuple[int, ...] = ()
     focus_sample: int = 0
     params_precision: str = "full"
-    probabilities: bool = False
+    probabilities: bool | Literal["auto"] = False
     rows: tuple[int, ...] = ()
     extra_steps: tuple[int, ...] = ()
     store_data: bool = True  # keep the dataset's arrays in the trace
+    find_embedding: bool = False
+    gradient_bins: int | None = None
+    dead_units: bool = False
+
+    @property
+    def needs_rows(self) -> bool:
+        """Whether a snapshot runs the rows (not only the grid, or nothing)."""
+        return bool(self.metrics or self.activation_samples or self.hidden_layers
+                    or self.probabilities or self.find_embedding or self.dead_units)
 
     def key(self) -> dict:
         """Plain data that identifies the plan, for the trace cache key."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
-from mlanim.draw.timeline import Segment, blend, segment_at, split_frames
+from mlanim.draw.timeline import HeldSweep, Segment, blend, segment_at, split_frames
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.base import story_title
 from mlanim.trace import Trace
@@ -21,7 +21,7 @@ from mlanim.trace import Trace
 # How much of the video each segment takes, relative to one another.
 SEGMENT_WEIGHTS = {"positions": 0.35, "heatmap": 1.0, "edges": 1.0, "qkv": 1.4}
 UNIFORM_PACE = 0.35  # share of the sweep paced by steps rather than by change
-HOLD = 0.12  # share of a sweep held on its first and last snapshot
+SWEEP = HeldSweep(0.12, 0.12)  # the training sweep, held on its first and last snapshot
 
 
 def plan_segments(views: list[str], show_positions: bool, frames: int) -> list[Segment]:
@@ -102,7 +102,7 @@ class AttentionStory:
 
     def snapshot_at(self, progress: float) -> float:
         """Fractional snapshot index for sweep progress 0..1 (held briefly at both ends)."""
-        inner = float(np.clip((progress - HOLD) / (1 - 2 * HOLD), 0, 1))
+        inner = SWEEP.inner(progress)
         return float(np.interp(inner, self.pace, np.arange(len(self.pace))))
 
     def at(self, array: np.ndarray, position: float) -> np.ndarray:

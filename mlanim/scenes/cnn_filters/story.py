@@ -14,11 +14,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
-from mlanim.draw.timeline import Segment, segment_at, split_frames
+from mlanim.draw.timeline import HeldSweep, Segment, segment_at, split_frames
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.base import story_title
 from mlanim.trace import Trace
 
+SWEEP = HeldSweep(0.08, 0.12)  # the training view: each epoch an equal share, the ends longer
 # How much of the video each view takes, relative to one another.
 VIEW_WEIGHTS = {"convolution": 1.7, "sum": 1.0, "pool": 1.0, "flatten": 0.9,
                 "training": 1.9, "mistake": 0.9}
@@ -142,9 +143,7 @@ class CnnStory:
     def snapshot_at(self, progress: float) -> int:
         """The snapshot the training view shows at ``progress`` (0..1): each epoch held for an
         equal share, the first and last a little longer."""
-        count = len(self.epochs)
-        inner = float(np.clip((progress - 0.08) / 0.8, 0, 1))
-        return min(count - 1, int(inner * count))
+        return SWEEP.index(progress, len(self.epochs))
 
     def scale(self, values: list[np.ndarray] | np.ndarray) -> float:
         """A symmetric colour scale: the largest magnitude over every snapshot."""

@@ -18,7 +18,7 @@ class Moment:
     def __init__(self, story: PulseStory, beat: Beat, pic: d.Picture,
                  weights: dict[str, np.ndarray]) -> None:
         self.s, self.beat, self.t = story, beat, story.theme
-        self.seg, self.p = beat.segment, beat.progress
+        self.seg, self.p = beat.stage, beat.progress
         self.f = max(self.seg.focus, 0)
         self.weights = weights
         self.pic = pic

@@ -101,7 +101,7 @@ class Panel(Moment):
 
 
 def _caption(s: PulseStory, beat: Beat) -> str:
-    seg = beat.segment
+    seg = beat.stage
     f = max(seg.focus, 0)
     wide = any(layer.width > SHOW_ALL for layer in s.net.layers)
     if seg.phase == "intro":

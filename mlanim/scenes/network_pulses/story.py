@@ -17,7 +17,7 @@ from mlanim.draw.theme import Theme, rgb
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.base import story_title
 from mlanim.scenes.network_pulses.network import Network, build_network
-from mlanim.scenes.network_pulses.timeline import Beat, PulseTimeline, Segment, plan_segments
+from mlanim.scenes.network_pulses.timeline import Beat, PulseTimeline, Stage, plan_stages
 from mlanim.trace import Trace
 
 
@@ -120,7 +120,7 @@ class PulseStory:
         self.focus_steps = [int(s) for s in focus.steps]
         self.depth = len(self.net.layers) - 1
         self.timeline = PulseTimeline(
-            plan_segments(self.focus_steps, self.depth, self.total_steps), video.count)
+            plan_stages(self.focus_steps, self.depth, self.total_steps), video.count)
         self.count = video.count
         self._load_focus()
         self._load_snapshots()
@@ -181,7 +181,7 @@ class PulseStory:
     def weights_at(self, beat: Beat) -> dict[str, Blend]:
         """The weights drawn at ``beat``: before the update, morphing through it, after it,
         or morphing through the recorded snapshots of a fast-forward."""
-        seg, p = beat.segment, beat.progress
+        seg, p = beat.stage, beat.progress
         if seg.phase == "update":
             return {k: Blend(self.pre[k][seg.focus], self.post[k][seg.focus], _smooth(p))
                     for k in self.pre}
@@ -197,7 +197,7 @@ class PulseStory:
     def _snapshot(self, i: int) -> dict[str, np.ndarray]:
         return {k: self.trace.channel(f"params/{k}").values[i] for k in self.pre}
 
-    def _morph(self, seg: Segment, p: float) -> dict[str, Blend]:
+    def _morph(self, seg: Stage, p: float) -> dict[str, Blend]:
         """Through the recorded states between ``start_count`` and ``end_count`` steps."""
         keys: list[tuple[float, dict[str, np.ndarray]]] = []
         if seg.focus >= 0:
@@ -220,7 +220,7 @@ class PulseStory:
 
     def step_label(self, beat: Beat) -> str:
         """``step 2 / 30`` (1-based, as people count)."""
-        seg = beat.segment
+        seg = beat.stage
         if seg.phase == "fast":
             count = seg.start_count + beat.progress * (seg.end_count - seg.start_count)
             return f"step {int(count)} / {self.total_steps}"
@@ -232,7 +232,7 @@ class PulseStory:
 
     def done_steps(self, beat: Beat) -> float:
         """Optimizer steps completed at ``beat`` (for the loss inset's marker)."""
-        seg = beat.segment
+        seg = beat.stage
         if seg.phase == "fast":
             return seg.start_count + beat.progress * (seg.end_count - seg.start_count)
         if seg.phase == "intro":

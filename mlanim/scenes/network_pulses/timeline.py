@@ -11,8 +11,9 @@ WEIGHTS = {"intro": 0.6, "forward": 1.0, "loss": 1.0, "backward": 0.9, "update":
 
 
 @dataclass(frozen=True)
-class Segment:
-    """A stretch of video: a phase of one focus step (or a fast-forward between them)."""
+class Stage:
+    """A stretch of video: a phase of one focus step (or a fast-forward between them); the
+    shared `mlanim.draw.timeline.Segment` is a view of a video told in views, not this."""
 
     phase: str  # intro | forward | loss | backward | update | fast | outro
     focus: int  # index into the focus steps (-1 before the first)
@@ -25,35 +26,35 @@ class Segment:
 class Beat:
     """One frame's place in the story."""
 
-    segment: Segment
-    progress: float  # 0..1 through the segment
+    stage: Stage
+    progress: float  # 0..1 through the stage
 
 
-def plan_segments(focus_steps: list[int], depth: int, total_steps: int) -> list[Segment]:
+def plan_stages(focus_steps: list[int], depth: int, total_steps: int) -> list[Stage]:
     """intro, then per focus step forward x depth, loss, backward x depth, update, with
     fast-forwards over the steps between them, and an outro after the last training step."""
-    segments = [Segment("intro", -1)]
+    stages = [Stage("intro", -1)]
     done = 0  # optimizer steps completed so far
     for f, step in enumerate(focus_steps):
         if step > done:
-            segments.append(Segment("fast", f - 1, 0, done, step))
-        segments += [Segment("forward", f, layer) for layer in range(depth)]
-        segments.append(Segment("loss", f))
-        segments += [Segment("backward", f, layer) for layer in reversed(range(depth))]
-        segments.append(Segment("update", f))
+            stages.append(Stage("fast", f - 1, 0, done, step))
+        stages += [Stage("forward", f, layer) for layer in range(depth)]
+        stages.append(Stage("loss", f))
+        stages += [Stage("backward", f, layer) for layer in reversed(range(depth))]
+        stages.append(Stage("update", f))
         done = step + 1
     if done < total_steps:
-        segments.append(Segment("fast", len(focus_steps) - 1, 0, done, total_steps))
-    segments.append(Segment("outro", len(focus_steps) - 1))
-    return segments
+        stages.append(Stage("fast", len(focus_steps) - 1, 0, done, total_steps))
+    stages.append(Stage("outro", len(focus_steps) - 1))
+    return stages
 
 
 class PulseTimeline:
-    """Shares the video's frames among segments in proportion to their weights."""
+    """Shares the video's frames among stages in proportion to their weights."""
 
-    def __init__(self, segments: list[Segment], frames: int) -> None:
-        self.segments = segments
-        weights = np.array([WEIGHTS[s.phase] for s in segments])
+    def __init__(self, stages: list[Stage], frames: int) -> None:
+        self.stages = stages
+        weights = np.array([WEIGHTS[s.phase] for s in stages])
         self.edges = np.concatenate([[0.0], np.cumsum(weights / weights.sum())]) * frames
         self.frames = frames
 
@@ -61,7 +62,7 @@ class PulseTimeline:
         """The beat shown by ``frame``."""
         position = min(frame + 0.5, self.frames - 1e-9)
         index = int(np.searchsorted(self.edges, position, side="right") - 1)
-        index = min(max(index, 0), len(self.segments) - 1)
+        index = min(max(index, 0), len(self.stages) - 1)
         span = self.edges[index + 1] - self.edges[index]
         progress = float(np.clip((position - self.edges[index]) / max(span, 1e-9), 0, 1))
-        return Beat(self.segments[index], progress)
+        return Beat(self.stages[index], progress)

@@ -6,10 +6,11 @@ import numpy as np
 
 from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme
-from mlanim.draw.timeline import Segment, segment_at, split_frames
+from mlanim.draw.timeline import HeldSweep, Segment, segment_at, split_frames
 from mlanim.draw.video import VideoSettings
 from mlanim.trace import Trace
 
+SWEEP = HeldSweep(0.06, 0.10)  # the training view: the first and last snapshot held a little
 VIEW_WEIGHTS = {"training": 1.8, "forward": 0.8, "backward": 1.1, "lag": 0.8}
 NAMES = {"rnn": "vanilla RNN (tanh)", "lstm": "LSTM"}
 FLOOR = 1e-30  # gradients below this (or exactly zero) are drawn as this
@@ -69,8 +70,7 @@ class MemoryStory:
     def snapshot_at(self, progress: float) -> int:
         """The snapshot the training view shows at ``progress`` (0..1), the first and last
         held a little longer."""
-        inner = float(np.clip((progress - 0.06) / 0.84, 0, 1))
-        return min(len(self.steps) - 1, int(inner * len(self.steps)))
+        return SWEEP.index(progress, len(self.steps))
 
     def survival(self, kind: str, snapshot: int, mean: bool = False) -> float:
         """The share of the last step's gradient that reaches the first step."""
