@@ -201,3 +201,31 @@ def test_a_watched_run_lays_out_too(watched_run, kind_name, aspect):
                                         if kind_name == "embedding_evolution" else {})})
     problems = frame_problems(kind, spec, load_trace(watched_run))
     assert not problems, "\n".join(sorted(problems)[:12])
+
+
+LONGER = {
+    "attention with 11 tokens": """
+        scene: attention
+        task: {name: reverse, length: 11, samples: 300}
+        model: {layers: 1, heads: 2, d_model: 16}
+        train: {steps: 30, batch_size: 32}
+        show: {views: [edges, qkv]}
+        """,
+}
+"""Cases the small specs above do not reach: a sequence long enough that the query-key
+matrices of the qkv view no longer fit a portrait row at their preferred cell size."""
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+@pytest.mark.parametrize("case", sorted(LONGER))
+def test_longer_inputs_stay_inside_and_apart(case, aspect, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLANIM_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "scene.yaml"
+    path.write_text(textwrap.dedent(LONGER[case]))
+    loaded = pipeline.load(path)
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, SilentProgress())
+    render = loaded.spec.render.model_copy(update={"aspect": aspect, "duration": 6.0,
+                                                   "quality": "low"})
+    spec = loaded.spec.model_copy(update={"render": render})
+    problems = frame_problems(scenes.get(spec.scene), spec, trace)
+    assert not problems, "\n".join(sorted(problems)[:12])

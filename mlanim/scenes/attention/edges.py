@@ -90,23 +90,41 @@ class Edges(View):
     def _track(self, track: int, focus: int | None) -> None:
         s, t = self.s, self.t
         tracks = s.model["layers"] + 1
-        size = self._token_points() + 2
+        size = self._track_points()
+        texts = self._track_texts(track)
         if track == 0:
-            texts, colors = s.tokens, [t.text] * s.length
+            colors = [t.text] * s.length
         elif track == tracks - 1:
-            texts = s.predictions(self.position)
             colors = [self._prediction_color(i, p) for i, p in enumerate(texts)]
         else:
-            texts, colors = ["•"] * s.length, [t.muted] * s.length
+            colors = [t.muted] * s.length
         for i, (text, color) in enumerate(zip(texts, colors, strict=True)):
             x, y = self._track_point(track, i)
-            pad_w = self.u.x_px(self.u.px(size) * (0.5 * len(text) + 0.9))
+            pad_w = self._box_width(text)
             pad_h = self.u.y_px(self.u.px(size) * 1.5)
             ring = t.accent if focus == i and track == tracks - 1 else t.grid
             self.pic.add(d.Rect((x - pad_w / 2, y - pad_h / 2, pad_w, pad_h), t.panel, ring,
                                 2.0 if ring == t.accent else 1.0),
                          d.Label((x, y), text, size, color, bold=track == tracks - 1))
         self._track_title(track, tracks)
+
+    def _track_points(self) -> float:
+        """The size of the tokens on the tracks: a step above the example's token size."""
+        return self._token_points() + 2
+
+    def _track_texts(self, track: int) -> list[str]:
+        """What track ``track`` writes at each position: the example's tokens, the
+        predictions (the last track), or a dot for a layer between."""
+        s = self.s
+        if track == 0:
+            return list(s.tokens)
+        if track == s.model["layers"]:
+            return list(s.predictions(self.position))
+        return ["•"] * s.length
+
+    def _box_width(self, text: str) -> float:
+        """The width (a fraction of the frame's) of the box around a track's token."""
+        return self.u.x_px(self.u.px(self._track_points()) * (0.5 * len(text) + 0.9))
 
     def _prediction_color(self, i: int, predicted: str) -> str:
         target = self.s.targets[i]
@@ -138,16 +156,21 @@ class Edges(View):
             spacing = abs(self._track_point(0, 1)[0] - self._track_point(0, 0)[0])
             narrow = spacing < f.width("0.00", "label", bold=True) * 1.15
         stack = len(s.heads) + 1
+        keys = self._track_texts(layers - 1)
         for rank, h in enumerate(s.heads):
             for j in np.nonzero(weights[h, focus] >= FOCUS_LABEL_WEIGHT)[0]:
                 kx, ky = self._track_point(layers - 1, int(j))
                 row = rank + (stack * (int(j) % 2) if narrow else 0)
-                if self.v.portrait:
-                    at = (kx + f.dx("column") + row * f.width("0.00 ", "label", bold=True), ky)
+                text = f"{weights[h, focus, j]:.2f}"
+                if self.v.portrait:  # right of the key's box, clear of it
+                    beside = kx + self._box_width(keys[j]) / 2 + f.dx("gap")
+                    label = d.Label((beside + row * f.width("0.00 ", "label", bold=True), ky),
+                                    text, f.size("label"), s.head_colors[h], "left", bold=True)
                 else:
-                    at = (kx, ky + f.dy("row_wide") + row * f.line("label"))
-                self.pic.add(d.Label(at, f"{weights[h, focus, j]:.2f}", f.size("label"),
-                                     s.head_colors[h], "center", "bottom", bold=True))
+                    label = d.Label((kx, ky + f.dy("row_wide") + row * f.line("label")), text,
+                                    f.size("label"), s.head_colors[h], "center", "bottom",
+                                    bold=True)
+                self.pic.add(label)
 
     def _legend_items(self) -> list[LegendItem]:
         s = self.s

@@ -84,9 +84,12 @@ class Qkv(View):
         top_px = 0.0
         for names, row_px in zip(rows, heights, strict=True):
             cell_h = min((row_px - title_px - label_px * 0.8) / n, LARGEST_CELL_PX * self.v.scale)
-            free = w * self.v.width - len(names) * (label_px + gap)
-            free -= sum(n * cell_h for m in names if m in square)
+            room = w * self.v.width - len(names) * (label_px + gap)
+            squares = sum(1 for m in names if m in square)
             columns = sum(shapes[m][1] for m in names if m not in square)
+            if squares * n * cell_h >= room:  # the squares alone are wider than the row
+                cell_h = room / (squares * n + columns)
+            free = room - squares * n * cell_h
             cell_w = min(cell_h, free / columns) if columns else cell_h
             widths = [n * cell_h if m in square else shapes[m][1] * cell_w for m in names]
             used = sum(widths) + len(names) * (label_px + gap) - gap
