@@ -211,9 +211,23 @@ LONGER = {
         train: {steps: 30, batch_size: 32}
         show: {views: [edges, qkv]}
         """,
+    "attention with 20 tokens": """
+        scene: attention
+        task: {name: reverse, length: 20, samples: 300}
+        model: {layers: 1, heads: 2, d_model: 16}
+        train: {steps: 30, batch_size: 32}
+        show: {views: [edges, qkv]}
+        """,
+    "gradient_flow with 7 weight layers": """
+        scene: gradient_flow
+        data: {name: moons, n_samples: 120}
+        model: {hidden: [8, 8, 8, 8, 8, 8], activation: relu}
+        train: {epochs: 2, batch_size: 16}
+        """,
 }
-"""Cases the small specs above do not reach: a sequence long enough that the query-key
-matrices of the qkv view no longer fit a portrait row at their preferred cell size."""
+"""Cases the small specs above do not reach: sequences long enough that the query-key
+matrices of the qkv view no longer fit a portrait row, or that a track's tokens no longer fit
+apart; more layers than the histogram panel has rows of names for in a square frame."""
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)

@@ -3,6 +3,8 @@ to the output; after the sweep through training, the focus walks from token to t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mlanim.draw import display as d
@@ -98,7 +100,10 @@ class Edges(View):
             colors = [self._prediction_color(i, p) for i, p in enumerate(texts)]
         else:
             colors = [t.muted] * s.length
+        stride = self._track_stride()
         for i, (text, color) in enumerate(zip(texts, colors, strict=True)):
+            if i % stride and i != focus:
+                continue  # too many tokens for the track: every other one (the focus always)
             x, y = self._track_point(track, i)
             pad_w = self._box_width(text)
             pad_h = self.u.y_px(self.u.px(size) * 1.5)
@@ -109,8 +114,31 @@ class Edges(View):
         self._track_title(track, tracks)
 
     def _track_points(self) -> float:
-        """The size of the tokens on the tracks: a step above the example's token size."""
-        return self._token_points() + 2
+        """The size of the tokens on the tracks: a step above the example's token size, or
+        as large as their boxes fit apart along the track (down to the smallest size)."""
+        preferred = self._token_points() + 2
+        if self.s.length < 2:
+            return preferred
+        (x0, y0), (x1, y1) = self._track_point(0, 0), self._track_point(0, 1)
+        if self.v.portrait:  # boxes stacked: 1.5 lines of text each
+            fitting = self.u.points(abs(y1 - y0) * self.v.height) / 1.5
+        else:  # boxes side by side, as wide as their longest token
+            longest = max(len(text) for text in self._track_texts(0))
+            fitting = self.u.points(abs(x1 - x0) * self.v.width) / (0.5 * longest + 0.9)
+        return max(min(preferred, fitting), self.u.size("smallest"))
+
+    def _track_stride(self) -> int:
+        """Every how many positions a track writes its token: 1, unless the boxes of the
+        smallest text would still overlap."""
+        if self.s.length < 2:
+            return 1
+        (x0, y0), (x1, y1) = self._track_point(0, 0), self._track_point(0, 1)
+        if self.v.portrait:
+            needed = self.u.y_px(self.u.px(self._track_points()) * 1.5)
+            return max(1, math.ceil(needed / abs(y1 - y0) - 1e-9))
+        longest = max(len(text) for text in self._track_texts(0))
+        needed = self._box_width("x" * longest)
+        return max(1, math.ceil(needed / abs(x1 - x0) - 1e-9))
 
     def _track_texts(self, track: int) -> list[str]:
         """What track ``track`` writes at each position: the example's tokens, the

@@ -4,6 +4,7 @@ the training charts)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,9 +120,11 @@ class View:
     def _token_labels(self, box, shape: tuple[int, int], rows: bool, cols: bool) -> None:
         """Example tokens beside a matrix's rows (queries) and above its columns (keys)."""
         t, n_rows, n_cols = self.t, *shape
-        size = min(self._token_points(), self.u.points(box[3] * self.v.height / n_rows * 0.7))
+        fitting = self.u.points(box[3] * self.v.height / n_rows * 0.7)  # a row's height
+        size = min(self._token_points(), fitting)
         smallest = self.u.size("smallest")
-        step = 1 if size >= smallest else 2
+        # rows too low for the smallest text are labelled every other one (or fewer)
+        step = 1 if size >= smallest else math.ceil(smallest / fitting - 1e-9)
         size = max(size, smallest)
         x0, y0, _, h = box
         for i in range(0, n_rows, step) if rows else ():

@@ -32,7 +32,9 @@ class Sum(Canvas):
         bias = float(s.biases[1][-1][0])
         head = "map 1 of conv 2: the partial maps summed, plus the bias"
         lines = f.wrap(head, "heading", right[2])
-        msq = self._square_under_heading(right, lines=len(lines) + 1)
+        below = f.line("label") + f.dy("small")  # the sum written under the map
+        msq = self._square_under_heading((right[0], right[1] + below, right[2],
+                                          right[3] - below), lines=len(lines) + 1)
         top = msq[1] + msq[3] + f.dy("snug")
         for k, line in enumerate(reversed(lines)):
             pic.add(d.Label((msq[0] + msq[2] / 2, top + k * f.line("heading")), line,

@@ -3,6 +3,8 @@ histogram at the current step, on one log axis, the first layer at the top."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mlanim.draw import display as d
@@ -35,6 +37,11 @@ class Ridges:
         height = h - tick * 2 - f.dy("small") - value_row_height(f)
         spacing = height / (len(self.s.layers) - 1 + RIDGE_HEIGHT)
         self.notes_beside = spacing < f.line("label") + 2 * tick
+        # names as large as the rows allow (down to the smallest size), every other row's (or
+        # fewer) when even that is taller than a row
+        fitting = f.size("label") * spacing / f.line("label")
+        self.name_size = max(min(f.size("label"), fitting), f.size("smallest"))
+        self.name_stride = max(1, math.ceil(f.line(self.name_size) / spacing - 1e-9))
         widest = min(max(f.width(name, "label") for name in self.names), w * NAMES_SHARE)
         self.names_width = widest
         note = f.width("100% zero, 100% NaN/inf", "tick")
@@ -109,13 +116,16 @@ class Ridges:
                     d.Polyline(outline, color, 1.4))
             notes = [f"{row[0] / total:.0%} zero"] if row[0] else []
             notes += [f"{row[-1] / total:.0%} NaN/inf"] if row[-1] else []
+            if layer % self.name_stride:
+                continue  # rows too low for every name: the named ones say which is which
+            size = self.name_size
             pic.add(d.Label((self.ridge[0] - f.dx("gap"), base), name,
-                            f.fit(name, "label", self.names_width), color,
-                            "right", "bottom"))
+                            f.fit(name, size, self.names_width), color, "right", "bottom"))
             right = self.ridge[0] - f.dx("gap")
             if self.notes_beside and notes:
-                pic.add(d.Label((right - f.width(name, "label") - f.dx("small"), base),
-                                ", ".join(notes), f.size("tick"), t.muted, "right", "bottom"))
+                pic.add(d.Label((right - f.width(name, size) - f.dx("small"), base),
+                                ", ".join(notes), min(f.size("tick"), size), t.muted, "right",
+                                "bottom"))
             for k, note in enumerate([] if self.notes_beside else notes):
                 pic.add(d.Label((right, base + f.line("label") + k * f.line("tick")),
                                 note, f.size("tick"), t.muted, "right", "bottom"))
