@@ -203,21 +203,15 @@ def test_a_watched_run_lays_out_too(watched_run, kind_name, aspect):
     assert not problems, "\n".join(sorted(problems)[:12])
 
 
+ATTENTION_TOKENS = """
+    scene: attention
+    task: {{name: reverse, length: {length}, samples: 300}}
+    model: {{layers: 1, heads: 2, d_model: 16}}
+    train: {{steps: 30, batch_size: 32}}
+    show: {{views: [edges, qkv]}}
+    """
 LONGER = {
-    "attention with 11 tokens": """
-        scene: attention
-        task: {name: reverse, length: 11, samples: 300}
-        model: {layers: 1, heads: 2, d_model: 16}
-        train: {steps: 30, batch_size: 32}
-        show: {views: [edges, qkv]}
-        """,
-    "attention with 20 tokens": """
-        scene: attention
-        task: {name: reverse, length: 20, samples: 300}
-        model: {layers: 1, heads: 2, d_model: 16}
-        train: {steps: 30, batch_size: 32}
-        show: {views: [edges, qkv]}
-        """,
+    **{f"attention with {n} tokens": ATTENTION_TOKENS.format(length=n) for n in (11, 20)},
     "gradient_flow with 7 weight layers": """
         scene: gradient_flow
         data: {name: moons, n_samples: 120}
