@@ -117,7 +117,6 @@ class Watch:
         self.steps_per_epoch = steps_per_epoch
         self.snapshot_steps: list[int] = []
         self.epoch_steps: list[int] = []
-        self.losses: list[float] = []
         self.points: list[dict[str, float]] = []  # metrics at each snapshot, written at save
         self.epoch_points: list[dict[str, float]] = []
         self.window: list[float] = []  # losses since the last snapshot
@@ -147,11 +146,8 @@ class Watch:
         ``loss`` may be None when the loop reports it elsewhere (`report_loss`)."""
         self._check_open()
         value = math.nan if loss is None else _loss_value(loss)
-        weights = self.recorder.gradients.weights if self.recorder.gradients else []
-        if self.steps == 0 and weights and all(w.grad is None for w in weights):
-            raise UsageError("rec.step() found no gradients in the model",
-                             hint="call it after loss.backward() and optimizer.step(), "
-                                  "before the next optimizer.zero_grad()")
+        if self.steps == 0:
+            self._check_gradients()
         self.recorder.before_update(self.steps, float(self.steps), None)
         self.steps += 1
         self.recorder.keep_loss(value)
@@ -290,6 +286,14 @@ class Watch:
         features."""
         self._probe_x, self._probe_y = rows, labels
         self.recorder.use_rows(rows, labels, _input_plane(rows))
+
+    def _check_gradients(self) -> None:
+        """A `UsageError` when the first step finds no gradient in a weight layer."""
+        weights = self.recorder.gradients.weights if self.recorder.gradients else []
+        if weights and all(w.grad is None for w in weights):
+            raise UsageError("rec.step() found no gradients in the model",
+                             hint="call it after loss.backward() and optimizer.step(), "
+                                  "before the next optimizer.zero_grad()")
 
     def _check_open(self) -> None:
         if self.closed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -69,6 +70,13 @@ def caption_text(picture: Picture) -> str:
     return " ".join(line.text for line in sorted(lines, key=lambda label: -label.at[1]))
 
 
+@cache
+def _attribute(package: str, name: str) -> Any:
+    """``module.attribute`` of ``package``, imported on first use."""
+    module, attribute = name.rsplit(".", 1)
+    return getattr(importlib.import_module(f"{package}.{module}"), attribute)
+
+
 class PictureScene(SceneKind):
     """Base of kinds whose frames are `Picture`s: subclasses name their story and composer in
     `drawn_by`, or define `story` and `compose`."""
@@ -97,10 +105,9 @@ class PictureScene(SceneKind):
         return story.picture(frame)
 
     def _named(self, name: str) -> Any:
-        """``module.attribute`` inside this kind's package."""
-        module, attribute = name.rsplit(".", 1)
-        package = type(self).__module__
-        return getattr(importlib.import_module(f"{package}.{module}"), attribute)
+        """``module.attribute`` inside this kind's package (looked up once: `compose` asks
+        for it every frame)."""
+        return _attribute(type(self).__module__, name)
 
     def frames(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                backend: str, derived: Derived | None = None) -> PictureFrames:

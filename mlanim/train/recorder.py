@@ -51,10 +51,11 @@ class Recorder:
         self.first_bad_output: dict | None = None
         self.embedding = plan.hidden_layers[0] if plan.find_embedding and plan.hidden_layers \
             else None
-        self._x: torch.Tensor | None = None
         self._y: torch.Tensor | None = None
         self._train_rows = 0
         self._grid: Grid | None = None
+        self._snapshot_rows: torch.Tensor | None = None  # none until use_rows
+        self._row_count = 0
         self.loss_fn = make_loss(loss, dataset.task) if dataset is not None else None
         if dataset is not None:
             self._x_train = torch.from_numpy(dataset.x_train)
@@ -68,7 +69,7 @@ class Recorder:
                  train_rows: int | None = None) -> None:
         """The rows snapshots run (the first ``train_rows`` are training rows; all when not
         given), their targets, and the input plane's grid to run with them."""
-        self._x, self._y, self._grid = x, y, grid
+        self._y, self._grid = y, grid
         self._train_rows = len(x) if train_rows is None else train_rows
         needs_rows = self.plan.needs_rows
         parts = ([x] if needs_rows else []) + \

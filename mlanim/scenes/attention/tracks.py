@@ -5,6 +5,7 @@ position for each layer between, and the predictions at the output, placed acros
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 from mlanim.draw import display as d
 from mlanim.draw.frame import LegendItem
@@ -16,7 +17,7 @@ class Tracks(View):
 
     def _track_point(self, track: int, i: int) -> tuple[float, float]:
         """Where token ``i`` sits on ``track`` (0 the input, the last the output)."""
-        x0, y0, w, h = self._tracks_area()
+        x0, y0, w, h = self._tracks_area
         n, tracks = self.s.length, self.s.model["layers"] + 1
         along = (i + 0.5) / n
         across = 0.12 + 0.72 * track / (tracks - 1)
@@ -26,6 +27,7 @@ class Tracks(View):
         titles = self.u.x_px(self.u.px(self.u.size("token_mid")) * 11)
         return x0 + titles + (w - titles) * along, y0 + h * across
 
+    @cached_property
     def _tracks_area(self) -> tuple[float, float, float, float]:
         """The main area below the head legend (and, in portrait, the track titles)."""
         f = self.s.frame
@@ -38,7 +40,7 @@ class Tracks(View):
     def _track(self, track: int, focus: int | None) -> None:
         s, t = self.s, self.t
         tracks = s.model["layers"] + 1
-        size = self._track_points()
+        size = self._track_points
         texts = self._track_texts(track)
         if track == 0:
             colors = [t.text] * s.length
@@ -46,7 +48,7 @@ class Tracks(View):
             colors = [self._prediction_color(i, p) for i, p in enumerate(texts)]
         else:
             colors = [t.muted] * s.length
-        stride = self._track_stride()
+        stride = self._track_stride
         for i, (text, color) in enumerate(zip(texts, colors, strict=True)):
             if i % stride and i != focus:
                 continue  # too many tokens for the track: every other one (the focus always)
@@ -59,6 +61,7 @@ class Tracks(View):
                          d.Label((x, y), text, size, color, bold=track == tracks - 1))
         self._track_title(track, tracks)
 
+    @cached_property
     def _track_points(self) -> float:
         """The size of the tokens on the tracks: a step above the example's token size, or
         as large as their boxes fit apart along the track (down to the smallest size)."""
@@ -73,6 +76,7 @@ class Tracks(View):
             fitting = self.u.points(abs(x1 - x0) * self.v.width) / (0.5 * longest + 0.9)
         return max(min(preferred, fitting), self.u.size("smallest"))
 
+    @cached_property
     def _track_stride(self) -> int:
         """Every how many positions a track writes its token: 1, unless the boxes of the
         smallest text would still overlap."""
@@ -80,7 +84,7 @@ class Tracks(View):
             return 1
         (x0, y0), (x1, y1) = self._track_point(0, 0), self._track_point(0, 1)
         if self.v.portrait:
-            needed = self.u.y_px(self.u.px(self._track_points()) * 1.5)
+            needed = self.u.y_px(self.u.px(self._track_points) * 1.5)
             return max(1, math.ceil(needed / abs(y1 - y0) - 1e-9))
         longest = max(len(text) for text in self._track_texts(0))
         needed = self._box_width("x" * longest)
@@ -98,7 +102,7 @@ class Tracks(View):
 
     def _box_width(self, text: str) -> float:
         """The width (a fraction of the frame's) of the box around a track's token."""
-        return self.u.x_px(self.u.px(self._track_points()) * (0.5 * len(text) + 0.9))
+        return self.u.x_px(self.u.px(self._track_points) * (0.5 * len(text) + 0.9))
 
     def _prediction_color(self, i: int, predicted: str) -> str:
         target = self.s.targets[i]
@@ -115,7 +119,7 @@ class Tracks(View):
             self.pic.add(d.Label((x, y + self.u.dy("row_wider")), name, self.u.size("label"),
                                  t.muted, "center", "bottom"))
         else:
-            self.pic.add(d.Label((self._tracks_area()[0], y), name, self.u.size("label"), t.muted,
+            self.pic.add(d.Label((self._tracks_area[0], y), name, self.u.size("label"), t.muted,
                                  "left"))
 
     def _legend_items(self) -> list[LegendItem]:

@@ -34,11 +34,8 @@ class Canvas:
 
     def __init__(self, story: CnnStory) -> None:
         self.s, self.f, self.t = story, story.frame, story.theme
-        self.background = tuple(self.f.titles())
         self.final = len(story.epochs) - 1
-        self.scales = {f"conv{i}": story.scale(story.maps[f"conv{i}"])
-                       for i in range(1, story.layers + 1)}
-        self.kernel_scale = story.scale(story.weights[0])
+        self.scales, self.kernel_scale = story.map_scales, story.kernel_scale
 
     def draw(self, pic: d.Picture, progress: float) -> tuple[int, str]:
         """Add the view at ``progress`` (0 to 1 through its segment) to ``pic``; returns the

@@ -75,6 +75,9 @@ class CnnStory:
         self.maps = {name: trace.values(f"probe/{name}") for name in
                      (f"{stage}{i}" for i in range(1, self.layers + 1)
                       for stage in ("conv", "act", "pool"))}
+        self.map_scales = {f"conv{i}": self.scale(self.maps[f"conv{i}"])
+                           for i in range(1, self.layers + 1)}  # each layer's, over training
+        self.kernel_scale = self.scale(self.weights[0])
         self.flat, self.logits = trace.values("probe/flat"), trace.values("probe/logits")
         self.confusion = trace.values("confusion")
         self.metrics = {name.removeprefix("metrics/"): trace.values(name)
