@@ -19,8 +19,9 @@ LEAF = -1
 @dataclass(frozen=True)
 class TreeNodes:
     """Every node of a fitted tree: its split (``feature``, ``threshold``; -1 and -2 at a
-    leaf), children, depth, training rows (``samples``), impurity, and ``value``: class
-    shares (classification) or the mean target (regression), shape (nodes, outputs)."""
+    leaf), children, depth, training rows (``samples``; ``weighted`` counts a row drawn twice
+    for a bootstrap twice), impurity, and ``value``: class shares (classification) or the
+    mean target (regression), shape (nodes, outputs)."""
 
     feature: np.ndarray
     threshold: np.ndarray
@@ -28,8 +29,13 @@ class TreeNodes:
     right: np.ndarray
     depth: np.ndarray
     samples: np.ndarray
+    weighted: np.ndarray
     impurity: np.ndarray
     value: np.ndarray
+    compare: str = "le32"
+    """How a row goes left: ``le32`` its value as float32 at most the threshold (scikit-learn's
+    trees), ``le64`` the same in float64 (HistGradientBoosting, lightgbm), ``lt32`` below
+    the threshold in float32 (xgboost)."""
 
     @classmethod
     def read(cls, estimator: object) -> TreeNodes:
@@ -43,8 +49,10 @@ class TreeNodes:
             value = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-300)
         return cls(np.asarray(tree.feature), np.asarray(tree.threshold),
                    np.asarray(tree.children_left), np.asarray(tree.children_right),
-                   _depths(tree.children_left, tree.children_right),
-                   np.asarray(tree.n_node_samples), np.asarray(tree.impurity), value)
+                   node_depths(tree.children_left, tree.children_right),
+                   np.asarray(tree.n_node_samples),
+                   np.asarray(tree.weighted_n_node_samples, np.float64),
+                   np.asarray(tree.impurity), value)
 
     @property
     def max_depth(self) -> int:
@@ -55,7 +63,7 @@ class TreeNodes:
         """The node each row of ``x`` ends in, in the tree cut at ``depth`` (the whole tree
         when None); rows go left when their value is at most the threshold, as in
         scikit-learn (which compares float32 values)."""
-        x = np.asarray(x, np.float32)
+        x = np.asarray(x, np.float64 if self.compare == "le64" else np.float32)
         node = np.zeros(len(x), np.int64)
         limit = self.max_depth if depth is None else depth
         for _ in range(limit):
@@ -64,7 +72,8 @@ class TreeNodes:
                 break
             rows = np.nonzero(inner)[0]
             here = node[rows]
-            goes_left = x[rows, self.feature[here]] <= self.threshold[here]
+            values, thresholds = x[rows, self.feature[here]], self.threshold[here]
+            goes_left = values < thresholds if self.compare == "lt32" else values <= thresholds
             node[rows] = np.where(goes_left, self.left[here], self.right[here])
         return node
 
@@ -73,7 +82,7 @@ class TreeNodes:
         return self.value[self.leaf_at(x, depth)]
 
 
-def _depths(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def node_depths(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Each node's depth (the root's is 0); parents come before their children."""
     depth = np.zeros(len(left), np.int64)
     for node in range(len(left)):
