@@ -55,7 +55,7 @@ def trace_of(model: object, dataset: Dataset, progress: Progress | None = None) 
 def ensemble_of(trace: Trace) -> Ensemble:
     """The `Ensemble` a tree trace holds."""
     arrays = {name.split("/", 1)[1]: trace.static(name)
-              for name in trace.static_names() if name.startswith("trees/")}
+              for name in trace.static_names if name.startswith("trees/")}
     return Ensemble.from_arrays(trace.meta["trees"], arrays)
 
 

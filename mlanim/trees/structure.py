@@ -77,6 +77,17 @@ class TreeNodes:
             node[rows] = np.where(goes_left, self.left[here], self.right[here])
         return node
 
+    def path(self, row: np.ndarray) -> list[int]:
+        """The nodes one row passes, root to leaf."""
+        row = np.asarray(row).reshape(1, -1)
+        nodes = [0]
+        for depth in range(1, self.max_depth + 1):
+            node = int(self.leaf_at(row, depth)[0])
+            if node == nodes[-1]:
+                break
+            nodes.append(node)
+        return nodes
+
     def predict(self, x: np.ndarray, depth: int | None = None) -> np.ndarray:
         """Each row's leaf value in the tree cut at ``depth``: class shares or the target."""
         return self.value[self.leaf_at(x, depth)]

@@ -1,0 +1,232 @@
+"""Frames of the tree_growth scene: the plane beside the tree's cards (or a chart), laid out
+once; each view composes its frame from the story."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlanim.draw import display as d
+from mlanim.draw.charts import Series, chart_axes, chart_curves, value_row_height
+from mlanim.draw.frame import Box, LegendItem
+from mlanim.draw.plane_panel import PlanePanel
+from mlanim.draw.tree_diagram import TreeDiagram, Words, rule
+from mlanim.scenes.tree_growth.forest import ForestViews
+from mlanim.scenes.tree_growth.story import TreeStory
+
+
+class TreePicture:
+    """The layout of one render; `picture(frame)` composes a frame."""
+
+    def __init__(self, story: TreeStory) -> None:
+        self.story, self.f, self.t = story, story.frame, story.theme
+        self.legend_items = [LegendItem(self.t.class_color(k), name)
+                             for k, name in enumerate(story.classes)]
+        self.plane_box, self.side, self.legend_at = self._layout()
+        values = story.y_train
+        self.value_range = ((0.0, 1.0) if story.classify
+                            else (float(values.min()), float(values.max())))
+        self.panel = PlanePanel(story.plane, self.plane_box, self.f, self.t, story.features,
+                                story.classes, self.value_range)
+        self.radius = 3.0 * (300 / max(300, len(story.x_train))) ** 0.5
+        self.forest = ForestViews(self) if story.forest else None
+        if not story.forest:
+            words = Words(story.features, story.classes, story.criterion, self.value_range)
+            self.diagram = TreeDiagram(story.tree, self.f.inset(self.side, top="row"), self.f,
+                                       self.t, words)
+            self.charts = self._chart_boxes()
+        self.background = tuple(self._background())
+
+    # -- layout, once ----------------------------------------------------------------------
+    @property
+    def wide(self) -> bool:
+        """Plane and side panel side by side (else stacked)."""
+        return self.f.video.width >= 1.2 * self.f.video.height
+
+    def _layout(self) -> tuple[Box, Box, tuple[float, float]]:
+        f = self.f
+        body = f.body
+        legend_h = f.legend_height(self.legend_items, body[2]) if self.legend_items else 0.0
+        held = f.line("tick") if self.story.held_note else 0.0
+        if self.wide:
+            left, right = f.split(body, [0.45, 0.55], gap="halves")
+            plane_room = f.inset(left, bottom=f.points_y(legend_h + held) + f.space("panel"),
+                                 top="row", left="small")
+            return f.square(plane_room, align="left"), right, (left[0], left[1] + legend_h)
+        top, bottom = f.split(body, [0.5, 0.5], vertical=True, gap="section")
+        plane_room = f.inset(top, bottom=f.points_y(legend_h + held) + f.space("panel"),
+                             top="row")
+        return f.square(plane_room), bottom, (top[0], top[1] + legend_h)
+
+    def _chart_boxes(self) -> list[Box]:
+        """The split view's charts (one a searched feature), stacked."""
+        count = len(self.story.searched())
+        room = self.f.inset(self.side, left="column", bottom="block", top="small")
+        gap = self.f.space("block") + self.f.points_y(value_row_height(self.f))
+        boxes = self.f.split(room, [1] * count, vertical=True, gap=gap)
+        return [(x, y, w, h - value_row_height(self.f)) for x, y, w, h in boxes]
+
+    def _background(self) -> list[d.Shape]:
+        f, t = self.f, self.t
+        shapes: list[d.Shape] = [*f.titles(), *self.panel.frame_shapes()]
+        if self.legend_items:
+            shapes += f.legend(self.legend_items, self.legend_at, self.side[0] - self.legend_at[0]
+                               if self.wide else f.body[2], centered=not self.wide)
+        if self.story.held_note:
+            x0, _, w, _ = self.plane_box
+            note = self.story.held_note
+            shapes.append(d.Label((x0, self.legend_at[1] + f.dy("thin")), note,
+                                  f.fit(note, "tick", w), t.muted, "left", "bottom"))
+        return shapes
+
+    # -- one frame -------------------------------------------------------------------------
+    def picture(self, index: int) -> d.Picture:
+        """The picture shown by frame ``index``."""
+        story = self.story
+        segment = story.segment(index)
+        p = segment.progress(index)
+        pic = d.Picture(background=self.background)
+        if self.forest is not None:
+            counter = self.forest.compose(pic, segment.view, p)
+        else:
+            counter = getattr(self, f"_{segment.view}")(pic, p)
+        pic.add(*self.f.counter(counter))
+        pic.add(*self.f.caption(story.caption(segment.view, p)))
+        return pic
+
+    def points(self, mask: np.ndarray | None = None) -> list[d.Shape]:
+        """The training rows as dots."""
+        return self.panel.dots(self.story.x_train, self.story.y_train, self.radius, mask)
+
+    def _split(self, pic: d.Picture, p: float) -> str:
+        story, f, t = self.story, self.f, self.t
+        pic.add(self.panel.regions(story.regions(depth=0)), *self.points())
+        searched = story.searched()
+        curves = {c.feature: c for c in story.root_curves}
+        top = max((float(curves[j].decrease.max(initial=0)) for j in searched), default=1.0)
+        top = top * 1.15 or 1.0
+        sweep = min(p / 0.8, 1.0) * len(searched)
+        for k, (feature, box) in enumerate(zip(searched, self.charts, strict=True)):
+            curve = curves[feature]
+            low, high = self._range(feature)
+            pic.add(*chart_axes(f, box, f"{story.features[feature]} threshold", top,
+                                x_range=(low, high)))
+            reach = float(np.clip(sweep - k, 0, 1))
+            if reach <= 0 or not len(curve.thresholds):
+                continue
+            share = (curve.thresholds - low) / (high - low)
+            shown = share <= reach
+            bx, by, bw, bh = box
+            points = tuple(zip(bx + bw * share[shown],
+                               by + bh * np.clip(curve.decrease[shown] / top, 0, 1),
+                               strict=True))
+            if len(points) > 1:
+                pic.add(d.Polyline(points, t.accent, 1.8))
+            heading = f"{story.criterion} decrease · {story.features[feature]}"
+            pic.add(d.Label((bx, by + bh + f.dy("tight")), heading,
+                            f.fit(heading, "label", bw), t.text, "left", "bottom"))
+            if reach < 1:
+                at = low + (high - low) * reach
+                pic.add(d.Line((bx + bw * reach, by), (bx + bw * reach, by + bh), t.muted, 1.0))
+                axis = story.plane.axis_of(feature)
+                if axis is not None:
+                    pic.add(self.panel.cut(axis, at, t.muted, 1.2, dashed=True))
+        if p >= 0.8:
+            self._chosen_split(pic, searched, curves, top)
+        return "depth 0 / " + str(story.tree.max_depth)
+
+    def _range(self, feature: int) -> tuple[float, float]:
+        axis = self.story.plane.axis_of(feature)
+        if axis is not None:
+            return (self.story.plane.x_range, self.story.plane.y_range)[axis]
+        values = self.story.x_train[:, feature]
+        return float(values.min()), float(values.max()) or 1.0
+
+    def _chosen_split(self, pic: d.Picture, searched: list[int], curves: dict, top: float
+                      ) -> None:
+        story, f, t = self.story, self.f, self.t
+        tree = story.tree
+        if tree.left[0] < 0:
+            return
+        feature, threshold = int(tree.feature[0]), float(tree.threshold[0])
+        box = self.charts[searched.index(feature)]
+        low, high = self._range(feature)
+        share = (threshold - low) / (high - low)
+        gain = float(np.interp(threshold, curves[feature].thresholds, curves[feature].decrease))
+        bx, by, bw, bh = box
+        at = (bx + bw * share, by + bh * min(gain / top, 1.0))
+        pic.add(d.Circle(at, self.radius * 1.6, t.text, t.background))
+        text = f"{rule(tree, 0, story.features)}"
+        pic.add(d.Label((at[0], at[1] + f.dy("tight")), text, f.fit(text, "label", bw),
+                        t.text, "center" if 0.2 < share < 0.8 else
+                        ("left" if share <= 0.2 else "right"), "bottom", bold=True))
+        axis = story.plane.axis_of(feature)
+        if axis is not None:
+            pic.add(self.panel.cut(axis, threshold, t.text, 2.2))
+
+    def depth_of(self, p: float) -> int:
+        """The depth the grow view shows at progress ``p``: 1 first, the whole tree last."""
+        deepest = max(self.story.tree.max_depth, 1)
+        return min(deepest, 1 + int(p * deepest))
+
+    def _grow(self, pic: d.Picture, p: float) -> str:
+        story = self.story
+        depth = self.depth_of(p)
+        pic.add(self.panel.regions(story.regions(depth=depth)), *self.points())
+        pic.add(*self.panel.partition(story.tree, depth, self.t.text))
+        pic.add(*self._diagram_heading())
+        pic.add(*self.diagram.shapes(depth))
+        return f"depth {depth} / {story.tree.max_depth}"
+
+    def _diagram_heading(self) -> list[d.Shape]:
+        x, y, w, h = self.side
+        text = "the tree · a row goes left when the rule holds"
+        return [d.Label((x, y + h), text, self.f.fit(text, "label", w), self.t.muted, "left",
+                        "top")]
+
+    def _path(self, pic: d.Picture, p: float) -> str:
+        story, t = self.story, self.t
+        tree, path = story.tree, story.path()
+        reached = path[: 1 + min(len(path) - 1, int(p * 1.25 * len(path)))]
+        pic.add(self.panel.regions(story.regions()), *self.points())
+        pic.add(*self.panel.partition(tree, tree.max_depth, t.text, 0.8))
+        cells = self.panel.cells(tree, tree.max_depth)
+        pic.add(self.panel.outline(cells[reached[-1]], t.accent))
+        row = story.x_train[story.sample: story.sample + 1]
+        pic.add(d.Circle(tuple(self.panel.place(row)[0]), self.radius * 2.4, None,
+                         t.accent, 2.4))
+        notes = {node: self._answer(node, after, row[0])
+                 for node, after in zip(reached[:-1], path[1:], strict=False)}
+        pic.add(*self._diagram_heading())
+        pic.add(*self.diagram.shapes(tree.max_depth, reached, notes))
+        return f"row {story.sample}"
+
+    def _answer(self, node: int, after: int, row: np.ndarray) -> str:
+        """``5.1: yes``: the row's own value at ``node``'s rule, and where it went."""
+        tree = self.story.tree
+        value = float(row[tree.feature[node]])
+        return f"{value:.3g}: {'yes' if after == tree.left[node] else 'no'}"
+
+    def _depth(self, pic: d.Picture, p: float) -> str:
+        story, f, t = self.story, self.f, self.t
+        curve = story.depth_curve
+        pic.add(self.panel.regions(story.regions()), *self.points())
+        pic.add(*self.panel.partition(story.tree, story.tree.max_depth, t.text, 0.8))
+        box = self.charts[0] if len(self.charts) == 1 else self.f.inset(
+            self.side, left="column", bottom="block", top="row")
+        percent = story.classify
+        series = [Series("train", curve.train, t.train, percent=percent),
+                  Series("held out", curve.held_out, t.val, dashed=True, percent=percent)]
+        top = float(max(curve.train.max(), curve.held_out.max()) * 1.15) or 1.0
+        depths = curve.depths.astype(float)
+        pic.add(*chart_axes(f, box, "tree depth", top, percent,
+                            (float(depths[0]), float(depths[-1]))))
+        now = float(depths[0] + p * (depths[-1] - depths[0]))
+        pic.add(*chart_curves(f, box, depths, series, now, top,
+                              "error" if percent else "squared error"))
+        if p >= 0.7:
+            for best in story.best_depths():
+                share = (best - depths[0]) / max(depths[-1] - depths[0], 1)
+                bx, by, bw, bh = box
+                pic.add(d.Line((bx + bw * share, by), (bx + bw * share, by + bh), t.accent,
+                               1.4))
+        return f"depth {story.tree.max_depth} / {story.tree.max_depth}"

@@ -1,0 +1,248 @@
+"""What each moment of the tree_growth scene shows, read from the trace: the views in order,
+the regions of the tree cut at each depth (or of the first trees of a forest), the root's
+split search, one row's path, and the sentences, each from a stated rule."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from mlanim.analysis.claims import lowest
+from mlanim.draw.frame import Frame
+from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import Segment, segment_at, split_frames
+from mlanim.draw.video import VideoSettings
+from mlanim.scenes.tree_growth.spec import TreeGrowthSpec
+from mlanim.trace import Trace
+from mlanim.trees.depth import DepthCurve
+from mlanim.trees.plane import pick_features, plane
+from mlanim.trees.recording import ensemble_of
+from mlanim.trees.splits import SplitCurve, split_curves
+from mlanim.trees.structure import LEAF
+
+WEIGHTS = {"split": 3.0, "grow": 4.0, "path": 2.5, "depth": 2.0, "bootstrap": 4.0,
+           "vote": 4.0}
+CRITERIA = {"gini": "gini", "entropy": "entropy", "log_loss": "entropy",
+            "squared_error": "variance"}
+
+
+class TreeStory:
+    """The fitted model, its data and plane, and the views the video shows in turn."""
+
+    def __init__(self, spec: TreeGrowthSpec, trace: Trace, video: VideoSettings,
+                 theme: Theme) -> None:
+        self.spec, self.video, self.theme = spec, video, theme
+        meta = trace.meta
+        self.ensemble = ensemble_of(trace)
+        self.tree = self.ensemble.trees[0]
+        self.forest = self.ensemble.family == "forest"
+        dataset = meta["dataset"]
+        self.features, self.classes = dataset["feature_names"], tuple(dataset["class_names"])
+        self.classify = self.ensemble.task == "classification"
+        self.x_train, self.y_train = trace.static("data/x_train"), trace.static("data/y_train")
+        self.x_val, self.y_val = trace.static("data/x_val"), trace.static("data/y_val")
+        self.params = meta.get("params", {})
+        self.criterion = CRITERIA.get(str(self.params.get("criterion")), "impurity")
+        self.plane = plane(self.x_train, self.x_val,
+                           pick_features(spec.show.plane, self.features))
+        self.depth_curve = (DepthCurve(*(trace.static(f"depth/{p}") for p in
+                                         ("depths", "train", "held_out")))
+                            if "depth/depths" in trace else None)
+        if self.forest:
+            self.bootstrap = trace.static("forest/bootstrap")[: spec.show.forest_trees]
+            self.oob_error = trace.static("forest/oob_error")
+            views = ["bootstrap", "vote"]
+        else:
+            views = ["split", "grow", "path"] + (["depth"] if self.depth_curve else [])
+        self.segments = split_frames(views, WEIGHTS, video.count)
+        self.sample = min(spec.show.sample, len(self.x_train) - 1)
+        self._regions: dict[tuple, np.ndarray] = {}
+        self._single: dict[int, np.ndarray] = {}
+        self._sums: list[np.ndarray] = []
+        self.title = spec.title or (
+            f"A random forest of {self.ensemble.stages} trees votes" if self.forest
+            else "A decision tree grows, split by split")
+        self.subtitle = self._subtitle(meta)
+        self.frame = Frame(video, theme, self.title, self.subtitle,
+                           counter_sample=self._counter_sample())
+
+    def _subtitle(self, meta: dict) -> str:
+        data = meta["dataset"]
+        model = (f"{self.ensemble.stages} trees, max depth {self.params.get('max_depth')}"
+                 if self.forest else f"depth {self.tree.max_depth}, {len(self.tree.feature)} "
+                 "nodes")
+        held = f"{data['n_train']} train / {data['n_val']} held out"
+        return " · ".join([data["name"], held, f"{self.ensemble.estimator} ({model})",
+                           self.criterion if self.criterion != "impurity" else ""]).strip(" ·")
+
+    def _counter_sample(self) -> str:
+        if self.forest:
+            return f"tree {self.ensemble.stages} / {self.ensemble.stages}"
+        return f"depth {self.tree.max_depth} / {self.tree.max_depth}"
+
+    def segment(self, frame: int) -> Segment:
+        """The view ``frame`` belongs to."""
+        return segment_at(self.segments, frame)
+
+    # -- what the views show ---------------------------------------------------------------
+    @cached_property
+    def held_note(self) -> str:
+        """The other features' values on the plane, said when the model uses more than two."""
+        if not self.plane.held:
+            return ""
+        used = set(int(f) for tree in self.ensemble.trees for f in tree.feature if f >= 0)
+        held = [f"{self.features[j]} {v:.3g}" for j, v in self.plane.held.items() if j in used]
+        return ("other features held at their median: " + ", ".join(held)) if held else ""
+
+    def regions(self, depth: int | None = None, trees: int | None = None) -> np.ndarray:
+        """The model's prediction on the plane's grid, (res, res, classes) or (res, res), for
+        the tree cut at ``depth`` or the first ``trees`` trees (kept: frames ask again)."""
+        key = (depth, trees)
+        if key not in self._regions:
+            res = self.plane.resolution
+            if trees is None:
+                values = self.ensemble.predict(self.plane.rows, None, depth)
+            else:
+                values = self._running(trees) / trees
+            self._regions[key] = (values.reshape(res, res, -1) if self.classify
+                                  else values.reshape(res, res))
+        return self._regions[key]
+
+    def _running(self, trees: int) -> np.ndarray:
+        """The sum of the first ``trees`` trees' predictions on the grid."""
+        while len(self._sums) < trees:
+            tree = self.ensemble.trees[len(self._sums)].predict(self.plane.rows)
+            tree = tree if self.classify else tree[:, 0]
+            previous = self._sums[-1] if self._sums else 0.0
+            self._sums.append((previous + tree).astype(np.float32))
+        return self._sums[trees - 1]
+
+    def tree_regions(self, index: int) -> np.ndarray:
+        """Tree ``index`` of a forest alone on the plane."""
+        if index not in self._single:
+            res = self.plane.resolution
+            values = self.ensemble.trees[index].predict(self.plane.rows)
+            self._single[index] = (values.reshape(res, res, -1) if self.classify
+                                   else values[:, 0].reshape(res, res))
+        return self._single[index]
+
+    @cached_property
+    def root_curves(self) -> list[SplitCurve]:
+        """The impurity decrease at every candidate threshold of every feature, at the root
+        (computed as scikit-learn computes it)."""
+        criterion = str(self.params.get("criterion", "gini"))
+        return split_curves(self.x_train, self.y_train, criterion, len(self.classes),
+                            int(self.params.get("min_samples_leaf", 1)))
+
+    def searched(self) -> list[int]:
+        """The features whose search the split view shows: the plane's two, then the chosen
+        one if it is neither."""
+        chosen = int(self.tree.feature[0])
+        shown = list(self.plane.features)
+        return shown + ([chosen] if chosen >= 0 and chosen not in shown else [])
+
+    def path(self) -> list[int]:
+        """The nodes the followed row passes, root to leaf."""
+        return self.tree.path(self.x_train[self.sample])
+
+    def train_error(self, depth: int) -> float:
+        """The tree cut at ``depth`` on its training rows: 1 - accuracy, or squared error."""
+        predicted = self.ensemble.predict(self.x_train, depth=depth)
+        if self.classify:
+            return float(np.mean(np.argmax(predicted, axis=1) != self.y_train))
+        return float(np.mean((predicted - self.y_train) ** 2))
+
+    def leaves(self, depth: int) -> int:
+        """Leaves of the tree cut at ``depth``."""
+        tree = self.tree
+        inner = (tree.left != LEAF) & (tree.depth < depth)
+        return int(np.sum((tree.depth <= depth) & ~inner))
+
+    def best_depths(self) -> list[int]:
+        """The depths of lowest held-out error (several when they tie)."""
+        curve = self.depth_curve
+        return [int(curve.depths[k]) for k in lowest(list(curve.held_out))] if curve else []
+
+    # -- sentences ---------------------------------------------------------------------------
+    def caption(self, view: str, p: float) -> str:
+        """One line on what ``view`` shows at progress ``p``, from the fitted numbers."""
+        return getattr(self, f"_say_{view}")(p)
+
+    def _say_split(self, p: float) -> str:
+        tree = self.tree
+        if tree.left[0] == LEAF:
+            return "No split lowers the impurity here: the tree is a single leaf"
+        if p < 0.8:
+            return (f"Trying every threshold: each point is how much a split there lowers "
+                    f"the {self.criterion}, the two sides weighted by their rows")
+        from mlanim.draw.tree_diagram import rule
+
+        chosen = self.root_decrease()
+        best = max(float(c.decrease.max(initial=-np.inf)) for c in self.root_curves)
+        which = ("the most of any threshold" if chosen >= best - 1e-9 * max(1.0, abs(best))
+                 else "the best of the features this tree was allowed to try")
+        return (f"scikit-learn splits the root on {rule(tree, 0, self.features)}: the "
+                f"{self.criterion} falls by {chosen:.3g}, {which}")
+
+    def root_decrease(self) -> float:
+        """How much the root's split lowered the impurity (children weighted by rows)."""
+        tree = self.tree
+        left, right = int(tree.left[0]), int(tree.right[0])
+        share = tree.weighted[[left, right]] / tree.weighted[0]
+        return float(tree.impurity[0] - share @ tree.impurity[[left, right]])
+
+    def _say_grow(self, p: float, depth: int | None = None) -> str:
+        depth = depth or min(max(self.tree.max_depth, 1), 1 + int(p * max(self.tree.max_depth,
+                                                                            1)))
+        error = self.train_error(depth)
+        fit = (f"{1 - error:.0%} of training rows land in a leaf of their own class"
+               if self.classify else f"squared error on the training rows {error:.4g}")
+        return f"Depth {depth}: {self.leaves(depth)} leaves, each a region of the plane; {fit}"
+
+    def _say_path(self, p: float) -> str:
+        path = self.path()
+        leaf = self.tree.value[path[-1]]
+        said = (self.classes[int(np.argmax(leaf))] if self.classify else f"{leaf[0]:.4g}")
+        truth = (self.classes[int(self.y_train[self.sample])] if self.classify
+                 else f"{self.y_train[self.sample]:.4g}")
+        return (f"Row {self.sample} (truth: {truth}) meets one rule a level, {len(path) - 1} "
+                f"in all, and ends in a leaf that predicts {said}")
+
+    def _say_depth(self, p: float) -> str:
+        curve = self.depth_curve
+        best = self.best_depths()
+        what = "error" if self.classify else "squared error"
+        if p < 0.7:
+            return (f"A tree fitted anew at each max_depth: training {what} falls as trees "
+                    "grow deeper; held-out rows tell whether they generalise")
+        if len(best) > 1:
+            return (f"Held-out {what} ties for lowest at depths "
+                    + " and ".join(str(b) for b in best))
+        onset = curve.overfits_from
+        if onset is not None:
+            return (f"Held-out {what} is lowest at depth {best[0]}; from depth {onset} it "
+                    "rises while training error keeps falling: deeper trees overfit")
+        return (f"Held-out {what} is lowest at depth {best[0]}; deeper trees do not make it "
+                "rise for good, so this tree does not overfit")
+
+    def _say_bootstrap(self, p: float) -> str:
+        member = min(len(self.bootstrap) - 1, int(p * len(self.bootstrap)))
+        counts = self.bootstrap[member]
+        seen = int(np.sum(counts > 0))
+        return (f"Tree {member + 1} grew on a bootstrap sample: {seen} of {len(counts)} rows, "
+                "some drawn more than once (bigger dots); grey rings: rows it never saw")
+
+    def trees_at(self, p: float) -> int:
+        """Trees voting at progress ``p`` of the vote view: one, then more, then all."""
+        total = self.ensemble.stages
+        return max(1, min(total, round(1 + (total - 1) * min(p / 0.85, 1.0) ** 2)))
+
+    def _say_vote(self, p: float) -> str:
+        total = self.ensemble.stages
+        count = self.trees_at(p)
+        error = self.oob_error[count - 1]
+        shown = f"{error:.1%}" if self.classify else f"{error:.4g}"
+        mean = "class shares" if self.classify else "predictions"
+        oob = f"out-of-bag error {shown}" if np.isfinite(error) else "no row is out of bag yet"
+        return f"{count} of {total} trees vote: the plane shows their averaged {mean}; {oob}"
