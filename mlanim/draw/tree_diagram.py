@@ -78,7 +78,9 @@ class TreeDiagram:
                 rows * (3 * units.line(size) + units.dy("tight")) + fold_room > h * 0.8):
             size *= 0.92
         self.text_size = size
-        self.card_h = 3 * units.line(size) + units.dy("thin")
+        fits = rows * (3 * units.line(size) + units.dy("tight")) + fold_room <= h * 0.8
+        self.line_count = 3 if fits else 2  # no room: the class counts (or mean) left out
+        self.card_h = self.line_count * units.line(size) + units.dy("thin")
         gap = (h - fold_room - rows * self.card_h) / max(rows - 1, 1)
         self.y = {level: y0 + h - self.card_h / 2 - level * (self.card_h + gap)
                   for level in range(rows)}
@@ -119,7 +121,7 @@ class TreeDiagram:
             if self.tree.left[node] != LEAF and self.tree.depth[node] < min(depth, self.levels):
                 for child in (self.tree.left[node], self.tree.right[node]):
                     on_path = node in path and child in path
-                    if on_path and notes and node in notes:
+                    if on_path and notes and node in notes and self._gap_holds_notes():
                         shapes.append(self._edge_note(node, child, notes[node]))
                     shapes.append(d.Line((self.x[node], self.center(node)[1] - self.card_h / 2),
                                          (self.x[child], self.center(child)[1] + self.card_h / 2),
@@ -128,6 +130,13 @@ class TreeDiagram:
         for node in shown:
             shapes += self.card(node, depth, node in path, (notes or {}).get(node, ""))
         return shapes
+
+    def _gap_holds_notes(self) -> bool:
+        """Whether a line of notes fits between two levels of cards."""
+        if self.levels < 1:
+            return False
+        gap = self.y[0] - self.y[1] - self.card_h
+        return gap > self.u.line("tick") * 1.2
 
     def _edge_note(self, node: int, child: int, text: str) -> d.Label:
         """``text`` on the edge from ``node`` to ``child``, halfway down."""
@@ -148,8 +157,9 @@ class TreeDiagram:
         shapes: list[d.Shape] = [d.Rect(box, fill, edge, 2.0 if marked else 1.0)]
         ink = self.t.text if split else ink_on(np.array(rgb(fill)), self.t)
         line = u.line(self.text_size)
-        for k, text in enumerate(self.lines(node, split)):
-            size = u.fit(text, self.text_size, self.card_w - u.dx("thin"), smallest=0.6)
+        for k, text in enumerate(self.lines(node, split)[: self.line_count]):
+            size = u.fit(text, self.text_size, self.card_w - u.dx("thin"),
+                         smallest=0.5 if k == 0 else 0.6)  # the rule's number must show
             shapes.append(d.Label((x, y + self.card_h / 2 - u.dy("hair") - (k + 0.5) * line),
                                   clip(u, text, size, self.card_w - u.dx("thin")), size,
                                   ink, bold=k == 0))
@@ -180,7 +190,7 @@ class TreeDiagram:
             tail = f"mean {value[0]:.3g}" if split else ""
         impurity = tree.impurity[node]
         middle = f"n={tree.samples[node]:,}" + (
-            f" · {words.criterion} {impurity:.3g}" if np.isfinite(impurity) else "")
+            f" · {words.criterion} {max(impurity, 0.0):.3g}" if np.isfinite(impurity) else "")
         return [text for text in (head, middle, tail) if text]
 
     def _fill(self, node: int) -> str:

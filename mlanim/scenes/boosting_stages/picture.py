@@ -48,7 +48,7 @@ class BoostingPicture:
         f = self.f
         legend_h = f.legend_height(self.legend_items, f.body[2]) if self.legend_items else 0.0
         room = f.points_y(legend_h) + f.space("panel")
-        if f.video.width >= 1.2 * f.video.height:
+        if f.video.width >= f.video.height:
             left, right = f.split(f.body, [0.45, 0.55], gap="halves")
             main = f.inset(left, bottom=room, top="row", left="column")
             return (f.square(main, align="left", widest=1.4) if self.story.curve_mode
@@ -86,10 +86,12 @@ class BoostingPicture:
         else:
             shapes += self._curve_axes()
         if self.legend_items:
-            _x0, y0, _, _ = self.main
-            shapes += f.legend(self.legend_items, (self.main[0] - f.dx("column"),
-                                                   y0 - f.dy("section")),
-                               self.side[0] - self.main[0], centered=False)
+            x0, y0, _, _ = self.main
+            wide = f.video.width >= f.video.height
+            at = (x0 - f.dx("column"), y0 - f.dy("section")) if wide else (0.5, y0 -
+                                                                            f.dy("section"))
+            width = self.side[0] - at[0] if wide else f.body[2]
+            shapes += f.legend(self.legend_items, at, width, centered=not wide)
         chart = self.chart
         stages = float(self.story.ensemble.stages)
         top = self._loss_top()
@@ -193,11 +195,12 @@ class BoostingPicture:
         role = "heading" if large else "label"
         text = story.equation(stage)
         for most in (2, 1, 0):
-            if f.width(text, f.size(role) * 0.75) <= w:
+            if f.width(text, f.size(role) * 0.75, bold=large) <= w:
                 break
             text = story.equation(stage, most)
-        size = f.fit(text, role, w, smallest=0.6)
-        heading = f"row {story.probe}'s running sum"
+        size = f.fit(text, role, w, bold=large, smallest=0.6)
+        heading = " · ".join(part for part in (f"row {story.probe}'s running sum",
+                                                story.probability(stage)) if part)
         pic.add(d.Label((x, y + h), heading, f.size("tick"), t.muted, "left", "top"),
                 d.Label((x, y), text, size, t.accent if large else t.text, "left", "bottom",
                         bold=large))

@@ -114,8 +114,8 @@ class BoostingStory:
         return outputs
 
     def equation(self, stage: int, most: int = 3) -> str:
-        """``F = 0.000 + 0.1×1.32 + 0.1×0.87 + … = 1.53 → p = 0.82`` for the probe (for more
-        than two classes, the probe's own class's sum)."""
+        """``F = 0.000 + 0.1×1.32 + 0.1×0.87 + … = 1.53`` for the probe (for more than two
+        classes, the sum of the probe's own class)."""
         e = self.ensemble
         k = int(self.y_train[self.probe]) if self.classify and e.per_stage > 1 else 0
         terms = self.terms(stage)
@@ -126,12 +126,15 @@ class BoostingStory:
         if stage > most:
             shown.append(f"{rate}×{signed(terms[-1][k])}")
         score = float(self.row_scores[stage][self.probe][k])
-        text = "F = " + " + ".join(shown) + f" = {score:.4g}"
-        if self.classify:
-            p = self.prediction(stage, "rows")[self.probe]
-            name = self.classes[1 if e.per_stage == 1 else k]
-            text += f" → p({name}) = {p[1 if e.per_stage == 1 else k]:.3f}"
-        return text
+        return "F = " + " + ".join(shown) + f" = {score:.4g}"
+
+    def probability(self, stage: int) -> str:
+        """``p(class 1) = 0.82``: the probe's score through the link (empty for regression)."""
+        if not self.classify:
+            return ""
+        e = self.ensemble
+        k = 1 if e.per_stage == 1 else int(self.y_train[self.probe])
+        return f"p({self.classes[k]}) = {self.prediction(stage, 'rows')[self.probe][k]:.3f}"
 
     def best_stages(self) -> list[int]:
         """The stages of lowest held-out loss (or training loss without held-out rows)."""

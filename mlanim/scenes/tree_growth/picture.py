@@ -40,22 +40,23 @@ class TreePicture:
     @property
     def wide(self) -> bool:
         """Plane and side panel side by side (else stacked)."""
-        return self.f.video.width >= 1.2 * self.f.video.height
+        return self.f.video.width >= self.f.video.height
 
     def _layout(self) -> tuple[Box, Box, tuple[float, float]]:
+        """The plane (with its axis name, the held features' note and the legend under it)
+        and the side panel; where the legend's top sits."""
         f = self.f
         body = f.body
-        legend_h = f.legend_height(self.legend_items, body[2]) if self.legend_items else 0.0
-        held = f.line("tick") if self.story.held_note else 0.0
+        width = body[2] * (0.45 if self.wide else 1.0)
+        legend_h = f.legend_height(self.legend_items, width) if self.legend_items else 0.0
+        under = f.points_y(legend_h + 2 * f.line("tick")) + f.space("panel")
         if self.wide:
             left, right = f.split(body, [0.45, 0.55], gap="halves")
-            plane_room = f.inset(left, bottom=f.points_y(legend_h + held) + f.space("panel"),
-                                 top="row", left="small")
-            return f.square(plane_room, align="left"), right, (left[0], left[1] + legend_h)
+            plane = f.square(f.inset(left, bottom=under, top="row", left="small"), align="left")
+            return plane, right, (left[0], left[1] + legend_h)
         top, bottom = f.split(body, [0.5, 0.5], vertical=True, gap="section")
-        plane_room = f.inset(top, bottom=f.points_y(legend_h + held) + f.space("panel"),
-                             top="row")
-        return f.square(plane_room), bottom, (top[0], top[1] + legend_h)
+        plane = f.square(f.inset(top, bottom=under, top="row"))
+        return plane, bottom, (0.5, top[1] + legend_h)
 
     def _chart_boxes(self) -> list[Box]:
         """The split view's charts (one a searched feature), stacked."""
@@ -69,13 +70,14 @@ class TreePicture:
         f, t = self.f, self.t
         shapes: list[d.Shape] = [*f.titles(), *self.panel.frame_shapes()]
         if self.legend_items:
-            shapes += f.legend(self.legend_items, self.legend_at, self.side[0] - self.legend_at[0]
-                               if self.wide else f.body[2], centered=not self.wide)
+            width = self.side[0] - self.legend_at[0] if self.wide else f.body[2]
+            shapes += f.legend(self.legend_items, self.legend_at, width,
+                               centered=not self.wide)
         if self.story.held_note:
-            x0, _, w, _ = self.plane_box
+            x0, y0, w, _ = self.plane_box
             note = self.story.held_note
-            shapes.append(d.Label((x0, self.legend_at[1] + f.dy("thin")), note,
-                                  f.fit(note, "tick", w), t.muted, "left", "bottom"))
+            shapes.append(d.Label((x0, y0 - f.dy("tight") - f.line("tick")), note,
+                                  f.fit(note, "tick", w), t.muted, "left", "top"))
         return shapes
 
     # -- one frame -------------------------------------------------------------------------
@@ -186,7 +188,7 @@ class TreePicture:
     def _path(self, pic: d.Picture, p: float) -> str:
         story, t = self.story, self.t
         tree, path = story.tree, story.path()
-        reached = path[: 1 + min(len(path) - 1, int(p * 1.25 * len(path)))]
+        reached = story.reached(p)
         pic.add(self.panel.regions(story.regions()), *self.points())
         pic.add(*self.panel.partition(tree, tree.max_depth, t.text, 0.8))
         cells = self.panel.cells(tree, tree.max_depth)

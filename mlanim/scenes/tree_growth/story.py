@@ -200,14 +200,28 @@ class TreeStory:
                if self.classify else f"squared error on the training rows {error:.4g}")
         return f"Depth {depth}: {self.leaves(depth)} leaves, each a region of the plane; {fit}"
 
-    def _say_path(self, p: float) -> str:
+    def reached(self, p: float) -> list[int]:
+        """The nodes of the followed row's path reached at progress ``p`` of the path view."""
         path = self.path()
-        leaf = self.tree.value[path[-1]]
+        return path[: 1 + min(len(path) - 1, int(p * 1.25 * len(path)))]
+
+    def _say_path(self, p: float) -> str:
+        path, reached = self.path(), self.reached(p)
+        tree, row = self.tree, self.x_train[self.sample]
+        if len(reached) < len(path):
+            node = reached[-1]
+            value = float(row[tree.feature[node]])
+            yes = path[len(reached)] == tree.left[node]
+            sign = ("<" if yes else "≥") if tree.compare == "lt32" else ("≤" if yes else ">")
+            return (f"Row {self.sample}: {self.features[tree.feature[node]]} = {value:.4g} "
+                    f"{sign} {tree.threshold[node]:.4g}, so it goes "
+                    f"{'left' if yes else 'right'}")
+        leaf = tree.value[path[-1]]
         said = (self.classes[int(np.argmax(leaf))] if self.classify else f"{leaf[0]:.4g}")
         truth = (self.classes[int(self.y_train[self.sample])] if self.classify
                  else f"{self.y_train[self.sample]:.4g}")
-        return (f"Row {self.sample} (truth: {truth}) meets one rule a level, {len(path) - 1} "
-                f"in all, and ends in a leaf that predicts {said}")
+        return (f"Row {self.sample} (truth: {truth}) met {len(path) - 1} rules and ends in a "
+                f"leaf that predicts {said}")
 
     def _say_depth(self, p: float) -> str:
         curve = self.depth_curve
