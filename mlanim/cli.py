@@ -203,6 +203,9 @@ def render(
                      "png unless --format svg or pdf")] = None,
     frames: Annotated[str | None, typer.Option(
         "--frames", help="render only frames FIRST:END (100:200 is frames 100 to 199)")] = None,
+    allow_pickle: Annotated[bool, typer.Option(
+        "--allow-pickle", help="trust the fitted model file a spec names (model.fitted): "
+                               "loading joblib/pickle runs code stored in it")] = False,
     paper: Annotated[bool, typer.Option(
         "--paper", help="a figure for a paper: no title or caption, render.column inches wide, "
                         "TrueType fonts in PDF, text as text in SVG (render.figure: paper)")
@@ -234,8 +237,9 @@ def render(
         raise UserError(f"unknown quality '{quality}'", hint=f"use {', '.join(choices(Quality))}")
     overrides = _render_overrides(theme=theme or ("paper" if paper else None), aspect=aspect,
                                   duration=duration, fps=fps, figure="paper" if paper else None)
+    sets = [*(sets or ()), *(["model.allow_pickle=true"] if allow_pickle else [])]
     options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh, overrides,
-                            tuple(sets or ()), at=at, frames=frames)
+                            tuple(sets), at=at, frames=frames)
 
     def render_one(spec: Path) -> None:
         for path in run(spec, options, _progress(quiet)):

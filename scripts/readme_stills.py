@@ -53,6 +53,12 @@ STILLS = {
     "cnn_mistake": ("cnn_digits", "matplotlib", 1.0),
     "rnn_training": ("rnn_lstm_order", "matplotlib", 0.3),
     "rnn_backward": ("rnn_lstm_order", "matplotlib", 0.68),
+    "tree_split": ("tree_moons", "matplotlib", 0.2),
+    "tree_grow": ("tree_moons", "manim", 0.45),
+    "tree_path": ("tree_moons", "matplotlib", 0.7),
+    "forest_vote": ("forest_moons", "matplotlib", 0.97),
+    "boosting_moons": ("boosting_moons", "matplotlib", 0.55),
+    "boosting_diabetes": ("boosting_diabetes", "manim", 0.3),
 }
 
 

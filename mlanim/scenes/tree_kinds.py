@@ -78,8 +78,13 @@ class TreeKind(PictureScene):
         return model
 
     def check(self, spec: SceneSpec, dataset: Dataset) -> None:
-        """The sample a picture follows must be a training row."""
+        """The sample a picture follows must be a training row, and the plane's features
+        the data's (a boosted regression of one feature is drawn as a curve instead)."""
+        from mlanim.trees.plane import pick_features
+
         show = getattr(spec, "show", None)
+        if "tree" in self.families or dataset.n_features > 1 or show.plane:
+            pick_features(show.plane, dataset.feature_names)
         for name in ("sample", "probe"):
             index = getattr(show, name, None)
             if index is not None and index >= len(dataset.x_train):

@@ -22,8 +22,9 @@ class BoostingShowSpec(Section):
 
 
 class BoostingStagesSpec(RecordedSceneSpec):
-    """Gradient boosting: each small tree fits what the ensemble still gets wrong, and the
-    prediction moves by the learning rate times its output."""
+    """Gradient boosting: each small tree fits what the ensemble still gets wrong.
+
+    The prediction moves by the learning rate times each tree's output."""
 
     scene: Literal["boosting_stages"] = "boosting_stages"
     data: TreeDataSpec = TreeDataSpec()

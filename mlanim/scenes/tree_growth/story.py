@@ -230,13 +230,14 @@ class TreeStory:
         if p < 0.7:
             return (f"A tree fitted anew at each max_depth: training {what} falls as trees "
                     "grow deeper; held-out rows tell whether they generalise")
-        if len(best) > 1:
-            return (f"Held-out {what} ties for lowest at depths "
-                    + " and ".join(str(b) for b in best))
+        depths = " and ".join(str(b) for b in best)
         onset = curve.overfits_from
         if onset is not None:
-            return (f"Held-out {what} is lowest at depth {best[0]}; from depth {onset} it "
-                    "rises while training error keeps falling: deeper trees overfit")
+            return (f"Held-out {what} is lowest at depth{'s' if len(best) > 1 else ''} "
+                    f"{depths}; from depth {onset} it rises while training error keeps "
+                    "falling: deeper trees overfit")
+        if len(best) > 1:
+            return f"Held-out {what} ties for lowest at depths {depths}"
         return (f"Held-out {what} is lowest at depth {best[0]}; deeper trees do not make it "
                 "rise for good, so this tree does not overfit")
 

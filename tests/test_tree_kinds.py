@@ -1,0 +1,227 @@
+"""tree_growth and boosting_stages: what they draw equals what scikit-learn fitted, their
+sentences follow their rules, a user's fitted model renders, and bad input exits 2."""
+
+from __future__ import annotations
+
+import joblib
+import numpy as np
+import pytest
+from sklearn import ensemble, tree
+from sklearn.datasets import load_diabetes, load_iris, make_moons
+from typer.testing import CliRunner
+
+import mlanim.trees
+from mlanim.cli import app
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
+from mlanim.scenes.boosting_stages.story import BoostingStory
+from mlanim.scenes.tree_growth.story import TreeStory
+from mlanim.trace import load_trace
+from mlanim.trees.ensemble import Ensemble, read
+from mlanim.trees.recording import ensemble_of
+from tests.conftest import video_frames
+
+MOONS = make_moons(300, noise=0.3, random_state=0)
+
+
+def video(spec) -> VideoSettings:
+    return VideoSettings.from_spec(spec.render.model_copy(update={"quality": "low",
+                                                                  "duration": 2}))
+
+
+def tree_story(recorded, text: str) -> TreeStory:
+    spec, trace = recorded(text)
+    return TreeStory(spec, trace, video(spec), load_theme("dark"))
+
+
+def boosting_story(recorded, text: str) -> BoostingStory:
+    spec, trace = recorded(text)
+    return BoostingStory(spec, trace, video(spec), load_theme("dark"))
+
+
+# -- every number from the fitted estimator --------------------------------------------------
+@pytest.mark.parametrize("model", [
+    tree.DecisionTreeClassifier(max_depth=5, random_state=0),
+    ensemble.RandomForestClassifier(12, max_depth=4, random_state=0),
+    ensemble.GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=0),
+    ensemble.HistGradientBoostingClassifier(max_iter=20, max_depth=3, random_state=0),
+], ids=lambda m: type(m).__name__)
+def test_predictions_from_the_arrays_equal_the_estimators(model):
+    x, y = load_iris(return_X_y=True)
+    model.fit(x, y)
+    read_back = Ensemble.from_arrays(read(model).meta(), read(model).arrays())
+    assert np.abs(read_back.predict(x) - model.predict_proba(x)).max() < 1e-9
+    if read_back.family == "boosting":
+        assert np.abs(read_back.scores(x) - model.decision_function(x)).max() < 1e-9
+
+
+def test_boosting_running_sum_equals_staged_decision_function():
+    x, y = MOONS
+    model = ensemble.GradientBoostingClassifier(n_estimators=30, learning_rate=0.1,
+                                                max_depth=2, random_state=0).fit(x, y)
+    staged = np.array(list(model.staged_decision_function(x))).reshape(30, -1)
+    ours = read(model).staged_scores(x)[1:, :, 0]
+    assert np.abs(ours - staged).max() < 1e-9
+
+
+def test_regression_stages_equal_staged_predict():
+    x, y = load_diabetes(return_X_y=True)
+    model = ensemble.GradientBoostingRegressor(n_estimators=25, random_state=0).fit(x, y)
+    ours = read(model).link(read(model).staged_scores(x))
+    assert np.abs(ours[1:] - np.array(list(model.staged_predict(x)))).max() < 1e-9
+
+
+def test_drawn_split_curve_peaks_at_sklearns_root_split(recorded):
+    story = tree_story(recorded, "scene: tree_growth\ndata: {name: moons}\n"
+                                 "model: {type: tree, max_depth: 3}\n")
+    chosen = int(story.tree.feature[0])
+    curve = story.root_curves[chosen]
+    best_threshold, best_decrease = curve.best()
+    assert best_threshold == pytest.approx(float(story.tree.threshold[0]), abs=1e-9)
+    assert best_decrease == pytest.approx(story.root_decrease(), abs=1e-9)
+    assert best_decrease >= max(c.decrease.max() for c in story.root_curves) - 1e-12
+    assert "the most of any threshold" in story.caption("split", 0.9)
+
+
+def test_regions_equal_predict_proba_on_the_grid(recorded):
+    story = tree_story(recorded, "scene: tree_growth\ndata: {name: iris}\n"
+                                 "model: {type: tree, max_depth: 4}\nshow: {plane: [2, 3]}\n")
+    fitted = tree.DecisionTreeClassifier(max_depth=4, random_state=0).fit(
+        story.x_train, story.y_train.astype(int))
+    res = story.plane.resolution
+    expected = fitted.predict_proba(story.plane.rows).reshape(res, res, -1)
+    assert np.abs(story.regions() - expected).max() < 1e-12
+    assert "held at their median" in story.held_note  # the model used the other two
+
+
+def test_forest_out_of_bag_error_equals_sklearns(tmp_path):
+    x, y = MOONS
+    forest = ensemble.RandomForestClassifier(30, max_depth=5, oob_score=True,
+                                             random_state=3).fit(x, y)
+    run = mlanim.trees.record(forest, x, y, path=tmp_path / "forest.mlanim")
+    trace = load_trace(run.path)
+    assert trace.static("forest/oob_error")[-1] == pytest.approx(1 - forest.oob_score_)
+    counts = trace.static("forest/bootstrap")
+    assert counts.shape[1] == len(x) and (counts.sum(axis=1) == len(x)).all()
+
+
+def test_equation_terms_are_the_trees_outputs(recorded):
+    story = boosting_story(recorded, "scene: boosting_stages\ndata: {name: moons}\n"
+                                     "model: {stages: 12}\nshow: {probe: 4}\n")
+    terms = story.terms(12)
+    total = terms[0] + story.ensemble.learning_rate * np.sum(terms[1:], axis=0)
+    assert total[0] == pytest.approx(story.row_scores[12][4][0], abs=1e-9)
+    assert story.equation(12).endswith(f"= {story.row_scores[12][4][0]:.4g}")
+
+
+def test_same_seed_same_trees(recorded):
+    text = "scene: tree_growth\ndata: {name: moons}\nmodel: {type: forest, trees: 5}\n"
+    first = recorded(text, "a.yaml")[1]
+    second = recorded(text, "b.yaml")[1]
+    assert np.array_equal(first.static("trees/threshold"), second.static("trees/threshold"))
+
+
+# -- sentences from rules ----------------------------------------------------------------
+def test_depth_caption_says_overfitting_only_when_held_out_error_rises(recorded):
+    noisy = tree_story(recorded, "scene: tree_growth\ndata: {name: moons, noise: 0.45, "
+                                 "n_samples: 400}\nmodel: {type: tree, max_depth: 14}\n")
+    clean = tree_story(recorded, "scene: tree_growth\ndata: {name: moons, noise: 0.05}\n"
+                                 "model: {type: tree, max_depth: 4}\n")
+    assert noisy.depth_curve.overfits_from is not None
+    assert "overfit" in noisy.caption("depth", 1.0) and "not" not in noisy.caption("depth", 1.0)
+    assert clean.depth_curve.overfits_from is None
+    assert "does not overfit" in clean.caption("depth", 1.0) or "ties" in clean.caption(
+        "depth", 1.0)
+
+
+# -- renders, and a user's own model -----------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "scene: tree_growth\ndata: {name: moons}\nmodel: {type: tree, max_depth: 4}\n",
+    "scene: boosting_stages\ndata: {name: diabetes, features: [bmi]}\nmodel: {stages: 20}\n",
+], ids=["tree", "boosting_regression"])
+def test_render_decodes_with_the_expected_frames(write_spec, tmp_path, text):
+    spec = write_spec(text + "render: {quality: low, duration: 2, formats: [mp4]}\n")
+    result = CliRunner().invoke(app, ["render", str(spec), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    frames = video_frames(next((tmp_path / "o").glob("*.mp4")))
+    assert len(frames) == 30 and frames[0].shape == (480, 854, 3)
+    assert "layout:" not in result.output
+
+
+def test_a_fitted_model_renders_from_the_python_api(tmp_path):
+    x, y = MOONS
+    booster = ensemble.GradientBoostingClassifier(n_estimators=15, random_state=0).fit(
+        x[:200], y[:200])
+    run = mlanim.trees.record(booster, x[:200], y[:200], x[200:], y[200:],
+                              feature_names=["a", "b"], path=tmp_path / "b.mlanim")
+    files = run.render("boosting_stages", duration=1, quality="low", formats=["mp4"],
+                       out=tmp_path / "o")
+    assert [f.suffix for f in files] == [".mp4"]
+    with pytest.raises(mlanim.UserError, match="render it as boosting_stages"):
+        run.render("tree_growth", duration=1, quality="low", formats=["mp4"])
+
+
+def test_a_fitted_model_file_needs_allow_pickle(write_spec, tmp_path, render_fails):
+    x, y = MOONS
+    joblib.dump(tree.DecisionTreeClassifier(max_depth=3).fit(x, y), tmp_path / "m.joblib")
+    spec = write_spec("scene: tree_growth\ndata: {name: moons}\nmodel: {fitted: m.joblib}\n")
+    assert "allow_pickle" in render_fails(spec)
+    allowed = write_spec("scene: tree_growth\ndata: {name: moons}\n"
+                         "model: {fitted: m.joblib, allow_pickle: true}\n"
+                         "render: {quality: low, duration: 1, formats: [png]}\n", "ok.yaml")
+    result = CliRunner().invoke(app, ["render", str(allowed), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("yaml", "message"), [
+    ("scene: tree_growth\ndata: {name: diabetes}\nmodel: {criterion: gini}\n",
+     "cannot split a regression target"),
+    ("scene: tree_growth\nmodel: {max_depth: 0}\n", "max_depth"),
+    ("scene: tree_growth\nmodel: {max_depth: 31}\n", "max_depth"),
+    ("scene: tree_growth\nmodel: {type: forest, trees: 5001}\n", "trees"),
+    ("scene: boosting_stages\nmodel: {stages: 6000}\n", "stages"),
+    ("scene: boosting_stages\nmodel: {learning_rate: 0}\n", "learning_rate"),
+    ("scene: tree_growth\nshow: {sample: 100000}\n", "not a training row"),
+    ("scene: tree_growth\nshow: {plane: [x1, nope]}\n", "not a feature"),
+    ("scene: tree_growth\nmodel: {fitted: missing.joblib, allow_pickle: true}\n",
+     "missing.joblib"),
+    ("scene: tree_growth\nmodel: {fitted: junk.joblib, allow_pickle: true}\n",
+     "cannot load the fitted model"),
+])
+def test_bad_input_exits_2(write_spec, tmp_path, render_fails, yaml, message):
+    (tmp_path / "junk.joblib").write_bytes(b"not a pickle at all")
+    assert message in render_fails(write_spec(yaml))
+
+
+def test_a_missing_library_names_its_extra(write_spec, render_fails, monkeypatch):
+    import mlanim.extras
+
+    monkeypatch.setattr(mlanim.extras, "installed", lambda module: module != "xgboost")
+    error = render_fails(write_spec("scene: boosting_stages\nmodel: {library: xgboost}\n"))
+    assert "mlanim[xgboost]" in error
+
+
+def test_a_network_run_is_refused_by_the_tree_kinds(tmp_path):
+    from mlanim.trace import TraceWriter
+
+    writer = TraceWriter(meta={"source": "watch"})
+    writer.add("metrics/train_loss", 1.0, 0, 0.0)
+    path = writer.freeze().save(tmp_path / "net.mlanim")
+    with pytest.raises(mlanim.UserError, match="draws tree models"):
+        mlanim.Run(path).render("tree_growth", duration=1)
+
+
+def test_ensemble_of_a_trace_round_trips(recorded):
+    _, trace = recorded("scene: boosting_stages\ndata: {name: iris}\nmodel: {stages: 5}\n")
+    booster = ensemble_of(trace)
+    assert booster.per_stage == 3 and len(booster.trees) == 15
+
+
+def test_allow_pickle_flag_trusts_the_file(write_spec, tmp_path):
+    x, y = MOONS
+    joblib.dump(tree.DecisionTreeClassifier(max_depth=2).fit(x, y), tmp_path / "m.joblib")
+    spec = write_spec("scene: tree_growth\ndata: {name: moons}\nmodel: {fitted: m.joblib}\n"
+                      "render: {quality: low, duration: 1, formats: [png]}\n")
+    result = CliRunner().invoke(app, ["render", str(spec), "--allow-pickle", "--out",
+                                      str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
