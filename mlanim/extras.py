@@ -16,10 +16,11 @@ def installed(module: str) -> bool:
 
 
 def require(module: str, extra: str, what: str, key: Sequence[str] = (),
-            instead: str = "") -> None:
-    """A located `UserError` naming the extra to install when ``module`` is missing."""
+            instead: str = "", in_all: bool = True) -> None:
+    """A located `UserError` naming the extra to install when ``module`` is missing (and
+    ``mlanim[all]`` when ``in_all``)."""
     if not installed(module):
-        hint = f"pip install 'mlanim[{extra}]' (or 'mlanim[all]')" + (
+        hint = f"pip install 'mlanim[{extra}]'" + (" (or 'mlanim[all]')" if in_all else "") + (
             f", or {instead}" if instead else "")
         raise UserError(f"{what} needs {module}, which is not installed", key_path=key,
                         hint=hint)

@@ -225,3 +225,41 @@ def test_allow_pickle_flag_trusts_the_file(write_spec, tmp_path):
     result = CliRunner().invoke(app, ["render", str(spec), "--allow-pickle", "--out",
                                       str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("classes", [2, 3, 0], ids=["binary", "multiclass", "regression"])
+def test_xgboost_stage_sums_equal_its_margins(classes):
+    xgboost = pytest.importorskip("xgboost")
+    x, y = (load_diabetes(return_X_y=True) if not classes else
+            load_iris(return_X_y=True) if classes == 3 else MOONS)
+    model = (xgboost.XGBClassifier if classes else xgboost.XGBRegressor)(
+        n_estimators=15, max_depth=2, learning_rate=0.1, n_jobs=1, random_state=0).fit(x, y)
+    staged = read(model).counted(x).staged_scores(x)
+    scale = 1.0 + np.abs(staged).max()
+    for stage in (1, 7, 15):
+        margin = model.predict(x, output_margin=True, iteration_range=(0, stage))
+        # xgboost sums in float32: equal to its precision, relative to the scores' size
+        assert np.abs(staged[stage] - np.reshape(margin, (len(x), -1))).max() < 1e-6 * scale
+
+
+@pytest.mark.parametrize("classes", [2, 3, 0], ids=["binary", "multiclass", "regression"])
+def test_lightgbm_stage_sums_equal_its_raw_scores(classes):
+    lightgbm = pytest.importorskip("lightgbm")
+    x, y = (load_diabetes(return_X_y=True) if not classes else
+            load_iris(return_X_y=True) if classes == 3 else MOONS)
+    model = (lightgbm.LGBMClassifier if classes else lightgbm.LGBMRegressor)(
+        n_estimators=15, max_depth=2, num_leaves=4, learning_rate=0.1, n_jobs=1,
+        random_state=0, verbose=-1).fit(x, y)
+    staged = read(model).staged_scores(x)
+    for stage in (1, 7, 15):
+        raw = model.predict(x, raw_score=True, num_iteration=stage)
+        assert np.abs(staged[stage] - np.reshape(raw, (len(x), -1))).max() < 1e-9
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_boosting_from_either_library_renders(write_spec, tmp_path, library):
+    pytest.importorskip(library)
+    spec = write_spec(f"scene: boosting_stages\nmodel: {{stages: 10, library: {library}}}\n"
+                      "render: {quality: low, duration: 1, formats: [png]}\n")
+    result = CliRunner().invoke(app, ["render", str(spec), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output

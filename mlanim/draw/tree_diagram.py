@@ -187,9 +187,9 @@ class TreeDiagram:
                     else f"{words.classes[top]}: {value[top]:.0%}")
         else:
             head = rule(tree, node, words.features) if split else f"→ {value[0]:.4g}"
-            tail = f"mean {value[0]:.3g}" if split else ""
+            tail = f"mean {value[0]:.3g}" if split and np.isfinite(value[0]) else ""
         impurity = tree.impurity[node]
-        middle = f"n={tree.samples[node]:,}" + (
+        middle = (f"n={tree.samples[node]:,}" if tree.samples[node] >= 0 else "") + (
             f" · {words.criterion} {max(impurity, 0.0):.3g}" if np.isfinite(impurity) else "")
         return [text for text in (head, middle, tail) if text]
 

@@ -96,6 +96,16 @@ class Ensemble:
         mean = np.mean([tree.predict(x, depth) for tree in used], axis=0)
         return mean if self.task == "classification" else mean[:, 0]
 
+    def counted(self, x: np.ndarray) -> Ensemble:
+        """The ensemble with each node's training rows counted from ``x`` where the
+        library did not say them (an xgboost dump has none)."""
+        from dataclasses import replace
+
+        trees = tuple(tree if (tree.samples >= 0).all() else replace(
+            tree, samples=tree.count_rows(x), weighted=tree.count_rows(x).astype(np.float64))
+            for tree in self.trees)
+        return replace(self, trees=trees)
+
     # -- the trace's arrays ---------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """Every tree's node arrays, concatenated, with each tree's first node in

@@ -31,7 +31,7 @@ def check_model(spec: TreeModelSpec | BoostingModelSpec, dataset: Dataset) -> No
                             key_path=("model", "criterion"), hint=f"use {use}")
     if isinstance(spec, BoostingModelSpec) and spec.library != "sklearn":
         require(spec.library, spec.library, f"model.library {spec.library}",
-                ("model", "library"), "use library: sklearn")
+                ("model", "library"), "use library: sklearn", in_all=spec.library != "xgboost")
     check_memory(spec, dataset)
 
 

@@ -32,7 +32,7 @@ def trace_of(model: object, dataset: Dataset, progress: Progress | None = None) 
     """The trace of the fitted ``model`` on ``dataset`` (its rows in the units the model saw)."""
     progress = progress or SilentProgress()
     try:
-        ensemble = read(model, dataset.class_names)
+        ensemble = read(model, dataset.class_names).counted(dataset.x_train)
     except UnreadableModelError as error:
         raise UsageError(str(error), hint="pass a fitted tree model") from None
     writer = TraceWriter(meta={"source": "trees", "trees": ensemble.meta(),
@@ -65,10 +65,15 @@ def _params(model: object) -> dict[str, Any]:
 
 
 def _versions(library: str) -> dict[str, str]:
-    from importlib.metadata import version
+    """The versions of the libraries that fitted and read the model (by module: xgboost
+    comes as the ``xgboost`` or the ``xgboost-cpu`` package)."""
+    import importlib
 
-    names = ["scikit-learn"] + ([library] if library != "sklearn" else [])
-    return {name: version(name) for name in names}
+    modules = {"scikit-learn": "sklearn"}
+    if library != "sklearn":
+        modules[library] = library
+    return {name: str(getattr(importlib.import_module(module), "__version__", "?"))
+            for name, module in modules.items()}
 
 
 def _depths(writer: TraceWriter, model: object, ensemble: Ensemble, dataset: Dataset,

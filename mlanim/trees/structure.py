@@ -77,6 +77,14 @@ class TreeNodes:
             node[rows] = np.where(goes_left, self.left[here], self.right[here])
         return node
 
+    def count_rows(self, x: np.ndarray) -> np.ndarray:
+        """How many of the rows ``x`` pass through each node."""
+        counts = np.zeros(len(self.feature), np.int64)
+        for depth in range(self.max_depth + 1):
+            at = self.leaf_at(x, depth)
+            counts += np.bincount(at[self.depth[at] == depth], minlength=len(counts))
+        return counts
+
     def path(self, row: np.ndarray) -> list[int]:
         """The nodes one row passes, root to leaf."""
         row = np.asarray(row).reshape(1, -1)

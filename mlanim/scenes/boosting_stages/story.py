@@ -119,6 +119,8 @@ class BoostingStory:
         e = self.ensemble
         k = int(self.y_train[self.probe]) if self.classify and e.per_stage > 1 else 0
         terms = self.terms(stage)
+        if stage == 0:
+            return f"F = {terms[0][k]:.4g}, the prior"
         rate = f"{e.learning_rate:g}"
         shown = [f"{terms[0][k]:.3g}"] + [f"{rate}×{signed(t[k])}" for t in terms[1:most + 1]]
         if stage > most + 1:
