@@ -81,6 +81,12 @@ def blend(pixels: np.ndarray, sprite: Sprite, x: int, y: int) -> None:
     region[...] = (region.astype(np.uint16) * (255 - a) + c + 127) // 255
 
 
+RESIZED_KEPT = 8
+"""Images kept resized (by their cells' array): a kind that shows the same field over many
+frames hands the same array, and pays for the resize once."""
+_resized: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+
 def paste(shape: d.Image, pixels: np.ndarray) -> None:
     """``shape``'s cells resized straight into its pixel box of ``pixels`` ((height, width, 4)
     uint8), bilinear or crisp: faster than any artist or mobject, and the same in both."""
@@ -90,15 +96,30 @@ def paste(shape: d.Image, pixels: np.ndarray) -> None:
     top, bottom = round((1 - y - h) * height), round((1 - y) * height)
     if right <= left or bottom <= top:
         return
+    image = _resized_cells(shape, right - left, bottom - top)
+    rows = slice(max(top, 0), min(bottom, height))
+    cols = slice(max(left, 0), min(right, width))
+    pixels[rows, cols] = image[rows.start - top: rows.stop - top,
+                               cols.start - left: cols.stop - left]
+
+
+def _resized_cells(shape: d.Image, width: int, height: int) -> np.ndarray:
+    """``shape``'s cells as opaque RGBA of ``width`` x ``height`` (kept: the cache holds the
+    array itself, so its id names it while it is kept)."""
+    key = (id(shape.pixels), width, height, shape.smooth)
+    kept = _resized.get(key)
+    if kept is not None and kept[0] is shape.pixels:
+        _resized.move_to_end(key)
+        return kept[1]
     cells = (np.clip(shape.pixels, 0, 1) * 255).round().astype(np.uint8)
     resample = PilImage.Resampling.BILINEAR if shape.smooth else PilImage.Resampling.NEAREST
     # opaque RGBA: one contiguous copy into the buffer instead of colour, then alpha
-    image = PilImage.fromarray(cells).convert("RGBA").resize((right - left, bottom - top),
-                                                             resample)
-    rows = slice(max(top, 0), min(bottom, height))
-    cols = slice(max(left, 0), min(right, width))
-    pixels[rows, cols] = np.asarray(image)[rows.start - top: rows.stop - top,
-                                           cols.start - left: cols.stop - left]
+    image = np.asarray(PilImage.fromarray(cells).convert("RGBA").resize((width, height),
+                                                                        resample))
+    _resized[key] = (shape.pixels, image)
+    if len(_resized) > RESIZED_KEPT:
+        _resized.popitem(last=False)
+    return image
 
 
 Shapes = tuple[d.Shape, ...]

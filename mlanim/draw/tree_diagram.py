@@ -65,6 +65,7 @@ class TreeDiagram:
     def __init__(self, tree: TreeNodes, box: Box, units: Units, theme: Theme, words: Words,
                  visible: int = VISIBLE) -> None:
         self.tree, self.box, self.u, self.t, self.words = tree, box, units, theme, words
+        self._cards: dict[tuple, list[d.Shape]] = {}  # a card looks the same until it changes
         self.levels = shown_levels(tree, visible)
         self.nodes = [n for n in range(len(tree.feature)) if tree.depth[n] <= self.levels]
         self.x = self._columns()
@@ -128,7 +129,12 @@ class TreeDiagram:
                                          self.t.accent if on_path else self.t.grid,
                                          2.2 if on_path else 1.2))
         for node in shown:
-            shapes += self.card(node, depth, node in path, (notes or {}).get(node, ""))
+            split = self.tree.left[node] != LEAF and self.tree.depth[node] < depth
+            key = (node, split, node in path, (notes or {}).get(node, ""),
+                   descendants(self.tree, node, depth) if split else 0)
+            if key not in self._cards:
+                self._cards[key] = self.card(node, depth, key[2], key[3])
+            shapes += self._cards[key]
         return shapes
 
     def _gap_holds_notes(self) -> bool:

@@ -30,8 +30,12 @@ class BoostingPicture:
     def __init__(self, story: BoostingStory) -> None:
         self.story, self.f, self.t = story, story.frame, story.theme
         f = self.f
-        self.legend_items = [LegendItem(self.t.class_color(k), name)
+        self.legend_items = [LegendItem(self.t.class_color(k), name, "ring")
                              for k, name in enumerate(story.classes)]
+        if not story.curve_mode:  # the dots' fill: what the next tree fits
+            what = "y − p" if story.classify else "y − ŷ"
+            self.legend_items += [LegendItem(self.t.positive, f"{what} > 0"),
+                                  LegendItem(self.t.negative, f"{what} < 0")]
         self.main, self.side = self._layout()
         trees_box, self.equation_box, self.chart = self._side_boxes()
         y = story.y_train
@@ -42,6 +46,7 @@ class BoostingPicture:
             story.plane, self.main, f, self.t, story.features, story.classes, self.value_range)
         self.diagrams = self._diagrams(trees_box)
         self.background = tuple(self._background())
+        self.overlay = tuple(self._rings())
 
     # -- layout, once ----------------------------------------------------------------------
     def _layout(self) -> tuple[Box, Box]:
@@ -123,7 +128,7 @@ class BoostingPicture:
         segment = story.segment(index)
         p = segment.progress(index)
         stage = story.stage_at(segment.view, p)
-        pic = d.Picture(background=self.background)
+        pic = d.Picture(background=self.background, overlay=self.overlay)
         if story.curve_mode:
             self._curve(pic, stage)
         else:
@@ -144,12 +149,20 @@ class BoostingPicture:
         residual = story.residuals(stage)
         scale = 1.0 if story.classify else float(np.abs(story.residuals(0)).max()) or 1.0
         fill = diverging_pixels(residual, t, scale)
-        centers = self.panel.place(story.x_train)
-        pic.add(*self.panel.dots(story.x_train, story.y_train, self.radius * 1.35))
-        pic.add(d.Scatter(centers, self.radius * 0.8, fill, None, 0.0))
+        pic.add(d.Scatter(self.panel.place(story.x_train), self.radius * 0.8, fill, None, 0.0))
         probe = story.x_train[story.probe: story.probe + 1]
         pic.add(d.Circle(tuple(self.panel.place(probe)[0]), self.radius * 2.6, None, t.accent,
                          2.2))
+
+    def _rings(self) -> list[d.Shape]:
+        """Each row's class as a ring around its residual (the same in every frame)."""
+        story = self.story
+        if self.panel is None or not story.classify:
+            return []
+        centers = self.panel.place(story.x_train)
+        labels = story.y_train.astype(int)
+        return [d.Scatter(centers[labels == k], self.radius * 1.1, None,
+                          self.t.class_color(k), 1.6) for k in np.unique(labels)]
 
     def _curve(self, pic: d.Picture, stage: int) -> None:
         story, t = self.story, self.t

@@ -56,6 +56,9 @@ class BoostingStory:
         self.val_loss = (trace.static("boosting/val_loss") if "boosting/val_loss" in trace
                          else None)
         self.probe = min(spec.show.probe, len(self.x_train) - 1)
+        row = self.x_train[self.probe: self.probe + 1]
+        self.probe_outputs = np.array([[tree.predict(row)[0, 0] for tree in e.stage_trees(s)]
+                                       for s in range(e.stages)]).reshape(e.stages, -1)
         views = ["prior", "stages", "sum", "loss"]
         self.segments = split_frames(views, WEIGHTS, video.count)
         self.title = spec.title or "Gradient boosting: each tree fits what is still wrong"
@@ -106,12 +109,7 @@ class BoostingStory:
 
     def terms(self, stage: int) -> list[np.ndarray]:
         """The probe's running sum: the prior, then each stage's raw tree outputs (K each)."""
-        e = self.ensemble
-        row = self.x_train[self.probe: self.probe + 1]
-        outputs = [np.asarray(e.prior, np.float64)]
-        for s in range(stage):
-            outputs.append(np.array([tree.predict(row)[0, 0] for tree in e.stage_trees(s)]))
-        return outputs
+        return [np.asarray(self.ensemble.prior, np.float64), *self.probe_outputs[:stage]]
 
     def equation(self, stage: int, most: int = 3) -> str:
         """``F = 0.000 + 0.1×1.32 + 0.1×0.87 + … = 1.53`` for the probe (for more than two

@@ -25,6 +25,7 @@ class ForestViews:
         self.thumbs = self._thumbnails()
         self.chart = self.f.inset(owner.side, left="column", bottom="block", top="row")
         self.shares = [float(np.mean(counts > 0)) for counts in self.story.bootstrap]
+        self._thumb_images: dict[int, d.Image] = {}
 
     def _thumbnails(self) -> list[PlanePanel]:
         count = len(self.story.bootstrap)
@@ -39,6 +40,13 @@ class ForestViews:
         return [PlanePanel(self.story.plane, box, self.f, self.t, self.story.features,
                            self.story.classes, self.o.value_range) for box in boxes[:count]]
 
+    def thumb_image(self, member: int) -> d.Image:
+        """Tree ``member``'s own regions in its thumbnail (made once)."""
+        if member not in self._thumb_images:
+            self._thumb_images[member] = self.thumbs[member].regions(
+                self.story.tree_regions(member))
+        return self._thumb_images[member]
+
     def compose(self, pic: d.Picture, view: str, p: float) -> str:
         """Add ``view`` at progress ``p``; the counter's text."""
         return self._bootstrap(pic, p) if view == "bootstrap" else self._vote(pic, p)
@@ -51,7 +59,7 @@ class ForestViews:
         story, t = self.story, self.t
         member = self.shown_tree(p)
         counts = story.bootstrap[member]
-        pic.add(self.o.panel.regions(story.tree_regions(member)))
+        pic.add(self.o.tree_image(member))
         out = counts == 0
         pic.add(d.Scatter(self.o.panel.place(story.x_train[out]), self.o.radius, None,
                           t.muted, 1.0))
@@ -60,7 +68,7 @@ class ForestViews:
         for k, thumb in enumerate(self.thumbs[: member + 1]):
             heading = f"tree {k + 1} · saw {self.shares[k]:.0%} of rows"
             panel, _, title = thumb.frame_shapes(heading)
-            pic.add(panel, title, thumb.regions(story.tree_regions(k)))
+            pic.add(panel, title, self.thumb_image(k))
             pic.add(*thumb.partition(story.ensemble.trees[k], 99, t.text, 0.6))
             if k == member:
                 pic.add(d.Rect(thumb.box, None, t.accent, 2.0))
@@ -69,7 +77,7 @@ class ForestViews:
     def _vote(self, pic: d.Picture, p: float) -> str:
         story, f, t = self.story, self.f, self.t
         count = story.trees_at(p)
-        pic.add(self.o.panel.regions(story.regions(trees=count)), *self.o.points())
+        pic.add(self.o.regions(trees=count))
         error = story.oob_error
         trees = np.arange(1, len(error) + 1, dtype=float)
         finite = np.isfinite(error)

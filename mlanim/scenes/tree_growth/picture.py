@@ -3,6 +3,8 @@ once; each view composes its frame from the story."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from mlanim.draw import display as d
@@ -12,6 +14,9 @@ from mlanim.draw.plane_panel import PlanePanel
 from mlanim.draw.tree_diagram import TreeDiagram, Words, rule
 from mlanim.scenes.tree_growth.forest import ForestViews
 from mlanim.scenes.tree_growth.story import TreeStory
+
+IMAGES_KEPT = 16
+"""Plane images a render keeps for the frames after (a forest's vote makes one per count)."""
 
 
 class TreePicture:
@@ -35,6 +40,8 @@ class TreePicture:
                                        self.t, words)
             self.charts = self._chart_boxes()
         self.background = tuple(self._background())
+        self.overlay = tuple(self.points())  # the rows lie over the changing regions
+        self._images: OrderedDict[tuple, d.Image] = OrderedDict()
 
     # -- layout, once ----------------------------------------------------------------------
     @property
@@ -86,7 +93,8 @@ class TreePicture:
         story = self.story
         segment = story.segment(index)
         p = segment.progress(index)
-        pic = d.Picture(background=self.background)
+        own_dots = segment.view == "bootstrap"
+        pic = d.Picture(background=self.background, overlay=() if own_dots else self.overlay)
         if self.forest is not None:
             counter = self.forest.compose(pic, segment.view, p)
         else:
@@ -99,9 +107,29 @@ class TreePicture:
         """The training rows as dots."""
         return self.panel.dots(self.story.x_train, self.story.y_train, self.radius, mask)
 
+    def tree_image(self, member: int) -> d.Image:
+        """Tree ``member`` of a forest alone on the plane."""
+        return self._kept(("member", member),
+                          lambda: self.panel.regions(self.story.tree_regions(member)))
+
+    def regions(self, depth: int | None = None, trees: int | None = None) -> d.Image:
+        """The plane's colours for the tree cut at ``depth`` or the first ``trees`` trees."""
+        return self._kept((depth, trees),
+                          lambda: self.panel.regions(self.story.regions(depth, trees)))
+
+    def _kept(self, key: tuple, make) -> d.Image:
+        """The image ``make`` draws, kept for the next frames (the latest `IMAGES_KEPT`):
+        frames showing the same state hand the painter the same image, resized once."""
+        if key not in self._images:
+            self._images[key] = make()
+            if len(self._images) > IMAGES_KEPT:
+                self._images.popitem(last=False)
+        self._images.move_to_end(key)
+        return self._images[key]
+
     def _split(self, pic: d.Picture, p: float) -> str:
         story, f, t = self.story, self.f, self.t
-        pic.add(self.panel.regions(story.regions(depth=0)), *self.points())
+        pic.add(self.regions(depth=0))
         searched = story.searched()
         curves = {c.feature: c for c in story.root_curves}
         top = max((float(curves[j].decrease.max(initial=0)) for j in searched), default=1.0)
@@ -173,7 +201,7 @@ class TreePicture:
     def _grow(self, pic: d.Picture, p: float) -> str:
         story = self.story
         depth = self.depth_of(p)
-        pic.add(self.panel.regions(story.regions(depth=depth)), *self.points())
+        pic.add(self.regions(depth=depth))
         pic.add(*self.panel.partition(story.tree, depth, self.t.text))
         pic.add(*self._diagram_heading())
         pic.add(*self.diagram.shapes(depth))
@@ -189,7 +217,7 @@ class TreePicture:
         story, t = self.story, self.t
         tree, path = story.tree, story.path()
         reached = story.reached(p)
-        pic.add(self.panel.regions(story.regions()), *self.points())
+        pic.add(self.regions())
         pic.add(*self.panel.partition(tree, tree.max_depth, t.text, 0.8))
         cells = self.panel.cells(tree, tree.max_depth)
         pic.add(self.panel.outline(cells[reached[-1]], t.accent))
@@ -211,7 +239,7 @@ class TreePicture:
     def _depth(self, pic: d.Picture, p: float) -> str:
         story, f, t = self.story, self.f, self.t
         curve = story.depth_curve
-        pic.add(self.panel.regions(story.regions()), *self.points())
+        pic.add(self.regions())
         pic.add(*self.panel.partition(story.tree, story.tree.max_depth, t.text, 0.8))
         box = self.charts[0] if len(self.charts) == 1 else self.f.inset(
             self.side, left="column", bottom="block", top="row")

@@ -57,9 +57,8 @@ class TreeStory:
             views = ["split", "grow", "path"] + (["depth"] if self.depth_curve else [])
         self.segments = split_frames(views, WEIGHTS, video.count)
         self.sample = min(spec.show.sample, len(self.x_train) - 1)
-        self._regions: dict[tuple, np.ndarray] = {}
         self._single: dict[int, np.ndarray] = {}
-        self._sums: list[np.ndarray] = []
+        self._sum: tuple[int, np.ndarray] | None = None
         self.title = spec.title or (
             f"A random forest of {self.ensemble.stages} trees votes" if self.forest
             else "A decision tree grows, split by split")
@@ -97,26 +96,25 @@ class TreeStory:
 
     def regions(self, depth: int | None = None, trees: int | None = None) -> np.ndarray:
         """The model's prediction on the plane's grid, (res, res, classes) or (res, res), for
-        the tree cut at ``depth`` or the first ``trees`` trees (kept: frames ask again)."""
-        key = (depth, trees)
-        if key not in self._regions:
-            res = self.plane.resolution
-            if trees is None:
-                values = self.ensemble.predict(self.plane.rows, None, depth)
-            else:
-                values = self._running(trees) / trees
-            self._regions[key] = (values.reshape(res, res, -1) if self.classify
-                                  else values.reshape(res, res))
-        return self._regions[key]
+        the tree cut at ``depth`` or the first ``trees`` trees."""
+        res = self.plane.resolution
+        if trees is None:
+            values = self.ensemble.predict(self.plane.rows, None, depth)
+        else:
+            values = self._running(trees) / trees
+        return values.reshape(res, res, -1) if self.classify else values.reshape(res, res)
 
     def _running(self, trees: int) -> np.ndarray:
-        """The sum of the first ``trees`` trees' predictions on the grid."""
-        while len(self._sums) < trees:
-            tree = self.ensemble.trees[len(self._sums)].predict(self.plane.rows)
-            tree = tree if self.classify else tree[:, 0]
-            previous = self._sums[-1] if self._sums else 0.0
-            self._sums.append((previous + tree).astype(np.float32))
-        return self._sums[trees - 1]
+        """The sum of the first ``trees`` trees' predictions on the grid, carried forward
+        from the last count asked for (frames ask for more and more trees)."""
+        if self._sum is None or self._sum[0] > trees:
+            self._sum = (0, np.zeros(1))
+        count, total = self._sum
+        for index in range(count, trees):
+            tree = self.ensemble.trees[index].predict(self.plane.rows)
+            total = total + (tree if self.classify else tree[:, 0])
+        self._sum = (trees, total)
+        return total
 
     def tree_regions(self, index: int) -> np.ndarray:
         """Tree ``index`` of a forest alone on the plane."""
