@@ -96,6 +96,17 @@ SMALL = {
         train: {epochs: 4, batch_size: 64}
         embed: {method: pca, points: 200, trace: [3, 40, 77]}
         """,
+    "tree_growth": """
+        scene: tree_growth
+        data: {name: moons, n_samples: 200, noise: 0.3}
+        model: {type: tree, max_depth: 5}
+        show: {sample: 2}
+        """,
+    "boosting_stages": """
+        scene: boosting_stages
+        data: {name: moons, n_samples: 200, noise: 0.3}
+        model: {stages: 20}
+        """,
 }
 ASPECTS = ("16:9", "4:3", "1:1", "9:16")
 QUALITIES = ("low", "medium", "paper")  # paper: a figure render.column inches wide
@@ -218,10 +229,31 @@ LONGER = {
         model: {hidden: [8, 8, 8, 8, 8, 8], activation: relu}
         train: {epochs: 2, batch_size: 16}
         """,
+    "tree_growth, 30 features with long names, a deep tree": """
+        scene: tree_growth
+        data: {name: breast_cancer}
+        model: {type: tree, max_depth: 12}
+        """,
+    "tree_growth, a forest of regression trees": """
+        scene: tree_growth
+        data: {name: diabetes}
+        model: {type: forest, trees: 12, max_depth: 4}
+        """,
+    "boosting_stages, three classes and a one-feature regression": """
+        scene: boosting_stages
+        data: {name: wine}
+        model: {stages: 8}
+        """,
+    "boosting_stages, a one-feature regression": """
+        scene: boosting_stages
+        data: {name: diabetes, features: [bmi]}
+        model: {stages: 12}
+        """,
 }
 """Cases the small specs above do not reach: sequences long enough that the query-key
 matrices of the qkv view no longer fit a portrait row, or that a track's tokens no longer fit
-apart; more layers than the histogram panel has rows of names for in a square frame."""
+apart; more layers than the histogram panel has rows of names for in a square frame; trees
+whose cards hold long feature names, regression trees, K trees a boosting stage."""
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)

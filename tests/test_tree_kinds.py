@@ -17,7 +17,8 @@ from mlanim.draw.video import VideoSettings
 from mlanim.scenes.boosting_stages.story import BoostingStory
 from mlanim.scenes.tree_growth.story import TreeStory
 from mlanim.trace import load_trace
-from mlanim.trees.ensemble import Ensemble, read
+from mlanim.trees.ensemble import Ensemble
+from mlanim.trees.reading import read
 from mlanim.trees.recording import ensemble_of
 from tests.conftest import video_frames
 

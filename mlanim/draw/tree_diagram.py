@@ -66,15 +66,19 @@ class TreeDiagram:
                  visible: int = VISIBLE) -> None:
         self.tree, self.box, self.u, self.t, self.words = tree, box, units, theme, words
         self._cards: dict[tuple, list[d.Shape]] = {}  # a card looks the same until it changes
-        self.levels = shown_levels(tree, visible)
-        self.nodes = [n for n in range(len(tree.feature)) if tree.depth[n] <= self.levels]
-        self.x = self._columns()
-        slots = max(1, sum(1 for n in self.nodes if self._ends(n)))
         _x0, y0, w, h = box
-        self.card_w = min(w / slots - units.dx("small"), w * 0.4)
+        self.levels = shown_levels(tree, visible)
+        while True:  # fold a level more while the cards would be too narrow for a rule
+            self.nodes = [n for n in range(len(tree.feature)) if tree.depth[n] <= self.levels]
+            slots = max(1, sum(1 for n in self.nodes if self._ends(n)))
+            self.card_w = min(w / slots - units.dx("small"), w * 0.4)
+            if self.card_w >= self._narrowest() or self.levels <= 0:
+                break
+            self.levels -= 1
+        self.x = self._columns()
         size = units.size("value")
         rows = self.levels + 1
-        fold_room = units.line("tick") + units.dy("tight")
+        fold_room = 2 * units.line("tick") + units.dy("tight")  # a stub's line and its note
         while size > units.size("smallest") and (
                 rows * (3 * units.line(size) + units.dy("tight")) + fold_room > h * 0.8):
             size *= 0.92
@@ -85,6 +89,12 @@ class TreeDiagram:
         gap = (h - fold_room - rows * self.card_h) / max(rows - 1, 1)
         self.y = {level: y0 + h - self.card_h / 2 - level * (self.card_h + gap)
                   for level in range(rows)}
+
+    def _narrowest(self) -> float:
+        """The least card width: a clipped name and a rule's number at the smallest size."""
+        numbers = [f"x… ≤ {t:.3g}" for t in self.tree.threshold[self.tree.left != LEAF]]
+        widest = max(numbers, key=len, default="x… ≤ 0.000")
+        return self.u.width(widest, self.u.size("value") * 0.6, bold=True) + self.u.dx("thin")
 
     def _ends(self, node: int) -> bool:
         return self.tree.left[node] == LEAF or self.tree.depth[node] == self.levels
@@ -163,12 +173,11 @@ class TreeDiagram:
         shapes: list[d.Shape] = [d.Rect(box, fill, edge, 2.0 if marked else 1.0)]
         ink = self.t.text if split else ink_on(np.array(rgb(fill)), self.t)
         line = u.line(self.text_size)
-        for k, text in enumerate(self.lines(node, split)[: self.line_count]):
-            size = u.fit(text, self.text_size, self.card_w - u.dx("thin"),
-                         smallest=0.5 if k == 0 else 0.6)  # the rule's number must show
+        room = self.card_w - u.dx("thin")
+        for k, variants in enumerate(self.lines(node, split)[: self.line_count]):
+            text, size = self._fitted(variants, room, bold=k == 0)
             shapes.append(d.Label((x, y + self.card_h / 2 - u.dy("hair") - (k + 0.5) * line),
-                                  clip(u, text, size, self.card_w - u.dx("thin")), size,
-                                  ink, bold=k == 0))
+                                  text, size, ink, bold=k == 0))
         if split and tree.depth[node] == self.levels:
             below = [f"+{descendants(tree, node, depth)} below", note]
             for k, text in enumerate(t for t in below if t):
@@ -179,9 +188,27 @@ class TreeDiagram:
                                       bold=bool(k)))
         return shapes
 
-    def lines(self, node: int, split: bool) -> list[str]:
-        """A card's three lines: the rule (or the prediction), rows and impurity, and the
-        class counts (or the mean target)."""
+    def _fitted(self, variants: tuple[str, ...], width: float, bold: bool
+                ) -> tuple[str, float]:
+        """The first of a line's ``variants`` (longest first) that fits ``width`` at 0.6 of
+        the card's size or more, and its size; the last one, shrunk and clipped, when none
+        does. A rule's last variant keeps its number and clips the feature's name."""
+        u = self.u
+        for text in variants:
+            size = u.fit(text, self.text_size, width, bold, smallest=0.6)
+            if u.width(text, size, bold) <= width:
+                return text, size
+        text = variants[-1]
+        size = self.text_size * 0.6
+        name, sign, number = text.rpartition(" ≤ ") if " ≤ " in text else ("", "", text)
+        if name:
+            tail = f"{sign}{number}"
+            return clip(u, name, size, width - u.width(tail, size, bold)) + tail, size
+        return clip(u, text, size, width), size
+
+    def lines(self, node: int, split: bool) -> list[tuple[str, ...]]:
+        """A card's lines, each as variants from longest to shortest: the rule (or the
+        prediction), rows and impurity, and the class counts (or the mean target)."""
         tree, words = self.tree, self.words
         value = tree.value[node]
         classes = len(words.classes)
@@ -195,9 +222,14 @@ class TreeDiagram:
             head = rule(tree, node, words.features) if split else f"→ {value[0]:.4g}"
             tail = f"mean {value[0]:.3g}" if split and np.isfinite(value[0]) else ""
         impurity = tree.impurity[node]
-        middle = (f"n={tree.samples[node]:,}" if tree.samples[node] >= 0 else "") + (
-            f" · {words.criterion} {max(impurity, 0.0):.3g}" if np.isfinite(impurity) else "")
-        return [text for text in (head, middle, tail) if text]
+        rows = f"n={tree.samples[node]:,}" if tree.samples[node] >= 0 else ""
+        measured = (f"{words.criterion} {max(impurity, 0.0):.3g}" if np.isfinite(impurity)
+                    else "")
+        middle = tuple(dict.fromkeys(v for v in (
+            " · ".join(p for p in (rows, measured) if p),
+            " · ".join(p for p in (rows, measured.split(" ")[-1] if measured else "") if p),
+            rows or measured) if v))
+        return [variants for variants in ((head,), middle, (tail,)) if variants and variants[0]]
 
     def _fill(self, node: int) -> str:
         value = self.tree.value[node]

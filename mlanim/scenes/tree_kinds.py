@@ -56,8 +56,9 @@ class TreeKind(PictureScene):
 
     def _read_fitted(self, path: Path, dataset: Dataset) -> object:
         """The fitted model in ``path``, checked against the kind and the data."""
-        from mlanim.trees.ensemble import UnreadableModelError, read
+        from mlanim.trees.ensemble import UnreadableModelError
         from mlanim.trees.fit import load_fitted
+        from mlanim.trees.reading import read
 
         model = load_fitted(path)
         key = ("model", "fitted")

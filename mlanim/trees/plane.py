@@ -47,14 +47,19 @@ class Plane:
 
 
 def pick_features(wanted: Sequence[str | int] | None, names: Sequence[str],
-                  key: tuple = ("show", "plane")) -> tuple[int, int]:
-    """The two features of the plane: ``wanted`` (names or indices), else the first two."""
+                  key: tuple = ("show", "plane"),
+                  importance: np.ndarray | None = None) -> tuple[int, int]:
+    """The two features of the plane: ``wanted`` (names or indices), else the two the model
+    relies on most (by ``importance``; the first two without it)."""
     if len(names) < 2:
         raise SpecError(f"the data has {len(names)} feature; a tree's regions are drawn on a "
                         "plane of two", key_path=("data", "features"),
                         hint="give the data two or more features")
     if not wanted:
-        return 0, 1
+        if importance is None or not np.any(importance > 0):
+            return 0, 1
+        first, second = np.argsort(-np.asarray(importance), kind="stable")[:2]
+        return int(first), int(second)
     picked = []
     for k, item in enumerate(wanted):
         if isinstance(item, int) and 0 <= item < len(names):

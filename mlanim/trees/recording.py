@@ -18,9 +18,10 @@ from mlanim.errors import UsageError
 from mlanim.progress import Progress, SilentProgress
 from mlanim.trace import Trace, TraceWriter
 from mlanim.trees.depth import depth_curve
-from mlanim.trees.ensemble import Ensemble, UnreadableModelError, read
+from mlanim.trees.ensemble import Ensemble, UnreadableModelError
 from mlanim.trees.fit import target
 from mlanim.trees.forest import bootstrap_counts
+from mlanim.trees.reading import read
 
 BOOTSTRAPS_KEPT = 6
 """Trees of a forest whose bootstrap sample the trace keeps (the picture shows a few)."""

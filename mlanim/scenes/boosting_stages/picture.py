@@ -9,6 +9,7 @@ import numpy as np
 from mlanim.draw import display as d
 from mlanim.draw.charts import (
     Series,
+    axes_room,
     chart_axes,
     chart_curves,
     diverging_pixels,
@@ -68,7 +69,8 @@ class BoostingPicture:
         equation_h = 2 * f.line("label") + f.dy("small")
         x, y, w, h = rest
         equation = (x, y + h - equation_h, w, equation_h)
-        chart = f.inset((x, y, w, h - equation_h), left="column", bottom="block",
+        chart = f.inset((x, y, w, h - equation_h), left="column",
+                        bottom=f.points_y(axes_room(f)[1]),
                         top=f.points_y(value_row_height(f)) + f.space("small"))
         return f.inset(trees, top="row"), equation, chart
 

@@ -17,8 +17,8 @@ class BoostingShowSpec(Section):
     probe: int = Field(0, ge=0, description="the training row whose running sum is written "
                        "as an equation")
     plane: list[str | int] | None = Field(None, min_length=2, max_length=2, description=(
-        "the two features drawn across and up (default: the first two); one feature: a "
-        "prediction curve"))
+        "the two features drawn across and up (default: the two the model relies on most); "
+        "one feature: a prediction curve"))
 
 
 class BoostingStagesSpec(RecordedSceneSpec):

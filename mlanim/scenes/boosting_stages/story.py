@@ -49,7 +49,8 @@ class BoostingStory:
             self.plane = None
         else:
             self.plane = plane(self.x_train, self.x_val,
-                               pick_features(spec.show.plane, self.features))
+                               pick_features(spec.show.plane, self.features,
+                                         importance=e.importance(len(self.features))))
             self.grid_scores = e.staged_scores(self.plane.rows).astype(np.float32)
         self.row_scores = e.staged_scores(self.x_train)
         self.train_loss = trace.static("boosting/train_loss")

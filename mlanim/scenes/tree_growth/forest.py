@@ -4,26 +4,47 @@ trees' averaged vote as trees are added, with the out-of-bag error."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from mlanim.draw import display as d
-from mlanim.draw.charts import Series, chart_axes, chart_curves
-from mlanim.draw.frame import Box
+from mlanim.draw.charts import Series, axes_room, chart_axes, chart_curves
+from mlanim.draw.frame import Box, Frame
 from mlanim.draw.plane_panel import PlanePanel
+from mlanim.draw.theme import Theme
+from mlanim.scenes.tree_growth.story import TreeStory
 
-if TYPE_CHECKING:
-    from mlanim.scenes.tree_growth.picture import TreePicture
+
+class Layout(Protocol):
+    """What the forest's views use of the scene's layout (`TreePicture`)."""
+
+    story: TreeStory
+    f: Frame
+    t: Theme
+    side: Box
+    panel: PlanePanel
+    radius: float
+    value_range: tuple[float, float]
+
+    def regions(self, depth: int | None = None, trees: int | None = None) -> d.Image:
+        """The plane's colours for the first ``trees`` trees."""
+
+    def tree_image(self, member: int) -> d.Image:
+        """Tree ``member`` alone on the plane."""
+
+    def points(self, mask: np.ndarray | None = None) -> list[d.Shape]:
+        """The training rows as dots."""
 
 
 class ForestViews:
     """Thumbnails of the first trees and the out-of-bag chart, laid out beside the plane."""
 
-    def __init__(self, owner: TreePicture) -> None:
+    def __init__(self, owner: Layout) -> None:
         self.o, self.story, self.f, self.t = owner, owner.story, owner.f, owner.t
         self.thumbs = self._thumbnails()
-        self.chart = self.f.inset(owner.side, left="column", bottom="block", top="row")
+        self.chart = self.f.inset(owner.side, left="column", top="row",
+                                  bottom=self.f.points_y(axes_room(self.f)[1]))
         self.shares = [float(np.mean(counts > 0)) for counts in self.story.bootstrap]
         self._thumb_images: dict[int, d.Image] = {}
 

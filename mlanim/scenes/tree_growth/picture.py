@@ -8,7 +8,13 @@ from collections import OrderedDict
 import numpy as np
 
 from mlanim.draw import display as d
-from mlanim.draw.charts import Series, chart_axes, chart_curves, value_row_height
+from mlanim.draw.charts import (
+    Series,
+    axes_room,
+    chart_axes,
+    chart_curves,
+    value_row_height,
+)
 from mlanim.draw.frame import Box, LegendItem
 from mlanim.draw.plane_panel import PlanePanel
 from mlanim.draw.tree_diagram import TreeDiagram, Words, rule
@@ -68,7 +74,8 @@ class TreePicture:
     def _chart_boxes(self) -> list[Box]:
         """The split view's charts (one a searched feature), stacked."""
         count = len(self.story.searched())
-        room = self.f.inset(self.side, left="column", bottom="block", top="small")
+        room = self.f.inset(self.side, left="column", top="small",
+                            bottom=self.f.points_y(axes_room(self.f)[1]))
         gap = self.f.space("block") + self.f.points_y(value_row_height(self.f))
         boxes = self.f.split(room, [1] * count, vertical=True, gap=gap)
         return [(x, y, w, h - value_row_height(self.f)) for x, y, w, h in boxes]
@@ -83,6 +90,8 @@ class TreePicture:
         if self.story.held_note:
             x0, y0, w, _ = self.plane_box
             note = self.story.held_note
+            if f.width(note, f.size("tick") * 0.7) > w:
+                note = self.story.held_short
             shapes.append(d.Label((x0, y0 - f.dy("tight") - f.line("tick")), note,
                                   f.fit(note, "tick", w), t.muted, "left", "top"))
         return shapes
@@ -242,7 +251,7 @@ class TreePicture:
         pic.add(self.regions())
         pic.add(*self.panel.partition(story.tree, story.tree.max_depth, t.text, 0.8))
         box = self.charts[0] if len(self.charts) == 1 else self.f.inset(
-            self.side, left="column", bottom="block", top="row")
+            self.side, left="column", bottom=self.f.points_y(axes_room(self.f)[1]), top="row")
         percent = story.classify
         series = [Series("train", curve.train, t.train, percent=percent),
                   Series("held out", curve.held_out, t.val, dashed=True, percent=percent)]

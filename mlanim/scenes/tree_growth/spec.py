@@ -16,8 +16,8 @@ class TreeShowSpec(Section):
 
     sample: int = Field(0, ge=0, description="the training row that falls down the tree")
     plane: list[str | int] | None = Field(None, min_length=2, max_length=2, description=(
-        "the two features drawn across and up (names or indices; default: the first two); "
-        "the model may use more, held at their median on the plane"))
+        "the two features drawn across and up (names or indices; default: the two the model "
+        "relies on most); the model may use more, held at their median on the plane"))
     forest_trees: int = Field(4, ge=1, le=6, description="forest: trees shown with their "
                               "bootstrap samples")
 

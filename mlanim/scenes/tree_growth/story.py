@@ -34,7 +34,7 @@ class TreeStory:
                  theme: Theme) -> None:
         self.spec, self.video, self.theme = spec, video, theme
         meta = trace.meta
-        self.ensemble = ensemble_of(trace)
+        self.ensemble = e = ensemble_of(trace)
         self.tree = self.ensemble.trees[0]
         self.forest = self.ensemble.family == "forest"
         dataset = meta["dataset"]
@@ -45,7 +45,8 @@ class TreeStory:
         self.params = meta.get("params", {})
         self.criterion = CRITERIA.get(str(self.params.get("criterion")), "impurity")
         self.plane = plane(self.x_train, self.x_val,
-                           pick_features(spec.show.plane, self.features))
+                           pick_features(spec.show.plane, self.features,
+                                         importance=e.importance(len(self.features))))
         self.depth_curve = (DepthCurve(*(trace.static(f"depth/{p}") for p in
                                          ("depths", "train", "held_out")))
                             if "depth/depths" in trace else None)
@@ -86,13 +87,24 @@ class TreeStory:
 
     # -- what the views show ---------------------------------------------------------------
     @cached_property
+    def held_features(self) -> list[str]:
+        """``bp 0.0057``: each feature off the plane that the model splits on, with the value
+        (its training median) it is held at on the plane."""
+        used = {int(f) for tree in self.ensemble.trees for f in tree.feature if f >= 0}
+        return [f"{self.features[j]} {v:.3g}" for j, v in self.plane.held.items() if j in used]
+
+    @property
     def held_note(self) -> str:
         """The other features' values on the plane, said when the model uses more than two."""
-        if not self.plane.held:
-            return ""
-        used = set(int(f) for tree in self.ensemble.trees for f in tree.feature if f >= 0)
-        held = [f"{self.features[j]} {v:.3g}" for j, v in self.plane.held.items() if j in used]
+        held = self.held_features
         return ("other features held at their median: " + ", ".join(held)) if held else ""
+
+    @property
+    def held_short(self) -> str:
+        """`held_note` in a few words, for a plane too narrow for the list."""
+        count = len(self.held_features)
+        return (f"the model's other {count} features held at their training median"
+                if count else "")
 
     def regions(self, depth: int | None = None, trees: int | None = None) -> np.ndarray:
         """The model's prediction on the plane's grid, (res, res, classes) or (res, res), for
