@@ -161,3 +161,19 @@ def test_cues_last_long_enough_to_read_and_never_past_the_end():
     assert found[-1][1] == len(frames) / fps
     assert all(b[0] >= a[1] for a, b in itertools.pairwise(found))  # no overlap
     assert len(shown(frames, fps)) == 4
+
+
+def test_gif_frames_are_paletted_without_a_deprecation_warning():
+    import warnings
+
+    from PIL import Image
+
+    from mlanim.encode.video import _paletted
+
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([k % 256 for k in range(768)])
+    indices = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would reach the user's stderr
+        image = _paletted(indices, palette)
+    assert image.mode == "P" and np.array_equal(np.asarray(image), indices)

@@ -137,7 +137,9 @@ TRANSPARENT = 255  # palette index reserved for "unchanged since the previous fr
 
 
 def _paletted(indices: np.ndarray, palette: Image.Image) -> Image.Image:
-    image = Image.fromarray(indices, mode="P")
+    height, width = indices.shape
+    # frombytes, not fromarray(mode="P"): Pillow deprecates the mode argument
+    image = Image.frombytes("P", (width, height), np.ascontiguousarray(indices, np.uint8))
     image.putpalette(palette.getpalette())
     return image
 
