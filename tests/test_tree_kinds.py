@@ -264,3 +264,23 @@ def test_boosting_from_either_library_renders(write_spec, tmp_path, library):
                       "render: {quality: low, duration: 1, formats: [png]}\n")
     result = CliRunner().invoke(app, ["render", str(spec), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
+
+
+def test_a_forest_too_big_for_memory_is_refused_before_fitting(write_spec, render_fails,
+                                                               monkeypatch):
+    from mlanim import models
+
+    monkeypatch.setattr(models, "available_memory", lambda: 50_000_000)
+    error = render_fails(write_spec("scene: tree_growth\ndata: {name: moons, n_samples: "
+                                    "5000}\nmodel: {type: forest, trees: 5000, max_depth: 30}\n"))
+    assert "nodes" in error and "free" in error
+
+
+def test_a_recorded_forest_renders_as_tree_growth(tmp_path):
+    x, y = load_iris(return_X_y=True)
+    forest = ensemble.RandomForestClassifier(8, max_depth=3, random_state=0).fit(x, y)
+    run = mlanim.trees.record(forest, x, y, feature_names=load_iris().feature_names,
+                              path=tmp_path / "f.mlanim")
+    files = run.render("tree_growth", duration=1, quality="low", formats=["png"],
+                       out=tmp_path / "o")
+    assert [f.suffix for f in files] == [".png"]

@@ -18,7 +18,7 @@ from mlanim.draw.charts import (
 from mlanim.draw.frame import Box, LegendItem
 from mlanim.draw.plane_panel import PlanePanel
 from mlanim.draw.theme import rgb
-from mlanim.draw.tree_diagram import TreeDiagram, Words
+from mlanim.draw.tree_diagram import TreeDiagram, Words, clip
 from mlanim.scenes.boosting_stages.story import BoostingStory
 
 TREES_DRAWN = 3
@@ -196,13 +196,16 @@ class BoostingPicture:
             text = "no tree yet: the prior alone"
         else:
             more = e.per_stage - TREES_DRAWN
-            text = (f"stage {stage}'s tree" if e.per_stage == 1 else
-                    f"stage {stage}'s {e.per_stage} trees, one a class"
-                    + (f" ({more} more not drawn)" if more > 0 else ""))
-            text += " · leaf values before × learning rate"
+            trees = ("this stage's tree" if e.per_stage == 1 else
+                     f"this stage's {e.per_stage} trees, one a class"
+                     + (f" ({more} more not drawn)" if more > 0 else ""))
+            text = trees + " · leaf values before × learning rate"
+            if f.width(text, f.size("label") * 0.7) > w:  # a narrow side: the short form
+                text = trees
             for diagram in self.diagrams[stage - 1]:
                 pic.add(*diagram.shapes(diagram.tree.max_depth))
-        pic.add(d.Label((x, y + h), text, f.fit(text, "label", w), t.muted, "left", "top"))
+        size = f.fit(text, "label", w)
+        pic.add(d.Label((x, y + h), clip(f, text, size, w), size, t.muted, "left", "top"))
 
     def _equation(self, pic: d.Picture, stage: int, large: bool) -> None:
         story, f, t = self.story, self.f, self.t

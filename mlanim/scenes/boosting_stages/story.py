@@ -18,6 +18,10 @@ from mlanim.trees.plane import pick_features, plane
 from mlanim.trees.recording import ensemble_of
 
 WEIGHTS = {"prior": 1.5, "stages": 6.0, "sum": 2.5, "loss": 2.0}
+STAGED = {"sklearn": "scikit-learn's staged predictions",
+          "xgboost": "xgboost's margins stage by stage",
+          "lightgbm": "lightgbm's raw scores stage by stage"}
+"""Whose numbers the running sum equals (a test checks each)."""
 CURVE_POINTS = 400
 """Points of the prediction curve of a one-feature regression."""
 
@@ -156,16 +160,15 @@ class BoostingStory:
                         "the training rows")
             return (f"Before any tree every row gets the prior, the mean target "
                     f"{e.prior[0]:.4g}; stems show what is left: y − prediction")
-        stage = self.stage_at(view, p)
         if view == "stages":
             fits = "the residuals y − p" if self.classify else "the residuals y − prediction"
             each = (f"{e.per_stage} trees, one a class, fit" if e.per_stage > 1
                     else "a small tree fits")
-            return (f"Stage {stage}: {each} {fits}; the prediction moves by "
+            return (f"Each stage, {each} {fits}; the prediction moves by "
                     f"{e.learning_rate:g} × its output")
         if view == "sum":
             return (f"Row {self.probe}'s score is the prior plus {e.learning_rate:g} × each "
-                    "tree's output: the same numbers as scikit-learn's staged predictions")
+                    f"tree's output: the same numbers as {STAGED[e.library]}")
         return self._say_loss()
 
     def _say_loss(self) -> str:
