@@ -50,7 +50,7 @@ def pick_features(wanted: Sequence[str | int] | None, names: Sequence[str],
                   key: tuple = ("show", "plane"),
                   importance: np.ndarray | None = None) -> tuple[int, int]:
     """The two features of the plane: ``wanted`` (names or indices), else the two the model
-    relies on most (by ``importance``; the first two without it)."""
+    relies on most (by ``importance``; the first two without it), in the data's order."""
     if len(names) < 2:
         raise SpecError(f"the data has {len(names)} feature; a tree's regions are drawn on a "
                         "plane of two", key_path=("data", "features"),
@@ -58,8 +58,8 @@ def pick_features(wanted: Sequence[str | int] | None, names: Sequence[str],
     if not wanted:
         if importance is None or not np.any(importance > 0):
             return 0, 1
-        first, second = np.argsort(-np.asarray(importance), kind="stable")[:2]
-        return int(first), int(second)
+        first, second = sorted(np.argsort(-np.asarray(importance), kind="stable")[:2])
+        return int(first), int(second)  # in the data's own order: x1 across, x2 up
     picked = []
     for k, item in enumerate(wanted):
         if isinstance(item, int) and 0 <= item < len(names):
