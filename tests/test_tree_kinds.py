@@ -228,11 +228,17 @@ def test_allow_pickle_flag_trusts_the_file(write_spec, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def rows_with(classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Moons (two classes), iris (three), or diabetes (0: a regression)."""
+    if not classes:
+        return load_diabetes(return_X_y=True)
+    return load_iris(return_X_y=True) if classes == 3 else MOONS
+
+
 @pytest.mark.parametrize("classes", [2, 3, 0], ids=["binary", "multiclass", "regression"])
 def test_xgboost_stage_sums_equal_its_margins(classes):
     xgboost = pytest.importorskip("xgboost")
-    x, y = (load_diabetes(return_X_y=True) if not classes else
-            load_iris(return_X_y=True) if classes == 3 else MOONS)
+    x, y = rows_with(classes)
     model = (xgboost.XGBClassifier if classes else xgboost.XGBRegressor)(
         n_estimators=15, max_depth=2, learning_rate=0.1, n_jobs=1, random_state=0).fit(x, y)
     staged = read(model).counted(x).staged_scores(x)
@@ -246,8 +252,7 @@ def test_xgboost_stage_sums_equal_its_margins(classes):
 @pytest.mark.parametrize("classes", [2, 3, 0], ids=["binary", "multiclass", "regression"])
 def test_lightgbm_stage_sums_equal_its_raw_scores(classes):
     lightgbm = pytest.importorskip("lightgbm")
-    x, y = (load_diabetes(return_X_y=True) if not classes else
-            load_iris(return_X_y=True) if classes == 3 else MOONS)
+    x, y = rows_with(classes)
     model = (lightgbm.LGBMClassifier if classes else lightgbm.LGBMRegressor)(
         n_estimators=15, max_depth=2, num_leaves=4, learning_rate=0.1, n_jobs=1,
         random_state=0, verbose=-1).fit(x, y)
