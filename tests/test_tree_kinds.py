@@ -289,3 +289,11 @@ def test_a_recorded_forest_renders_as_tree_growth(tmp_path):
     files = run.render("tree_growth", duration=1, quality="low", formats=["png"],
                        out=tmp_path / "o")
     assert [f.suffix for f in files] == [".png"]
+
+
+def test_a_tree_that_is_one_leaf_says_so_and_shows_no_growth(recorded):
+    story = tree_story(recorded, "scene: tree_growth\ndata: {name: moons}\n"
+                                 "model: {min_samples_leaf: 1000}\n")
+    assert story.tree.max_depth == 0 and [s.view for s in story.segments] == ["split"]
+    assert story.caption("split", 0.9) == ("No split lowers the impurity here: the tree is a "
+                                           "single leaf")

@@ -56,6 +56,8 @@ class TreeStory:
             views = ["bootstrap", "vote"]
         else:
             views = ["split", "grow", "path"] + (["depth"] if self.depth_curve else [])
+            if self.tree.max_depth == 0:  # a single leaf: nothing grows, nothing to follow
+                views = ["split"]
         self.segments = split_frames(views, WEIGHTS, video.count)
         self.sample = min(spec.show.sample, len(self.x_train) - 1)
         self._single: dict[int, np.ndarray] = {}
@@ -208,7 +210,9 @@ class TreeStory:
         error = self.train_error(depth)
         fit = (f"{1 - error:.0%} of training rows land in a leaf of their own class"
                if self.classify else f"squared error on the training rows {error:.4g}")
-        return f"Depth {depth}: {self.leaves(depth)} leaves, each a region of the plane; {fit}"
+        leaves = self.leaves(depth)
+        return (f"Depth {depth}: {leaves} {'leaf' if leaves == 1 else 'leaves'}, each a region "
+                f"of the plane; {fit}")
 
     def reached(self, p: float) -> list[int]:
         """The nodes of the followed row's path reached at progress ``p`` of the path view."""
