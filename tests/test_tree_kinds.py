@@ -297,3 +297,28 @@ def test_a_tree_that_is_one_leaf_says_so_and_shows_no_growth(recorded):
     assert story.tree.max_depth == 0 and [s.view for s in story.segments] == ["split"]
     assert story.caption("split", 0.9) == ("No split lowers the impurity here: the tree is a "
                                            "single leaf")
+
+
+@pytest.mark.parametrize("text", [
+    "scene: tree_growth\ndata: {name: iris}\nmodel: {type: tree, max_depth: 3}\n",
+    "scene: boosting_stages\ndata: {name: moons}\nmodel: {stages: 8}\n",
+], ids=["tree_growth", "boosting_stages"])
+def test_the_manim_backend_draws_both_kinds(write_spec, tmp_path, text):
+    spec = write_spec(text + "render: {quality: low, duration: 1, formats: [mp4], "
+                             "backend: manim}\n")
+    result = CliRunner().invoke(app, ["render", str(spec), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    frames = video_frames(next((tmp_path / "o").glob("*.mp4")))
+    assert len(frames) == 15 and np.ptp(frames[-1]) > 50
+
+
+def test_a_boosted_leaf_says_what_it_adds(recorded):
+    story = boosting_story(recorded, "scene: boosting_stages\ndata: {name: moons}\n"
+                                     "model: {stages: 3, learning_rate: 0.5}\n")
+    from mlanim.scenes.boosting_stages.picture import BoostingPicture
+
+    diagram = BoostingPicture(story).diagrams[0][0]
+    leaf = int(np.flatnonzero(diagram.tree.left < 0)[0])
+    head, _, (tail,) = diagram.lines(leaf, split=False)
+    assert head[0].startswith("→ ")
+    assert tail == f"adds {0.5 * diagram.tree.value[leaf, 0]:+.3g}"

@@ -31,6 +31,8 @@ class Words:
     classes: Sequence[str]
     criterion: str
     value_range: tuple[float, float] = (0.0, 1.0)
+    rate: float | None = None
+    """A booster's learning rate: each leaf also says what it adds to the score."""
 
 
 def shown_levels(tree: TreeNodes, visible: int = VISIBLE) -> int:
@@ -221,6 +223,8 @@ class TreeDiagram:
         else:
             head = rule(tree, node, words.features) if split else f"→ {value[0]:.4g}"
             tail = f"mean {value[0]:.3g}" if split and np.isfinite(value[0]) else ""
+            if not split and words.rate is not None:
+                tail = f"adds {words.rate * value[0]:+.3g}"
         impurity = tree.impurity[node]
         rows = f"n={tree.samples[node]:,}" if tree.samples[node] >= 0 else ""
         measured = (f"{words.criterion} {max(impurity, 0.0):.3g}" if np.isfinite(impurity)

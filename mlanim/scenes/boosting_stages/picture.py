@@ -81,7 +81,8 @@ class BoostingPicture:
         drawn = min(e.per_stage, TREES_DRAWN)
         boxes = self.f.split(box, [1] * drawn, gap="panels")
         leaves = np.concatenate([t.value[t.left < 0, 0] for t in e.trees])
-        words = Words(story.features, (), "mse", (float(leaves.min()), float(leaves.max())))
+        words = Words(story.features, (), "mse", (float(leaves.min()), float(leaves.max())),
+                      rate=e.learning_rate)
         return [[TreeDiagram(e.trees[s * e.per_stage + k], boxes[k], self.f, self.t, words)
                  for k in range(drawn)] for s in range(e.stages)]
 
