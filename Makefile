@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mlanim-installed
 
-.PHONY: setup demo test check lint bench clean
+.PHONY: setup browser demo test check lint bench clean
 
 setup: $(STAMP)
 
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml scripts/setup.sh
 demo: setup
 	$(VENV)/bin/mlanim render scenes/quickstart.yaml
 
-test: setup
+# Chromium for the page tests (the package itself needs no browser).
+browser:
+	bash scripts/browser.sh
+
+test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 

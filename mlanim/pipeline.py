@@ -21,7 +21,13 @@ from mlanim.analysis.derived import Derived, derive
 from mlanim.atomic import check_writable_folder
 from mlanim.draw.theme import Theme, load_theme
 from mlanim.draw.video import SMALLEST_PRINTED_PT, VideoSettings
-from mlanim.encode import FIGURE_FORMATS, SUBTITLE_FORMATS, sample_indices, write_outputs
+from mlanim.encode import (
+    FIGURE_FORMATS,
+    PAGE_FORMATS,
+    SUBTITLE_FORMATS,
+    sample_indices,
+    write_outputs,
+)
 from mlanim.errors import DataError, OutputError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.extras import require
@@ -320,7 +326,8 @@ def _draw(loaded: LoadedSpec, spec: SceneSpec, kind: SceneKind, backend: str, tr
         if len(shown) < drawing.count or video.paper:
             return _write_part(kind, spec, trace, video, theme, derived, drawing, shown,
                                targets, progress)
-        moving = [f for f in targets if f not in (*FIGURE_FORMATS, *SUBTITLE_FORMATS, "png")]
+        moving = [f for f in targets
+                  if f not in (*FIGURE_FORMATS, *SUBTITLE_FORMATS, *PAGE_FORMATS, "png")]
         samples = [drawing.frame(i) for i in sample_indices(drawing.count)] \
             if "gif" in targets else []
         if not moving:
@@ -334,7 +341,9 @@ def _draw(loaded: LoadedSpec, spec: SceneSpec, kind: SceneKind, backend: str, tr
         written = write_outputs(frames, video, targets,
                                 lambda p: kind.figure(spec, trace, video, theme, p, derived),
                                 progress, samples, lambda: iterate(drawing),
-                                lambda: kind.captions(spec, trace, video, theme, derived))
+                                lambda: kind.captions(spec, trace, video, theme, derived),
+                                draw_page=lambda p: kind.page(spec, trace, video, theme, p,
+                                                              derived))
         if moving:
             warn_layout(drawing, progress)
         return written
@@ -374,6 +383,9 @@ def _selected(targets: dict[str, Path], when: When | None, span: tuple[int, int]
         base = next(iter(targets.values()))
         name = f"{base.stem}_at_{when.label}"
         return {fmt: base.with_name(f"{name}.{fmt}") for fmt in stills or ["png"]}
+    if "html" in targets and asked:
+        raise UserError("--frames renders part of a video; a page holds the whole run",
+                        hint="drop html from --format, or --frames")
     first, end = span  # type: ignore[misc]
     return {fmt: path.with_name(f"{path.stem}_frames_{first}-{end if end >= 0 else 'end'}"
                                 f"{path.suffix}") for fmt, path in targets.items()}

@@ -143,7 +143,12 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
         ys = [*(y0 + h * _fraction(plotted[upto], bottom, top)),
               y0 + h * float(_fraction(value, bottom, top))]
         if len(xs) > 1:
-            shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed))
+            raw = np.asarray(s.values, float)
+            hover = tuple(point_text(s, float(a), float(v)) for a, v in
+                          zip([*at[upto], now], [*raw[upto], np.interp(now, at, raw)],
+                              strict=True))
+            shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed,
+                                     hover))
             shapes.append(d.Circle((xs[-1], ys[-1]), 3.0, s.color, None))
         shown = (compact(10 ** value) if log else f"{value:.0%}" if s.percent
                  else f"{value:.3f}" if abs(value) < 1e4 else format_number(value))
@@ -171,6 +176,12 @@ def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.
     upper = list(zip(px, y0 + h * _fraction(highs, scale.bottom, scale.top), strict=True))
     lower = list(zip(px, y0 + h * _fraction(lows, scale.bottom, scale.top), strict=True))
     return [d.Polygon(tuple(upper + lower[::-1]), color, alpha)]
+
+
+def point_text(series: Series, x: float, value: float) -> str:
+    """What a page shows over a curve's point: ``val 0.142 at 12``."""
+    shown = f"{value:.1%}" if series.percent else f"{value:.4g}"
+    return f"{series.label} {shown} at {x:g}"
 
 
 def _value_row(units: Units, box: Box, texts: list[tuple[str, str]]) -> list[d.Label]:

@@ -34,6 +34,9 @@ class Polyline:
     color: str
     width: float = 1.5
     dashed: bool = False
+    hover: tuple[str, ...] | None = field(default=None, compare=False)
+    """What a page shows when the pointer rests on each point (the recorded numbers);
+    painters of pixels ignore it."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class Scatter:
     edge: str | None = None
     edge_width: float = 1.0
     alpha: float = 1.0
+    hover: tuple[str, ...] | None = field(default=None, compare=False)
+    """What a page shows when the pointer rests on each disc (a row's index, class and
+    prediction); painters of pixels ignore it."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class Label:
     ha: str = "center"
     va: str = "center"
     bold: bool = False
-    role: str = ""  # "caption" for the explaining sentence (also written as subtitles)
+    role: str = ""  # "caption": the explaining sentence (also subtitles); "counter": the moment
 
 
 Shape = Line | Polyline | Polygon | Circle | Rect | Image | Scatter | Label

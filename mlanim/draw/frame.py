@@ -241,7 +241,8 @@ class Frame(Units):
         if counter:
             at = (self.left, self.counter_y) if self.stacked else (self.right, self.top)
             shapes.append(d.Label(at, counter, self.size("counter"), t.accent,
-                                  "left" if self.stacked else "right", "top", bold=True))
+                                  "left" if self.stacked else "right", "top", bold=True,
+                                  role="counter"))
         if status:
             status_y = self.counter_y if self.stacked else self.top - self.line("counter")
             room = self.right - self.left - (

@@ -80,14 +80,23 @@ class PlanePanel:
             return []
         colors = self.colors(labels)
         centers = self.place(rows)
+        index = np.flatnonzero(mask) if mask is not None else np.arange(len(rows))
+        hover = np.array([self.row_text(i, label) for i, label in zip(index, labels,
+                                                                       strict=True)])
         if sizes is None:
-            return [d.Scatter(centers, radius, colors, self.t.background, 0.6)]
+            return [d.Scatter(centers, radius, colors, self.t.background, 0.6,
+                              hover=tuple(hover))]
         shapes: list[d.Shape] = []
         for size in np.unique(sizes):
             keep = sizes == size
             shapes.append(d.Scatter(centers[keep], radius * float(size), colors[keep],
-                                    self.t.background, 0.6))
+                                    self.t.background, 0.6, hover=tuple(hover[keep])))
         return shapes
+
+    def row_text(self, index: int, label: float) -> str:
+        """``row 12 · setosa`` (or the row's target value): what a page shows over a dot."""
+        target = self.classes[int(label)] if self.classes else f"{float(label):.4g}"
+        return f"row {index} · {target}"
 
     def colors(self, labels: np.ndarray) -> np.ndarray:
         """Each row's colour: its class's, or its value's on the sequential scale."""

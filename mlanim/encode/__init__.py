@@ -23,6 +23,7 @@ from mlanim.spec.sections import GifSpec
 VIDEO_FORMATS = ("mp4", "webm", "gif", "png")
 FIGURE_FORMATS = ("svg", "pdf")
 SUBTITLE_FORMATS = ("vtt", "srt")
+PAGE_FORMATS = ("html",)
 PALETTE_SAMPLES = 12  # frames drawn ahead of the encode to fit a GIF's palette
 
 
@@ -42,12 +43,14 @@ def write_outputs(
     redraw: Callable[[], Iterable[np.ndarray]] | None = None,
     captions: Callable[[], Sequence[str]] | None = None,
     figure_formats: Sequence[str] = FIGURE_FORMATS,
+    draw_page: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Encode ``frames`` once into every video format of ``targets``; draw figure formats.
     ``samples`` (frames spread over the video) choose the GIF's palette before it streams;
     ``redraw`` gives the frames again when a GIF over ``render.gif.max_mb`` must be re-made;
     ``captions`` gives each frame's caption for subtitle formats; ``figure_formats`` are
-    drawn by ``draw_figure`` (paper figures draw their PNG that way too).
+    drawn by ``draw_figure`` (paper figures draw their PNG that way too); ``draw_page`` writes
+    the interactive page.
 
     Returns the paths written. On any failure no target is created or replaced.
     """
@@ -66,6 +69,9 @@ def write_outputs(
         for fmt in targets:
             if fmt in figure_formats and draw_figure is not None:
                 draw_figure(temps[fmt])
+        for fmt in targets:
+            if fmt in PAGE_FORMATS and draw_page is not None:
+                draw_page(temps[fmt])
         if any(fmt in SUBTITLE_FORMATS for fmt in targets) and captions is not None:
             texts = captions()
             for fmt in targets:

@@ -166,6 +166,14 @@ class SceneKind:
         ``path``'s suffix)."""
         raise NotImplementedError
 
+    def page(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+             path: Path, derived: Derived | None = None) -> None:
+        """The render as one interactive HTML page (kinds drawn as pictures have one)."""
+        from mlanim.errors import UsageError
+
+        raise UsageError(f"{self.name} has no page yet", key_path=("render", "formats"),
+                         hint="render mp4, gif, webm or stills")
+
     def captions(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                  derived: Derived | None = None) -> list[str]:
         """Each frame's caption (for subtitle files). Default: none."""

@@ -63,6 +63,12 @@ class PictureFrames:
         self.painter.close()
 
 
+def counter_text(picture: Picture) -> str:
+    """The moment a picture shows, as its counter says it (``epoch 12 / 60``)."""
+    return next((shape.text for shape in picture.all_shapes
+                 if isinstance(shape, Label) and shape.role == "counter"), "")
+
+
 def caption_text(picture: Picture) -> str:
     """The caption lines of ``picture``, top to bottom, as one sentence."""
     lines = [shape for shape in picture.all_shapes
@@ -122,6 +128,25 @@ class PictureScene(SceneKind):
         shown = replace(video, captions=True)
         story = self.story(spec, trace, shown, theme, derived)
         return [caption_text(self.compose(story, frame)) for frame in range(shown.count)]
+
+    def page(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
+             path: Path, derived: Derived | None = None) -> None:
+        """The render as one interactive page: the pictures of `page_frames` behind a
+        slider, each with its counter and caption."""
+        from mlanim.extras import require
+
+        require("plotly", "html", "the html format", ("render", "formats"))
+        from mlanim.draw.paint_html import HtmlPainter, page_frames
+
+        story = self.story(spec, trace, replace(video, captions=True), theme, derived)
+        shown = page_frames(video.count)
+        pictures = [self.compose(story, index) for index in shown]
+        labels = [counter_text(p) or f"frame {index + 1} / {video.count}"
+                  for p, index in zip(pictures, shown, strict=True)]
+        title = spec.title or next((s.text for s in pictures[0].background
+                                    if isinstance(s, Label) and s.bold), self.name)
+        HtmlPainter(video, theme).write(pictures, labels, [caption_text(p) for p in pictures],
+                                        title, path)
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                path: Path, derived: Derived | None = None, frame: int | None = None) -> None:

@@ -28,7 +28,7 @@ DatasetName = Literal[
 # The one list of each render choice; the command line, the encoders and the templates read
 # theirs from these.
 Backend = Literal["manim", "matplotlib"]
-Format = Literal["mp4", "gif", "webm", "png", "svg", "pdf", "vtt", "srt"]
+Format = Literal["mp4", "gif", "webm", "png", "svg", "pdf", "vtt", "srt", "html"]
 Quality = Literal["low", "medium", "high", "4k"]
 Activation = Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "linear"]
 ModelType = Literal["mlp", "cnn"]  # only types that `mlanim.models.build` builds

@@ -151,12 +151,17 @@ class BoundaryPicture:
         """Training points as dots, held-out points as rings, coloured by true class."""
         t, story = self.theme, self.story
         palette = np.array([rgb(t.class_color(k)) for k in range(len(story.class_names))])
-        shapes: list[d.Shape] = [d.Scatter(self.train_points, self.point_radius,
-                                           palette[story.y_train.astype(int)], t.background,
-                                           0.6)]
+        names = story.class_names
+        shapes: list[d.Shape] = [d.Scatter(
+            self.train_points, self.point_radius, palette[story.y_train.astype(int)],
+            t.background, 0.6, hover=tuple(f"training row {i} · {names[int(k)]}"
+                                           for i, k in enumerate(story.y_train)))]
         if story.spec.show.validation and len(story.x_val):
-            for k in np.unique(story.y_val.astype(int)):
-                ring = self.val_points[story.y_val.astype(int) == k]
-                shapes.append(d.Scatter(ring, self.point_radius * 1.05, None,
-                                        t.class_color(int(k)), 1.4))
+            labels = story.y_val.astype(int)
+            for k in np.unique(labels):
+                rows = np.flatnonzero(labels == k)
+                shapes.append(d.Scatter(self.val_points[rows], self.point_radius * 1.05, None,
+                                        t.class_color(int(k)), 1.4, hover=tuple(
+                                            f"held-out row {i} · {names[int(k)]}"
+                                            for i in rows)))
         return shapes

@@ -1,0 +1,282 @@
+"""A third painter: a render's pictures as one self-contained HTML page (plotly), with a slider
+over them, play and pause, the arrow keys and space, and hover on the drawn points.
+
+The page paints the same `Picture`s the matplotlib and manim painters paint, so every kind that
+draws pictures has a page without a second drawing. Its background and overlay are written
+once; each frame carries only its own shapes, and numbers travel as typed arrays (plotly's
+``bdata``). Every text from a spec or a trace is escaped before it reaches the page, and the
+page loads no script but its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlanim.draw import display as d
+from mlanim.draw.theme import Theme, rgb
+from mlanim.draw.video import PIXELS_PER_POINT, VideoSettings
+
+PAGE_FRAMES = 90
+"""Pictures a page holds at most, spread over the video (the last included)."""
+ANCHOR_X = {"left": "left", "center": "center", "right": "right"}
+ANCHOR_Y = {"top": "top", "center": "middle", "bottom": "bottom", "baseline": "bottom"}
+
+
+def page_frames(count: int, most: int = PAGE_FRAMES) -> list[int]:
+    """The video frames a page shows: all of a short video, else ``most`` spread evenly."""
+    if count <= most:
+        return list(range(count))
+    return sorted({round(k * (count - 1) / (most - 1)) for k in range(most)})
+
+
+def color(value: str | np.ndarray, alpha: float = 1.0) -> str:
+    """A CSS colour from ``"#rrggbb"`` or RGB floats, with ``alpha``."""
+    r, g, b = (np.asarray(rgb(value) if isinstance(value, str) else value) * 255).round()
+    return f"rgba({int(r)},{int(g)},{int(b)},{alpha:g})"
+
+
+class HtmlPainter:
+    """Turns pictures into plotly traces and annotations on a unit square the size of the
+    video, and writes them as one page."""
+
+    def __init__(self, video: VideoSettings, theme: Theme) -> None:
+        self.video, self.theme = video, theme
+        self.px = video.scale * PIXELS_PER_POINT  # pixels a layout point
+
+    # -- shapes -> plotly ------------------------------------------------------------------
+    def parts(self, shapes: Sequence[d.Shape]) -> tuple[list[dict], list[dict], list[dict]]:
+        """Plotly traces (in drawing order), annotations (the labels) and layout shapes (the
+        filled rectangles) for ``shapes``. Plotly draws image traces under every scatter
+        trace, so a panel's filled rectangle goes under both, as a layout shape."""
+        traces: list[dict] = []
+        notes: list[dict] = []
+        boxes: list[dict] = []
+        for shape in shapes:
+            if isinstance(shape, d.Label):
+                notes.append(self._label(shape))
+            elif isinstance(shape, d.Rect) and shape.fill:
+                boxes.append(self._box(shape))
+            else:
+                traces.append(getattr(self, f"_{type(shape).__name__.lower()}")(shape))
+        return traces, notes, boxes
+
+    def _box(self, s: d.Rect) -> dict:
+        x, y, w, h = s.box
+        line = {"color": color(s.edge), "width": s.edge_width * self.px} if s.edge else {
+            "width": 0}
+        return {"type": "rect", "xref": "x", "yref": "y", "x0": x, "y0": y, "x1": x + w,
+                "y1": y + h, "fillcolor": color(s.fill or "#000000"), "line": line,
+                "layer": "below"}
+
+    def _path(self, points: Sequence[tuple[float, float]], line: dict, **extra: Any) -> dict:
+        xy = np.asarray(points, np.float64).reshape(-1, 2)
+        return {"type": "scatter", "mode": "lines", "x": xy[:, 0], "y": xy[:, 1],
+                "line": line, "hoverinfo": "skip", "showlegend": False, **extra}
+
+    def _line(self, s: d.Line) -> dict:
+        return self._path([s.start, s.end], {"color": color(s.color, s.alpha),
+                                             "width": s.width * self.px})
+
+    def _polyline(self, s: d.Polyline) -> dict:
+        trace = self._path(s.points, {"color": color(s.color), "width": s.width * self.px,
+                                      "dash": "dash" if s.dashed else "solid"})
+        return with_hover(trace, s.hover)
+
+    def _polygon(self, s: d.Polygon) -> dict:
+        closed = [*s.points, s.points[0]]
+        return self._path(closed, {"width": 0}, fill="toself",
+                          fillcolor=color(s.fill, s.alpha))
+
+    def _rect(self, s: d.Rect) -> dict:
+        x, y, w, h = s.box
+        edge = {"color": color(s.edge), "width": s.edge_width * self.px} if s.edge else {
+            "width": 0}
+        extra = {"fill": "toself", "fillcolor": color(s.fill)} if s.fill else {}
+        return self._path([(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)], edge,
+                          **extra)
+
+    def _circle(self, s: d.Circle) -> dict:
+        return self._markers(np.array([s.center]), s.radius, None, s.fill, s.edge,
+                             s.edge_width, s.alpha)
+
+    def _scatter(self, s: d.Scatter) -> dict:
+        trace = self._markers(s.centers, s.radius, s.colors, None, s.edge, s.edge_width,
+                              s.alpha)
+        return with_hover(trace, s.hover)
+
+    def _markers(self, centers: np.ndarray, radius: float, colors: np.ndarray | None,
+                 fill: str | None, edge: str | None, edge_width: float, alpha: float) -> dict:
+        centers = np.asarray(centers, np.float64).reshape(-1, 2)
+        if colors is not None:
+            face: Any = [color(c) for c in np.asarray(colors, np.float64)]
+        else:
+            face = color(fill, alpha) if fill else "rgba(0,0,0,0)"
+        marker = {"size": 2 * radius * self.px, "color": face, "opacity": alpha,
+                  "line": {"color": color(edge) if edge else "rgba(0,0,0,0)",
+                           "width": edge_width * self.px if edge else 0}}
+        return {"type": "scatter", "mode": "markers", "x": centers[:, 0], "y": centers[:, 1],
+                "marker": marker, "hoverinfo": "skip", "showlegend": False}
+
+    def _image(self, s: d.Image) -> dict:
+        """An image trace from a PNG held in the page (a ``data:`` address: no request)."""
+        from PIL import Image
+
+        cells = (np.clip(np.asarray(s.pixels, np.float64), 0, 1) * 255).round().astype(
+            np.uint8)[::-1]  # rows from the bottom, as the frame's y runs
+        rows, cols = cells.shape[:2]
+        x, y, w, h = s.box
+        buffer = io.BytesIO()
+        Image.fromarray(cells).save(buffer, format="PNG")
+        source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+        return {"type": "image", "source": source, "x0": x + w / cols / 2, "dx": w / cols,
+                "y0": y + h / rows / 2, "dy": h / rows, "hoverinfo": "skip"}
+
+    def _label(self, s: d.Label) -> dict:
+        text = html.escape(s.text)
+        return {"x": s.at[0], "y": s.at[1], "xref": "x", "yref": "y", "showarrow": False,
+                "text": f"<b>{text}</b>" if s.bold else text,
+                "font": {"size": s.size * self.px, "color": color(s.color)},
+                "xanchor": ANCHOR_X[s.ha], "yanchor": ANCHOR_Y.get(s.va, "middle")}
+
+    # -- the page ----------------------------------------------------------------------------
+    def write(self, pictures: Sequence[d.Picture], labels: Sequence[str],
+              captions: Sequence[str], title: str, path: Path) -> None:
+        """One page of ``pictures`` (a slider step each, named by ``labels``), written to
+        ``path``."""
+        first = pictures[0]
+        below, below_notes, below_boxes = self.parts(first.background)
+        above, above_notes, above_boxes = self.parts(first.overlay)
+        frames = []
+        for picture in pictures:
+            traces, notes, boxes = self.parts(picture.shapes)
+            frames.append({"data": traces, "notes": notes, "boxes": boxes})
+        data = {"below": below, "above": above, "notes": below_notes + above_notes,
+                "boxes": below_boxes + above_boxes, "frames": frames,
+                "labels": list(labels), "captions": list(captions), "layout": self._layout()}
+        path.write_text(page_html(title, encoded(data), self.theme, self.video),
+                        encoding="utf-8")
+
+    def _layout(self) -> dict:
+        axis = {"range": [0, 1], "visible": False, "fixedrange": True}
+        return {"width": self.video.width, "height": self.video.height,
+                "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+                "paper_bgcolor": self.theme.background, "plot_bgcolor": self.theme.background,
+                "xaxis": {**axis, "domain": [0, 1]},
+                "yaxis": {**axis, "domain": [0, 1], "scaleanchor": False},
+                "hovermode": "closest", "dragmode": False,
+                "font": {"family": f"{self.theme.font}, DejaVu Sans, sans-serif"}}
+
+
+def with_hover(trace: dict, hover: Sequence[str] | None) -> dict:
+    """``trace`` showing ``hover`` (escaped) at each of its points."""
+    if hover is None:
+        return trace
+    trace.pop("hoverinfo", None)
+    return {**trace, "text": [html.escape(text) for text in hover],
+            "hovertemplate": "%{text}<extra></extra>"}
+
+
+def encoded(data: Any) -> str:
+    """``data`` as JSON with numpy arrays as typed arrays (``{"dtype", "bdata"}``), safe to
+    place inside a ``<script>`` element."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            array = np.ascontiguousarray(value)
+            kind = {"f": "f8", "i": "i4", "u": "u1"}[array.dtype.kind]
+            array = array.astype({"f8": np.float64, "i4": np.int32, "u1": np.uint8}[kind])
+            typed = {"dtype": kind, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+            if array.ndim > 1:
+                typed["shape"] = ",".join(str(n) for n in array.shape)
+            return typed
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, np.generic):
+            return value.item()
+        return value
+
+    text = json.dumps(plain(data), separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+GLUE = """
+(function () {
+  const data = JSON.parse(document.getElementById("mlanim-data").textContent);
+  const plot = document.getElementById("plot");
+  const slider = document.getElementById("slider");
+  const label = document.getElementById("moment");
+  const caption = document.getElementById("caption");
+  const play = document.getElementById("play");
+  let timer = null;
+  function show(k) {
+    k = Math.max(0, Math.min(data.frames.length - 1, k));
+    slider.value = k;
+    const frame = data.frames[k];
+    const layout = Object.assign({}, data.layout,
+                                 {annotations: data.notes.concat(frame.notes),
+                                  shapes: data.boxes.concat(frame.boxes)});
+    Plotly.react(plot, data.below.concat(frame.data, data.above), layout,
+                 {displayModeBar: false, responsive: false});
+    label.textContent = data.labels[k];
+    caption.textContent = data.captions[k];
+    plot.dataset.frame = k;
+  }
+  function toggle() {
+    if (timer) { clearInterval(timer); timer = null; play.textContent = "\\u25B6"; return; }
+    if (+slider.value >= data.frames.length - 1) { show(0); }
+    play.textContent = "\\u275A\\u275A";
+    timer = setInterval(function () {
+      if (+slider.value >= data.frames.length - 1) { toggle(); return; }
+      show(+slider.value + 1);
+    }, 150);
+  }
+  slider.max = data.frames.length - 1;
+  slider.addEventListener("input", function () { show(+slider.value); });
+  play.addEventListener("click", toggle);
+  function step(by) { return function () { show(+slider.value + by); }; }
+  document.getElementById("back").addEventListener("click", step(-1));
+  document.getElementById("forward").addEventListener("click", step(1));
+  document.addEventListener("keydown", function (event) {
+    if (event.key === " ") { event.preventDefault(); toggle(); }
+    else if (event.key === "ArrowLeft") { show(+slider.value - 1); }
+    else if (event.key === "ArrowRight") { show(+slider.value + 1); }
+  });
+  window.mlanimShow = show;
+  show(data.frames.length - 1);
+})();
+"""
+
+
+def page_html(title: str, payload: str, theme: Theme, video: VideoSettings) -> str:
+    """The page: plotly's script inline, the controls, the data, and the glue."""
+    from plotly.offline import get_plotlyjs
+
+    style = (f"body{{margin:0;background:{theme.background};color:{theme.text};"
+             f"font-family:{theme.font},DejaVu Sans,sans-serif}}"
+             f"#plot{{width:{video.width}px;max-width:100%;overflow:auto}}"
+             ".controls{display:flex;gap:8px;align-items:center;padding:8px}"
+             f"#slider{{flex:1}}button{{background:{theme.panel};color:{theme.text};"
+             f"border:1px solid {theme.grid};border-radius:4px;padding:2px 10px}}"
+             f"#caption{{padding:0 12px 12px;color:{theme.text}}}"
+             f"#moment{{color:{theme.accent};min-width:8em}}")
+    return (f"<!doctype html><html><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{html.escape(title)}</title><style>{style}</style>"
+            f"<script>{get_plotlyjs()}</script></head><body>"
+            "<div id=\"plot\"></div><div class=\"controls\">"
+            "<button id=\"back\" aria-label=\"back\">\u25C0</button>"
+            "<button id=\"play\" aria-label=\"play\">\u25B6</button>"
+            "<button id=\"forward\" aria-label=\"forward\">\u25B6|</button>"
+            "<input id=\"slider\" type=\"range\" min=\"0\" value=\"0\" step=\"1\">"
+            "<span id=\"moment\"></span></div><div id=\"caption\"></div>"
+            f"<script type=\"application/json\" id=\"mlanim-data\">{payload}</script>"
+            f"<script>{GLUE}</script></body></html>")

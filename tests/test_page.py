@@ -1,0 +1,147 @@
+"""The html format: one self-contained page of a run, painted from the same pictures as the
+video, its numbers as typed arrays, every text escaped; and, in headless Chromium, a page that
+asks for nothing but itself, moves with its slider and shows no console error."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from mlanim import pipeline, scenes
+from mlanim.cli import app
+from mlanim.draw import display as d
+from mlanim.draw.paint_html import page_frames
+from mlanim.draw.theme import load_theme
+from mlanim.draw.video import VideoSettings
+from tests.conftest import SMALL_SCENE
+
+pytest.importorskip("plotly")
+PAGE_SCENE = SMALL_SCENE.replace("formats: [mp4]", "formats: [html]")
+
+
+def payload(page: Path) -> dict:
+    """The data block of a page."""
+    text = page.read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="mlanim-data">(.*?)</script>',
+                      text, re.S)
+    assert found, "no data block"
+    return json.loads(found.group(1))
+
+
+def typed(value: dict) -> np.ndarray:
+    """A typed array of the page back as numpy."""
+    dtype = {"f8": np.float64, "i4": np.int32, "u1": np.uint8}[value["dtype"]]
+    return np.frombuffer(base64.b64decode(value["bdata"]), dtype=dtype)
+
+
+def render_page(spec: Path, out: Path) -> Path:
+    result = CliRunner().invoke(app, ["render", str(spec), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return next(out.glob("*.html"))
+
+
+def test_a_page_holds_the_videos_pictures_as_typed_arrays(write_spec, tmp_path):
+    spec = write_spec(PAGE_SCENE)
+    page = render_page(spec, tmp_path / "out")
+    data = payload(page)
+    loaded = pipeline.load(spec)
+    video = VideoSettings.from_spec(loaded.spec.render)
+    shown = page_frames(video.count)
+    assert len(data["frames"]) == len(shown) and data["labels"][-1] == "epoch 6 / 6"
+    kind = scenes.get(loaded.spec.scene)
+    trace = pipeline.obtain_trace(loaded, loaded.spec, False, pipeline.SilentProgress())
+    story = kind.story(loaded.spec, trace, video, load_theme("dark"))
+    last = kind.compose(story, shown[-1])
+    lines = [s for s in last.shapes if isinstance(s, d.Polyline)]
+    drawn = [t for t in data["frames"][-1]["data"] if t["type"] == "scatter"
+             and t["mode"] == "lines"]
+    assert len(drawn) == len([s for s in last.shapes if isinstance(s, d.Line | d.Polyline)])
+    first_line = next(t for t in drawn if len(typed(t["x"])) == len(lines[0].points))
+    assert np.allclose(typed(first_line["x"]), [p[0] for p in lines[0].points])
+    assert "http" not in data.get("layout", {}).get("images", "")
+
+
+def test_every_text_from_a_spec_is_escaped(write_spec, tmp_path):
+    rows = "\n".join(f"{i % 7},{i % 5},{'<script>alert(1)</script>' if i % 2 else 'b&b'}"
+                     for i in range(60))
+    (tmp_path / "evil.csv").write_text("a,b,label\n" + rows + "\n")
+    spec = write_spec(PAGE_SCENE.replace(
+        "data: {name: moons, n_samples: 120, noise: 0.2}",
+        "data: {name: csv, path: evil.csv, target: label}").replace(
+        'title: "Test moons"', 'title: "</script><script>alert(2)</script>"'))
+    text = render_page(spec, tmp_path / "out").read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "</script><script>alert(2)" not in text
+    notes = [n["text"] for f in payload(next((tmp_path / "out").glob("*.html")))["frames"]
+             for n in f["notes"]]
+    background = payload(next((tmp_path / "out").glob("*.html")))["notes"]
+    texts = notes + [n["text"] for n in background]
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in t for t in texts)
+
+
+def test_html_with_at_is_refused_in_one_line(write_spec, tmp_path):
+    spec = write_spec(PAGE_SCENE)
+    result = CliRunner().invoke(app, ["render", str(spec), "--at", "0.5", "--format", "html"])
+    assert result.exit_code == 2 and "--at writes a still" in result.output
+
+
+def test_html_without_plotly_names_the_extra(write_spec, tmp_path, monkeypatch):
+    import mlanim.extras
+
+    monkeypatch.setattr(mlanim.extras, "installed", lambda module: module != "plotly")
+    result = CliRunner().invoke(app, ["render", str(write_spec(PAGE_SCENE)), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 2 and "mlanim[html]" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# -- in a real browser -------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium, headless, driven by playwright (make test installs both)."""
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: make test installs it (scripts/browser.sh)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.mark.slow
+def test_the_page_moves_with_its_slider_and_asks_for_nothing(write_spec, tmp_path, browser):
+    page_file = render_page(write_spec(PAGE_SCENE), tmp_path / "out").resolve()
+    data = payload(page_file)
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda dialog: errors.append("a dialog opened: " + dialog.message))
+    page.goto(page_file.as_uri())
+    page.wait_for_function("document.getElementById('plot').dataset.frame !== undefined")
+    k = 2
+    page.evaluate(f"window.mlanimShow({k})")
+    assert page.inner_text("#moment") == data["labels"][k]
+    assert page.inner_text("#caption") == data["captions"][k]
+    drawn = page.evaluate("""() => document.getElementById('plot')._fullData
+        .filter(t => t.mode === 'lines').map(t => Array.from(t.x).length)""")
+    expected = [len(typed(t["x"])) for t in data["below"] + data["frames"][k]["data"]
+                + data["above"] if t.get("mode") == "lines"]
+    assert drawn == expected
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.getElementById('plot').dataset.frame") == str(k + 1)
+    assert [url for url in requests if url != page_file.as_uri()] == []
+    assert errors == []
