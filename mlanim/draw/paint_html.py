@@ -15,6 +15,7 @@ import html
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class HtmlPainter:
         traces: list[dict] = []
         notes: list[dict] = []
         boxes: list[dict] = []
-        for shape in shapes:
+        for shape in strokes_joined(shapes):
             if isinstance(shape, d.Label):
                 notes.append(self._label(shape))
             elif isinstance(shape, d.Rect) and shape.fill:
@@ -80,6 +81,11 @@ class HtmlPainter:
         xy = np.asarray(points, np.float64).reshape(-1, 2)
         return {"type": "scatter", "mode": "lines", "x": xy[:, 0], "y": xy[:, 1],
                 "line": line, "hoverinfo": "skip", "showlegend": False, **extra}
+
+    def _stroke(self, s: Stroke) -> dict:
+        return self._path(s.points, {"color": color(s.color, s.alpha),
+                                     "width": s.width * self.px,
+                                     "dash": "dash" if s.dashed else "solid"})
 
     def _line(self, s: d.Line) -> dict:
         return self._path([s.start, s.end], {"color": color(s.color, s.alpha),
@@ -151,18 +157,21 @@ class HtmlPainter:
               captions: Sequence[str], title: str, path: Path) -> None:
         """One page of ``pictures`` (a slider step each, named by ``labels``), written to
         ``path``."""
+        pool = Pool()
         first = pictures[0]
         below, below_notes, below_boxes = self.parts(first.background)
         above, above_notes, above_boxes = self.parts(first.overlay)
         frames = []
         for picture in pictures:
             traces, notes, boxes = self.parts(picture.shapes)
-            frames.append({"data": traces, "notes": notes, "boxes": boxes})
-        data = {"below": below, "above": above, "notes": below_notes + above_notes,
-                "boxes": below_boxes + above_boxes, "frames": frames,
+            frames.append({"data": pool.ids(traces), "notes": pool.ids(notes),
+                           "boxes": pool.ids(boxes)})
+        data = {"below": pool.ids(below), "above": pool.ids(above),
+                "notes": pool.ids(below_notes + above_notes),
+                "boxes": pool.ids(below_boxes + above_boxes), "frames": frames,
                 "labels": list(labels), "captions": list(captions), "layout": self._layout()}
-        path.write_text(page_html(title, encoded(data), self.theme, self.video),
-                        encoding="utf-8")
+        payload = encoded(data)[:-1] + ',"pool":[' + ",".join(pool.items) + "]}"
+        path.write_text(page_html(title, payload, self.theme, self.video), encoding="utf-8")
 
     def _layout(self) -> dict:
         axis = {"range": [0, 1], "visible": False, "fixedrange": True}
@@ -175,6 +184,80 @@ class HtmlPainter:
                 "font": {"family": f"{self.theme.font}, DejaVu Sans, sans-serif"}}
 
 
+@dataclass(frozen=True)
+class Stroke:
+    """Lines of one style joined into one path, broken by `GAP`s."""
+
+    points: tuple[tuple[float, float], ...]
+    color: str
+    width: float
+    alpha: float
+    dashed: bool
+
+
+def strokes_joined(shapes: Sequence[d.Shape]) -> list[d.Shape | Stroke]:
+    """``shapes`` with each run of lines and polylines of one style (and no hover) joined into
+    one polyline broken by gaps: a page redraws tens of traces, not hundreds."""
+    joined: list[d.Shape | Stroke] = []
+    run: list[d.Line | d.Polyline] = []
+
+    def style(shape: d.Shape) -> tuple | None:
+        if isinstance(shape, d.Line):
+            return (shape.color, shape.width, shape.alpha, False)
+        if isinstance(shape, d.Polyline) and shape.hover is None:
+            return (shape.color, shape.width, 1.0, shape.dashed)
+        return None
+
+    def flush() -> None:
+        if len(run) == 1 and isinstance(run[0], d.Polyline):
+            joined.append(run[0])
+        elif run:
+            color_, width, alpha, dashed = style(run[0])  # type: ignore[misc]
+            points: list[tuple[float, float]] = []
+            for stroke in run:
+                part = [stroke.start, stroke.end] if isinstance(stroke, d.Line) else list(
+                    stroke.points)
+                points += [*part, GAP]
+            joined.append(Stroke(tuple(points[:-1]), color_, width, alpha, dashed))
+        run.clear()
+
+    for shape in shapes:
+        key = style(shape)
+        if key is None or (run and style(run[0]) != key):
+            flush()
+        if key is None:
+            joined.append(shape)
+        else:
+            run.append(shape)  # type: ignore[arg-type]
+    flush()
+    return joined
+
+
+GAP = (float("nan"), float("nan"))
+"""Where a joined stroke lifts the pen."""
+
+
+class Pool:
+    """Each distinct trace, annotation or shape of a page written once (as JSON), frames
+    naming them by number: what stays the same from frame to frame (a surface, an image, a
+    chart's axes) is not repeated."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._known: dict[str, int] = {}
+
+    def ids(self, items: Sequence[dict]) -> list[int]:
+        """The numbers of ``items`` in the pool, adding the new ones."""
+        found = []
+        for item in items:
+            text = encoded(item)
+            if text not in self._known:
+                self._known[text] = len(self.items)
+                self.items.append(text)
+            found.append(self._known[text])
+        return found
+
+
 def with_hover(trace: dict, hover: Sequence[str] | None) -> dict:
     """``trace`` showing ``hover`` (escaped) at each of its points."""
     if hover is None:
@@ -185,13 +268,14 @@ def with_hover(trace: dict, hover: Sequence[str] | None) -> dict:
 
 
 def encoded(data: Any) -> str:
-    """``data`` as JSON with numpy arrays as typed arrays (``{"dtype", "bdata"}``), safe to
-    place inside a ``<script>`` element."""
+    """``data`` as JSON with numpy arrays as typed arrays (``{"dtype", "bdata"}``; floats as
+    float32), safe to place inside a ``<script>`` element."""
     def plain(value: Any) -> Any:
         if isinstance(value, np.ndarray):
             array = np.ascontiguousarray(value)
-            kind = {"f": "f8", "i": "i4", "u": "u1"}[array.dtype.kind]
-            array = array.astype({"f8": np.float64, "i4": np.int32, "u1": np.uint8}[kind])
+            # positions in a frame of a few thousand pixels: float32 is exact to far below one
+            kind = {"f": "f4", "i": "i4", "u": "u1"}[array.dtype.kind]
+            array = array.astype({"f4": np.float32, "i4": np.int32, "u1": np.uint8}[kind])
             typed = {"dtype": kind, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
             if array.ndim > 1:
                 typed["shape"] = ",".join(str(n) for n in array.shape)
@@ -217,14 +301,15 @@ GLUE = """
   const caption = document.getElementById("caption");
   const play = document.getElementById("play");
   let timer = null;
+  function pooled(ids) { return ids.map(function (i) { return data.pool[i]; }); }
   function show(k) {
     k = Math.max(0, Math.min(data.frames.length - 1, k));
     slider.value = k;
     const frame = data.frames[k];
-    const layout = Object.assign({}, data.layout,
-                                 {annotations: data.notes.concat(frame.notes),
-                                  shapes: data.boxes.concat(frame.boxes)});
-    Plotly.react(plot, data.below.concat(frame.data, data.above), layout,
+    const layout = Object.assign({}, data.layout, {
+      annotations: pooled(data.notes.concat(frame.notes)),
+      shapes: pooled(data.boxes.concat(frame.boxes))});
+    Plotly.react(plot, pooled(data.below.concat(frame.data, data.above)), layout,
                  {displayModeBar: false, responsive: false});
     label.textContent = data.labels[k];
     caption.textContent = data.captions[k];
@@ -266,7 +351,8 @@ def page_html(title: str, payload: str, theme: Theme, video: VideoSettings) -> s
              ".controls{display:flex;gap:8px;align-items:center;padding:8px}"
              f"#slider{{flex:1}}button{{background:{theme.panel};color:{theme.text};"
              f"border:1px solid {theme.grid};border-radius:4px;padding:2px 10px}}"
-             f"#caption{{padding:0 12px 12px;color:{theme.text}}}"
+             "#caption{position:absolute;left:-9999px}"  # the picture shows it; kept for readers
+
              f"#moment{{color:{theme.accent};min-width:8em}}")
     return (f"<!doctype html><html><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
