@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ def _inline(path: Path) -> str | None:
     types = {".mp4": ("video", "video/mp4"), ".webm": ("video", "video/webm"),
              ".gif": ("img", "image/gif"), ".png": ("img", "image/png"),
              ".svg": ("img", "image/svg+xml")}
+    if path.suffix == ".html" and path.is_file():
+        return _inline_page(path)
     if path.suffix not in types or not path.is_file():
         return None
     tag, mime = types[path.suffix]
@@ -55,6 +58,19 @@ def _inline(path: Path) -> str | None:
         return (f'<video controls loop autoplay muted playsinline style="max-width:100%">'
                 f'<source src="{source}" type="{mime}"></video>')
     return f'<img src="{source}" style="max-width:100%" alt="{html.escape(path.name)}">'
+
+
+def _inline_page(path: Path) -> str:
+    """A page in a sandboxed frame (its scripts run, apart from the notebook's), as tall as
+    the page says it needs; a link when it is larger than notebooks carry well."""
+    if path.stat().st_size > INLINE_BYTES:
+        return f'<a href="{html.escape(str(path))}">{html.escape(path.name)}</a>'
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r'<html data-height="(\d+)"', text)
+    height = int(found.group(1)) if found else 800
+    return (f'<iframe srcdoc="{html.escape(text)}" sandbox="allow-scripts" '
+            f'style="width:100%;height:{height}px;border:0" title="{html.escape(path.name)}">'
+            "</iframe>")
 
 
 def render(spec: str | Path | Mapping[str, Any], *, out: str | Path | None = None,

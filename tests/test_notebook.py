@@ -24,7 +24,9 @@ def test_quickstart_notebook_runs_and_shows_its_pictures(tmp_path: Path) -> None
     shown = [output["data"]["text/html"] for cell in notebook.cells
              if cell.cell_type == "code" for output in cell.get("outputs", [])
              if "text/html" in output.get("data", {})]
-    assert len(shown) == 2 and all('<img src="data:image/gif;base64,' in html for html in shown)
+    gifs = [html for html in shown if '<img src="data:image/gif;base64,' in html]
+    pages = [html for html in shown if html.startswith('<iframe srcdoc="')]
+    assert len(gifs) == 2 and len(pages) == 1 and len(shown) == 3
     errors = [o for cell in notebook.cells if cell.cell_type == "code"
               for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors

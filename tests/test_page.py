@@ -152,3 +152,12 @@ def test_the_page_moves_with_its_slider_and_asks_for_nothing(write_spec, tmp_pat
     assert page.evaluate("document.getElementById('plot').dataset.frame") == str(k + 1)
     assert [url for url in requests if url != page_file.as_uri()] == []
     assert errors == []
+
+
+def test_a_page_shows_inline_in_a_notebook_in_a_sandboxed_frame(write_spec, tmp_path):
+    from mlanim.api import Rendered
+
+    page = render_page(write_spec(PAGE_SCENE), tmp_path / "out")
+    shown = Rendered([page])._repr_html_()
+    assert shown.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts"' in shown
+    assert "<script>" not in shown  # the page is escaped inside the attribute

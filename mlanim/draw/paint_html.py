@@ -27,6 +27,8 @@ from mlanim.draw.video import PIXELS_PER_POINT, VideoSettings
 
 PAGE_FRAMES = 90
 """Pictures a page holds at most, spread over the video (the last included)."""
+CONTROLS_HEIGHT = 60
+"""Pixels the slider's row takes under the picture (what a notebook's frame adds)."""
 ANCHOR_X = {"left": "left", "center": "center", "right": "right"}
 ANCHOR_Y = {"top": "top", "center": "middle", "bottom": "bottom", "baseline": "bottom"}
 
@@ -354,7 +356,8 @@ def page_html(title: str, payload: str, theme: Theme, video: VideoSettings) -> s
              "#caption{position:absolute;left:-9999px}"  # the picture shows it; kept for readers
 
              f"#moment{{color:{theme.accent};min-width:8em}}")
-    return (f"<!doctype html><html><head><meta charset=\"utf-8\">"
+    return (f"<!doctype html><html data-height=\"{video.height + CONTROLS_HEIGHT}\"><head>"
+            "<meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)}</title><style>{style}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>"
