@@ -161,3 +161,18 @@ def test_a_page_shows_inline_in_a_notebook_in_a_sandboxed_frame(write_spec, tmp_
     shown = Rendered([page])._repr_html_()
     assert shown.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts"' in shown
     assert "<script>" not in shown  # the page is escaped inside the attribute
+
+
+def test_past_max_points_a_page_samples_each_class_evenly_and_says_so():
+    from mlanim.draw.paint_html import HtmlPainter
+
+    video = VideoSettings(640, 360, 15, 1.0, True, None)
+    painter = HtmlPainter(video, load_theme("dark"), max_points=100)
+    colors = np.repeat([[1.0, 0, 0], [0, 0, 1.0]], [300, 100], axis=0)
+    scatter = d.Scatter(np.random.default_rng(0).random((400, 2)), 2.0, colors,
+                        hover=tuple(f"row {i}" for i in range(400)))
+    trace = painter._scatter(scatter)
+    shown = [int(text.split()[1]) for text in trace["text"]]
+    assert 90 <= len(shown) <= 110 and painter.sampled == (len(shown), 400)
+    red = sum(1 for i in shown if i < 300)
+    assert red / len(shown) == pytest.approx(0.75, abs=0.05)  # each class keeps its share

@@ -50,9 +50,10 @@ class HtmlPainter:
     """Turns pictures into plotly traces and annotations on a unit square the size of the
     video, and writes them as one page."""
 
-    def __init__(self, video: VideoSettings, theme: Theme) -> None:
-        self.video, self.theme = video, theme
+    def __init__(self, video: VideoSettings, theme: Theme, max_points: int = 3000) -> None:
+        self.video, self.theme, self.max_points = video, theme, max_points
         self.px = video.scale * PIXELS_PER_POINT  # pixels a layout point
+        self.sampled: tuple[int, int] | None = None  # (shown, of) when points were sampled
 
     # -- shapes -> plotly ------------------------------------------------------------------
     def parts(self, shapes: Sequence[d.Shape]) -> tuple[list[dict], list[dict], list[dict]]:
@@ -116,20 +117,40 @@ class HtmlPainter:
                              s.edge_width, s.alpha)
 
     def _scatter(self, s: d.Scatter) -> dict:
-        trace = self._markers(s.centers, s.radius, s.colors, None, s.edge, s.edge_width,
-                              s.alpha)
-        return with_hover(trace, s.hover)
+        keep = self._kept(s)
+        colors = None if s.colors is None else np.asarray(s.colors)[keep]
+        trace = self._markers(np.asarray(s.centers)[keep], s.radius, colors, None, s.edge,
+                              s.edge_width, s.alpha)
+        hover = None if s.hover is None else tuple(np.asarray(s.hover, dtype=object)[keep])
+        return with_hover(trace, hover)
+
+    def _kept(self, s: d.Scatter) -> np.ndarray:
+        """The discs a page shows: all, or past `max_points` an even share of each colour
+        (a class), the same ones in every frame."""
+        count = len(s.centers)
+        if count <= self.max_points:
+            return np.arange(count)
+        colors = (np.zeros((count, 3)) if s.colors is None
+                  else np.round(np.asarray(s.colors, np.float64), 3))
+        _, group = np.unique(colors, axis=0, return_inverse=True)
+        share = self.max_points / count
+        keep = np.concatenate([members[:: max(1, round(1 / share))]
+                               for members in (np.flatnonzero(group.ravel() == g)
+                                               for g in np.unique(group))])
+        keep.sort()
+        self.sampled = (len(keep), count)
+        return keep
 
     def _markers(self, centers: np.ndarray, radius: float, colors: np.ndarray | None,
                  fill: str | None, edge: str | None, edge_width: float, alpha: float) -> dict:
         centers = np.asarray(centers, np.float64).reshape(-1, 2)
+        marker: dict[str, Any] = {"size": 2 * radius * self.px, "opacity": alpha,
+                                  "line": {"color": color(edge) if edge else "rgba(0,0,0,0)",
+                                           "width": edge_width * self.px if edge else 0}}
         if colors is not None:
-            face: Any = [color(c) for c in np.asarray(colors, np.float64)]
+            marker.update(palette_colors(np.asarray(colors, np.float64)))
         else:
-            face = color(fill, alpha) if fill else "rgba(0,0,0,0)"
-        marker = {"size": 2 * radius * self.px, "color": face, "opacity": alpha,
-                  "line": {"color": color(edge) if edge else "rgba(0,0,0,0)",
-                           "width": edge_width * self.px if edge else 0}}
+            marker["color"] = color(fill, alpha) if fill else "rgba(0,0,0,0)"
         return {"type": "scatter", "mode": "markers", "x": centers[:, 0], "y": centers[:, 1],
                 "marker": marker, "hoverinfo": "skip", "showlegend": False}
 
@@ -168,6 +189,9 @@ class HtmlPainter:
             traces, notes, boxes = self.parts(picture.shapes)
             frames.append({"data": pool.ids(traces), "notes": pool.ids(notes),
                            "boxes": pool.ids(boxes)})
+        if self.sampled:
+            labels = [f"{label} · {self.sampled[0]:,} of {self.sampled[1]:,} points shown"
+                      for label in labels]
         data = {"below": pool.ids(below), "above": pool.ids(above),
                 "notes": pool.ids(below_notes + above_notes),
                 "boxes": pool.ids(below_boxes + above_boxes), "frames": frames,
@@ -237,6 +261,25 @@ def strokes_joined(shapes: Sequence[d.Shape]) -> list[d.Shape | Stroke]:
 
 GAP = (float("nan"), float("nan"))
 """Where a joined stroke lifts the pen."""
+
+
+PALETTE_MOST = 64
+"""Distinct colours a set of discs may have to travel as numbers into a palette."""
+
+
+def palette_colors(colors: np.ndarray) -> dict[str, Any]:
+    """Per-disc colours for plotly: a few distinct ones (classes) as an index into a palette
+    of exact colours (numbers, not one string a disc), else one CSS colour a disc."""
+    rounded = np.round(colors, 4)
+    palette, index = np.unique(rounded, axis=0, return_inverse=True)
+    if len(palette) > PALETTE_MOST:
+        return {"color": [color(c) for c in colors]}
+    if len(palette) == 1:
+        return {"color": color(palette[0])}
+    last = len(palette) - 1
+    scale = [[k / last, color(c)] for k, c in enumerate(palette)]
+    return {"color": index.ravel().astype(np.int32), "colorscale": scale, "cmin": 0,
+            "cmax": last, "showscale": False}
 
 
 class Pool:

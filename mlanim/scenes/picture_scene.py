@@ -145,8 +145,8 @@ class PictureScene(SceneKind):
                   for p, index in zip(pictures, shown, strict=True)]
         title = spec.title or next((s.text for s in pictures[0].background
                                     if isinstance(s, Label) and s.bold), self.name)
-        HtmlPainter(video, theme).write(pictures, labels, [caption_text(p) for p in pictures],
-                                        title, path)
+        painter = HtmlPainter(video, theme, spec.render.page.max_points)
+        painter.write(pictures, labels, [caption_text(p) for p in pictures], title, path)
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                path: Path, derived: Derived | None = None, frame: int | None = None) -> None:

@@ -191,6 +191,13 @@ class GifSpec(Section):
                                  "size: fps, then width, then colours are lowered until it fits")
 
 
+class PageSpec(Section):
+    """How html pages are made."""
+
+    max_points: int = Field(3000, ge=100, le=1_000_000, description="a set of points larger "
+                            "than this is shown sampled evenly per class (the page says so)")
+
+
 class RenderSpec(Section):
     """How to turn the trace into files."""
 
@@ -209,6 +216,7 @@ class RenderSpec(Section):
     aspect: Literal["16:9", "4:3", "1:1", "9:16"] = "16:9"
     captions: bool = Field(True, description="short on-screen explanations")
     gif: GifSpec = GifSpec()
+    page: PageSpec = PageSpec()
     figure: Literal["video", "paper"] = Field(
         "video", description="paper: figures for a paper (png, svg, pdf): no title or caption, "
         "render.column inches wide, type sized for print, TrueType fonts in PDF, text as text "
