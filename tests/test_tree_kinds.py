@@ -15,6 +15,7 @@ from mlanim.cli import app
 from mlanim.draw.theme import load_theme
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.boosting_stages.story import BoostingStory
+from mlanim.scenes.tree_growth.sentences import TreeSentences
 from mlanim.scenes.tree_growth.story import TreeStory
 from mlanim.trace import load_trace
 from mlanim.trees.ensemble import Ensemble
@@ -33,6 +34,11 @@ def video(spec) -> VideoSettings:
 def tree_story(recorded, text: str) -> TreeStory:
     spec, trace = recorded(text)
     return TreeStory(spec, trace, video(spec), load_theme("dark"))
+
+
+def caption(story: TreeStory, view: str, p: float) -> str:
+    """What tree_growth's caption says of ``view`` at progress ``p``."""
+    return TreeSentences(story).caption(view, p)
 
 
 def boosting_story(recorded, text: str) -> BoostingStory:
@@ -81,7 +87,7 @@ def test_drawn_split_curve_peaks_at_sklearns_root_split(recorded):
     assert best_threshold == pytest.approx(float(story.tree.threshold[0]), abs=1e-9)
     assert best_decrease == pytest.approx(story.root_decrease(), abs=1e-9)
     assert best_decrease >= max(c.decrease.max() for c in story.root_curves) - 1e-12
-    assert "the most of any threshold" in story.caption("split", 0.9)
+    assert "the most of any threshold" in caption(story, "split", 0.9)
 
 
 def test_regions_equal_predict_proba_on_the_grid(recorded):
@@ -129,10 +135,11 @@ def test_depth_caption_says_overfitting_only_when_held_out_error_rises(recorded)
     clean = tree_story(recorded, "scene: tree_growth\ndata: {name: moons, noise: 0.05}\n"
                                  "model: {type: tree, max_depth: 4}\n")
     assert noisy.depth_curve.overfits_from is not None
-    assert "overfit" in noisy.caption("depth", 1.0) and "not" not in noisy.caption("depth", 1.0)
+    said = caption(noisy, "depth", 1.0)
+    assert "overfit" in said and "not" not in said
     assert clean.depth_curve.overfits_from is None
-    assert "does not overfit" in clean.caption("depth", 1.0) or "ties" in clean.caption(
-        "depth", 1.0)
+    said = caption(clean, "depth", 1.0)
+    assert "does not overfit" in said or "ties" in said
 
 
 # -- renders, and a user's own model -----------------------------------------------------
@@ -295,7 +302,7 @@ def test_a_tree_that_is_one_leaf_says_so_and_shows_no_growth(recorded):
     story = tree_story(recorded, "scene: tree_growth\ndata: {name: moons}\n"
                                  "model: {min_samples_leaf: 1000}\n")
     assert story.tree.max_depth == 0 and [s.view for s in story.segments] == ["split"]
-    assert story.caption("split", 0.9) == ("No split lowers the impurity here: the tree is a "
+    assert caption(story, "split", 0.9) == ("No split lowers the impurity here: the tree is a "
                                            "single leaf")
 
 

@@ -90,10 +90,6 @@ class HtmlPainter:
                                      "width": s.width * self.px,
                                      "dash": "dash" if s.dashed else "solid"})
 
-    def _line(self, s: d.Line) -> dict:
-        return self._path([s.start, s.end], {"color": color(s.color, s.alpha),
-                                             "width": s.width * self.px})
-
     def _polyline(self, s: d.Polyline) -> dict:
         trace = self._path(s.points, {"color": color(s.color), "width": s.width * self.px,
                                       "dash": "dash" if s.dashed else "solid"})
@@ -105,12 +101,11 @@ class HtmlPainter:
                           fillcolor=color(s.fill, s.alpha))
 
     def _rect(self, s: d.Rect) -> dict:
+        """An outline (a filled rectangle is a layout shape: `_box`)."""
         x, y, w, h = s.box
         edge = {"color": color(s.edge), "width": s.edge_width * self.px} if s.edge else {
             "width": 0}
-        extra = {"fill": "toself", "fillcolor": color(s.fill)} if s.fill else {}
-        return self._path([(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)], edge,
-                          **extra)
+        return self._path([(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)], edge)
 
     def _circle(self, s: d.Circle) -> dict:
         return self._markers(np.array([s.center]), s.radius, None, s.fill, s.edge,

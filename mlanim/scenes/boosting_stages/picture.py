@@ -12,13 +12,11 @@ from mlanim.draw.charts import (
     axes_room,
     chart_axes,
     chart_curves,
-    diverging_pixels,
     value_row_height,
 )
 from mlanim.draw.frame import Box, LegendItem
-from mlanim.draw.plane_panel import PlanePanel
-from mlanim.draw.theme import rgb
 from mlanim.draw.tree_diagram import TreeDiagram, Words, clip
+from mlanim.scenes.boosting_stages.prediction import Prediction
 from mlanim.scenes.boosting_stages.story import BoostingStory
 
 TREES_DRAWN = 3
@@ -30,7 +28,6 @@ class BoostingPicture:
 
     def __init__(self, story: BoostingStory) -> None:
         self.story, self.f, self.t = story, story.frame, story.theme
-        f = self.f
         self.legend_items = [LegendItem(self.t.class_color(k), name, "ring")
                              for k, name in enumerate(story.classes)]
         if not story.curve_mode:  # the dots' fill: what the next tree fits
@@ -42,12 +39,11 @@ class BoostingPicture:
         y = story.y_train
         self.value_range = ((0.0, 1.0) if story.classify
                             else (float(y.min()), float(y.max())))
-        self.radius = 3.0 * (300 / max(300, len(y))) ** 0.5
-        self.panel = None if story.curve_mode else PlanePanel(
-            story.plane, self.main, f, self.t, story.features, story.classes, self.value_range)
+        self.prediction = Prediction(story, self.main, self.value_range,
+                                     3.0 * (300 / max(300, len(y))) ** 0.5)
         self.diagrams = self._diagrams(trees_box)
         self.background = tuple(self._background())
-        self.overlay = tuple(self._rings())
+        self.overlay = tuple(self.prediction.rings())
 
     # -- layout, once ----------------------------------------------------------------------
     def _layout(self) -> tuple[Box, Box]:
@@ -89,10 +85,7 @@ class BoostingPicture:
     def _background(self) -> list[d.Shape]:
         f, _t = self.f, self.t
         shapes: list[d.Shape] = [*f.titles()]
-        if self.panel is not None:
-            shapes += self.panel.frame_shapes()
-        else:
-            shapes += self._curve_axes()
+        shapes += self.prediction.frame_shapes()
         if self.legend_items:
             x0, y0, _, _ = self.main
             wide = f.video.width >= f.video.height
@@ -111,19 +104,6 @@ class BoostingPicture:
                                             if self.story.val_loss is not None else [])
         return float(max(np.nanmax(loss) for loss in losses) * 1.1) or 1.0
 
-    def _curve_axes(self) -> list[d.Shape]:
-        f, t, story = self.f, self.t, self.story
-        x0, y0, w, h = self.main
-        xs = story.curve_x[:, 0]
-        across = f"{story.features[0]} {xs[0]:.3g} … {xs[-1]:.3g} →"
-        low, high = self.value_range
-        up = f"↑ target {low:.4g} … {high:.4g}"
-        return [d.Rect(self.main, t.panel, t.grid, 1.0),
-                d.Label((x0 + w, y0 - f.dy("tight")), across, f.fit(across, "tick", w),
-                        t.muted, "right", "top"),
-                d.Label((x0, y0 + h + f.dy("tight")), up, f.fit(up, "tick", w), t.muted,
-                        "left", "bottom")]
-
     # -- one frame -------------------------------------------------------------------------
     def picture(self, index: int) -> d.Picture:
         """The picture shown by frame ``index``."""
@@ -132,62 +112,13 @@ class BoostingPicture:
         p = segment.progress(index)
         stage = story.stage_at(segment.view, p)
         pic = d.Picture(background=self.background, overlay=self.overlay)
-        if story.curve_mode:
-            self._curve(pic, stage)
-        else:
-            self._plane(pic, stage)
+        pic.add(*self.prediction.shapes(stage))
         self._trees(pic, stage)
         self._equation(pic, stage, segment.view == "sum")
         self._losses(pic, stage, segment.view == "loss")
         pic.add(*self.f.counter(f"stage {stage} / {story.ensemble.stages}"))
         pic.add(*self.f.caption(story.caption(segment.view, p)))
         return pic
-
-    def _plane(self, pic: d.Picture, stage: int) -> None:
-        story, t = self.story, self.t
-        res = story.plane.resolution
-        values = story.prediction(stage)
-        shaped = values.reshape(res, res, -1) if story.classify else values.reshape(res, res)
-        pic.add(self.panel.regions(shaped))
-        residual = story.residuals(stage)
-        scale = 1.0 if story.classify else float(np.abs(story.residuals(0)).max()) or 1.0
-        fill = diverging_pixels(residual, t, scale)
-        pic.add(d.Scatter(self.panel.place(story.x_train), self.radius * 0.8, fill, None, 0.0))
-        probe = story.x_train[story.probe: story.probe + 1]
-        pic.add(d.Circle(tuple(self.panel.place(probe)[0]), self.radius * 2.6, None, t.accent,
-                         2.2))
-
-    def _rings(self) -> list[d.Shape]:
-        """Each row's class as a ring around its residual (the same in every frame)."""
-        story = self.story
-        if self.panel is None or not story.classify:
-            return []
-        centers = self.panel.place(story.x_train)
-        labels = story.y_train.astype(int)
-        return [d.Scatter(centers[labels == k], self.radius * 1.1, None,
-                          self.t.class_color(k), 1.6) for k in np.unique(labels)]
-
-    def _curve(self, pic: d.Picture, stage: int) -> None:
-        story, t = self.story, self.t
-        x0, y0, w, h = self.main
-        low, high = self.value_range
-        xs = story.curve_x[:, 0]
-        x_low, x_high = float(xs[0]), float(xs[-1])
-
-        def at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return np.column_stack([x0 + w * (x - x_low) / (x_high - x_low),
-                                    y0 + h * np.clip((y - low) / ((high - low) or 1), 0, 1)])
-        predicted = story.prediction(stage, "rows")
-        rows = at(story.x_train[:, 0], story.y_train)
-        heads = at(story.x_train[:, 0], predicted)
-        for a, b in zip(rows, heads, strict=True):
-            pic.add(d.Line(tuple(a), tuple(b), t.muted, 0.7))
-        pic.add(d.Scatter(rows, self.radius, np.tile(rgb(t.text), (len(rows), 1)), None, 0.0))
-        if stage > 0:
-            before = at(xs, story.prediction(stage - 1))
-            pic.add(d.Polyline(tuple(map(tuple, before)), t.muted, 1.4, dashed=True))
-        pic.add(d.Polyline(tuple(map(tuple, at(xs, story.prediction(stage)))), t.accent, 2.4))
-        pic.add(d.Circle(tuple(rows[story.probe]), self.radius * 2.6, None, t.accent, 2.2))
 
     def _trees(self, pic: d.Picture, stage: int) -> None:
         story, f, t = self.story, self.f, self.t

@@ -4,37 +4,13 @@ trees' averaged vote as trees are added, with the out-of-bag error."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import numpy as np
 
 from mlanim.draw import display as d
 from mlanim.draw.charts import Series, axes_room, chart_axes, chart_curves
-from mlanim.draw.frame import Box, Frame
+from mlanim.draw.frame import Box
 from mlanim.draw.plane_panel import PlanePanel
-from mlanim.draw.theme import Theme
-from mlanim.scenes.tree_growth.story import TreeStory
-
-
-class Layout(Protocol):
-    """What the forest's views use of the scene's layout (`TreePicture`)."""
-
-    story: TreeStory
-    f: Frame
-    t: Theme
-    side: Box
-    panel: PlanePanel
-    radius: float
-    value_range: tuple[float, float]
-
-    def regions(self, depth: int | None = None, trees: int | None = None) -> d.Image:
-        """The plane's colours for the first ``trees`` trees."""
-
-    def tree_image(self, member: int) -> d.Image:
-        """Tree ``member`` alone on the plane."""
-
-    def points(self, mask: np.ndarray | None = None) -> list[d.Shape]:
-        """The training rows as dots."""
+from mlanim.scenes.tree_growth.layout import Layout
 
 
 class ForestViews:

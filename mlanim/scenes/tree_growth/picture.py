@@ -13,12 +13,13 @@ from mlanim.draw.charts import (
     axes_room,
     chart_axes,
     chart_curves,
-    value_row_height,
 )
 from mlanim.draw.frame import Box, LegendItem
 from mlanim.draw.plane_panel import PlanePanel
-from mlanim.draw.tree_diagram import TreeDiagram, Words, rule
+from mlanim.draw.tree_diagram import TreeDiagram, Words
 from mlanim.scenes.tree_growth.forest import ForestViews
+from mlanim.scenes.tree_growth.search import SplitSearch
+from mlanim.scenes.tree_growth.sentences import TreeSentences
 from mlanim.scenes.tree_growth.story import TreeStory
 
 IMAGES_KEPT = 16
@@ -30,6 +31,7 @@ class TreePicture:
 
     def __init__(self, story: TreeStory) -> None:
         self.story, self.f, self.t = story, story.frame, story.theme
+        self.sentences = TreeSentences(story)
         self.legend_items = [LegendItem(self.t.class_color(k), name)
                              for k, name in enumerate(story.classes)]
         self.plane_box, self.side, self.legend_at = self._layout()
@@ -44,7 +46,7 @@ class TreePicture:
             words = Words(story.features, story.classes, story.criterion, self.value_range)
             self.diagram = TreeDiagram(story.tree, self.f.inset(self.side, top="row"), self.f,
                                        self.t, words)
-            self.charts = self._chart_boxes()
+            self.search = SplitSearch(self)
         self.background = tuple(self._background())
         self.overlay = tuple(self.points())  # the rows lie over the changing regions
         self._images: OrderedDict[tuple, d.Image] = OrderedDict()
@@ -70,15 +72,6 @@ class TreePicture:
         top, bottom = f.split(body, [0.5, 0.5], vertical=True, gap="section")
         plane = f.square(f.inset(top, bottom=under, top="row"))
         return plane, bottom, (0.5, top[1] + legend_h)
-
-    def _chart_boxes(self) -> list[Box]:
-        """The split view's charts (one a searched feature), stacked."""
-        count = len(self.story.searched())
-        room = self.f.inset(self.side, left="column", top="small",
-                            bottom=self.f.points_y(axes_room(self.f)[1]))
-        gap = self.f.space("block") + self.f.points_y(value_row_height(self.f))
-        boxes = self.f.split(room, [1] * count, vertical=True, gap=gap)
-        return [(x, y, w, h - value_row_height(self.f)) for x, y, w, h in boxes]
 
     def _background(self) -> list[d.Shape]:
         f, t = self.f, self.t
@@ -109,7 +102,7 @@ class TreePicture:
         else:
             counter = getattr(self, f"_{segment.view}")(pic, p)
         pic.add(*self.f.counter(counter))
-        pic.add(*self.f.caption(story.caption(segment.view, p)))
+        pic.add(*self.f.caption(self.sentences.caption(segment.view, p)))
         return pic
 
     def points(self, mask: np.ndarray | None = None) -> list[d.Shape]:
@@ -137,70 +130,7 @@ class TreePicture:
         return self._images[key]
 
     def _split(self, pic: d.Picture, p: float) -> str:
-        story, f, t = self.story, self.f, self.t
-        pic.add(self.regions(depth=0))
-        searched = story.searched()
-        curves = {c.feature: c for c in story.root_curves}
-        top = max((float(curves[j].decrease.max(initial=0)) for j in searched), default=1.0)
-        top = top * 1.15 or 1.0
-        sweep = min(p / 0.8, 1.0) * len(searched)
-        for k, (feature, box) in enumerate(zip(searched, self.charts, strict=True)):
-            curve = curves[feature]
-            low, high = self._range(feature)
-            pic.add(*chart_axes(f, box, f"{story.features[feature]} threshold", top,
-                                x_range=(low, high)))
-            reach = float(np.clip(sweep - k, 0, 1))
-            if reach <= 0 or not len(curve.thresholds):
-                continue
-            share = (curve.thresholds - low) / (high - low)
-            shown = share <= reach
-            bx, by, bw, bh = box
-            points = tuple(zip(bx + bw * share[shown],
-                               by + bh * np.clip(curve.decrease[shown] / top, 0, 1),
-                               strict=True))
-            if len(points) > 1:
-                pic.add(d.Polyline(points, t.accent, 1.8))
-            heading = f"{story.criterion} decrease · {story.features[feature]}"
-            pic.add(d.Label((bx, by + bh + f.dy("tight")), heading,
-                            f.fit(heading, "label", bw), t.text, "left", "bottom"))
-            if reach < 1:
-                at = low + (high - low) * reach
-                pic.add(d.Line((bx + bw * reach, by), (bx + bw * reach, by + bh), t.muted, 1.0))
-                axis = story.plane.axis_of(feature)
-                if axis is not None:
-                    pic.add(self.panel.cut(axis, at, t.muted, 1.2, dashed=True))
-        if p >= 0.8:
-            self._chosen_split(pic, searched, curves, top)
-        return "depth 0 / " + str(story.tree.max_depth)
-
-    def _range(self, feature: int) -> tuple[float, float]:
-        axis = self.story.plane.axis_of(feature)
-        if axis is not None:
-            return (self.story.plane.x_range, self.story.plane.y_range)[axis]
-        values = self.story.x_train[:, feature]
-        return float(values.min()), float(values.max()) or 1.0
-
-    def _chosen_split(self, pic: d.Picture, searched: list[int], curves: dict, top: float
-                      ) -> None:
-        story, f, t = self.story, self.f, self.t
-        tree = story.tree
-        if tree.left[0] < 0:
-            return
-        feature, threshold = int(tree.feature[0]), float(tree.threshold[0])
-        box = self.charts[searched.index(feature)]
-        low, high = self._range(feature)
-        share = (threshold - low) / (high - low)
-        gain = float(np.interp(threshold, curves[feature].thresholds, curves[feature].decrease))
-        bx, by, bw, bh = box
-        at = (bx + bw * share, by + bh * min(gain / top, 1.0))
-        pic.add(d.Circle(at, self.radius * 1.6, t.text, t.background))
-        text = f"{rule(tree, 0, story.features)}"
-        pic.add(d.Label((at[0], at[1] + f.dy("tight")), text, f.fit(text, "label", bw),
-                        t.text, "center" if 0.2 < share < 0.8 else
-                        ("left" if share <= 0.2 else "right"), "bottom", bold=True))
-        axis = story.plane.axis_of(feature)
-        if axis is not None:
-            pic.add(self.panel.cut(axis, threshold, t.text, 2.2))
+        return self.search.compose(pic, p)
 
     def depth_of(self, p: float) -> int:
         """The depth the grow view shows at progress ``p``: 1 first, the whole tree last."""
@@ -250,8 +180,8 @@ class TreePicture:
         curve = story.depth_curve
         pic.add(self.regions())
         pic.add(*self.panel.partition(story.tree, story.tree.max_depth, t.text, 0.8))
-        box = self.charts[0] if len(self.charts) == 1 else self.f.inset(
-            self.side, left="column", bottom=self.f.points_y(axes_room(self.f)[1]), top="row")
+        box = self.f.inset(self.side, left="column", top="row",
+                           bottom=self.f.points_y(axes_room(self.f)[1]))
         percent = story.classify
         series = [Series("train", curve.train, t.train, percent=percent),
                   Series("held out", curve.held_out, t.val, dashed=True, percent=percent)]

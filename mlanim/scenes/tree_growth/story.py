@@ -69,6 +69,7 @@ class TreeStory:
         self.frame = Frame(video, theme, self.title, self.subtitle,
                            counter_sample=self._counter_sample())
 
+
     def _subtitle(self, meta: dict) -> str:
         data = meta["dataset"]
         model = (f"{self.ensemble.stages} trees, max depth {self.params.get('max_depth')}"
@@ -176,27 +177,6 @@ class TreeStory:
         curve = self.depth_curve
         return [int(curve.depths[k]) for k in lowest(list(curve.held_out))] if curve else []
 
-    # -- sentences ---------------------------------------------------------------------------
-    def caption(self, view: str, p: float) -> str:
-        """One line on what ``view`` shows at progress ``p``, from the fitted numbers."""
-        return getattr(self, f"_say_{view}")(p)
-
-    def _say_split(self, p: float) -> str:
-        tree = self.tree
-        if tree.left[0] == LEAF:
-            return "No split lowers the impurity here: the tree is a single leaf"
-        if p < 0.8:
-            return (f"Trying every threshold: each point is how much a split there lowers "
-                    f"the {self.criterion}, the two sides weighted by their rows")
-        from mlanim.draw.tree_diagram import rule
-
-        chosen = self.root_decrease()
-        best = max(float(c.decrease.max(initial=-np.inf)) for c in self.root_curves)
-        which = ("the most of any threshold" if chosen >= best - 1e-9 * max(1.0, abs(best))
-                 else "the best of the features this tree was allowed to try")
-        return (f"scikit-learn splits the root on {rule(tree, 0, self.features)}: the "
-                f"{self.criterion} falls by {chosen:.3g}, {which}")
-
     def root_decrease(self) -> float:
         """How much the root's split lowered the impurity (children weighted by rows)."""
         tree = self.tree
@@ -204,74 +184,13 @@ class TreeStory:
         share = tree.weighted[[left, right]] / tree.weighted[0]
         return float(tree.impurity[0] - share @ tree.impurity[[left, right]])
 
-    def _say_grow(self, p: float, depth: int | None = None) -> str:
-        depth = depth or min(max(self.tree.max_depth, 1), 1 + int(p * max(self.tree.max_depth,
-                                                                            1)))
-        error = self.train_error(depth)
-        fit = (f"{1 - error:.0%} of training rows land in a leaf of their own class"
-               if self.classify else f"squared error on the training rows {error:.4g}")
-        leaves = self.leaves(depth)
-        return (f"Depth {depth}: {leaves} {'leaf' if leaves == 1 else 'leaves'}, each a region "
-                f"of the plane; {fit}")
-
     def reached(self, p: float) -> list[int]:
         """The nodes of the followed row's path reached at progress ``p`` of the path view."""
         path = self.path()
         return path[: 1 + min(len(path) - 1, int(p * 1.25 * len(path)))]
-
-    def _say_path(self, p: float) -> str:
-        path, reached = self.path(), self.reached(p)
-        tree, row = self.tree, self.x_train[self.sample]
-        if len(reached) < len(path):
-            node = reached[-1]
-            value = float(row[tree.feature[node]])
-            yes = path[len(reached)] == tree.left[node]
-            sign = ("<" if yes else "≥") if tree.compare == "lt32" else ("≤" if yes else ">")
-            return (f"Row {self.sample}: {self.features[tree.feature[node]]} = {value:.4g} "
-                    f"{sign} {tree.threshold[node]:.4g}, so it goes "
-                    f"{'left' if yes else 'right'}")
-        leaf = tree.value[path[-1]]
-        said = (self.classes[int(np.argmax(leaf))] if self.classify else f"{leaf[0]:.4g}")
-        truth = (self.classes[int(self.y_train[self.sample])] if self.classify
-                 else f"{self.y_train[self.sample]:.4g}")
-        return (f"Row {self.sample} (truth: {truth}) met {len(path) - 1} rules and ends in a "
-                f"leaf that predicts {said}")
-
-    def _say_depth(self, p: float) -> str:
-        curve = self.depth_curve
-        best = self.best_depths()
-        what = "error" if self.classify else "squared error"
-        if p < 0.7:
-            return (f"A tree fitted anew at each max_depth: training {what} falls as trees "
-                    "grow deeper; held-out rows tell whether they generalise")
-        depths = " and ".join(str(b) for b in best)
-        onset = curve.overfits_from
-        if onset is not None:
-            return (f"Held-out {what} is lowest at depth{'s' if len(best) > 1 else ''} "
-                    f"{depths}; from depth {onset} it rises while training error keeps "
-                    "falling: deeper trees overfit")
-        if len(best) > 1:
-            return f"Held-out {what} ties for lowest at depths {depths}"
-        return (f"Held-out {what} is lowest at depth {best[0]}; deeper trees do not make it "
-                "rise for good, so this tree does not overfit")
-
-    def _say_bootstrap(self, p: float) -> str:
-        member = min(len(self.bootstrap) - 1, int(p * len(self.bootstrap)))
-        counts = self.bootstrap[member]
-        seen = int(np.sum(counts > 0))
-        return (f"Tree {member + 1} grew on a bootstrap sample: {seen} of {len(counts)} rows, "
-                "some drawn more than once (bigger dots); grey rings: rows it never saw")
 
     def trees_at(self, p: float) -> int:
         """Trees voting at progress ``p`` of the vote view: one, then more, then all."""
         total = self.ensemble.stages
         return max(1, min(total, round(1 + (total - 1) * min(p / 0.85, 1.0) ** 2)))
 
-    def _say_vote(self, p: float) -> str:
-        total = self.ensemble.stages
-        count = self.trees_at(p)
-        error = self.oob_error[count - 1]
-        shown = f"{error:.1%}" if self.classify else f"{error:.4g}"
-        mean = "class shares" if self.classify else "predictions"
-        oob = f"out-of-bag error {shown}" if np.isfinite(error) else "no row is out of bag yet"
-        return f"{count} of {total} trees vote: the plane shows their averaged {mean}; {oob}"
