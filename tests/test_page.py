@@ -176,3 +176,26 @@ def test_past_max_points_a_page_samples_each_class_evenly_and_says_so():
     assert 90 <= len(shown) <= 110 and painter.sampled == (len(shown), 400)
     red = sum(1 for i in shown if i < 300)
     assert red / len(shown) == pytest.approx(0.75, abs=0.05)  # each class keeps its share
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_page_fits_and_hover_shows_a_rows_numbers(write_spec, tmp_path,
+                                                                  browser):
+    page_file = render_page(write_spec(PAGE_SCENE), tmp_path / "out").resolve()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(page_file.as_uri())
+    page.wait_for_function("document.getElementById('plot').dataset.frame !== undefined")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    x, y, expected = page.evaluate("""() => {
+        const dots = Array.from(document.querySelectorAll('#plot path.point'))
+          .filter(e => e.closest('.trace').__data__[0].trace.text);
+        const dot = dots[Math.floor(dots.length / 2)], box = dot.getBoundingClientRect();
+        const trace = dot.closest('.trace').__data__[0].trace;
+        return [box.left + box.width / 2, box.top + box.height / 2, trace.text[dot.__data__.i]];
+    }""")
+    assert expected.startswith(("training row", "held-out row"))
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    shown = page.evaluate("Array.from(document.querySelectorAll('.hovertext'))"
+                          ".map(e => e.textContent)")
+    assert shown and shown[0].startswith(("training row", "held-out row"))

@@ -375,6 +375,14 @@ GLUE = """
     else if (event.key === "ArrowLeft") { show(+slider.value - 1); }
     else if (event.key === "ArrowRight") { show(+slider.value + 1); }
   });
+  const frame = document.getElementById("frame");
+  function fit() {  // a narrow window (a phone) sees the whole picture, scaled down
+    const scale = Math.min(1, frame.parentElement.clientWidth / data.layout.width);
+    plot.style.transform = "scale(" + scale + ")";
+    frame.style.height = Math.ceil(data.layout.height * scale) + "px";
+  }
+  window.addEventListener("resize", fit);
+  fit();
   window.mlanimShow = show;
   show(data.frames.length - 1);
 })();
@@ -387,19 +395,19 @@ def page_html(title: str, payload: str, theme: Theme, video: VideoSettings) -> s
 
     style = (f"body{{margin:0;background:{theme.background};color:{theme.text};"
              f"font-family:{theme.font},DejaVu Sans,sans-serif}}"
-             f"#plot{{width:{video.width}px;max-width:100%;overflow:auto}}"
-             ".controls{display:flex;gap:8px;align-items:center;padding:8px}"
+             "#frame{overflow:hidden}#plot{transform-origin:0 0}"
+             ".controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;padding:8px}"
              f"#slider{{flex:1}}button{{background:{theme.panel};color:{theme.text};"
              f"border:1px solid {theme.grid};border-radius:4px;padding:2px 10px}}"
              "#caption{position:absolute;left:-9999px}"  # the picture shows it; kept for readers
 
-             f"#moment{{color:{theme.accent};min-width:8em}}")
+             f"#moment{{color:{theme.accent}}}")
     return (f"<!doctype html><html data-height=\"{video.height + CONTROLS_HEIGHT}\"><head>"
             "<meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)}</title><style>{style}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>"
-            "<div id=\"plot\"></div><div class=\"controls\">"
+            "<div id=\"frame\"><div id=\"plot\"></div></div><div class=\"controls\">"
             "<button id=\"back\" aria-label=\"back\">\u25C0</button>"
             "<button id=\"play\" aria-label=\"play\">\u25B6</button>"
             "<button id=\"forward\" aria-label=\"forward\">\u25B6|</button>"

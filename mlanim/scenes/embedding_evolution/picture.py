@@ -108,9 +108,12 @@ def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: f
         _star_axes(pic, s, place)
     xy, beyond = _pinned(place(s.points(method, position)), box)
     radius = _point_radius(len(xy))
-    pic.add(d.Scatter(xy[~beyond], radius, s.colors[s.labels][~beyond], alpha=0.85))
+    texts = s.point_texts(position)
+    pic.add(d.Scatter(xy[~beyond], radius, s.colors[s.labels][~beyond], alpha=0.85,
+                      hover=tuple(texts[~beyond])))
     if beyond.any():  # outside the fixed window: pinned to its edge, faded
-        pic.add(d.Scatter(xy[beyond], radius, s.colors[s.labels][beyond], alpha=0.3))
+        pic.add(d.Scatter(xy[beyond], radius, s.colors[s.labels][beyond], alpha=0.3,
+                          hover=tuple(texts[beyond])))
     wrong = s.wrong(position)
     if wrong.any():
         pic.add(d.Scatter(xy[wrong], radius + 1.3, None, t.text, 0.7, alpha=0.45))

@@ -69,6 +69,14 @@ class EmbeddingStory:
         """(N, 2) layout at a fractional snapshot, blended linearly between snapshots."""
         return blend(self.layouts[method], position)
 
+    def point_texts(self, position: float) -> np.ndarray:
+        """What a page shows over each point at the nearest snapshot: ``#12 · 7 · predicted
+        1``."""
+        predicted = self.predicted[min(round(position), len(self.predicted) - 1)]
+        names = self.class_names
+        return np.array([f"#{i} · {names[k]} · predicted {names[p]}" for i, (k, p) in
+                         enumerate(zip(self.labels, predicted, strict=True))])
+
     def wrong(self, position: float) -> np.ndarray:
         """Which points the model misclassifies at the nearest snapshot."""
         return self.predicted[min(round(position), len(self.predicted) - 1)] != self.labels
