@@ -199,3 +199,25 @@ def test_on_a_phone_the_page_fits_and_hover_shows_a_rows_numbers(write_spec, tmp
     shown = page.evaluate("Array.from(document.querySelectorAll('.hovertext'))"
                           ".map(e => e.textContent)")
     assert shown and shown[0].startswith(("training row", "held-out row"))
+
+
+@pytest.mark.slow
+def test_a_kind_told_in_views_has_a_tab_each_with_its_own_slider(write_spec, tmp_path,
+                                                                   browser):
+    spec = write_spec("scene: tree_growth\ndata: {name: moons, n_samples: 150}\n"
+                      "model: {max_depth: 3}\nrender: {quality: low, duration: 4, "
+                      "formats: [html]}\n")
+    page_file = render_page(spec, tmp_path / "out").resolve()
+    views = payload(page_file)["views"]
+    assert [v["name"] for v in views] == ["split", "grow", "path", "depth"]
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    page.goto(page_file.as_uri())
+    page.wait_for_function("document.getElementById('plot').dataset.frame !== undefined")
+    page.click("#views button:text-is('grow')")
+    grow = views[1]
+    assert page.evaluate("[+document.getElementById('slider').min, "
+                         "+document.getElementById('slider').max]") == [grow["start"],
+                                                                        grow["end"]]
+    assert page.inner_text("#moment") == "depth 3 / 3"
+    page.keyboard.press("ArrowRight")  # the last of the view: the slider stays in it
+    assert page.evaluate("+document.getElementById('plot').dataset.frame") == grow["end"]

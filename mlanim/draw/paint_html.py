@@ -172,9 +172,11 @@ class HtmlPainter:
 
     # -- the page ----------------------------------------------------------------------------
     def write(self, pictures: Sequence[d.Picture], labels: Sequence[str],
-              captions: Sequence[str], title: str, path: Path) -> None:
+              captions: Sequence[str], title: str, path: Path,
+              views: Sequence[tuple[str, int, int]] = ()) -> None:
         """One page of ``pictures`` (a slider step each, named by ``labels``), written to
-        ``path``."""
+        ``path``; ``views`` (name, first and last picture) become tabs, each with the slider
+        over its own pictures."""
         pool = Pool()
         first = pictures[0]
         below, below_notes, below_boxes = self.parts(first.background)
@@ -190,7 +192,9 @@ class HtmlPainter:
         data = {"below": pool.ids(below), "above": pool.ids(above),
                 "notes": pool.ids(below_notes + above_notes),
                 "boxes": pool.ids(below_boxes + above_boxes), "frames": frames,
-                "labels": list(labels), "captions": list(captions), "layout": self._layout()}
+                "labels": list(labels), "captions": list(captions), "layout": self._layout(),
+                "views": [{"name": name, "start": start, "end": end}
+                          for name, start, end in views]}
         payload = encoded(data)[:-1] + ',"pool":[' + ",".join(pool.items) + "]}"
         path.write_text(page_html(title, payload, self.theme, self.video), encoding="utf-8")
 
@@ -342,8 +346,9 @@ GLUE = """
   const play = document.getElementById("play");
   let timer = null;
   function pooled(ids) { return ids.map(function (i) { return data.pool[i]; }); }
+  let low = 0, high = data.frames.length - 1;  // the active view's frames
   function show(k) {
-    k = Math.max(0, Math.min(data.frames.length - 1, k));
+    k = Math.max(low, Math.min(high, k));
     slider.value = k;
     const frame = data.frames[k];
     const layout = Object.assign({}, data.layout, {
@@ -357,14 +362,30 @@ GLUE = """
   }
   function toggle() {
     if (timer) { clearInterval(timer); timer = null; play.textContent = "\\u25B6"; return; }
-    if (+slider.value >= data.frames.length - 1) { show(0); }
+    if (+slider.value >= high) { show(low); }
     play.textContent = "\\u275A\\u275A";
     timer = setInterval(function () {
-      if (+slider.value >= data.frames.length - 1) { toggle(); return; }
+      if (+slider.value >= high) { toggle(); return; }
       show(+slider.value + 1);
     }, 150);
   }
-  slider.max = data.frames.length - 1;
+  slider.max = high;
+  const tabs = document.getElementById("views");
+  function choose(view) {  // a view of the video as a tab, with the slider over its frames
+    low = view.start; high = view.end; slider.min = low; slider.max = high;
+    Array.from(tabs.children).forEach(function (b) {
+      b.setAttribute("aria-selected", String(b.textContent === view.name)); });
+    show(high);
+  }
+  data.views.forEach(function (view) {
+    const button = document.createElement("button");
+    button.textContent = view.name;  // text, never markup
+    button.setAttribute("role", "tab");
+    button.addEventListener("click", function () { choose(view); });
+    tabs.appendChild(button);
+  });
+  window.mlanimView = function (name) {
+    choose(data.views.find(function (v) { return v.name === name; })); };
   slider.addEventListener("input", function () { show(+slider.value); });
   play.addEventListener("click", toggle);
   function step(by) { return function () { show(+slider.value + by); }; }
@@ -384,7 +405,8 @@ GLUE = """
   window.addEventListener("resize", fit);
   fit();
   window.mlanimShow = show;
-  show(data.frames.length - 1);
+  if (data.views.length) { choose(data.views[data.views.length - 1]); }
+  else { show(high); }
 })();
 """
 
@@ -401,12 +423,16 @@ def page_html(title: str, payload: str, theme: Theme, video: VideoSettings) -> s
              f"border:1px solid {theme.grid};border-radius:4px;padding:2px 10px}}"
              "#caption{position:absolute;left:-9999px}"  # the picture shows it; kept for readers
 
-             f"#moment{{color:{theme.accent}}}")
+             f"#moment{{color:{theme.accent}}}"
+             "#views{display:flex;flex-wrap:wrap;gap:6px;padding:8px}"
+             f"#views button[aria-selected=true]{{border-color:{theme.accent};"
+             f"color:{theme.accent}}}")
     return (f"<!doctype html><html data-height=\"{video.height + CONTROLS_HEIGHT}\"><head>"
             "<meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)}</title><style>{style}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>"
+            "<div id=\"views\" role=\"tablist\"></div>"
             "<div id=\"frame\"><div id=\"plot\"></div></div><div class=\"controls\">"
             "<button id=\"back\" aria-label=\"back\">\u25C0</button>"
             "<button id=\"play\" aria-label=\"play\">\u25B6</button>"

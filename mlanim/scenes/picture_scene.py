@@ -63,6 +63,23 @@ class PictureFrames:
         self.painter.close()
 
 
+def page_views(story: Any, shown: list[int]) -> list[tuple[str, int, int]]:
+    """The views of a kind told in views (a story with `segments`, or a laid-out picture's
+    story with them), as (name, first, last) among the ``shown`` frames; none for one view."""
+    segments = getattr(story, "segments", None) or getattr(getattr(story, "story", None),
+                                                            "segments", None)
+    if not segments or len({segment.view for segment in segments}) < 2:
+        return []
+    views: list[tuple[str, int, int]] = []
+    for position, frame in enumerate(shown):
+        name = next((s.view for s in segments if s.first <= frame <= s.last), segments[-1].view)
+        if views and views[-1][0] == name:
+            views[-1] = (name, views[-1][1], position)
+        else:
+            views.append((name, position, position))
+    return views
+
+
 def counter_text(picture: Picture) -> str:
     """The moment a picture shows, as its counter says it (``epoch 12 / 60``)."""
     return next((shape.text for shape in picture.all_shapes
@@ -146,7 +163,8 @@ class PictureScene(SceneKind):
         title = spec.title or next((s.text for s in pictures[0].background
                                     if isinstance(s, Label) and s.bold), self.name)
         painter = HtmlPainter(video, theme, spec.render.page.max_points)
-        painter.write(pictures, labels, [caption_text(p) for p in pictures], title, path)
+        painter.write(pictures, labels, [caption_text(p) for p in pictures], title, path,
+                      page_views(story, shown))
 
     def figure(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
                path: Path, derived: Derived | None = None, frame: int | None = None) -> None:
