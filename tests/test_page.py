@@ -221,3 +221,16 @@ def test_a_kind_told_in_views_has_a_tab_each_with_its_own_slider(write_spec, tmp
     assert page.inner_text("#moment") == "depth 3 / 3"
     page.keyboard.press("ArrowRight")  # the last of the view: the slider stays in it
     assert page.evaluate("+document.getElementById('plot').dataset.frame") == grow["end"]
+
+
+def test_an_image_with_cell_texts_gets_a_hover_layer_over_it():
+    from mlanim.draw.paint_html import HtmlPainter
+
+    video = VideoSettings(640, 360, 15, 1.0, True, None)
+    texts = np.array([["a → a: 0.900", "a → b: 0.100"], ["b → a: 0.300", "b → b: 0.700"]])
+    image = d.Image((0.1, 0.2, 0.4, 0.4), np.zeros((2, 2, 3)), hover=texts)
+    traces, _, _ = HtmlPainter(video, load_theme("dark")).parts([image])
+    assert [t["type"] for t in traces] == ["image", "heatmap"]
+    cells = traces[1]
+    assert cells["text"] == [["b → a: 0.300", "b → b: 0.700"], ["a → a: 0.900", "a → b: 0.100"]]
+    assert cells["opacity"] == 0 and cells["x0"] == pytest.approx(0.2)  # a cell's centre

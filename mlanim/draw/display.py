@@ -77,6 +77,9 @@ class Image:
     box: tuple[float, float, float, float]
     pixels: np.ndarray = field(compare=False)
     smooth: bool = False  # bilinear (pictures of fields) rather than crisp cells
+    hover: np.ndarray | None = field(default=None, compare=False)
+    """What a page shows over each cell (rows x columns texts: a weight and its two tokens);
+    painters of pixels ignore it."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ class HtmlPainter:
                 boxes.append(self._box(shape))
             else:
                 traces.append(getattr(self, f"_{type(shape).__name__.lower()}")(shape))
+                if isinstance(shape, d.Image) and shape.hover is not None:
+                    traces.append(self._cells(shape))
         return traces, notes, boxes
 
     def _box(self, s: d.Rect) -> dict:
@@ -162,6 +164,17 @@ class HtmlPainter:
         source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
         return {"type": "image", "source": source, "x0": x + w / cols / 2, "dx": w / cols,
                 "y0": y + h / rows / 2, "dy": h / rows, "hoverinfo": "skip"}
+
+    def _cells(self, s: d.Image) -> dict:
+        """An invisible heatmap over an image whose cells carry hover texts."""
+        texts = np.asarray(s.hover, dtype=object)[::-1]  # rows from the bottom, as drawn
+        rows, cols = texts.shape
+        x, y, w, h = s.box
+        return {"type": "heatmap", "z": np.zeros((rows, cols), np.uint8),
+                "x0": x + w / cols / 2, "dx": w / cols, "y0": y + h / rows / 2,
+                "dy": h / rows, "opacity": 0, "showscale": False,
+                "text": [[html.escape(str(t)) for t in row] for row in texts],
+                "hovertemplate": "%{text}<extra></extra>"}
 
     def _label(self, s: d.Label) -> dict:
         text = html.escape(s.text)
@@ -385,7 +398,8 @@ GLUE = """
     tabs.appendChild(button);
   });
   window.mlanimView = function (name) {
-    choose(data.views.find(function (v) { return v.name === name; })); };
+    const view = data.views.find(function (v) { return v.name === name; });
+    if (view) { choose(view); } };
   slider.addEventListener("input", function () { show(+slider.value); });
   play.addEventListener("click", toggle);
   function step(by) { return function () { show(+slider.value + by); }; }

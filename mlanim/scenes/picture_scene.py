@@ -66,8 +66,9 @@ class PictureFrames:
 def page_views(story: Any, shown: list[int]) -> list[tuple[str, int, int]]:
     """The views of a kind told in views (a story with `segments`, or a laid-out picture's
     story with them), as (name, first, last) among the ``shown`` frames; none for one view."""
-    segments = getattr(story, "segments", None) or getattr(getattr(story, "story", None),
-                                                            "segments", None)
+    inner = [story, getattr(story, "story", None), getattr(story, "s", None)]
+    segments = next((found for found in (getattr(x, "segments", None) for x in inner)
+                     if found), None)
     if not segments or len({segment.view for segment in segments}) < 2:
         return []
     views: list[tuple[str, int, int]] = []

@@ -75,7 +75,10 @@ class Heatmap(View):
         color = s.head_colors[head]
         hidden = np.triu(np.ones((n, n), dtype=bool), 1) if s.task["causal"] else None
         pixels = sequential_pixels(weights, color, t, hidden)
-        self.pic.add(d.Image(box, pixels), d.Rect(box, None, t.grid, 1.0))
+        tokens = s.tokens
+        hover = np.array([[f"{tokens[r]} → {tokens[c]}: {weights[r, c]:.3f}" for c in range(n)]
+                          for r in range(n)])
+        self.pic.add(d.Image(box, pixels, hover=hover), d.Rect(box, None, t.grid, 1.0))
         self._pattern_outline(box, n)
         self._token_labels(box, (n, n), rows=True, cols=True)
         self._cell_numbers(box, weights, pixels, hidden, "{:.2f}")

@@ -81,7 +81,8 @@ class Canvas:
         pixels = diverging_pixels(values, self.t, scale) if pixels is None else pixels.copy()
         if shown is not None:
             pixels[~shown] = rgb(self.t.panel)
-        pic.add(d.Image(box, pixels), d.Rect(box, None, self.t.grid, 1.0))
+        hover = np.vectorize(lambda v: f"{v:.4g}", otypes=[object])(values)
+        pic.add(d.Image(box, pixels, hover=hover), d.Rect(box, None, self.t.grid, 1.0))
         mask = np.ones(values.shape, bool) if numbers is True else (
             np.zeros(values.shape, bool) if numbers is False else numbers)
         if shown is not None:
