@@ -58,6 +58,8 @@ class Circle:
     edge: str | None = None
     edge_width: float = 1.0
     alpha: float = 1.0
+    hover: str | None = None
+    """What a page shows over the disc (a neuron's activation and gradient)."""
 
 
 @dataclass(frozen=True)

@@ -110,8 +110,9 @@ class HtmlPainter:
         return self._path([(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)], edge)
 
     def _circle(self, s: d.Circle) -> dict:
-        return self._markers(np.array([s.center]), s.radius, None, s.fill, s.edge,
-                             s.edge_width, s.alpha)
+        trace = self._markers(np.array([s.center]), s.radius, None, s.fill, s.edge,
+                              s.edge_width, s.alpha)
+        return with_hover(trace, None if s.hover is None else (s.hover,))
 
     def _scatter(self, s: d.Scatter) -> dict:
         keep = self._kept(s)

@@ -103,7 +103,9 @@ class Diagram(Moment):
                 xy = self._node_xy(layer, k)
                 v = float(values[n])
                 fill = s.value_color(v * shown, scale)
-                ring = d.Circle(xy, self.r, fill, t.muted, 1.0)
+                hover = f"{layer.title} unit {n}: {v:.4g}" + (
+                    f" · δ {float(deltas[n]):.4g}" if deltas is not None else "")
+                ring = d.Circle(xy, self.r, fill, t.muted, 1.0, hover=hover)
                 self.pic.add(ring)
                 if delta_on > 0 and deltas is not None:
                     dscale = float(np.max(np.abs(deltas))) or 1.0
