@@ -1,6 +1,7 @@
-"""The running sum written for a boosted model is its prediction: the prior plus the learning
-rate times each stage's trees, after every stage, equals scikit-learn's staged scores to 1e-9,
-for regression, two classes and three (one tree a class a stage)."""
+"""The running sum written for a boosted model (`Ensemble.staged_scores`) is its prediction:
+the prior plus the learning rate times each stage's trees, after every stage, equals
+scikit-learn's staged scores to 1e-9, for regression, two classes and three (one tree a class
+a stage)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import pytest
 from sklearn.datasets import load_diabetes, load_iris, make_moons
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 
-from mlanim.trees.boosting import running_sum
+from mlanim.trees.reading import read
+
+
+def running_sum(booster, x):
+    """The ensemble's prior and its scores after each stage (what the scene writes out)."""
+    return read(booster)
 
 
 def test_a_regressor_s_running_sum_is_its_staged_prediction():
@@ -19,7 +25,7 @@ def test_a_regressor_s_running_sum_is_its_staged_prediction():
     total = running_sum(booster, x)
     assert np.allclose(total.prior, y.mean())  # the mean target
     staged = np.stack(list(booster.staged_predict(x)))
-    np.testing.assert_allclose(total.scores()[..., 0], staged, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(total.staged_scores(x)[1:, :, 0], staged, rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("data", ["moons", "iris"])
@@ -30,7 +36,7 @@ def test_a_classifier_s_running_sum_is_its_staged_decision_function(data):
                                          random_state=0).fit(x, y)
     total = running_sum(booster, x)
     staged = np.stack(list(booster.staged_decision_function(x)))
-    scores = total.scores()
+    scores = total.staged_scores(x)[1:]
     assert scores.shape[-1] == (1 if data == "moons" else 3)
     np.testing.assert_allclose(scores.reshape(staged.shape), staged, rtol=0, atol=1e-9)
     if data == "moons":  # the prior is the class log-odds
@@ -39,5 +45,5 @@ def test_a_classifier_s_running_sum_is_its_staged_decision_function(data):
 
 
 def test_anything_but_a_fitted_booster_is_refused():
-    with pytest.raises(TypeError, match="gradient boosting"):
+    with pytest.raises(TypeError, match="GradientBoostingRegressor is not fitted"):
         running_sum(GradientBoostingRegressor(), np.zeros((2, 2)))

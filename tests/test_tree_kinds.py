@@ -62,22 +62,6 @@ def test_predictions_from_the_arrays_equal_the_estimators(model):
         assert np.abs(read_back.scores(x) - model.decision_function(x)).max() < 1e-9
 
 
-def test_boosting_running_sum_equals_staged_decision_function():
-    x, y = MOONS
-    model = ensemble.GradientBoostingClassifier(n_estimators=30, learning_rate=0.1,
-                                                max_depth=2, random_state=0).fit(x, y)
-    staged = np.array(list(model.staged_decision_function(x))).reshape(30, -1)
-    ours = read(model).staged_scores(x)[1:, :, 0]
-    assert np.abs(ours - staged).max() < 1e-9
-
-
-def test_regression_stages_equal_staged_predict():
-    x, y = load_diabetes(return_X_y=True)
-    model = ensemble.GradientBoostingRegressor(n_estimators=25, random_state=0).fit(x, y)
-    ours = read(model).link(read(model).staged_scores(x))
-    assert np.abs(ours[1:] - np.array(list(model.staged_predict(x)))).max() < 1e-9
-
-
 def test_drawn_split_curve_peaks_at_sklearns_root_split(recorded):
     story = tree_story(recorded, "scene: tree_growth\ndata: {name: moons}\n"
                                  "model: {type: tree, max_depth: 3}\n")

@@ -121,10 +121,12 @@ class Ensemble:
         library did not say them (an xgboost dump has none)."""
         from dataclasses import replace
 
-        trees = tuple(tree if (tree.samples >= 0).all() else replace(
-            tree, samples=tree.count_rows(x), weighted=tree.count_rows(x).astype(np.float64))
-            for tree in self.trees)
-        return replace(self, trees=trees)
+        def counted(tree: TreeNodes) -> TreeNodes:
+            rows = tree.count_rows(x)
+            return replace(tree, samples=rows, weighted=rows.astype(np.float64))
+
+        return replace(self, trees=tuple(tree if (tree.samples >= 0).all() else counted(tree)
+                                         for tree in self.trees))
 
     # -- the trace's arrays ---------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
