@@ -4,7 +4,8 @@ and the rows as dots."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,8 @@ class PlanePanel:
                  value_range: tuple[float, float] = (0.0, 1.0)) -> None:
         self.plane, self.box, self.u, self.t = plane, box, units, theme
         self.features, self.classes, self.value_range = features, classes, value_range
+        # a tree's cells and split lines at a depth, kept: every frame at that depth asks
+        self._kept: dict[tuple, tuple[TreeNodes, Any]] = {}
 
     def place(self, rows: np.ndarray) -> np.ndarray:
         """Rows' positions in the frame."""
@@ -115,9 +118,21 @@ class PlanePanel:
         ends = ((share, y0), (share, y1)) if axis == 0 else ((x0, share), (x1, share))
         return d.Polyline((self.at(*ends[0]), self.at(*ends[1])), color, width, dashed)
 
+    def _once(self, tree: TreeNodes, key: tuple, make: Callable[[], Any]) -> Any:
+        """``make()`` for ``tree`` and ``key``, made once (the tree is kept with it, so its id
+        names it while it is kept)."""
+        full = (id(tree), *key)
+        kept = self._kept.get(full)
+        if kept is None or kept[0] is not tree:
+            kept = self._kept[full] = (tree, make())
+        return kept[1]
+
     def cells(self, tree: TreeNodes, depth: int) -> dict[int, Cell]:
         """The part of the plane each node up to ``depth`` covers (splits on features off
         the plane leave a child the whole of its parent's cell)."""
+        return self._once(tree, ("cells", depth), lambda: self._cells(tree, depth))
+
+    def _cells(self, tree: TreeNodes, depth: int) -> dict[int, Cell]:
         found: dict[int, Cell] = {0: (0.0, 1.0, 0.0, 1.0)}
         for node in np.argsort(tree.depth, kind="stable"):
             node = int(node)
@@ -137,6 +152,11 @@ class PlanePanel:
     def partition(self, tree: TreeNodes, depth: int, color: str, width: float = 1.2
                   ) -> list[d.Shape]:
         """The tree's splits on the plane's features up to ``depth``, each inside its cell."""
+        return self._once(tree, ("lines", depth, color, width),
+                          lambda: self._partition(tree, depth, color, width))
+
+    def _partition(self, tree: TreeNodes, depth: int, color: str, width: float
+                   ) -> list[d.Shape]:
         cells = self.cells(tree, depth)
         lines: list[d.Shape] = []
         for node, cell in cells.items():

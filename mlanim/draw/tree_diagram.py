@@ -142,8 +142,8 @@ class TreeDiagram:
                                          2.2 if on_path else 1.2))
         for node in shown:
             split = self.tree.left[node] != LEAF and self.tree.depth[node] < depth
-            key = (node, split, node in path, (notes or {}).get(node, ""),
-                   descendants(self.tree, node, depth) if split else 0)
+            stub = split and self.tree.depth[node] == self.levels  # its count grows with depth
+            key = (node, split, node in path, (notes or {}).get(node, ""), depth if stub else 0)
             if key not in self._cards:
                 self._cards[key] = self.card(node, depth, key[2], key[3])
             shapes += self._cards[key]

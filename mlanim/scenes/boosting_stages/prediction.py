@@ -23,6 +23,11 @@ class Prediction:
         self.main, self.value_range, self.radius = main, value_range, radius
         self.panel = None if story.curve_mode else PlanePanel(
             story.plane, main, self.f, self.t, story.features, story.classes, value_range)
+        if self.panel is not None:
+            self.rows = self.panel.place(story.x_train)
+            # residuals on one scale for the whole video: classes' y - p, else the prior's
+            self.residual_scale = 1.0 if story.classify else float(
+                np.abs(story.residuals(0)).max()) or 1.0
 
     def frame_shapes(self) -> list[d.Shape]:
         """The panel and its axis names (the same in every frame)."""
@@ -58,22 +63,17 @@ class Prediction:
         values = story.prediction(stage)
         shaped = values.reshape(res, res, -1) if story.classify else values.reshape(res, res)
         pic.add(self.panel.regions(shaped))
-        residual = story.residuals(stage)
-        scale = 1.0 if story.classify else float(np.abs(story.residuals(0)).max()) or 1.0
-        fill = diverging_pixels(residual, t, scale)
-        pic.add(d.Scatter(self.panel.place(story.x_train), self.radius * 0.8, fill, None, 0.0))
-        probe = story.x_train[story.probe: story.probe + 1]
-        pic.add(d.Circle(tuple(self.panel.place(probe)[0]), self.radius * 2.6, None, t.accent,
-                         2.2))
+        fill = diverging_pixels(story.residuals(stage), t, self.residual_scale)
+        pic.add(d.Scatter(self.rows, self.radius * 0.8, fill, None, 0.0))
+        pic.add(d.Circle(tuple(self.rows[story.probe]), self.radius * 2.6, None, t.accent, 2.2))
 
     def rings(self) -> list[d.Shape]:
         """Each row's class as a ring around its residual (the same in every frame)."""
         story = self.story
         if self.panel is None or not story.classify:
             return []
-        centers = self.panel.place(story.x_train)
         labels = story.y_train.astype(int)
-        return [d.Scatter(centers[labels == k], self.radius * 1.1, None,
+        return [d.Scatter(self.rows[labels == k], self.radius * 1.1, None,
                           self.t.class_color(k), 1.6) for k in np.unique(labels)]
 
     def _curve(self, pic: d.Picture, stage: int) -> None:

@@ -48,13 +48,9 @@ class ForestViews:
         """Add ``view`` at progress ``p``; the counter's text."""
         return self._bootstrap(pic, p) if view == "bootstrap" else self._vote(pic, p)
 
-    def shown_tree(self, p: float) -> int:
-        """The tree the bootstrap view is on at progress ``p``."""
-        return min(len(self.thumbs) - 1, int(p * len(self.thumbs)))
-
     def _bootstrap(self, pic: d.Picture, p: float) -> str:
         story, t = self.story, self.t
-        member = self.shown_tree(p)
+        member = story.member_at(p)
         counts = story.bootstrap[member]
         pic.add(self.o.tree_image(member))
         out = counts == 0

@@ -132,14 +132,9 @@ class TreePicture:
     def _split(self, pic: d.Picture, p: float) -> str:
         return self.search.compose(pic, p)
 
-    def depth_of(self, p: float) -> int:
-        """The depth the grow view shows at progress ``p``: 1 first, the whole tree last."""
-        deepest = max(self.story.tree.max_depth, 1)
-        return min(deepest, 1 + int(p * deepest))
-
     def _grow(self, pic: d.Picture, p: float) -> str:
         story = self.story
-        depth = self.depth_of(p)
+        depth = story.depth_at(p)
         pic.add(self.regions(depth=depth))
         pic.add(*self.panel.partition(story.tree, depth, self.t.text))
         pic.add(*self._diagram_heading())

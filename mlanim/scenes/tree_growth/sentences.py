@@ -37,8 +37,7 @@ class TreeSentences:
 
     def _say_grow(self, p: float, depth: int | None = None) -> str:
         s = self.story
-        deepest = max(s.tree.max_depth, 1)
-        depth = depth or min(deepest, 1 + int(p * deepest))
+        depth = depth or s.depth_at(p)
         error = s.train_error(depth)
         fit = (f"{1 - error:.0%} of training rows land in a leaf of their own class"
                if s.classify else f"squared error on the training rows {error:.4g}")
@@ -86,7 +85,7 @@ class TreeSentences:
 
     def _say_bootstrap(self, p: float) -> str:
         s = self.story
-        member = min(len(s.bootstrap) - 1, int(p * len(s.bootstrap)))
+        member = s.member_at(p)
         counts = s.bootstrap[member]
         seen = int(np.sum(counts > 0))
         return (f"Tree {member + 1} grew on a bootstrap sample: {seen} of {len(counts)} rows, "

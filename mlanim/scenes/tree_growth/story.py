@@ -61,6 +61,7 @@ class TreeStory:
         self.segments = split_frames(views, WEIGHTS, video.count)
         self.sample = min(spec.show.sample, len(self.x_train) - 1)
         self._single: dict[int, np.ndarray] = {}
+        self._errors: dict[int, float] = {}
         self._sum: tuple[int, np.ndarray] | None = None
         self.title = spec.title or (
             f"A random forest of {self.ensemble.stages} trees votes" if self.forest
@@ -159,12 +160,24 @@ class TreeStory:
         """The nodes the followed row passes, root to leaf."""
         return self.tree.path(self.x_train[self.sample])
 
+    def depth_at(self, p: float) -> int:
+        """The depth the grow view shows at progress ``p``: 1 first, the whole tree last."""
+        deepest = max(self.tree.max_depth, 1)
+        return min(deepest, 1 + int(p * deepest))
+
+    def member_at(self, p: float) -> int:
+        """The forest's tree the bootstrap view is on at progress ``p``."""
+        return min(len(self.bootstrap) - 1, int(p * len(self.bootstrap)))
+
     def train_error(self, depth: int) -> float:
-        """The tree cut at ``depth`` on its training rows: 1 - accuracy, or squared error."""
-        predicted = self.ensemble.predict(self.x_train, depth=depth)
-        if self.classify:
-            return float(np.mean(np.argmax(predicted, axis=1) != self.y_train))
-        return float(np.mean((predicted - self.y_train) ** 2))
+        """The tree cut at ``depth`` on its training rows: 1 - accuracy, or squared error
+        (kept: every frame of a depth's caption asks)."""
+        if depth not in self._errors:
+            predicted = self.ensemble.predict(self.x_train, depth=depth)
+            self._errors[depth] = float(
+                np.mean(np.argmax(predicted, axis=1) != self.y_train) if self.classify
+                else np.mean((predicted - self.y_train) ** 2))
+        return self._errors[depth]
 
     def leaves(self, depth: int) -> int:
         """Leaves of the tree cut at ``depth``."""
