@@ -192,6 +192,7 @@ class HtmlPainter:
         ``path``; ``views`` (name, first and last picture) become tabs, each with the slider
         over its own pictures."""
         pool = Pool()
+        self.sampled = None
         first = pictures[0]
         below, below_notes, below_boxes = self.parts(first.background)
         above, above_notes, above_boxes = self.parts(first.overlay)
@@ -248,9 +249,7 @@ def strokes_joined(shapes: Sequence[d.Shape]) -> list[d.Shape | Stroke]:
         return None
 
     def flush() -> None:
-        if len(run) == 1 and isinstance(run[0], d.Polyline):
-            joined.append(run[0])
-        elif run:
+        if run:
             color_, width, alpha, dashed = style(run[0])  # type: ignore[misc]
             points: list[tuple[float, float]] = []
             for stroke in run:
