@@ -56,16 +56,21 @@ class TreeKind(PictureScene):
 
     def _read_fitted(self, path: Path, dataset: Dataset) -> object:
         """The fitted model in ``path``, checked against the kind and the data."""
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+
         from mlanim.trees.ensemble import UnreadableModelError
         from mlanim.trees.fit import load_fitted
-        from mlanim.trees.reading import read
+        from mlanim.trees.reading import family_of
 
         model = load_fitted(path)
         key = ("model", "fitted")
-        try:
-            family = read(model).family
-        except UnreadableModelError as error:
-            raise SpecError(str(error), key_path=key, hint="save a fitted tree model") from None
+        try:  # the model is read once, when it is recorded; here only what it is
+            family = family_of(model)
+            check_is_fitted(model)
+        except (UnreadableModelError, NotFittedError, TypeError) as error:
+            raise SpecError(str(error).split("\n")[0], key_path=key,
+                            hint="save a fitted tree model") from None
         if family not in self.families:
             raise SpecError(f"{path.name} holds a {family} model; {self.name} draws "
                             f"{' and '.join(self.families)} models", key_path=key,

@@ -5,31 +5,46 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlanim.trees.ensemble import Ensemble, UnreadableModelError
+from mlanim.trees.ensemble import Ensemble, Family, UnreadableModelError
 from mlanim.trees.libraries import read_library_model
 from mlanim.trees.structure import LEAF, TreeNodes, node_depths
 
 CONSTANT_PRIORS = ("DummyClassifier", "DummyRegressor")
 
 
+LIBRARIES = ("xgboost", "lightgbm")
+
+
+def family_of(model: object) -> Family:
+    """Whether ``model`` is a tree, a forest or a booster, by its class (nothing is read);
+    `UnreadableModelError` for a model mlanim does not read."""
+    name = type(model).__name__
+    if type(model).__module__.split(".")[0] in LIBRARIES:
+        return "boosting"
+    if name.startswith("DecisionTree"):
+        return "tree"
+    if name.startswith(("RandomForest", "ExtraTrees")):
+        return "forest"
+    if name.startswith(("HistGradientBoosting", "GradientBoosting")):
+        return "boosting"
+    raise UnreadableModelError(f"{name} is not a tree model mlanim reads: use a scikit-learn "
+                               "DecisionTree*, RandomForest*, GradientBoosting* or "
+                               "HistGradientBoosting*, or an xgboost or lightgbm model")
+
+
 def read(model: object, classes: tuple[str, ...] = ()) -> Ensemble:
     """The `Ensemble` of a fitted scikit-learn tree, forest or gradient-boosting model, or an
     xgboost or lightgbm model; `UnreadableModelError` for anything else."""
-    name = type(model).__name__
-    module = type(model).__module__.split(".")[0]
-    if module in ("xgboost", "lightgbm"):
+    family, name = family_of(model), type(model).__name__
+    if type(model).__module__.split(".")[0] in LIBRARIES:
         return read_library_model(model, classes)
-    if name.startswith("DecisionTree"):
+    if family == "tree":
         return _single(model, name, classes)
-    if name.startswith(("RandomForest", "ExtraTrees")):
+    if family == "forest":
         return _forest(model, name, classes)
     if name.startswith("HistGradientBoosting"):
         return _hist_boosting(model, name, classes)
-    if name.startswith("GradientBoosting"):
-        return _boosting(model, name, classes)
-    raise UnreadableModelError(f"{name} is not a tree model mlanim reads: use a scikit-learn "
-                          "DecisionTree*, RandomForest*, GradientBoosting* or "
-                          "HistGradientBoosting*, or an xgboost or lightgbm model")
+    return _boosting(model, name, classes)
 
 
 def _fitted(model: object, attribute: str, name: str) -> object:
