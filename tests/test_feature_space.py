@@ -110,10 +110,12 @@ def test_a_3_unit_layer_is_drawn_in_3d_from_its_recorded_numbers(recorded):
     video = VideoSettings.from_spec(spec.render)
     picture = scenes.get("feature_space").story(spec, trace, video, load_theme("dark"))
     frame = video.count - 1
-    shapes = picture.picture(frame).shapes
+    view = next(p for p in picture.picture(frame).shapes if isinstance(p, d.View3D))
+    shapes = d.flattened([view])  # what a video draws: the view projected
     dots = next(p for p in shapes if isinstance(p, d.Scatter) and p.colors is not None)
     layer = trace.values("hidden/act2")[-1].astype(np.float64)
     train = layer[~picture.s.held_out]
+    assert np.array_equal(view.clouds[0].points, train)  # what a page turns: the numbers
     expected = picture._place(train, frame)
     drawn = {tuple(np.round(c, 9)) for c in dots.centers}
     inside = [tuple(np.round(c, 9)) for c in expected
@@ -122,6 +124,7 @@ def test_a_3_unit_layer_is_drawn_in_3d_from_its_recorded_numbers(recorded):
     assert inside and set(inside) <= drawn
     planes = [p for p in shapes if isinstance(p, d.Polygon)]
     assert planes, "the output layer's boundary planes are drawn"
+    assert len(view.facets) == len(planes) and view.ranges == picture.s.ranges
 
 
 @pytest.mark.parametrize("aspect", ["16:9", "9:16"])

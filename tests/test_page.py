@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +16,10 @@ from typer.testing import CliRunner
 from mlanim import pipeline, scenes
 from mlanim.cli import app
 from mlanim.draw import display as d
-from mlanim.draw.paint_html import page_frames
+from mlanim.draw.paint_html import PAGE_FRAMES
 from mlanim.draw.theme import load_theme
 from mlanim.draw.video import VideoSettings
+from mlanim.scenes.picture_scene import on_snapshots
 from tests.conftest import SMALL_SCENE
 
 pytest.importorskip("plotly")
@@ -60,11 +60,12 @@ def test_a_page_holds_the_videos_pictures_as_typed_arrays(write_spec, tmp_path):
     data = payload(page)
     loaded = pipeline.load(spec)
     video = VideoSettings.from_spec(loaded.spec.render)
-    shown = page_frames(video.count)
-    assert len(data["frames"]) == len(shown) and data["labels"][-1] == "epoch 6 / 6"
     kind = scenes.get(loaded.spec.scene)
     trace = pipeline.obtain_trace(loaded, loaded.spec, False, pipeline.SilentProgress())
     story = kind.story(loaded.spec, trace, video, load_theme("dark"))
+    shown = on_snapshots(story, PAGE_FRAMES)  # a step a snapshot: epochs 0 to 6
+    assert len(data["frames"]) == len(shown) == 7 and data["labels"][-1] == "epoch 6 / 6"
+    assert data["labels"][3] == "epoch 3 / 6"
     last = kind.compose(story, shown[-1])
     strokes = [s for s in last.shapes if isinstance(s, d.Line | d.Polyline)]
     expected = np.concatenate([[s.start[0], s.end[0]] if isinstance(s, d.Line)
@@ -108,23 +109,7 @@ def test_html_without_plotly_names_the_extra(write_spec, tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-# -- in a real browser -------------------------------------------------------------------
-CHROMIUM = shutil.which("chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
-
-
-@pytest.fixture
-def browser():
-    """Debian's Chromium, headless, driven by playwright (make test installs both)."""
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed: make test installs it (scripts/browser.sh)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+# -- in a real browser (conftest's `browser`) --------------------------------------------
 
 
 @pytest.mark.slow
@@ -163,6 +148,10 @@ def test_a_page_shows_inline_in_a_notebook_in_a_sandboxed_frame(write_spec, tmp_
     assert "<script>" not in shown  # the page is escaped inside the attribute
 
 
+def typed_x(trace: dict) -> np.ndarray:
+    return np.asarray(trace["x"])
+
+
 def test_past_max_points_a_page_samples_each_class_evenly_and_says_so():
     from mlanim.draw.paint_html import HtmlPainter
 
@@ -171,8 +160,9 @@ def test_past_max_points_a_page_samples_each_class_evenly_and_says_so():
     colors = np.repeat([[1.0, 0, 0], [0, 0, 1.0]], [300, 100], axis=0)
     scatter = d.Scatter(np.random.default_rng(0).random((400, 2)), 2.0, colors,
                         hover=tuple(f"row {i}" for i in range(400)))
-    trace = painter._scatter(scatter)
-    shown = [int(text.split()[1]) for text in trace["text"]]
+    disc, *places = painter._scatter(scatter)
+    shown = sorted(int(row) for place in places for row in place["customdata"][:, 0])
+    assert len(typed_x(disc)) == len(shown)
     assert 90 <= len(shown) <= 110 and painter.sampled == (len(shown), 400)
     red = sum(1 for i in shown if i < 300)
     assert red / len(shown) == pytest.approx(0.75, abs=0.05)  # each class keeps its share
@@ -186,19 +176,20 @@ def test_on_a_phone_the_page_fits_and_hover_shows_a_rows_numbers(write_spec, tmp
     page.goto(page_file.as_uri())
     page.wait_for_function("document.getElementById('plot').dataset.frame !== undefined")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    x, y, expected = page.evaluate("""() => {
+    x, y, row = page.evaluate("""() => {
         const dots = Array.from(document.querySelectorAll('#plot path.point'))
-          .filter(e => e.closest('.trace').__data__[0].trace.text);
+          .filter(e => e.closest('.trace').__data__[0].trace.customdata);
         const dot = dots[Math.floor(dots.length / 2)], box = dot.getBoundingClientRect();
         const trace = dot.closest('.trace').__data__[0].trace;
-        return [box.left + box.width / 2, box.top + box.height / 2, trace.text[dot.__data__.i]];
+        return [box.left + box.width / 2, box.top + box.height / 2,
+                trace.customdata[dot.__data__.i][0]];
     }""")
-    assert expected.startswith(("training row", "held-out row"))
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
     shown = page.evaluate("Array.from(document.querySelectorAll('.hovertext'))"
                           ".map(e => e.textContent)")
-    assert shown and shown[0].startswith(("training row", "held-out row"))
+    assert shown and shown[0].startswith((f"training row {row:.0f} ", f"held-out row {row:.0f} "))
+    assert "predicted class" in shown[0]
 
 
 @pytest.mark.slow

@@ -58,7 +58,7 @@ class Circle:
     edge: str | None = None
     edge_width: float = 1.0
     alpha: float = 1.0
-    hover: str | None = None
+    hover: str | None = field(default=None, compare=False)
     """What a page shows over the disc (a neuron's activation and gradient)."""
 
 
@@ -115,7 +115,99 @@ class Label:
     role: str = ""  # "caption": the explaining sentence (also subtitles); "counter": the moment
 
 
-Shape = Line | Polyline | Polygon | Circle | Rect | Image | Scatter | Label
+@dataclass(frozen=True)
+class Hover:
+    """Places where a page shows a text when the pointer rests there (each row's prediction
+    at this moment, over discs drawn once for every frame): centers (N, 2), within
+    ``radius`` points. Painters of pixels draw nothing."""
+
+    centers: np.ndarray = field(compare=False)
+    radius: float
+    texts: tuple[str, ...] = field(compare=False)
+
+
+Point3 = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class Surface3D:
+    """A height field over a grid: ``heights`` (rows along ``ys``, columns along ``xs``) as
+    drawn (0..1, NaN where undefined), ``values`` the recorded value at each grid point,
+    which a page shows on hover with the point's coordinates, all named by ``names`` (x, y,
+    value)."""
+
+    xs: np.ndarray = field(compare=False)
+    ys: np.ndarray = field(compare=False)
+    heights: np.ndarray = field(compare=False)
+    values: np.ndarray = field(compare=False)
+    names: tuple[str, str, str] = ("x", "y", "value")
+
+
+@dataclass(frozen=True)
+class Path3D:
+    """A stroke through points (N, 3) in the view's coordinates, with a disc at its end when
+    ``head`` is set (its radius in points)."""
+
+    points: np.ndarray = field(compare=False)
+    color: str
+    width: float = 2.0
+    head: float = 0.0
+
+
+@dataclass(frozen=True)
+class Cloud3D:
+    """Discs at points (N, 3) in the view's coordinates, filled with ``colors`` (N, 3 RGB)
+    or outlined in ``edge``, each with its ``hover`` text."""
+
+    points: np.ndarray = field(compare=False)
+    radius: float
+    colors: np.ndarray | None = field(default=None, compare=False)
+    edge: str | None = None
+    hover: tuple[str, ...] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Facet3D:
+    """A flat filled polygon through points (N, 3) in the view's coordinates."""
+
+    points: np.ndarray = field(compare=False)
+    fill: str
+    alpha: float = 0.25
+
+
+@dataclass(frozen=True)
+class View3D:
+    """A true 3-D view over ``box``: a surface, paths, point clouds and facets in coordinates
+    spanning ``ranges`` (x, y, z; each axis named in ``names``), seen from ``azimuth`` and
+    ``elevation`` degrees. ``flat`` is that view projected by the kind from this camera, which
+    painters of pixels draw; a page draws the shapes themselves, for the reader to turn."""
+
+    box: tuple[float, float, float, float]
+    ranges: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
+    names: tuple[str, str, str]
+    azimuth: float
+    elevation: float
+    flat: tuple[Shape2D, ...] = field(compare=False)
+    surface: Surface3D | None = None
+    paths: tuple[Path3D, ...] = ()
+    clouds: tuple[Cloud3D, ...] = ()
+    facets: tuple[Facet3D, ...] = ()
+
+
+Shape2D = Line | Polyline | Polygon | Circle | Rect | Image | Scatter | Label
+Shape = Shape2D | View3D | Hover
+
+
+def flattened(shapes) -> list[Shape2D]:
+    """``shapes`` with each 3-D view replaced by its projection, and no hover places: what
+    painters of pixels draw."""
+    flat: list[Shape2D] = []
+    for shape in shapes:
+        if isinstance(shape, View3D):
+            flat.extend(shape.flat)
+        elif not isinstance(shape, Hover):
+            flat.append(shape)
+    return flat
 
 
 @dataclass
@@ -139,6 +231,6 @@ class Picture:
         return self
 
     @property
-    def all_shapes(self) -> list[Shape]:
-        """Background, shapes and overlay, back to front."""
-        return [*self.background, *self.shapes, *self.overlay]
+    def all_shapes(self) -> list[Shape2D]:
+        """Background, shapes and overlay, back to front, 3-D views as drawn in a video."""
+        return flattened([*self.background, *self.shapes, *self.overlay])

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from mlanim.draw import display as d
+from mlanim.draw.hover_text import templated
 from mlanim.draw.theme import Theme, rgb
 from mlanim.draw.video import PIXELS_PER_POINT, VideoSettings
 
@@ -30,6 +31,9 @@ PAGE_FRAMES = 90
 CONTROLS_HEIGHT = 60
 """Pixels the slider's row takes under the picture (what a notebook's frame adds)."""
 ANCHOR_X = {"left": "left", "center": "center", "right": "right"}
+GL_MARKER = 0.6
+"""Plotly draws a 3-D marker larger than a flat one of the same size (as a glyph): measured
+in Chromium, this brings it to the disc a video draws."""
 ANCHOR_Y = {"top": "top", "center": "middle", "bottom": "bottom", "baseline": "bottom"}
 
 
@@ -54,6 +58,7 @@ class HtmlPainter:
         self.video, self.theme, self.max_points = video, theme, max_points
         self.px = video.scale * PIXELS_PER_POINT  # pixels a layout point
         self.sampled: tuple[int, int] | None = None  # (shown, of) when points were sampled
+        self.scenes: dict[tuple, dict] = {}  # each 3-D view's scene, by its box
 
     # -- shapes -> plotly ------------------------------------------------------------------
     def parts(self, shapes: Sequence[d.Shape]) -> tuple[list[dict], list[dict], list[dict]]:
@@ -68,6 +73,11 @@ class HtmlPainter:
                 notes.append(self._label(shape))
             elif isinstance(shape, d.Rect) and shape.fill:
                 boxes.append(self._box(shape))
+            elif isinstance(shape, d.View3D):
+                traces.extend(self._view3d(shape))
+            elif isinstance(shape, d.Scatter | d.Hover):
+                traces.extend(self._scatter(shape) if isinstance(shape, d.Scatter)
+                              else self._hover(shape))
             else:
                 traces.append(getattr(self, f"_{type(shape).__name__.lower()}")(shape))
                 if isinstance(shape, d.Image) and shape.hover is not None:
@@ -114,13 +124,33 @@ class HtmlPainter:
                               s.edge_width, s.alpha)
         return with_hover(trace, None if s.hover is None else (s.hover,))
 
-    def _scatter(self, s: d.Scatter) -> dict:
+    def _scatter(self, s: d.Scatter) -> list[dict]:
+        """The discs, and over them (when they carry texts) the places that show them."""
         keep = self._kept(s)
         colors = None if s.colors is None else np.asarray(s.colors)[keep]
         trace = self._markers(np.asarray(s.centers)[keep], s.radius, colors, None, s.edge,
                               s.edge_width, s.alpha)
-        hover = None if s.hover is None else tuple(np.asarray(s.hover, dtype=object)[keep])
-        return with_hover(trace, hover)
+        if s.hover is None:
+            return [trace]
+        return [trace, *self._hover(d.Hover(s.centers, s.radius, s.hover), keep)]
+
+    def _hover(self, s: d.Hover, keep: np.ndarray | None = None) -> list[dict]:
+        """Invisible discs that show their texts: a trace for each template of the texts,
+        their numbers a typed array (`hover_text`), or one with the texts themselves."""
+        keep = self._kept(d.Scatter(s.centers, s.radius)) if keep is None else keep
+        centers = np.asarray(s.centers, np.float64).reshape(-1, 2)[keep]
+        texts = tuple(np.asarray(s.texts, dtype=object)[keep])
+        invisible = self._markers(centers, s.radius, None, None, None, 0, 1.0)
+        found = templated(texts)
+        if found is None:
+            return [with_hover(invisible, texts)]
+        traces = []
+        for index, template in enumerate(found.templates):
+            rows = found.which == index
+            traces.append({**invisible, "x": centers[rows, 0], "y": centers[rows, 1],
+                           "customdata": found.numbers[rows], "hoverinfo": None,
+                           "hovertemplate": template + "<extra></extra>"})
+        return [{k: v for k, v in t.items() if v is not None} for t in traces]
 
     def _kept(self, s: d.Scatter) -> np.ndarray:
         """The discs a page shows: all, or past `max_points` an even share of each colour
@@ -177,6 +207,67 @@ class HtmlPainter:
                 "text": [[html.escape(str(t)) for t in row] for row in texts],
                 "hovertemplate": "%{text}<extra></extra>"}
 
+    # -- 3-D views: plotly scenes the reader turns -----------------------------------------
+    def _view3d(self, view: d.View3D) -> list[dict]:
+        """The view's surface, paths, clouds and facets as traces of its own 3-D scene."""
+        scene = self._scene(view)
+        traces = [] if view.surface is None else [self._surface(view.surface)]
+        traces += [self._facet(f) for f in view.facets]
+        traces += [self._path3d(p) for p in view.paths]
+        traces += [self._cloud(c) for c in view.clouds]
+        return [{**trace, "scene": scene} for trace in traces]
+
+    def _scene(self, view: d.View3D) -> str:
+        """The name of the scene over ``view.box`` (the same box: the same scene in every
+        frame, so the camera the reader set is kept)."""
+        if view.box not in self.scenes:
+            name = "scene" if not self.scenes else f"scene{len(self.scenes) + 1}"
+            self.scenes[view.box] = {"name": name, **scene_layout(view, self.theme)}
+        return self.scenes[view.box]["name"]
+
+    def _surface(self, s: d.Surface3D) -> dict:
+        """The surface, its recorded values read on hover (typed, not as texts)."""
+        low, high = band_ends(self.theme)
+        x_name, y_name, value_name = (html.escape(name) for name in s.names)
+        return {"type": "surface", "x": np.asarray(s.xs, np.float64),
+                "y": np.asarray(s.ys, np.float64), "z": np.asarray(s.heights, np.float64),
+                "customdata": np.asarray(s.values, np.float64),
+                "colorscale": [[0, color(low)], [1, color(high)]], "showscale": False,
+                "hovertemplate": f"{x_name} %{{x:.4g}} · {y_name} %{{y:.4g}} · {value_name} "
+                                 f"%{{customdata:.4g}}<extra></extra>"}
+
+    def _path3d(self, p: d.Path3D) -> dict:
+        xyz = np.asarray(p.points, np.float64).reshape(-1, 3)
+        trace: dict[str, Any] = {"type": "scatter3d", "x": xyz[:, 0], "y": xyz[:, 1],
+                                 "z": xyz[:, 2], "hoverinfo": "skip", "showlegend": False}
+        if p.head:
+            return {**trace, "mode": "markers", "marker": {
+                "size": 2 * p.head * self.px * GL_MARKER, "color": color(p.color),
+                "line": {"color": color(self.theme.background), "width": self.px}}}
+        return {**trace, "mode": "lines", "line": {"color": color(p.color),
+                                                   "width": p.width * self.px}}
+
+    def _cloud(self, c: d.Cloud3D) -> dict:
+        xyz = np.asarray(c.points, np.float64).reshape(-1, 3)
+        marker: dict[str, Any] = {"size": 2 * c.radius * self.px * GL_MARKER}
+        if c.colors is not None:
+            marker.update(palette_colors(np.asarray(c.colors, np.float64)))
+        else:
+            marker.update(color="rgba(0,0,0,0)",
+                          line={"color": color(c.edge or self.theme.text), "width": self.px})
+        trace = {"type": "scatter3d", "mode": "markers", "x": xyz[:, 0], "y": xyz[:, 1],
+                 "z": xyz[:, 2], "marker": marker, "hoverinfo": "skip", "showlegend": False}
+        return with_hover(trace, c.hover)
+
+    def _facet(self, f: d.Facet3D) -> dict:
+        """A flat polygon as a fan of triangles."""
+        xyz = np.asarray(f.points, np.float64).reshape(-1, 3)
+        fan = np.arange(1, len(xyz) - 1)
+        return {"type": "mesh3d", "x": xyz[:, 0], "y": xyz[:, 1], "z": xyz[:, 2],
+                "i": np.zeros(len(fan), np.int32), "j": fan.astype(np.int32),
+                "k": (fan + 1).astype(np.int32), "color": color(f.fill),
+                "opacity": f.alpha, "hoverinfo": "skip", "showscale": False}
+
     def _label(self, s: d.Label) -> dict:
         text = html.escape(s.text)
         return {"x": s.at[0], "y": s.at[1], "xref": "x", "yref": "y", "showarrow": False,
@@ -193,6 +284,7 @@ class HtmlPainter:
         over its own pictures."""
         pool = Pool()
         self.sampled = None
+        self.scenes = {}
         first = pictures[0]
         below, below_notes, below_boxes = self.parts(first.background)
         above, above_notes, above_boxes = self.parts(first.overlay)
@@ -220,8 +312,41 @@ class HtmlPainter:
                 "paper_bgcolor": self.theme.background, "plot_bgcolor": self.theme.background,
                 "xaxis": {**axis, "domain": [0, 1]},
                 "yaxis": {**axis, "domain": [0, 1], "scaleanchor": False},
-                "hovermode": "closest", "dragmode": False,
-                "font": {"family": f"{self.theme.font}, DejaVu Sans, sans-serif"}}
+                "hovermode": "closest", "dragmode": False, "uirevision": "page",
+                "font": {"family": f"{self.theme.font}, DejaVu Sans, sans-serif"},
+                **{scene["name"]: {k: v for k, v in scene.items() if k != "name"}
+                   for scene in self.scenes.values()}}
+
+
+def band_ends(theme: Theme) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest colours of a surface: the contour map's shading."""
+    from mlanim.draw.surface_view import band_palette
+
+    low, high = band_palette(theme, 2)
+    return low, high
+
+
+def scene_layout(view: d.View3D, theme: Theme) -> dict:
+    """A plotly 3-D scene over the view's box, axes named and ranged as the view says, seen
+    at first from the view's camera; the reader turns it."""
+    x, y, w, h = view.box
+    azimuth, elevation = np.radians(view.azimuth), np.radians(view.elevation)
+    distance = 2.1
+    eye = {"x": -distance * np.sin(azimuth) * np.cos(elevation),
+           "y": -distance * np.cos(azimuth) * np.cos(elevation),
+           "z": distance * np.sin(elevation)}
+
+    def axis(k: int) -> dict:
+        return {"range": list(view.ranges[k]), "title": {"text": html.escape(view.names[k])},
+                "color": theme.muted, "gridcolor": theme.grid, "backgroundcolor": theme.panel,
+                "showbackground": True, "zeroline": False}
+
+    return {"domain": {"x": [x, x + w], "y": [y, y + h]}, "xaxis": axis(0), "yaxis": axis(1),
+            "zaxis": axis(2), "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": 1, "z": 0.7}, "dragmode": "turntable",
+            "camera": {"eye": {k: float(v) for k, v in eye.items()},
+                       "projection": {"type": "orthographic"}},  # as the video projects it
+            "bgcolor": theme.panel}
 
 
 @dataclass(frozen=True)
@@ -316,10 +441,15 @@ class Pool:
 
 
 def with_hover(trace: dict, hover: Sequence[str] | None) -> dict:
-    """``trace`` showing ``hover`` (escaped) at each of its points."""
+    """``trace`` showing ``hover`` at each of its points: as one template reading typed
+    numbers where the texts have one (`hover_text`), else as the texts, escaped."""
     if hover is None:
         return trace
     trace.pop("hoverinfo", None)
+    found = templated(hover) if len(hover) > 1 else None
+    if found is not None and len(found.templates) == 1:
+        return {**trace, "customdata": found.numbers,
+                "hovertemplate": found.templates[0] + "<extra></extra>"}
     return {**trace, "text": [html.escape(text) for text in hover],
             "hovertemplate": "%{text}<extra></extra>"}
 

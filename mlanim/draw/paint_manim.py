@@ -57,7 +57,7 @@ class ManimPainter:
         overlay = self.layers.overlay(picture.overlay)
         pixels = self.canvas.camera.pixel_array
         pixels[...] = background
-        labels = self._draw(picture.shapes, pixels)
+        labels = self._draw(d.flattened(picture.shapes), pixels)
         if overlay is not None:
             overlay.lay_over(pixels)
         self._blend_labels(labels, pixels)

@@ -71,7 +71,8 @@ class MplPainter:
         buffer = np.asarray(self.fig.canvas.buffer_rgba())
         buffer[...] = pixels
         renderer = self.fig.canvas.get_renderer()
-        for group in _runs([s for s in picture.shapes if not isinstance(s, d.Label)]):
+        shapes = d.flattened(picture.shapes)
+        for group in _runs([s for s in shapes if not isinstance(s, d.Label)]):
             if isinstance(group[0], d.Image):
                 paste(group[0], buffer)
                 continue
@@ -79,7 +80,7 @@ class MplPainter:
                 artist.draw(renderer)
         if overlay is not None:
             overlay.lay_over(buffer)
-        for label in picture.shapes:
+        for label in shapes:
             if isinstance(label, d.Label):
                 self.sprites.blend(buffer, label)
         return np.asarray(Image.fromarray(buffer).convert("RGB"))

@@ -55,6 +55,28 @@ class SnapshotTimeline:
 
 
 @dataclass(frozen=True)
+class SnapshotSteps:
+    """A page's clock in place of a video's: its step ``i`` shows snapshot ``shown[i]``
+    itself, never a blend of two, so what a page draws is what was recorded."""
+
+    shown: tuple[int, ...]
+
+    @classmethod
+    def over(cls, snapshots: int, most: int) -> SnapshotSteps:
+        """Every snapshot, or ``most`` of them spread evenly (the first and last kept)."""
+        if snapshots <= most:
+            return cls(tuple(range(snapshots)))
+        return cls(tuple(sorted({round(k * (snapshots - 1) / (most - 1))
+                                 for k in range(most)})))
+
+    def at(self, frame: int) -> Moment:
+        """The moment of step ``frame``: the start, the end, or training between."""
+        last = len(self.shown) - 1
+        phase = "start" if frame == 0 else ("end" if frame >= last else "train")
+        return Moment(frame, float(frame), float(self.shown[min(frame, last)]), phase)
+
+
+@dataclass(frozen=True)
 class HeldSweep:
     """A sweep through snapshots over a view's progress (0 to 1), held on the first snapshot
     for the ``start`` share of it and on the last for the ``end`` share (the views that show

@@ -19,6 +19,7 @@ from mlanim.analysis.derived import Derived
 from mlanim.draw.display import Label, Picture
 from mlanim.draw.frame import Units, layout_problems
 from mlanim.draw.theme import Theme
+from mlanim.draw.timeline import SnapshotSteps, SnapshotTimeline
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.base import SceneKind
 from mlanim.spec.sections import SceneSpec
@@ -79,6 +80,18 @@ def page_views(story: Any, shown: list[int]) -> list[tuple[str, int, int]]:
         else:
             views.append((name, position, position))
     return views
+
+
+def on_snapshots(story: Any, most: int) -> list[int]:
+    """A story told over snapshots (a `SnapshotTimeline`) is set to show, step by step, the
+    snapshots themselves (``most`` at most): the steps a page's slider takes. None for other
+    stories."""
+    for holder in (story, getattr(story, "story", None), getattr(story, "s", None)):
+        clock = getattr(holder, "timeline", None)
+        if isinstance(clock, SnapshotTimeline):
+            holder.timeline = SnapshotSteps.over(clock.snapshots, most)
+            return list(range(len(holder.timeline.shown)))
+    return []
 
 
 def counter_text(picture: Picture) -> str:
@@ -154,10 +167,10 @@ class PictureScene(SceneKind):
         from mlanim.extras import require
 
         require("plotly", "html", "the html format", ("render", "formats"))
-        from mlanim.draw.paint_html import HtmlPainter, page_frames
+        from mlanim.draw.paint_html import PAGE_FRAMES, HtmlPainter, page_frames
 
         story = self.story(spec, trace, replace(video, captions=True), theme, derived)
-        shown = page_frames(video.count)
+        shown = on_snapshots(story, PAGE_FRAMES) or page_frames(video.count)
         pictures = [self.compose(story, index) for index in shown]
         labels = [counter_text(p) or f"frame {index + 1} / {video.count}"
                   for p, index in zip(pictures, shown, strict=True)]

@@ -78,8 +78,7 @@ class FeaturePicture:
         s, t, f = self.s, self.t, self.f
         position = s.position(frame)
         pic = d.Picture(background=self.background)
-        pic.add(*self._space(position, frame))
-        pic.add(*self._points(position, frame))
+        pic.add(*self._panel(position, frame))
         series = [Series("train", s.metrics["train_acc"], t.train, percent=True)]
         if "val_acc" in s.metrics:
             series.append(Series("val", s.metrics["val_acc"], t.val, dashed=True, percent=True))
@@ -88,6 +87,10 @@ class FeaturePicture:
         pic.add(*f.counter(f"epoch {s.epoch(position):.0f} / {s.epochs[-1]:g}"))
         pic.add(*f.caption(s.caption(frame)))
         return pic
+
+    def _panel(self, position: float, frame: int) -> list[d.Shape]:
+        """The layer's space and every row in it."""
+        return [*self._space(position, frame), *self._points(position, frame)]
 
     def _space(self, position: float, frame: int) -> list[d.Shape]:
         """The output layer's class regions and boundary lines over the plane."""
@@ -112,13 +115,15 @@ class FeaturePicture:
                           [self.panel[0] + self.panel[2], self.panel[1] + self.panel[3]])
         radius = 3.0 * (300 / max(300, len(xy))) ** 0.5
         train = ~held_out
+        texts = np.asarray(s.row_texts(position), dtype=object)[order]
         shapes: list[d.Shape] = [d.Scatter(clipped[train], radius,
-                                           self.palette[labels[train]], t.background, 0.6)]
+                                           self.palette[labels[train]], t.background, 0.6,
+                                           hover=tuple(texts[train]))]
         if s.spec.show.validation:
             for k in np.unique(labels[held_out]):
                 rows = held_out & (labels == k)
                 shapes.append(d.Scatter(clipped[rows], radius * 1.05, None,
-                                        t.class_color(int(k)), 1.4))
+                                        t.class_color(int(k)), 1.4, hover=tuple(texts[rows])))
         if wrong.any():
             shapes.append(d.Scatter(clipped[wrong], radius + 2.2, None, t.text, 1.0, 0.8))
         return shapes
@@ -151,6 +156,35 @@ class FeaturePicture3D(FeaturePicture):
     def _panel_background(self) -> list[d.Shape]:
         return [d.Rect(self.panel, self.t.panel, self.t.grid, 1.0)]
 
+    def _panel(self, position: float, frame: int) -> list[d.Shape]:
+        """The space projected for a video; in 3-D, with its points and boundary planes, for
+        a page."""
+        s, t = self.s, self.t
+        orbit = self._orbit(frame)
+        points = s.points_at(position)
+        texts = s.row_texts(position)
+        clouds = [d.Cloud3D(points[~s.held_out], 3.0, self.palette[s.labels[~s.held_out]],
+                            hover=tuple(np.asarray(texts, dtype=object)[~s.held_out]))]
+        if s.spec.show.validation and s.held_out.any():
+            clouds.append(d.Cloud3D(points[s.held_out], 3.0, None, t.muted,
+                                    tuple(np.asarray(texts, dtype=object)[s.held_out])))
+        wrong = s.wrong(position)
+        if wrong.any():
+            clouds.append(d.Cloud3D(points[wrong], 4.5, None, t.text,
+                                    tuple(np.asarray(texts, dtype=object)[wrong])))
+        facets = [d.Facet3D(polygon, mix(t.class_color(i), t.class_color(j), 0.5), 0.3)
+                  for i, j, polygon in self._planes(position)]
+        return [d.View3D(self.panel, s.ranges, ("unit 1", "unit 2", "unit 3"),
+                         float(np.degrees(orbit.azimuth)), self.ELEVATION,
+                         tuple(super()._panel(position, frame)), clouds=tuple(clouds),
+                         facets=tuple(facets))]
+
+    def _planes(self, position: float) -> list:
+        """The output layer's boundary planes at ``position`` (classes i, j, polygon)."""
+        weight = blend(self.s.weight, position).astype(np.float64)
+        bias = blend(self.s.bias, position).astype(np.float64)
+        return list(boundary_polygons(weight, bias, self.s.ranges))
+
     def _place(self, points: np.ndarray, frame: int) -> np.ndarray:
         return self._project(points, frame)[0]
 
@@ -172,9 +206,7 @@ class FeaturePicture3D(FeaturePicture):
             end[axis] = s.ranges[axis][1]
             at = self._place(end, frame)[0]
             shapes.append(d.Label(tuple(at), f"unit {axis + 1}", f.size("tick"), t.muted))
-        weight = blend(s.weight, position).astype(np.float64)
-        bias = blend(s.bias, position).astype(np.float64)
-        for i, j, polygon in boundary_polygons(weight, bias, s.ranges):
+        for i, j, polygon in self._planes(position):
             outline = tuple(map(tuple, self._place(polygon, frame)))
             shapes += [d.Polygon(outline, mix(t.class_color(i), t.class_color(j), 0.5), 0.22),
                        d.Polyline((*outline, outline[0]), t.text, 1.0)]

@@ -76,9 +76,24 @@ class FeatureStory:
     def wrong(self, position: float) -> np.ndarray:
         """Rows the model misclassifies at the nearest snapshot (from its own layer and
         output weights)."""
+        return self.predicted(position).argmax(axis=1) != self.labels
+
+    def predicted(self, position: float) -> np.ndarray:
+        """(N, K) every row's class probabilities at the nearest snapshot, from its recorded
+        layer numbers and output weights."""
         k = min(round(position), len(self.points) - 1)
-        logits = self.points[k] @ self.weight[k].T + self.bias[k]
-        return logits.argmax(axis=1) != self.labels
+        return softmax(self.points[k] @ self.weight[k].T + self.bias[k])
+
+    def row_texts(self, position: float) -> list[str]:
+        """What a page shows over each row at ``position``: which row, its class, the
+        class predicted at the nearest snapshot and that class's probability."""
+        probs = self.predicted(position)
+        names, best = self.class_names, probs.argmax(axis=1)
+        first_held_out = int(np.count_nonzero(~self.held_out))
+        return [f"{'held-out' if out else 'training'} row {i - first_held_out if out else i} · "
+                f"{names[label]} · predicted {names[guess]} ({probs[i, guess]:.2f})"
+                for i, (label, out, guess) in enumerate(zip(self.labels, self.held_out, best,
+                                                            strict=True))]
 
     def metric(self, name: str, position: float) -> float:
         """A recorded metric at the epoch ``position`` shows."""

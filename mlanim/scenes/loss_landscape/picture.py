@@ -54,25 +54,41 @@ def _contour(pic: d.Picture, s: LandscapeStory, path: np.ndarray, box, frame: in
     if s.x_range[0] <= head[0] <= s.x_range[1] and s.y_range[0] <= head[1] <= s.y_range[1]:
         pic.add(d.Circle(_to_box(box, s, *head), 6, t.train, t.background, 1.2))
     x0, y0, w, h = box
-    axis = "PC" if s.trace.meta["landscape"]["directions"] == "pca" else "direction "
+    first, second = _axis_names(s)
     f = s.frame
-    pic.add(d.Label((x0 + w / 2, y0 - f.dy("tight")), f"{axis}1", f.size("tick"), t.muted, "center",
+    pic.add(d.Label((x0 + w / 2, y0 - f.dy("tight")), first, f.size("tick"), t.muted, "center",
                     "top"),
-            d.Label((x0 - f.dx("small"), y0 + h / 2), f"{axis}2", f.size("tick"), t.muted, "right",
+            d.Label((x0 - f.dx("small"), y0 + h / 2), second, f.size("tick"), t.muted, "right",
                     "center"))
 
 
 def _surface(pic: d.Picture, s: LandscapeStory, path: np.ndarray, box, frame: int) -> None:
+    """The surface from a camera circling it, the path riding on it: projected for a video,
+    in 3-D for a page."""
     t = s.theme
-    orbit = Orbit(box, s.x_range, s.y_range, -50 + 60 * frame / max(s.count - 1, 1))
-    pic.add(*wireframe(orbit, s.a, s.b, s.height_at, t))
+    azimuth = -50 + 60 * frame / max(s.count - 1, 1)
+    orbit = Orbit(box, s.x_range, s.y_range, azimuth)
+    flat: list[d.Shape2D] = [*wireframe(orbit, s.a, s.b, s.height_at, t)]
+    pieces = []
     for piece in clip_polyline(path, s.x_range, s.y_range):
-        px, py, _ = orbit.project(piece[:, 0], piece[:, 1],
-                                  s.height_at(piece[:, 0], piece[:, 1]) + 0.015)
-        pic.add(d.Polyline(tuple(zip(px, py, strict=True)), t.train, 2.6))
+        lifted = np.column_stack([piece, s.height_at(piece[:, 0], piece[:, 1]) + 0.015])
+        pieces.append(d.Path3D(lifted, t.train, 2.6))
+        px, py, _ = orbit.project(*lifted.T)
+        flat.append(d.Polyline(tuple(zip(px, py, strict=True)), t.train, 2.6))
     head = path[-1]
-    px, py, _ = orbit.project([head[0]], [head[1]], s.height_at([head[0]], [head[1]]) + 0.015)
-    pic.add(d.Circle((px[0], py[0]), 5.5, t.train, t.background, 1.0))
+    tip = np.array([[head[0], head[1], float(s.height_at([head[0]], [head[1]])[0]) + 0.015]])
+    px, py, _ = orbit.project(*tip.T)
+    flat.append(d.Circle((px[0], py[0]), 5.5, t.train, t.background, 1.0))
+    names = _axis_names(s)
+    pic.add(d.View3D(box, (s.x_range, s.y_range, (0.0, 1.1)), (*names, "loss (log height)"),
+                     azimuth, 32, tuple(flat),
+                     d.Surface3D(s.a, s.b, s.height, s.values, (*names, "loss")),
+                     (*pieces, d.Path3D(tip, t.train, 0.0, head=5.5))))
+
+
+def _axis_names(s: LandscapeStory) -> tuple[str, str]:
+    axis = "PC" if s.trace.meta["landscape"]["directions"] == "pca" else "direction "
+    return f"{axis}1", f"{axis}2"
 
 
 def _inset(pic: d.Picture, s: LandscapeStory, epoch: float, box) -> None:

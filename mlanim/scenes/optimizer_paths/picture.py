@@ -122,20 +122,29 @@ def _inside(s: PathStory, p, margin: float) -> bool:
 
 
 def _surface(pic: d.Picture, s: PathStory, step: float, box, frame: int) -> None:
-    """A wireframe of the log surface seen from an orbiting camera, the paths riding on it."""
+    """The log surface from a camera circling it, the paths riding on it: projected (a
+    wireframe) for a video, in 3-D for a page."""
     t = s.theme
-    orbit = Orbit(box, s.x_range, s.y_range, -55 + 50 * frame / max(s.count - 1, 1))
-    project = orbit.project
-    pic.add(*wireframe(orbit, s.xs, s.ys, s.z, t))
+    azimuth = -55 + 50 * frame / max(s.count - 1, 1)
+    orbit = Orbit(box, s.x_range, s.y_range, azimuth)
+    flat: list[d.Shape2D] = [*wireframe(orbit, s.xs, s.ys, s.z, t)]
+    paths = []
     for i, path in enumerate(s.paths):
         head, _stopped = s.point(i, step)
         reached = np.vstack([path[: min(int(step), len(path) - 1) + 1], head])
         for piece in clip_polyline(reached, s.x_range, s.y_range):
-            px, py, _ = project(piece[:, 0], piece[:, 1], s.z(piece[:, 0], piece[:, 1]) + 0.01)
-            pic.add(d.Polyline(tuple(zip(px, py, strict=True)), s.colors[i], 2.4))
+            lifted = np.column_stack([piece, s.z(piece[:, 0], piece[:, 1]) + 0.01])
+            paths.append(d.Path3D(lifted, s.colors[i], 2.4))
+            px, py, _ = orbit.project(*lifted.T)
+            flat.append(d.Polyline(tuple(zip(px, py, strict=True)), s.colors[i], 2.4))
         if _inside(s, head, 0.0):
-            px, py, _ = project([head[0]], [head[1]], s.z([head[0]], [head[1]]) + 0.01)
-            pic.add(d.Circle((px[0], py[0]), 5.0, s.colors[i], t.background, 1.0))
+            tip = np.array([[head[0], head[1], float(s.z([head[0]], [head[1]])[0]) + 0.01]])
+            paths.append(d.Path3D(tip, s.colors[i], 0.0, head=5.0))
+            px, py, _ = orbit.project(*tip.T)
+            flat.append(d.Circle((px[0], py[0]), 5.0, s.colors[i], t.background, 1.0))
+    pic.add(d.View3D(box, (s.x_range, s.y_range, (0.0, 1.1)), ("x", "y", "log f"), azimuth, 32,
+                     tuple(flat), d.Surface3D(s.xs, s.ys, s.height, s.values, ("x", "y", "f")),
+                     tuple(paths)))
 
 
 def _legend_items(s: PathStory, step: float) -> list[LegendItem]:
