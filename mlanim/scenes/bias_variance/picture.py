@@ -86,7 +86,9 @@ class FitPanel:
         if not inside.any():
             return []
         centers = np.array(self._xy(list(zip(xs[inside], ys[inside], strict=True))))
-        return [d.Scatter(centers, 3.2, None, self.t.accent, 1.4)]
+        hover = tuple(f"training set {index + 1} · x {x:.4g} · y {y:.4g}"
+                      for x, y in zip(xs[inside], ys[inside], strict=True))
+        return [d.Scatter(centers, 3.2, None, self.t.accent, 1.4, hover=hover)]
 
 
 def heading_room(story: FitsStory) -> float:

@@ -41,14 +41,15 @@ class DecisionBoundary(PictureScene):
                 hint=f"pick two with data.features: [a, b] (features: {names}, ...)")
 
     def plan(self, spec: DecisionBoundarySpec, dataset: Dataset) -> RecordingPlan:
-        """Metrics and the model's output on a grid covering the data, every epoch."""
+        """Metrics, the model's output on a grid covering the data, and every row's class
+        probabilities (what a page's hover says), every epoch."""
         x = np.concatenate([dataset.x_train, dataset.x_val])
         lo, hi = x.min(axis=0), x.max(axis=0)
         pad = (hi - lo) * spec.show.margin
         grid = Grid((float(lo[0] - pad[0]), float(hi[0] + pad[0])),
                     (float(lo[1] - pad[1]), float(hi[1] + pad[1])), spec.show.resolution)
         return RecordingPlan(metrics=True, grid=grid, every_epochs=spec.train.record_every,
-                             every_steps=spec.train.record_every_steps)
+                             every_steps=spec.train.record_every_steps, probabilities="auto")
 
     def clock(self, spec: DecisionBoundarySpec, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
         """The snapshots the timeline sweeps through."""

@@ -139,6 +139,10 @@ class BoundaryPicture:
                                   chart.scale.log))
         pic.add(*f.counter(story.counter(moment)))
         pic.add(*f.caption(story.caption(moment)))
+        if story.row_probs is not None:
+            shown = len(story.x_train) + (len(story.x_val) if story.spec.show.validation else 0)
+            pic.add(d.Hover(np.vstack([self.train_points, self.val_points])[:shown],
+                            self.point_radius, story.row_texts(moment)[:shown]))
         return pic
 
     def _boundary(self, probs: np.ndarray) -> list[d.Shape]:
@@ -151,17 +155,24 @@ class BoundaryPicture:
         """Training points as dots, held-out points as rings, coloured by true class."""
         t, story = self.theme, self.story
         palette = np.array([rgb(t.class_color(k)) for k in range(len(story.class_names))])
-        names = story.class_names
         shapes: list[d.Shape] = [d.Scatter(
             self.train_points, self.point_radius, palette[story.y_train.astype(int)],
-            t.background, 0.6, hover=tuple(f"training row {i} · {names[int(k)]}"
-                                           for i, k in enumerate(story.y_train)))]
+            t.background, 0.6, hover=self._row_text("training", story.y_train))]
         if story.spec.show.validation and len(story.x_val):
             labels = story.y_val.astype(int)
             for k in np.unique(labels):
                 rows = np.flatnonzero(labels == k)
                 shapes.append(d.Scatter(self.val_points[rows], self.point_radius * 1.05, None,
-                                        t.class_color(int(k)), 1.4, hover=tuple(
-                                            f"held-out row {i} · {names[int(k)]}"
-                                            for i in rows)))
+                                        t.class_color(int(k)), 1.4,
+                                        hover=self._row_text("held-out", labels, rows)))
         return shapes
+
+    def _row_text(self, split: str, labels: np.ndarray, rows: np.ndarray | None = None
+                  ) -> tuple[str, ...] | None:
+        """Which row and class each disc is, for a page; none where the story has each
+        row's predictions (a `Hover` per frame says them)."""
+        if self.story.row_probs is not None:
+            return None
+        names = self.story.class_names
+        rows = np.arange(len(labels)) if rows is None else rows
+        return tuple(f"{split} row {i} · {names[int(labels[i])]}" for i in rows)

@@ -56,6 +56,8 @@ class Story:
         self.grid_x, self.grid_y = trace.static("grid/x"), trace.static("grid/y")
         self.x_train, self.y_train = trace.static("data/x_train"), trace.static("data/y_train")
         self.x_val, self.y_val = trace.static("data/x_val"), trace.static("data/y_val")
+        self.row_probs = (trace.values("outputs/probabilities")
+                          if "outputs/probabilities" in trace else None)  # (S, rows, K)
         dataset = trace.meta["dataset"]
         self.class_names = dataset["class_names"]
         self.feature_names = dataset["feature_names"]
@@ -82,6 +84,19 @@ class Story:
                 channel = trace.channel(name)
                 curves[label] = Curve(label, channel.epochs, channel.values.astype(np.float32))
         return curves
+
+    def row_texts(self, moment: Moment) -> tuple[str, ...]:
+        """What a page shows over each row (training, then held-out) at the snapshot nearest
+        ``moment``: which row, its class, the class predicted and its probability."""
+        assert self.row_probs is not None
+        probs = np.asarray(self.row_probs[min(round(moment.position), len(self.row_probs) - 1)],
+                           np.float64)
+        names, guesses = self.class_names, probs.argmax(axis=1)
+        rows = [("training", i, k) for i, k in enumerate(self.y_train)] + \
+            [("held-out", i, k) for i, k in enumerate(self.y_val)]
+        return tuple(f"{split} row {i} · {names[int(k)]} · predicted {names[g]} "
+                     f"({probs[r, g]:.2f})"
+                     for r, ((split, i, k), g) in enumerate(zip(rows, guesses, strict=True)))
 
     def moment(self, frame: int) -> Moment:
         """The moment shown by ``frame``."""

@@ -103,8 +103,9 @@ class Diagram(Moment):
                 xy = self._node_xy(layer, k)
                 v = float(values[n])
                 fill = s.value_color(v * shown, scale)
-                hover = f"{layer.title} unit {n}: {v:.4g}" + (
-                    f" · δ {float(deltas[n]):.4g}" if deltas is not None else "")
+                hover = f"{layer.title} {layer.names[n]}: {v:.4g}" + (
+                    f" · δ {float(deltas[n]):.4g}" if deltas is not None else "") + \
+                    self._weights_in(layer, int(n))
                 ring = d.Circle(xy, self.r, fill, t.muted, 1.0, hover=hover)
                 self.pic.add(ring)
                 if delta_on > 0 and deltas is not None:
@@ -125,6 +126,17 @@ class Diagram(Moment):
                 x, y = layer.x, float(layer.ys[-1])
                 self.pic.add(d.Label((x, y), f"… {layer.hidden_count} more", s.frame.size("tick"),
                                      t.muted))
+
+    WEIGHTS_LISTED = 8
+
+    def _weights_in(self, layer: Layer, n: int) -> str:
+        """A neuron's incoming weights as its hover lists them (the first few of many)."""
+        if layer.index == 0:
+            return ""
+        row = np.asarray(self.weights[self.s.net.weight_name(layer.index)][n], np.float64)
+        listed = ", ".join(f"{w:.3g}" for w in row[: self.WEIGHTS_LISTED])
+        more = f", … ({len(row)} in all)" if len(row) > self.WEIGHTS_LISTED else ""
+        return f" · weights in: {listed}{more}"
 
     def _block_box(self, layer: Layer) -> tuple[float, float, float, float]:
         net = self.s.net

@@ -121,6 +121,7 @@ class PulseStory:
         self.depth = len(self.net.layers) - 1
         self.timeline = PulseTimeline(
             plan_stages(self.focus_steps, self.depth, self.total_steps), video.count)
+        self.segments = self.timeline.views(self.focus_steps)  # a page's tabs
         self.count = video.count
         self._load_focus()
         self._load_snapshots()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlanim.draw.timeline import Segment
+
 WEIGHTS = {"intro": 0.6, "forward": 1.0, "loss": 1.0, "backward": 0.9, "update": 1.5,
            "fast": 1.6, "outro": 1.2}
 
@@ -66,3 +68,29 @@ class PulseTimeline:
         span = self.edges[index + 1] - self.edges[index]
         progress = float(np.clip((position - self.edges[index]) / max(span, 1e-9), 0, 1))
         return Beat(self.stages[index], progress)
+
+    def views(self, focus_steps: list[int]) -> list[Segment]:
+        """The video as views a page shows as tabs: the start, each focus step's pass
+        (forward, loss, backward, update), the fast-forwards between them, and the end."""
+        views: list[Segment] = []
+        for index, stage in enumerate(self.stages):
+            first = int(np.ceil(self.edges[index] - 0.5))
+            last = int(np.ceil(self.edges[index + 1] - 0.5)) - 1
+            name = stage_view(stage, focus_steps)
+            if views and views[-1].view == name:
+                views[-1] = Segment(name, views[-1].first, max(last, views[-1].first))
+            elif last >= first:
+                views.append(Segment(name, first, last))
+        return views
+
+
+def stage_view(stage: Stage, focus_steps: list[int]) -> str:
+    """The name of the view a stage belongs to, its steps counted as the counter counts
+    them (from 1)."""
+    if stage.phase == "intro":
+        return "start"
+    if stage.phase == "outro":
+        return "end"
+    if stage.phase == "fast":
+        return f"steps {stage.start_count + 1}–{stage.end_count}"
+    return f"step {focus_steps[stage.focus] + 1}"
