@@ -19,6 +19,141 @@ render: {quality: low, duration: 1.0, formats: [mp4]}
 """
 
 
+SMALL_KINDS = {
+    # a small spec of every kind: its trace records in seconds
+    "decision_boundary": """
+        scene: decision_boundary
+        data: {name: iris, features: [petal length (cm), petal width (cm)]}
+        model: {hidden: [8]}
+        train: {epochs: 6}
+        """,
+    "network_pulses": """
+        scene: network_pulses
+        data: {name: wine}
+        model: {hidden: [6, 5], activation: sigmoid}
+        train: {epochs: 4, batch_size: full, optimizer: {name: sgd, lr: 0.5}}
+        show: {steps: [0, 3]}
+        """,
+    "optimizer_paths": """
+        scene: optimizer_paths
+        surface: {function: rosenbrock}
+        steps: 60
+        optimizers: [{name: sgd, lr: 0.001}, {name: adam, lr: 0.05},
+                     {name: momentum, lr: 0.001, momentum: 0.9, label: "heavy ball"}]
+        view: both
+        """,
+    "loss_landscape": """
+        scene: loss_landscape
+        data: {name: moons, n_samples: 160}
+        model: {hidden: [6]}
+        train: {epochs: 6, optimizer: {name: sgd, lr: 0.2}}
+        landscape: {resolution: 11}
+        view: both
+        """,
+    "attention": """
+        scene: attention
+        task: {name: reverse, length: 5, vocab: 8, samples: 400}
+        model: {layers: 2, heads: 2, d_model: 16}
+        train: {steps: 60, batch_size: 32}
+        show: {example: "3 1 4 1 5"}
+        """,
+    "loss_curves": """
+        scene: loss_curves
+        seeds: 2
+        data: {name: iris}
+        model: {hidden: [8]}
+        train: {epochs: 8}
+        """,
+    "feature_space": """
+        scene: feature_space
+        data: {name: iris}
+        model: {hidden: [8, 2]}
+        train: {epochs: 6}
+        """,
+    "cnn_filters": """
+        scene: cnn_filters
+        data: {name: digits, limit: 300}
+        model: {channels: [4, 8]}
+        train: {epochs: 2}
+        """,
+    "rnn_memory": """
+        scene: rnn_memory
+        task: {length: 12, samples: 300}
+        model: {hidden: 4}
+        train: {steps: 40}
+        """,
+    "bias_variance": """
+        scene: bias_variance
+        samples: 16
+        resamples: 5
+        """,
+    "gradient_flow": """
+        scene: gradient_flow
+        data: {name: moons, n_samples: 120}
+        model: {hidden: [8, 8, 8], activation: relu}
+        train: {epochs: 3, batch_size: 16}
+        """,
+    "embedding_evolution": """
+        scene: embedding_evolution
+        data: {name: breast_cancer}
+        model: {hidden: [16, 8]}
+        train: {epochs: 4, batch_size: 64}
+        embed: {method: pca, points: 200, trace: [3, 40, 77]}
+        """,
+    "tree_growth": """
+        scene: tree_growth
+        data: {name: moons, n_samples: 200, noise: 0.3}
+        model: {type: tree, max_depth: 5}
+        show: {sample: 2}
+        """,
+    "boosting_stages": """
+        scene: boosting_stages
+        data: {name: moons, n_samples: 200, noise: 0.3}
+        model: {stages: 20}
+        """,
+}
+
+@pytest.fixture(scope="session")
+def small_traces(tmp_path_factory) -> dict:
+    """Each kind's spec and trace from `SMALL_KINDS`, recorded once for the whole run."""
+    from mlanim import pipeline
+    from mlanim.progress import SilentProgress
+
+    folder = tmp_path_factory.mktemp("small_kinds")
+    recorded = {}
+    with pytest.MonkeyPatch.context() as patch:  # never the user's own cache
+        patch.setenv("MLANIM_CACHE_DIR", str(folder / "cache"))
+        for kind, text in SMALL_KINDS.items():
+            path = folder / f"{kind}.yaml"
+            path.write_text(textwrap.dedent(text))
+            loaded = pipeline.load(Path(path))
+            recorded[kind] = (loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False,
+                                                                 SilentProgress()))
+    return recorded
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]  # WebGL in software
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by playwright (make test installs both); one for
+    the whole run, each test opening its own pages."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed: make test installs it (scripts/browser.sh)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run each test in its own folder with its own trace cache."""

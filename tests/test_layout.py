@@ -1,6 +1,7 @@
 """No text leaves the canvas and no two texts lie on each other, for every scene kind, aspect
 and quality: checked from the `Picture` shapes (text measured with the painters' font), so
-no pixels are needed. Each kind's trace is recorded once, from a small spec."""
+no pixels are needed. Each kind's trace is recorded once, from a small spec (conftest's
+`small_traces`)."""
 
 from __future__ import annotations
 
@@ -14,100 +15,9 @@ from mlanim.draw.frame import Units, layout_problems
 from mlanim.draw.theme import load_theme
 from mlanim.draw.video import VideoSettings
 from mlanim.progress import SilentProgress
+from tests.conftest import SMALL_KINDS as SMALL
 from tests.conftest import fit_by_hand
 
-SMALL = {
-    "decision_boundary": """
-        scene: decision_boundary
-        data: {name: iris, features: [petal length (cm), petal width (cm)]}
-        model: {hidden: [8]}
-        train: {epochs: 6}
-        """,
-    "network_pulses": """
-        scene: network_pulses
-        data: {name: wine}
-        model: {hidden: [6, 5], activation: sigmoid}
-        train: {epochs: 4, batch_size: full, optimizer: {name: sgd, lr: 0.5}}
-        show: {steps: [0, 3]}
-        """,
-    "optimizer_paths": """
-        scene: optimizer_paths
-        surface: {function: rosenbrock}
-        steps: 60
-        optimizers: [{name: sgd, lr: 0.001}, {name: adam, lr: 0.05},
-                     {name: momentum, lr: 0.001, momentum: 0.9, label: "heavy ball"}]
-        view: both
-        """,
-    "loss_landscape": """
-        scene: loss_landscape
-        data: {name: moons, n_samples: 160}
-        model: {hidden: [6]}
-        train: {epochs: 6, optimizer: {name: sgd, lr: 0.2}}
-        landscape: {resolution: 11}
-        view: both
-        """,
-    "attention": """
-        scene: attention
-        task: {name: reverse, length: 5, vocab: 8, samples: 400}
-        model: {layers: 2, heads: 2, d_model: 16}
-        train: {steps: 60, batch_size: 32}
-        show: {example: "3 1 4 1 5"}
-        """,
-    "loss_curves": """
-        scene: loss_curves
-        seeds: 2
-        data: {name: iris}
-        model: {hidden: [8]}
-        train: {epochs: 8}
-        """,
-    "feature_space": """
-        scene: feature_space
-        data: {name: iris}
-        model: {hidden: [8, 2]}
-        train: {epochs: 6}
-        """,
-    "cnn_filters": """
-        scene: cnn_filters
-        data: {name: digits, limit: 300}
-        model: {channels: [4, 8]}
-        train: {epochs: 2}
-        """,
-    "rnn_memory": """
-        scene: rnn_memory
-        task: {length: 12, samples: 300}
-        model: {hidden: 4}
-        train: {steps: 40}
-        """,
-    "bias_variance": """
-        scene: bias_variance
-        samples: 16
-        resamples: 5
-        """,
-    "gradient_flow": """
-        scene: gradient_flow
-        data: {name: moons, n_samples: 120}
-        model: {hidden: [8, 8, 8], activation: relu}
-        train: {epochs: 3, batch_size: 16}
-        """,
-    "embedding_evolution": """
-        scene: embedding_evolution
-        data: {name: breast_cancer}
-        model: {hidden: [16, 8]}
-        train: {epochs: 4, batch_size: 64}
-        embed: {method: pca, points: 200, trace: [3, 40, 77]}
-        """,
-    "tree_growth": """
-        scene: tree_growth
-        data: {name: moons, n_samples: 200, noise: 0.3}
-        model: {type: tree, max_depth: 5}
-        show: {sample: 2}
-        """,
-    "boosting_stages": """
-        scene: boosting_stages
-        data: {name: moons, n_samples: 200, noise: 0.3}
-        model: {stages: 20}
-        """,
-}
 ASPECTS = ("16:9", "4:3", "1:1", "9:16")
 QUALITIES = ("low", "medium", "paper")  # paper: a figure render.column inches wide
 FRAMES_CHECKED = 9
@@ -117,28 +27,12 @@ def test_every_kind_has_a_layout_case():
     assert set(SMALL) == set(scenes.kinds())
 
 
-@pytest.fixture(scope="module")
-def traces(tmp_path_factory) -> dict:
-    """Each kind's spec and trace, recorded once for the module."""
-    folder = tmp_path_factory.mktemp("layout")
-    recorded = {}
-    with pytest.MonkeyPatch.context() as patch:  # never the user's own cache
-        patch.setenv("MLANIM_CACHE_DIR", str(folder / "cache"))
-        for kind, text in SMALL.items():
-            path = folder / f"{kind}.yaml"
-            path.write_text(textwrap.dedent(text))
-            loaded = pipeline.load(Path(path))
-            recorded[kind] = (loaded.spec, pipeline.obtain_trace(loaded, loaded.spec, False,
-                                                                 SilentProgress()))
-    return recorded
-
-
 @pytest.mark.parametrize("quality", QUALITIES)
 @pytest.mark.parametrize("aspect", ASPECTS)
 @pytest.mark.parametrize("kind_name", sorted(SMALL))
-def test_texts_stay_inside_and_apart(traces, kind_name, aspect, quality, monkeypatch):
-    monkeypatch.setenv("MLANIM_CACHE_DIR", str(Path(traces[kind_name][1].path).parent))
-    spec, trace = traces[kind_name]
+def test_texts_stay_inside_and_apart(small_traces, kind_name, aspect, quality, monkeypatch):
+    monkeypatch.setenv("MLANIM_CACHE_DIR", str(Path(small_traces[kind_name][1].path).parent))
+    spec, trace = small_traces[kind_name]
     paper = {"figure": "paper"} if quality == "paper" else {"quality": quality}
     render = spec.render.model_copy(update={"aspect": aspect, "duration": 6.0, **paper})
     spec = spec.model_copy(update={"render": render})
