@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from mlanim.draw import display as d
-from mlanim.draw.hover_text import templated
+from mlanim.draw.hover_text import Templated, templated
 from mlanim.draw.theme import Theme, rgb
 from mlanim.draw.video import PIXELS_PER_POINT, VideoSettings
 
@@ -132,6 +132,10 @@ class HtmlPainter:
                               s.edge_width, s.alpha)
         if s.hover is None:
             return [trace]
+        hover = tuple(np.asarray(s.hover, dtype=object)[keep])
+        found = templated(hover)
+        if found is None or len(found.templates) == 1:  # the discs themselves can show them
+            return [with_hover(trace, hover, found)]
         return [trace, *self._hover(d.Hover(s.centers, s.radius, s.hover), keep)]
 
     def _hover(self, s: d.Hover, keep: np.ndarray | None = None) -> list[dict]:
@@ -222,7 +226,7 @@ class HtmlPainter:
         frame, so the camera the reader set is kept)."""
         if view.box not in self.scenes:
             name = "scene" if not self.scenes else f"scene{len(self.scenes) + 1}"
-            self.scenes[view.box] = {"name": name, **scene_layout(view, self.theme)}
+            self.scenes[view.box] = {"name": name, **scene_layout(view, self.theme, self.px)}
         return self.scenes[view.box]["name"]
 
     def _surface(self, s: d.Surface3D) -> dict:
@@ -326,9 +330,13 @@ def band_ends(theme: Theme) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def scene_layout(view: d.View3D, theme: Theme) -> dict:
-    """A plotly 3-D scene over the view's box, axes named and ranged as the view says, seen
-    at first from the view's camera; the reader turns it."""
+def scene_layout(view: d.View3D, theme: Theme, px: float) -> dict:
+    """A plotly 3-D scene over the view's box, axes named and ranged as the view says (in the
+    video's tick size, ``px`` pixels a point), seen at first from the view's camera; the
+    reader turns it."""
+    from mlanim.draw.frame import type_scale
+
+    tick = {"size": type_scale()["tick"] * px}
     x, y, w, h = view.box
     azimuth, elevation = np.radians(view.azimuth), np.radians(view.elevation)
     distance = 2.1
@@ -337,7 +345,8 @@ def scene_layout(view: d.View3D, theme: Theme) -> dict:
            "z": distance * np.sin(elevation)}
 
     def axis(k: int) -> dict:
-        return {"range": list(view.ranges[k]), "title": {"text": html.escape(view.names[k])},
+        return {"range": list(view.ranges[k]),
+                "title": {"text": html.escape(view.names[k]), "font": tick}, "tickfont": tick,
                 "color": theme.muted, "gridcolor": theme.grid, "backgroundcolor": theme.panel,
                 "showbackground": True, "zeroline": False}
 
@@ -440,13 +449,16 @@ class Pool:
         return found
 
 
-def with_hover(trace: dict, hover: Sequence[str] | None) -> dict:
+def with_hover(trace: dict, hover: Sequence[str] | None,
+               found: Templated | None = None) -> dict:
     """``trace`` showing ``hover`` at each of its points: as one template reading typed
-    numbers where the texts have one (`hover_text`), else as the texts, escaped."""
+    numbers where the texts have one (`hover_text`; ``found`` when already read), else as
+    the texts, escaped."""
     if hover is None:
         return trace
     trace.pop("hoverinfo", None)
-    found = templated(hover) if len(hover) > 1 else None
+    if found is None and len(hover) > 1:
+        found = templated(hover)
     if found is not None and len(found.templates) == 1:
         return {**trace, "customdata": found.numbers,
                 "hovertemplate": found.templates[0] + "<extra></extra>"}

@@ -80,7 +80,7 @@ def _surface(pic: d.Picture, s: LandscapeStory, path: np.ndarray, box, frame: in
     px, py, _ = orbit.project(*tip.T)
     flat.append(d.Circle((px[0], py[0]), 5.5, t.train, t.background, 1.0))
     names = _axis_names(s)
-    pic.add(d.View3D(box, (s.x_range, s.y_range, (0.0, 1.1)), (*names, "loss (log height)"),
+    pic.add(d.View3D(box, (s.x_range, s.y_range, (0.0, 1.1)), (*names, "log loss"),
                      azimuth, 32, tuple(flat),
                      d.Surface3D(s.a, s.b, s.height, s.values, (*names, "loss")),
                      (*pieces, d.Path3D(tip, t.train, 0.0, head=5.5))))

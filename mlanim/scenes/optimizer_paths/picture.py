@@ -106,6 +106,7 @@ def _contour(pic: d.Picture, s: PathStory, step: float, box, frame: int = 0) -> 
             marker = d.Label(where(*head), "✕", 14, s.colors[i], bold=True) if stopped else \
                 d.Circle(where(*head), 5.5, s.colors[i], t.background, 1.2)
             pic.add(marker)
+        pic.add(*_path_hover(s, i, step, where))
     x0, y0, w, h = box
     f = s.frame
     tick, below, beside = f.size("tick"), y0 - f.dy("tight"), x0 - f.dx("small")
@@ -113,6 +114,18 @@ def _contour(pic: d.Picture, s: PathStory, step: float, box, frame: int = 0) -> 
             d.Label((x0 + w, below), f"{s.x_range[1]:g}", tick, t.muted, "right", "top"),
             d.Label((beside, y0), f"y {s.y_range[0]:g}", tick, t.muted, "right", "bottom"),
             d.Label((beside, y0 + h), f"{s.y_range[1]:g}", tick, t.muted, "right", "top"))
+
+
+def _path_hover(s: PathStory, i: int, step: float, where) -> list[d.Shape]:
+    """What a page shows over each recorded step path ``i`` has reached inside the map: the
+    step, the point and the loss there."""
+    path, texts = s.paths[i], s.step_texts(i)
+    reached = [k for k in range(min(int(step), len(path) - 1) + 1)
+               if _inside(s, path[k], 0.0)]
+    if not reached:
+        return []
+    return [d.Hover(np.array([where(*path[k]) for k in reached]), 4.0,
+                    tuple(texts[k] for k in reached))]
 
 
 def _inside(s: PathStory, p, margin: float) -> bool:

@@ -14,6 +14,7 @@ from mlanim.draw.surface_view import (
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotTimeline
 from mlanim.draw.video import VideoSettings
+from mlanim.numbers import format_number
 from mlanim.trace import Trace
 
 MOST_STRETCHED = 3.0
@@ -54,6 +55,7 @@ class PathStory:
         self.same_scale = self.aspect == span
         self._height_at = grid_height(self.height, self.xs, self.ys)
         self.count = video.count
+        self._step_texts: dict[int, list[str]] = {}
         start = f"({self.start[0]:g}, {self.start[1]:g})"
         subtitle = f"f(x, y) = {meta['formula']} · start {start}"
         self.frame = Frame(video, theme, self.title, subtitle,
@@ -76,6 +78,17 @@ class PathStory:
         """Path ``i``'s recorded loss at the nearest step reached."""
         values = self.losses[i]
         return float(values[min(round(step), len(values) - 1)])
+
+    def step_texts(self, i: int) -> list[str]:
+        """What a page shows over each recorded step of path ``i``: the optimizer, the step,
+        the point and the loss there (made once)."""
+        if i not in self._step_texts:
+            label, path, losses = self.opts[i]["label"], self.paths[i], self.losses[i]
+            self._step_texts[i] = [f"{label} · step {k} · x {x:.4g} · y {y:.4g} · f "
+                                   f"{format_number(float(loss))}"
+                                   for k, ((x, y), loss) in enumerate(zip(path, losses,
+                                                                          strict=False))]
+        return self._step_texts[i]
 
     def value_at(self, height: float) -> float:
         """The function's value at a log height (0..1) of the map: for its colour bar."""
