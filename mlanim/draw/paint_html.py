@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,10 @@ from typing import Any
 import numpy as np
 
 from mlanim.draw import display as d
-from mlanim.draw.hover_text import Templated, templated
-from mlanim.draw.theme import Theme, rgb
+from mlanim.draw.hover_text import templated
+from mlanim.draw.page_scenes import Scenes
+from mlanim.draw.plotly_parts import Pool, color, encoded, palette_colors, with_hover
+from mlanim.draw.theme import Theme
 from mlanim.draw.video import PIXELS_PER_POINT, VideoSettings
 
 PAGE_FRAMES = 90
@@ -31,9 +32,6 @@ PAGE_FRAMES = 90
 CONTROLS_HEIGHT = 60
 """Pixels the slider's row takes under the picture (what a notebook's frame adds)."""
 ANCHOR_X = {"left": "left", "center": "center", "right": "right"}
-GL_MARKER = 0.6
-"""Plotly draws a 3-D marker larger than a flat one of the same size (as a glyph): measured
-in Chromium, this brings it to the disc a video draws."""
 ANCHOR_Y = {"top": "top", "center": "middle", "bottom": "bottom", "baseline": "bottom"}
 
 
@@ -44,12 +42,6 @@ def page_frames(count: int, most: int = PAGE_FRAMES) -> list[int]:
     return sorted({round(k * (count - 1) / (most - 1)) for k in range(most)})
 
 
-def color(value: str | np.ndarray, alpha: float = 1.0) -> str:
-    """A CSS colour from ``"#rrggbb"`` or RGB floats, with ``alpha``."""
-    r, g, b = (np.asarray(rgb(value) if isinstance(value, str) else value) * 255).round()
-    return f"rgba({int(r)},{int(g)},{int(b)},{alpha:g})"
-
-
 class HtmlPainter:
     """Turns pictures into plotly traces and annotations on a unit square the size of the
     video, and writes them as one page."""
@@ -58,7 +50,7 @@ class HtmlPainter:
         self.video, self.theme, self.max_points = video, theme, max_points
         self.px = video.scale * PIXELS_PER_POINT  # pixels a layout point
         self.sampled: tuple[int, int] | None = None  # (shown, of) when points were sampled
-        self.scenes: dict[tuple, dict] = {}  # each 3-D view's scene, by its box
+        self.scenes = Scenes(theme, self.px)
 
     # -- shapes -> plotly ------------------------------------------------------------------
     def parts(self, shapes: Sequence[d.Shape]) -> tuple[list[dict], list[dict], list[dict]]:
@@ -74,7 +66,7 @@ class HtmlPainter:
             elif isinstance(shape, d.Rect) and shape.fill:
                 boxes.append(self._box(shape))
             elif isinstance(shape, d.View3D):
-                traces.extend(self._view3d(shape))
+                traces.extend(self.scenes.traces(shape))
             elif isinstance(shape, d.Scatter | d.Hover):
                 traces.extend(self._scatter(shape) if isinstance(shape, d.Scatter)
                               else self._hover(shape))
@@ -211,67 +203,6 @@ class HtmlPainter:
                 "text": [[html.escape(str(t)) for t in row] for row in texts],
                 "hovertemplate": "%{text}<extra></extra>"}
 
-    # -- 3-D views: plotly scenes the reader turns -----------------------------------------
-    def _view3d(self, view: d.View3D) -> list[dict]:
-        """The view's surface, paths, clouds and facets as traces of its own 3-D scene."""
-        scene = self._scene(view)
-        traces = [] if view.surface is None else [self._surface(view.surface)]
-        traces += [self._facet(f) for f in view.facets]
-        traces += [self._path3d(p) for p in view.paths]
-        traces += [self._cloud(c) for c in view.clouds]
-        return [{**trace, "scene": scene} for trace in traces]
-
-    def _scene(self, view: d.View3D) -> str:
-        """The name of the scene over ``view.box`` (the same box: the same scene in every
-        frame, so the camera the reader set is kept)."""
-        if view.box not in self.scenes:
-            name = "scene" if not self.scenes else f"scene{len(self.scenes) + 1}"
-            self.scenes[view.box] = {"name": name, **scene_layout(view, self.theme, self.px)}
-        return self.scenes[view.box]["name"]
-
-    def _surface(self, s: d.Surface3D) -> dict:
-        """The surface, its recorded values read on hover (typed, not as texts)."""
-        low, high = band_ends(self.theme)
-        x_name, y_name, value_name = (html.escape(name) for name in s.names)
-        return {"type": "surface", "x": np.asarray(s.xs, np.float64),
-                "y": np.asarray(s.ys, np.float64), "z": np.asarray(s.heights, np.float64),
-                "customdata": np.asarray(s.values, np.float64),
-                "colorscale": [[0, color(low)], [1, color(high)]], "showscale": False,
-                "hovertemplate": f"{x_name} %{{x:.4g}} · {y_name} %{{y:.4g}} · {value_name} "
-                                 f"%{{customdata:.4g}}<extra></extra>"}
-
-    def _path3d(self, p: d.Path3D) -> dict:
-        xyz = np.asarray(p.points, np.float64).reshape(-1, 3)
-        trace: dict[str, Any] = {"type": "scatter3d", "x": xyz[:, 0], "y": xyz[:, 1],
-                                 "z": xyz[:, 2], "hoverinfo": "skip", "showlegend": False}
-        if p.head:
-            return {**trace, "mode": "markers", "marker": {
-                "size": 2 * p.head * self.px * GL_MARKER, "color": color(p.color),
-                "line": {"color": color(self.theme.background), "width": self.px}}}
-        return {**trace, "mode": "lines", "line": {"color": color(p.color),
-                                                   "width": p.width * self.px}}
-
-    def _cloud(self, c: d.Cloud3D) -> dict:
-        xyz = np.asarray(c.points, np.float64).reshape(-1, 3)
-        marker: dict[str, Any] = {"size": 2 * c.radius * self.px * GL_MARKER}
-        if c.colors is not None:
-            marker.update(palette_colors(np.asarray(c.colors, np.float64)))
-        else:
-            marker.update(color="rgba(0,0,0,0)",
-                          line={"color": color(c.edge or self.theme.text), "width": self.px})
-        trace = {"type": "scatter3d", "mode": "markers", "x": xyz[:, 0], "y": xyz[:, 1],
-                 "z": xyz[:, 2], "marker": marker, "hoverinfo": "skip", "showlegend": False}
-        return with_hover(trace, c.hover)
-
-    def _facet(self, f: d.Facet3D) -> dict:
-        """A flat polygon as a fan of triangles."""
-        xyz = np.asarray(f.points, np.float64).reshape(-1, 3)
-        fan = np.arange(1, len(xyz) - 1)
-        return {"type": "mesh3d", "x": xyz[:, 0], "y": xyz[:, 1], "z": xyz[:, 2],
-                "i": np.zeros(len(fan), np.int32), "j": fan.astype(np.int32),
-                "k": (fan + 1).astype(np.int32), "color": color(f.fill),
-                "opacity": f.alpha, "hoverinfo": "skip", "showscale": False}
-
     def _label(self, s: d.Label) -> dict:
         text = html.escape(s.text)
         return {"x": s.at[0], "y": s.at[1], "xref": "x", "yref": "y", "showarrow": False,
@@ -288,7 +219,7 @@ class HtmlPainter:
         over its own pictures."""
         pool = Pool()
         self.sampled = None
-        self.scenes = {}
+        self.scenes = Scenes(self.theme, self.px)
         first = pictures[0]
         below, below_notes, below_boxes = self.parts(first.background)
         above, above_notes, above_boxes = self.parts(first.overlay)
@@ -318,44 +249,7 @@ class HtmlPainter:
                 "yaxis": {**axis, "domain": [0, 1], "scaleanchor": False},
                 "hovermode": "closest", "dragmode": False, "uirevision": "page",
                 "font": {"family": f"{self.theme.font}, DejaVu Sans, sans-serif"},
-                **{scene["name"]: {k: v for k, v in scene.items() if k != "name"}
-                   for scene in self.scenes.values()}}
-
-
-def band_ends(theme: Theme) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest colours of a surface: the contour map's shading."""
-    from mlanim.draw.surface_view import band_palette
-
-    low, high = band_palette(theme, 2)
-    return low, high
-
-
-def scene_layout(view: d.View3D, theme: Theme, px: float) -> dict:
-    """A plotly 3-D scene over the view's box, axes named and ranged as the view says (in the
-    video's tick size, ``px`` pixels a point), seen at first from the view's camera; the
-    reader turns it."""
-    from mlanim.draw.frame import type_scale
-
-    tick = {"size": type_scale()["tick"] * px}
-    x, y, w, h = view.box
-    azimuth, elevation = np.radians(view.azimuth), np.radians(view.elevation)
-    distance = 2.1
-    eye = {"x": -distance * np.sin(azimuth) * np.cos(elevation),
-           "y": -distance * np.cos(azimuth) * np.cos(elevation),
-           "z": distance * np.sin(elevation)}
-
-    def axis(k: int) -> dict:
-        return {"range": list(view.ranges[k]),
-                "title": {"text": html.escape(view.names[k]), "font": tick}, "tickfont": tick,
-                "color": theme.muted, "gridcolor": theme.grid, "backgroundcolor": theme.panel,
-                "showbackground": True, "zeroline": False}
-
-    return {"domain": {"x": [x, x + w], "y": [y, y + h]}, "xaxis": axis(0), "yaxis": axis(1),
-            "zaxis": axis(2), "aspectmode": "manual",
-            "aspectratio": {"x": 1, "y": 1, "z": 0.7}, "dragmode": "turntable",
-            "camera": {"eye": {k: float(v) for k, v in eye.items()},
-                       "projection": {"type": "orthographic"}},  # as the video projects it
-            "bgcolor": theme.panel}
+                **self.scenes.layout()}
 
 
 @dataclass(frozen=True)
@@ -407,88 +301,6 @@ def strokes_joined(shapes: Sequence[d.Shape]) -> list[d.Shape | Stroke]:
 
 GAP = (float("nan"), float("nan"))
 """Where a joined stroke lifts the pen."""
-
-
-PALETTE_MOST = 64
-"""Distinct colours a set of discs may have to travel as numbers into a palette."""
-
-
-def palette_colors(colors: np.ndarray) -> dict[str, Any]:
-    """Per-disc colours for plotly: a few distinct ones (classes) as an index into a palette
-    of exact colours (numbers, not one string a disc), else one CSS colour a disc."""
-    rounded = np.round(colors, 4)
-    palette, index = np.unique(rounded, axis=0, return_inverse=True)
-    if len(palette) > PALETTE_MOST:
-        return {"color": [color(c) for c in colors]}
-    if len(palette) == 1:
-        return {"color": color(palette[0])}
-    last = len(palette) - 1
-    scale = [[k / last, color(c)] for k, c in enumerate(palette)]
-    return {"color": index.ravel().astype(np.int32), "colorscale": scale, "cmin": 0,
-            "cmax": last, "showscale": False}
-
-
-class Pool:
-    """Each distinct trace, annotation or shape of a page written once (as JSON), frames
-    naming them by number: what stays the same from frame to frame (a surface, an image, a
-    chart's axes) is not repeated."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self._known: dict[str, int] = {}
-
-    def ids(self, items: Sequence[dict]) -> list[int]:
-        """The numbers of ``items`` in the pool, adding the new ones."""
-        found = []
-        for item in items:
-            text = encoded(item)
-            if text not in self._known:
-                self._known[text] = len(self.items)
-                self.items.append(text)
-            found.append(self._known[text])
-        return found
-
-
-def with_hover(trace: dict, hover: Sequence[str] | None,
-               found: Templated | None = None) -> dict:
-    """``trace`` showing ``hover`` at each of its points: as one template reading typed
-    numbers where the texts have one (`hover_text`; ``found`` when already read), else as
-    the texts, escaped."""
-    if hover is None:
-        return trace
-    trace.pop("hoverinfo", None)
-    if found is None and len(hover) > 1:
-        found = templated(hover)
-    if found is not None and len(found.templates) == 1:
-        return {**trace, "customdata": found.numbers,
-                "hovertemplate": found.templates[0] + "<extra></extra>"}
-    return {**trace, "text": [html.escape(text) for text in hover],
-            "hovertemplate": "%{text}<extra></extra>"}
-
-
-def encoded(data: Any) -> str:
-    """``data`` as JSON with numpy arrays as typed arrays (``{"dtype", "bdata"}``; floats as
-    float32), safe to place inside a ``<script>`` element."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, np.ndarray):
-            array = np.ascontiguousarray(value)
-            # positions in a frame of a few thousand pixels: float32 is exact to far below one
-            kind = {"f": "f4", "i": "i4", "u": "u1"}[array.dtype.kind]
-            array = array.astype({"f4": np.float32, "i4": np.int32, "u1": np.uint8}[kind])
-            typed = {"dtype": kind, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
-            if array.ndim > 1:
-                typed["shape"] = ",".join(str(n) for n in array.shape)
-            return typed
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, np.generic):
-            return value.item()
-        return value
-
-    text = json.dumps(plain(data), separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 GLUE = """
