@@ -80,7 +80,7 @@ def expected_traces(data: dict, k: int) -> list[dict]:
 
 def assert_draws_step(page, data: dict, k: int) -> None:
     """The live figure's traces are step ``k``'s, number for number (float32 on the page)."""
-    page.evaluate(f"window.mlanimShow({k})")
+    page.evaluate(f"window.mlanimShow({k}).then(() => true)")  # drawn
     assert page.evaluate("+document.getElementById('plot').dataset.frame") == k
     assert page.inner_text("#moment") == data["labels"][k]
     drawn, expected = page.evaluate(DRAWN), expected_traces(data, k)
@@ -106,10 +106,16 @@ def hover_texts(trace: dict) -> list[str]:
     return [written(template, row) for row in numbers]
 
 
-HOVER = """([curve, point]) => { const gd = document.getElementById('plot');
-    Plotly.Fx.unhover(gd);
-    Plotly.Fx.hover(gd, [{curveNumber: curve, pointNumber: point}]);
-    return Array.from(document.querySelectorAll('.hovertext')).map(e => e.textContent); }"""
+HOVER = """async ([curve, point]) => { const gd = document.getElementById('plot');
+    for (let tries = 0; tries < 10; tries++) {  // plotly defers a hover within 50 ms of one
+      Plotly.Fx.unhover(gd);
+      Plotly.Fx.hover(gd, [{curveNumber: curve, pointNumber: point}]);
+      const shown = Array.from(document.querySelectorAll('.hovertext'))
+        .map(e => e.textContent);
+      if (shown.length) { return shown; }
+      await new Promise(done => setTimeout(done, 100));
+    }
+    return []; }"""
 
 
 def assert_hover_shows_its_text(page, data: dict, k: int) -> bool:
@@ -127,7 +133,9 @@ def assert_hover_shows_its_text(page, data: dict, k: int) -> bool:
         else:
             point, want = len(texts) // 2, texts[len(texts) // 2]
         shown = page.evaluate(HOVER, [curve, point])
-        assert shown and html.unescape(want) in shown[0], (shown, want)
+        seen = page.evaluate("c => { const t = document.getElementById('plot')._fullData[c];"
+                             " return [t.type, t.visible, t.hoverinfo, t.uid]; }", curve)
+        assert shown and html.unescape(want) in shown[0], (shown, want, seen, curve, point)
         checked.add(form)
     return bool(checked)
 

@@ -314,18 +314,19 @@ GLUE = """
   let timer = null;
   function pooled(ids) { return ids.map(function (i) { return data.pool[i]; }); }
   let low = 0, high = data.frames.length - 1;  // the active view's frames
-  function show(k) {
+  function show(k) {  // a promise kept when the step is drawn
     k = Math.max(low, Math.min(high, k));
     slider.value = k;
     const frame = data.frames[k];
     const layout = Object.assign({}, data.layout, {
       annotations: pooled(data.notes.concat(frame.notes)),
       shapes: pooled(data.boxes.concat(frame.boxes))});
-    Plotly.react(plot, pooled(data.below.concat(frame.data, data.above)), layout,
-                 {displayModeBar: false, responsive: false});
+    const drawn = Plotly.react(plot, pooled(data.below.concat(frame.data, data.above)), layout,
+                               {displayModeBar: false, responsive: false});
     label.textContent = data.labels[k];
     caption.textContent = data.captions[k];
     plot.dataset.frame = k;
+    return drawn;
   }
   function toggle() {
     if (timer) { clearInterval(timer); timer = null; play.textContent = "\\u25B6"; return; }
