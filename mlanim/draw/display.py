@@ -126,9 +126,6 @@ class Hover:
     texts: tuple[str, ...] = field(compare=False)
 
 
-Point3 = tuple[float, float, float]
-
-
 @dataclass(frozen=True)
 class Surface3D:
     """A height field over a grid: ``heights`` (rows along ``ys``, columns along ``xs``) as
