@@ -10,6 +10,7 @@ In Python::
     run.render("loss_curves")                  # the files written; inline in a notebook
 
     mlanim.render("scenes/quickstart.yaml", duration=8, theme="light")
+    run = mlanim.load("scenes/quickstart.yaml")  # a spec's run (cached) or a .mlanim trace
 
 The exports load lazily: ``import mlanim`` does not import torch.
 """
@@ -26,6 +27,7 @@ _EXPORTS = {
     "Watch": "mlanim.recording",
     "Recorder": "mlanim.train.recorder",
     "render": "mlanim.api",
+    "load": "mlanim.api",
     "Run": "mlanim.api",
     "Rendered": "mlanim.api",
     "UserError": "mlanim.errors",

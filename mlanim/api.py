@@ -179,15 +179,48 @@ class _Plainer:
                          hint="use strings, numbers, booleans, lists and dicts")
 
 
-class Run:
-    """A recorded run on disk (from `mlanim.watch`): render it as any scene kind that can
-    draw a recording of your own loop."""
+def load(source: str | Path, *, fresh: bool = False,
+         progress: Progress | None = None) -> Run:
+    """The `Run` of ``source``: a spec (YAML; its trace from the cache, or recorded now, as
+    ``mlanim render`` would) or a saved trace (``.mlanim``, from `mlanim.watch` or
+    ``mlanim trace``). ``fresh`` records a spec's trace anew. Mistakes raise a
+    `mlanim.errors.UserError` naming the file."""
+    from mlanim import pipeline
+    from mlanim.errors import DataError
+    from mlanim.trace import load_trace
 
-    def __init__(self, path: str | Path) -> None:
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise DataError(f"{path}: no such file", hint="give the path of a scene spec (.yaml) "
+                                                     "or of a recorded run (.mlanim)")
+    if path.suffix not in (".yaml", ".yml"):
+        load_trace(path)  # a file that is not a whole trace is refused here, not later
+        return Run(path)
+    with quieted():
+        loaded = pipeline.load(path)
+        trace = pipeline.obtain_trace(loaded, loaded.spec, fresh,
+                                      progress or SilentProgress(stderr=True))
+    return Run(Path(trace.path), spec=path)
+
+
+class Run:
+    """A recorded run on disk (from `mlanim.watch`, or `mlanim.load` of a spec or a trace):
+    render it as any scene kind that can draw a recording, or (a spec's run) as its spec."""
+
+    def __init__(self, path: str | Path, spec: str | Path | None = None) -> None:
         self.path = Path(path)
+        self.spec = None if spec is None else Path(spec)
 
     def __repr__(self) -> str:
-        return f"Run({str(self.path)!r})"
+        spec = "" if self.spec is None else f", spec={str(self.spec)!r}"
+        return f"Run({str(self.path)!r}{spec})"
+
+    @property
+    def trace(self) -> Any:
+        """The recorded `mlanim.trace.Trace` (its arrays read when first asked for)."""
+        from mlanim.trace import load_trace
+
+        return load_trace(self.path)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -196,14 +229,26 @@ class Run:
 
         return load_trace(self.path).meta
 
-    def render(self, kind: str, *, out: str | Path | None = None,
+    def render(self, kind: str | None = None, *, out: str | Path | None = None,
                at: float | str | None = None, frames: str | None = None,
                progress: Progress | None = None, **overrides: Any) -> Rendered:
         """Render the run as scene ``kind`` (``loss_curves``, ``gradient_flow``,
         ``decision_boundary``, ``embedding_evolution``, ...) and return the files written;
         ``at``, ``frames`` and ``overrides`` as for `mlanim.render` (``duration=8, theme="light",
         formats=["gif"]``). Files go to ``outputs/<run name>_<kind>`` unless ``output`` or
-        ``out`` say otherwise."""
+        ``out`` say otherwise. Without ``kind``, a spec's run renders as its spec says."""
+        if self.spec is not None:
+            scene = self.trace.meta.get("scene")
+            if kind not in (None, scene):
+                raise UsageError(f"this run was recorded by {self.spec} for {scene}, and draws "
+                                 f"only as {scene}", hint=f"run.render() renders it as its spec "
+                                 f"says; {kind} needs a spec of its own (mlanim new {kind})")
+            return render(self.spec, out=out, at=at, frames=frames, progress=progress,
+                          **overrides)
+        if kind is None:
+            raise UsageError("this run has no spec to render by",
+                             hint=f"name a kind: run.render(\"loss_curves\"); one of: "
+                                  f"{', '.join(drawable_kinds())}")
         known = scenes.kinds()
         if kind not in known:
             raise UsageError(f"unknown scene kind {kind!r}",
