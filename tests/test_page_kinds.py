@@ -107,7 +107,7 @@ def hover_texts(trace: dict) -> list[str]:
 
 
 HOVER = """async ([curve, point]) => { const gd = document.getElementById('plot');
-    for (let tries = 0; tries < 10; tries++) {  // plotly defers a hover within 50 ms of one
+    for (let tries = 0; tries < 10; tries++) {  // a step may still be laying out
       Plotly.Fx.unhover(gd);
       Plotly.Fx.hover(gd, [{curveNumber: curve, pointNumber: point}]);
       const shown = Array.from(document.querySelectorAll('.hovertext'))
@@ -127,17 +127,37 @@ def assert_hover_shows_its_text(page, data: dict, k: int) -> bool:
         texts, form = hover_texts(trace), "customdata" in trace
         if not texts or trace["type"] in GL_TYPES or form in checked:
             continue
-        if trace["type"] == "heatmap":
-            row, col = len(texts) // 2, len(texts[0]) // 2
-            point, want = [row, col], texts[row][col]
+        if trace["type"] == "heatmap":  # plotly 7 hovers a heatmap's cells only by mouse
+            shown, want = hovered_cell(page, curve, trace, texts)
         else:
             point, want = len(texts) // 2, texts[len(texts) // 2]
-        shown = page.evaluate(HOVER, [curve, point])
+            shown = page.evaluate(HOVER, [curve, point])
         seen = page.evaluate("c => { const t = document.getElementById('plot')._fullData[c];"
                              " return [t.type, t.visible, t.hoverinfo, t.uid]; }", curve)
-        assert shown and html.unescape(want) in shown[0], (shown, want, seen, curve, point)
+        assert shown and html.unescape(want) in shown[0], (shown, want, seen, curve)
         checked.add(form)
     return bool(checked)
+
+
+def hovered_cell(page, curve: int, trace: dict, texts: list) -> tuple[list[str], str]:
+    """The label shown with the mouse resting on a heatmap's middle cell, and the text the
+    page holds for the cell plotly says it hovered."""
+    row, col = len(texts) // 2, len(texts[0]) // 2
+    at = page.evaluate("""([x, y]) => { const gd = document.getElementById('plot');
+        const L = gd._fullLayout, r = gd.querySelector('.main-svg').getBoundingClientRect();
+        const s = r.width / L.width;
+        return [r.left + (L.xaxis._offset + L.xaxis.l2p(x)) * s,
+                r.top + (L.yaxis._offset + L.yaxis.l2p(y)) * s]; }""",
+                       [trace["x0"] + col * trace["dx"], trace["y0"] + row * trace["dy"]])
+    page.mouse.move(*at)
+    page.wait_for_timeout(300)
+    shown = page.evaluate("Array.from(document.querySelectorAll('.hovertext'))"
+                          ".map(e => e.textContent)")
+    hovered = page.evaluate("() => (document.getElementById('plot')._hoverdata || [])"
+                            ".map(d => [d.curveNumber, d.pointNumber])")
+    assert hovered and hovered[0][0] == curve, hovered
+    r, c = hovered[0][1]
+    return shown, texts[r][c]
 
 
 def assert_turns(page) -> None:

@@ -1,0 +1,216 @@
+"""A run as a manim mobject: `SceneMobject` is a `Group` of the kind's picture at a moment
+(lines, polygons and discs as VMobjects, labels as Pango `Text`, fields as `ImageMobject`; a
+`VGroup` cannot hold images),
+which a lecturer places, scales and fades like any mobject, sets to a moment (`at`) and plays
+over epochs (`train`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from manim import (
+    BOLD,
+    NORMAL,
+    Animation,
+    Circle,
+    DashedVMobject,
+    Dot,
+    Group,
+    ImageMobject,
+    Line,
+    Polygon,
+    Rectangle,
+    Text,
+    VGroup,
+    VMobject,
+)
+
+from mlanim.draw import display as d
+from mlanim.draw.manim_canvas import FONT_PER_POINT
+from mlanim.manim.story import RunPictures
+
+STROKE_PER_POINT = 2.0
+"""manim stroke width of a one-point line on a frame 8 manim units high (as the videos)."""
+FRAME_HEIGHT = 8.0
+DASH_POINTS = 6.0
+"""A dash and its gap, in points: about as matplotlib dashes the videos' lines."""
+
+
+class SceneMobject(Group):
+    """The picture of ``kind`` drawn from ``run`` (`mlanim.load`), ``width`` manim units wide,
+    at its first snapshot, on the theme's background (``background=False``: on the scene's);
+    ``captions=False`` leaves the caption out. Move, scale and fade it like any mobject; `at`
+    sets it to a moment and `train` plays the run."""
+
+    def __init__(self, run: Any, kind: str, width: float = 7.0, captions: bool = True,
+                 background: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pictures = RunPictures(run, kind, captions)
+        video = self.pictures.video
+        self.frame_size = np.array([width, width * video.height / video.width])
+        self.texts: dict[tuple, Text] = {}
+        self.position = 0.0
+        self.outline = Rectangle(width=self.frame_size[0], height=self.frame_size[1],
+                                 stroke_width=0, fill_color=self.pictures.theme.background,
+                                 fill_opacity=1.0 if background else 0.0)
+        self._draw(0.0)
+
+    # -- moments ---------------------------------------------------------------------------
+    def at(self, epoch: float | None = None, *, position: float | None = None
+           ) -> SceneMobject:
+        """Show the run at ``epoch`` (or at a snapshot ``position``); returns self."""
+        chosen = self.pictures.position_of(epoch) if epoch is not None else position
+        self._draw(0.0 if chosen is None else float(chosen))
+        return self
+
+    def train(self, epochs: tuple[float, float] | None = None, **kwargs: Any) -> Animation:
+        """An animation of training from ``epochs[0]`` to ``epochs[1]`` (default: the whole
+        run), snapshot positions passing at an even pace; compose it with ``run_time``,
+        `Succession` and `AnimationGroup` like any animation."""
+        last = self.pictures.snapshots - 1
+        start, end = (0.0, float(last)) if epochs is None else (
+            self.pictures.position_of(epochs[0]), self.pictures.position_of(epochs[1]))
+        return Train(self, start, end, **kwargs)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _draw(self, position: float) -> None:
+        """Replace the submobjects by the picture at ``position``, where the board is now
+        (the frame's outline keeps where the lecturer moved and scaled it)."""
+        self.position = position
+        picture = self.pictures.at(position)
+        scale = self.outline.width / self.frame_size[0]
+        centre = self.outline.get_center()
+        for old in self.submobjects[1:]:  # a playing scene may still hold them: empty them
+            for member in old.get_family():
+                member.points = np.zeros((0, 3))
+        parts = [self.outline, *self._mobjects(picture)]
+        self.submobjects = parts
+        for part in parts[1:]:
+            part.scale(scale, about_point=np.zeros(3)).shift(centre)
+
+    def _mobjects(self, picture: d.Picture) -> list:
+        made = []
+        for shape in d.flattened([*picture.background, *picture.shapes, *picture.overlay]):
+            mobject = self._mobject(shape)
+            if mobject is not None:
+                made.append(mobject)
+        return made
+
+    def _point(self, at) -> np.ndarray:
+        """A figure fraction as a point of the board (its centre at the origin)."""
+        return np.array([(at[0] - 0.5) * self.frame_size[0],
+                         (at[1] - 0.5) * self.frame_size[1], 0.0])
+
+    def _stroke(self, points: float) -> float:
+        """A line width in points as a manim stroke width for the board's size now (manim
+        does not scale stroke widths with a mobject, so they follow the board's outline)."""
+        return points * STROKE_PER_POINT * self.outline.height / FRAME_HEIGHT
+
+    def _mobject(self, shape: d.Shape2D):
+        if isinstance(shape, d.Line):
+            return Line(self._point(shape.start), self._point(shape.end),
+                        stroke_color=shape.color, stroke_width=self._stroke(shape.width),
+                        stroke_opacity=shape.alpha)
+        if isinstance(shape, d.Polyline):
+            path = VMobject(stroke_color=shape.color, stroke_width=self._stroke(shape.width))
+            path.set_points_as_corners([self._point(p) for p in shape.points])
+            if not shape.dashed:
+                return path
+            dashes = path.get_arc_length() / self._radius(DASH_POINTS)
+            return DashedVMobject(path, num_dashes=max(1, round(dashes)))
+        if isinstance(shape, d.Polygon):
+            return Polygon(*[self._point(p) for p in shape.points], stroke_width=0,
+                           fill_color=shape.fill, fill_opacity=shape.alpha)
+        if isinstance(shape, d.Rect):
+            return self._rect(shape)
+        if isinstance(shape, d.Circle):
+            return self._disc(shape.center, shape.radius, shape.fill, shape.edge,
+                              shape.edge_width, shape.alpha)
+        if isinstance(shape, d.Scatter):
+            return self._scatter(shape)
+        if isinstance(shape, d.Image):
+            return self._image(shape)
+        if isinstance(shape, d.Label):
+            return self._label(shape)
+        return None
+
+    def _rect(self, shape: d.Rect) -> Rectangle:
+        x, y, w, h = shape.box
+        rect = Rectangle(width=w * self.frame_size[0], height=h * self.frame_size[1],
+                         stroke_color=shape.edge or "#000000",
+                         stroke_width=self._stroke(shape.edge_width) if shape.edge else 0,
+                         fill_color=shape.fill or "#000000",
+                         fill_opacity=1.0 if shape.fill else 0.0)
+        return rect.move_to(self._point((x + w / 2, y + h / 2)))
+
+    def _radius(self, points: float) -> float:
+        """A radius in points (720p) as board units."""
+        return points * self.frame_size[1] / 720 * 100 / 72
+
+    def _disc(self, center, radius: float, fill, edge, edge_width: float, alpha: float):
+        return Circle(radius=self._radius(radius), fill_color=fill or "#000000",
+                      fill_opacity=alpha if fill else 0.0, stroke_color=edge or "#000000",
+                      stroke_width=self._stroke(edge_width) if edge else 0,
+                      stroke_opacity=alpha).move_to(self._point(center))
+
+    def _scatter(self, shape: d.Scatter) -> VGroup:
+        colors = None if shape.colors is None else np.clip(np.asarray(shape.colors), 0, 1)
+        dots = []
+        for k, center in enumerate(np.asarray(shape.centers)):
+            fill = None if colors is None else "#{:02x}{:02x}{:02x}".format(
+                *(round(float(c) * 255) for c in colors[k]))
+            if fill is not None and shape.edge is None:
+                dots.append(Dot(self._point(center), radius=self._radius(shape.radius),
+                                color=fill, fill_opacity=shape.alpha))
+            else:
+                dots.append(self._disc(center, shape.radius, fill, shape.edge,
+                                       shape.edge_width, shape.alpha))
+        return VGroup(*dots)
+
+    def _image(self, shape: d.Image) -> ImageMobject:
+        pixels = (np.clip(np.asarray(shape.pixels, np.float64), 0, 1) * 255).round()
+        image = ImageMobject(pixels.astype(np.uint8))
+        x, y, w, h = shape.box
+        image.stretch_to_fit_width(w * self.frame_size[0])
+        image.stretch_to_fit_height(h * self.frame_size[1])
+        return image.move_to(self._point((x + w / 2, y + h / 2)))
+
+    def _label(self, shape: d.Label) -> Text | None:
+        content = shape.text.strip()
+        if not content:
+            return None
+        key = (content, shape.size, shape.color, shape.bold)
+        if key not in self.texts:
+            size = shape.size * FONT_PER_POINT * self.frame_size[1] / FRAME_HEIGHT
+            self.texts[key] = Text(content, font=self.pictures.theme.font, font_size=size,
+                                   color=shape.color, weight=BOLD if shape.bold else NORMAL)
+        text = self.texts[key].copy()
+        anchor = {"left": 0, "center": 0.5, "right": 1}[shape.ha]
+        rise = {"bottom": 0, "baseline": 0, "center": 0.5, "top": 1}.get(shape.va, 0.5)
+        corner = text.get_corner(np.array([-1.0, -1.0, 0.0]))
+        target = self._point(shape.at) - np.array([anchor * text.width, rise * text.height, 0])
+        return text.shift(target - corner)
+
+
+class Train(Animation):
+    """Training played from snapshot position ``start`` to ``end``: each frame the board
+    shows the picture of the position ``alpha`` of the way between them."""
+
+    def __init__(self, board: SceneMobject, start: float, end: float, **kwargs: Any) -> None:
+        self.start, self.end = start, end
+        kwargs.setdefault("run_time", 4.0)
+        super().__init__(board, **kwargs)
+
+    def begin(self) -> None:
+        """Start from the first position (no copy of the board is kept)."""
+        self.mobject.at(position=self.start)
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        """The board at the position ``alpha`` of the way through."""
+        position = self.start + (self.end - self.start) * self.rate_func(alpha)
+        self.mobject.at(position=position)
+
+    def finish(self) -> None:
+        """End exactly on the last position's picture."""
+        self.mobject.at(position=self.end)
