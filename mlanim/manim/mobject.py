@@ -24,6 +24,7 @@ from manim import (
     Text,
     VGroup,
     VMobject,
+    linear,
 )
 
 from mlanim.draw import display as d
@@ -200,6 +201,7 @@ class Train(Animation):
     def __init__(self, board: SceneMobject, start: float, end: float, **kwargs: Any) -> None:
         self.start, self.end = start, end
         kwargs.setdefault("run_time", 4.0)
+        kwargs.setdefault("rate_func", linear)  # the snapshots pass at an even pace
         super().__init__(board, **kwargs)
 
     def begin(self) -> None:
