@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from mlanim.draw import display as d
-from mlanim.draw.hover_text import templated
+from mlanim.draw.hover_text import Templated, templated
 from mlanim.draw.page_scenes import Scenes
 from mlanim.draw.plotly_parts import Pool, color, encoded, palette_colors, with_hover
 from mlanim.draw.theme import Theme
@@ -128,16 +128,17 @@ class HtmlPainter:
         found = templated(hover)
         if found is None or len(found.templates) == 1:  # the discs themselves can show them
             return [with_hover(trace, hover, found)]
-        return [trace, *self._hover(d.Hover(s.centers, s.radius, s.hover), keep)]
+        return [trace, *self._hover(d.Hover(s.centers, s.radius, s.hover), keep, found)]
 
-    def _hover(self, s: d.Hover, keep: np.ndarray | None = None) -> list[dict]:
+    def _hover(self, s: d.Hover, keep: np.ndarray | None = None,
+               found: Templated | None = None) -> list[dict]:
         """Invisible discs that show their texts: a trace for each template of the texts,
         their numbers a typed array (`hover_text`), or one with the texts themselves."""
         keep = self._kept(d.Scatter(s.centers, s.radius)) if keep is None else keep
         centers = np.asarray(s.centers, np.float64).reshape(-1, 2)[keep]
         texts = tuple(np.asarray(s.texts, dtype=object)[keep])
         invisible = self._markers(centers, s.radius, None, None, None, 0, 1.0)
-        found = templated(texts)
+        found = found or templated(texts)
         if found is None:
             return [with_hover(invisible, texts)]
         traces = []

@@ -12,11 +12,11 @@ import numpy as np
 from mlanim import pipeline, scenes
 from mlanim.draw.display import Picture
 from mlanim.draw.theme import load_theme
-from mlanim.draw.timeline import Moment, SnapshotTimeline
+from mlanim.draw.timeline import Moment
 from mlanim.draw.video import VideoSettings
 from mlanim.errors import UsageError
 from mlanim.progress import SilentProgress
-from mlanim.scenes.picture_scene import PictureScene
+from mlanim.scenes.picture_scene import PictureScene, swap_clock
 
 
 @dataclass
@@ -52,7 +52,8 @@ class RunPictures:
         derived = pipeline.analyse(self.kind, spec, trace, progress)
         self.theme = load_theme(spec.render.theme)
         story = self.kind.story(spec, trace, self.video, self.theme, derived)
-        self.story, self.clock = story, _set_clock(story)
+        self.story = story
+        self.clock = swap_clock(story, lambda clock: SetClock(clock.snapshots))
         if self.clock is None:
             raise UsageError(f"{kind} is told in views, not over snapshots, and has no "
                              "training to play here yet", hint="pick a kind drawn over "
@@ -96,13 +97,3 @@ def _loaded(run: Any, kind: str):
                              hint=f"SceneMobject(run, \"{loaded.spec.scene}\")")
         return loaded
     return pipeline.load_data({"scene": kind, "trace": str(run.path.resolve())})
-
-
-def _set_clock(story: Any) -> SetClock | None:
-    """Replace a story's `SnapshotTimeline` with a `SetClock` (None when it has none)."""
-    for holder in (story, getattr(story, "story", None), getattr(story, "s", None)):
-        clock = getattr(holder, "timeline", None)
-        if isinstance(clock, SnapshotTimeline):
-            holder.timeline = SetClock(clock.snapshots)
-            return holder.timeline
-    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -67,9 +68,8 @@ class PictureFrames:
 def page_views(story: Any, shown: list[int]) -> list[tuple[str, int, int]]:
     """The views of a kind told in views (a story with `segments`, or a laid-out picture's
     story with them), as (name, first, last) among the ``shown`` frames; none for one view."""
-    inner = [story, getattr(story, "story", None), getattr(story, "s", None)]
-    segments = next((found for found in (getattr(x, "segments", None) for x in inner)
-                     if found), None)
+    segments = next((found for found in (getattr(x, "segments", None)
+                                         for x in story_parts(story)) if found), None)
     if not segments or len({segment.view for segment in segments}) < 2:
         return []
     views: list[tuple[str, int, int]] = []
@@ -82,16 +82,28 @@ def page_views(story: Any, shown: list[int]) -> list[tuple[str, int, int]]:
     return views
 
 
-def on_snapshots(story: Any, most: int) -> list[int]:
-    """A story told over snapshots (a `SnapshotTimeline`) is set to show, step by step, the
-    snapshots themselves (``most`` at most): the steps a page's slider takes. None for other
-    stories."""
-    for holder in (story, getattr(story, "story", None), getattr(story, "s", None)):
+def story_parts(story: Any) -> tuple[Any, ...]:
+    """A story and what it may hold its clock and views in: a laid-out picture's ``story``
+    or ``s``."""
+    return story, getattr(story, "story", None), getattr(story, "s", None)
+
+
+def swap_clock(story: Any, make: Callable[[SnapshotTimeline], Any]) -> Any:
+    """Replace the story's `SnapshotTimeline` with ``make(timeline)`` and return the new
+    clock; None for a story told in views."""
+    for holder in story_parts(story):
         clock = getattr(holder, "timeline", None)
         if isinstance(clock, SnapshotTimeline):
-            holder.timeline = SnapshotSteps.over(clock.snapshots, most)
-            return list(range(len(holder.timeline.shown)))
-    return []
+            holder.timeline = make(clock)
+            return holder.timeline
+    return None
+
+
+def on_snapshots(story: Any, most: int) -> list[int]:
+    """A story told over snapshots is set to show, step by step, the snapshots themselves
+    (``most`` at most): the steps a page's slider takes. None for other stories."""
+    steps = swap_clock(story, lambda clock: SnapshotSteps.over(clock.snapshots, most))
+    return [] if steps is None else list(range(len(steps.shown)))
 
 
 def counter_text(picture: Picture) -> str:

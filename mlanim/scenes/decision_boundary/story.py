@@ -58,6 +58,7 @@ class Story:
         self.x_val, self.y_val = trace.static("data/x_val"), trace.static("data/y_val")
         self.row_probs = (trace.values("outputs/probabilities")
                           if "outputs/probabilities" in trace else None)  # (S, rows, K)
+        self._row_texts: dict[int, tuple[str, ...]] = {}
         dataset = trace.meta["dataset"]
         self.class_names = dataset["class_names"]
         self.feature_names = dataset["feature_names"]
@@ -89,8 +90,13 @@ class Story:
         """What a page shows over each row (training, then held-out) at the snapshot nearest
         ``moment``: which row, its class, the class predicted and its probability."""
         assert self.row_probs is not None
-        probs = np.asarray(self.row_probs[min(round(moment.position), len(self.row_probs) - 1)],
-                           np.float64)
+        index = min(round(moment.position), len(self.row_probs) - 1)
+        if index not in self._row_texts:  # a video asks for the same snapshot many frames
+            self._row_texts = {index: self._texts_at(index)}
+        return self._row_texts[index]
+
+    def _texts_at(self, index: int) -> tuple[str, ...]:
+        probs = np.asarray(self.row_probs[index], np.float64)
         names, guesses = self.class_names, probs.argmax(axis=1)
         rows = [("training", i, k) for i, k in enumerate(self.y_train)] + \
             [("held-out", i, k) for i, k in enumerate(self.y_val)]

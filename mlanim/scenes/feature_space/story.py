@@ -52,6 +52,7 @@ class FeatureStory:
         self.frame = Frame(video, theme, self.title, self.subtitle,
                            counter_sample=f"epoch {total} / {total}")
         self.count = video.count
+        self._row_texts: dict[int, list[str]] = {}
 
     def position(self, frame: int) -> float:
         """The fractional snapshot ``frame`` shows."""
@@ -87,6 +88,12 @@ class FeatureStory:
     def row_texts(self, position: float) -> list[str]:
         """What a page shows over each row at ``position``: which row, its class, the
         class predicted at the nearest snapshot and that class's probability."""
+        index = min(round(position), len(self.points) - 1)
+        if index not in self._row_texts:  # the same snapshot's texts for many frames
+            self._row_texts = {index: self._texts_at(float(index))}
+        return self._row_texts[index]
+
+    def _texts_at(self, position: float) -> list[str]:
         probs = self.predicted(position)
         names, best = self.class_names, probs.argmax(axis=1)
         first_held_out = int(np.count_nonzero(~self.held_out))
