@@ -21,6 +21,6 @@ from mlanim.extras import require
 
 require("manim", "manim", "mlanim.manim")
 
-from mlanim.manim.mobject import SceneMobject, Train  # noqa: E402 - after the check
+from mlanim.manim.mobject import Playback, SceneMobject  # noqa: E402 - after the check
 
-__all__ = ["SceneMobject", "Train"]
+__all__ = ["Playback", "SceneMobject"]

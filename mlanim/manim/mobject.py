@@ -30,10 +30,13 @@ from manim import (
 from mlanim.draw import display as d
 from mlanim.draw.manim_canvas import FONT_PER_POINT
 from mlanim.manim.story import RunPictures
+from mlanim.scenes.picture_scene import Move
 
 STROKE_PER_POINT = 2.0
 """manim stroke width of a one-point line on a frame 8 manim units high (as the videos)."""
 FRAME_HEIGHT = 8.0
+SNAPSHOTS = Move(0, 0, on_snapshots=True)
+"""What `SceneMobject.at` shows a snapshot position of."""
 DASH_POINTS = 6.0
 """A dash and its gap, in points: about as matplotlib dashes the videos' lines."""
 
@@ -52,43 +55,104 @@ class SceneMobject(Group):
         self.frame_size = np.array([width, width * video.height / video.width])
         self.texts: dict[tuple, Text] = {}
         self.position = 0.0
+        """The snapshot position (or video frame, for a kind told in views) shown."""
+        self.background = background
+        # Invisible: it keeps where the lecturer put the board. The background is drawn anew
+        # with each picture, because a playing scene may still list the old parts after it.
         self.outline = Rectangle(width=self.frame_size[0], height=self.frame_size[1],
-                                 stroke_width=0, fill_color=self.pictures.theme.background,
-                                 fill_opacity=1.0 if background else 0.0)
-        self._draw(0.0)
+                                 stroke_width=0, fill_opacity=0.0)
+        self.at()
 
     # -- moments ---------------------------------------------------------------------------
-    def at(self, epoch: float | None = None, *, position: float | None = None
-           ) -> SceneMobject:
-        """Show the run at ``epoch`` (or at a snapshot ``position``); returns self."""
-        chosen = self.pictures.position_of(epoch) if epoch is not None else position
-        self._draw(0.0 if chosen is None else float(chosen))
+    def at(self, epoch: float | None = None, *, step: float | None = None,
+           position: float | None = None, frame: int | None = None) -> SceneMobject:
+        """Show the run at ``epoch`` (or optimizer ``step``, snapshot ``position``, or the
+        video's ``frame``, which kinds told in views take); returns self."""
+        if frame is not None:
+            self.show(Move(frame, frame), float(frame))
+            return self
+        chosen = position
+        if epoch is not None or step is not None:
+            chosen = self.pictures.position_of(epoch, step)
+        if chosen is None and not self.pictures.over_snapshots:
+            return self.at(frame=0)
+        self.pictures.need_snapshots("snapshot position")
+        self.show(SNAPSHOTS, float(chosen or 0.0))
         return self
 
-    def train(self, epochs: tuple[float, float] | None = None, **kwargs: Any) -> Animation:
-        """An animation of training from ``epochs[0]`` to ``epochs[1]`` (default: the whole
-        run), snapshot positions passing at an even pace; compose it with ``run_time``,
-        `Succession` and `AnimationGroup` like any animation."""
-        last = self.pictures.snapshots - 1
-        start, end = (0.0, float(last)) if epochs is None else (
-            self.pictures.position_of(epochs[0]), self.pictures.position_of(epochs[1]))
-        return Train(self, start, end, **kwargs)
+    def train(self, epochs: tuple[float, float] | None = None,
+              steps: tuple[float, float] | None = None, **kwargs: Any) -> Playback:
+        """Training from ``epochs[0]`` to ``epochs[1]`` (or optimizer ``steps``; default the
+        whole run; a kind told in views plays its whole video), the snapshots passing at an
+        even pace. Compose it with ``run_time``, `Succession` and `AnimationGroup`."""
+        span = epochs if epochs is not None else steps
+        if span is None and not self.pictures.over_snapshots:
+            return self.play()
+        if span is None:
+            return Playback(self, Move(0, self.pictures.snapshots - 1, True), **kwargs)
+        unit = "epoch" if epochs is not None else "step"
+        first, last = (self.pictures.position_of(**{unit: value}) for value in span)
+        return Playback(self, Move(first, last, True), **kwargs)
+
+    def play(self, view: str | None = None, **kwargs: Any) -> Playback:
+        """The kind's video (or its ``view``, as a page's tabs name them) frame by frame, at
+        the video's pace unless ``run_time`` says otherwise."""
+        if view is None and self.pictures.over_snapshots:
+            return self.train(**kwargs)
+        move = (self.pictures.view(view) if view is not None
+                else Move(0, self.pictures.frames - 1))
+        return Playback(self, move, **kwargs)
+
+    def forward_pass(self, step: int | None = None, sample: int | None = None,
+                     **kwargs: Any) -> Playback:
+        """network_pulses: the recorded sample's green pulses forward through the layers to
+        the loss, in training step ``step`` (from 0; default the first shown in detail)."""
+        return self._move("forward_pass", kwargs, step=step, sample=sample)
+
+    def backward_pass(self, step: int | None = None, **kwargs: Any) -> Playback:
+        """network_pulses: red pulses carrying the recorded error back, each neuron's δ and
+        each weight's gradient, then the update, in training step ``step``."""
+        return self._move("backward_pass", kwargs, step=step)
+
+    def walkthrough(self, head: int | None = None, layer: int | None = None,
+                    **kwargs: Any) -> Playback:
+        """attention: one head of the trained model computing its attention (Q, K, V, the
+        scores, the softmax row by row, the mix), every matrix the recorded one."""
+        return self._move("walkthrough", kwargs, head=head, layer=layer)
+
+    def optimizer_race(self, **kwargs: Any) -> Playback:
+        """optimizer_paths: every optimizer's recorded path, from the start to its last
+        step."""
+        return self._move("optimizer_race", kwargs)
+
+    def _move(self, name: str, kwargs: dict[str, Any], **options: Any) -> Playback:
+        chosen = {key: value for key, value in options.items() if value is not None}
+        return Playback(self, self.pictures.move(name, **chosen), **kwargs)
 
     # -- drawing ---------------------------------------------------------------------------
-    def _draw(self, position: float) -> None:
-        """Replace the submobjects by the picture at ``position``, where the board is now
-        (the frame's outline keeps where the lecturer moved and scaled it)."""
-        self.position = position
-        picture = self.pictures.at(position)
+    def show(self, move: Move, value: float) -> None:
+        """Replace the submobjects by the picture at ``value`` of ``move`` (a snapshot
+        position or a frame), where the board is now (the frame's outline keeps where the
+        lecturer moved and scaled it)."""
+        self.position = value
+        picture = (self.pictures.at(value) if move.on_snapshots else
+                   self.pictures.frame(round(value), move.settings))
         scale = self.outline.width / self.frame_size[0]
         centre = self.outline.get_center()
         for old in self.submobjects[1:]:  # a playing scene may still hold them: empty them
             for member in old.get_family():
                 member.points = np.zeros((0, 3))
-        parts = [self.outline, *self._mobjects(picture)]
+        parts = [self.outline, *self._backdrop(), *self._mobjects(picture)]
         self.submobjects = parts
         for part in parts[1:]:
             part.scale(scale, about_point=np.zeros(3)).shift(centre)
+
+    def _backdrop(self) -> list[Rectangle]:
+        """The theme's background filling the board, unless the board was made without."""
+        if not self.background:
+            return []
+        return [Rectangle(width=self.frame_size[0], height=self.frame_size[1], stroke_width=0,
+                          fill_color=self.pictures.theme.background, fill_opacity=1.0)]
 
     def _mobjects(self, picture: d.Picture) -> list:
         made = []
@@ -194,25 +258,26 @@ class SceneMobject(Group):
         return text.shift(target - corner)
 
 
-class Train(Animation):
-    """Training played from snapshot position ``start`` to ``end``: each frame the board
-    shows the picture of the position ``alpha`` of the way between them."""
+class Playback(Animation):
+    """A board playing ``move``: each frame shows the snapshot position (or video frame) the
+    animation's ``alpha`` of the way through it, ending exactly on its last."""
 
-    def __init__(self, board: SceneMobject, start: float, end: float, **kwargs: Any) -> None:
-        self.start, self.end = start, end
-        kwargs.setdefault("run_time", 4.0)
+    def __init__(self, board: SceneMobject, move: Move, **kwargs: Any) -> None:
+        self.move = move
+        pace = board.pictures.video.fps
+        kwargs.setdefault("run_time", 4.0 if move.on_snapshots else move.frames / pace)
         kwargs.setdefault("rate_func", linear)  # the snapshots pass at an even pace
         super().__init__(board, **kwargs)
 
     def begin(self) -> None:
-        """Start from the first position (no copy of the board is kept)."""
-        self.mobject.at(position=self.start)
+        """Start from the first moment (no copy of the board is kept)."""
+        self.interpolate_mobject(0.0)
 
     def interpolate_mobject(self, alpha: float) -> None:
-        """The board at the position ``alpha`` of the way through."""
-        position = self.start + (self.end - self.start) * self.rate_func(alpha)
-        self.mobject.at(position=position)
+        """The board ``alpha`` of the way through."""
+        move = self.move
+        self.mobject.show(move, move.first + (move.last - move.first) * self.rate_func(alpha))
 
     def finish(self) -> None:
-        """End exactly on the last position's picture."""
-        self.mobject.at(position=self.end)
+        """End exactly on the last moment's picture."""
+        self.mobject.show(self.move, self.move.last)

@@ -16,7 +16,7 @@ from mlanim.draw.timeline import Moment
 from mlanim.draw.video import VideoSettings
 from mlanim.errors import UsageError
 from mlanim.progress import SilentProgress
-from mlanim.scenes.picture_scene import PictureScene, swap_clock
+from mlanim.scenes.picture_scene import Move, PictureScene, swap_clock
 
 
 @dataclass
@@ -35,7 +35,9 @@ class SetClock:
 
 
 class RunPictures:
-    """The pictures of one kind of a run, at snapshot positions (0 to ``snapshots - 1``)."""
+    """The pictures of one kind of a run: at snapshot positions (0 to ``snapshots - 1``) for
+    a kind told over snapshots, at the video's frames for any kind, and the stretches its
+    animations play (`Move`)."""
 
     def __init__(self, run: Any, kind: str, captions: bool = True) -> None:
         known = scenes.kinds()
@@ -51,34 +53,87 @@ class RunPictures:
         self.video = replace(VideoSettings.from_spec(spec.render), captions=captions)
         derived = pipeline.analyse(self.kind, spec, trace, progress)
         self.theme = load_theme(spec.render.theme)
-        story = self.kind.story(spec, trace, self.video, self.theme, derived)
-        self.story = story
-        self.clock = swap_clock(story, lambda clock: SetClock(clock.snapshots))
-        if self.clock is None:
-            raise UsageError(f"{kind} is told in views, not over snapshots, and has no "
-                             "training to play here yet", hint="pick a kind drawn over "
-                             "snapshots: decision_boundary, loss_curves, embedding_evolution, "
-                             "feature_space, gradient_flow, loss_landscape, optimizer_paths")
-        _, epochs = self.kind.clock(spec, trace) or (None, np.arange(self.snapshots))
-        self.epochs = np.asarray(epochs, np.float64)  # each snapshot's, as --at epoch= reads
+        self.story = self.kind.story(spec, trace, self.video, self.theme, derived)
+        self.clock = swap_clock(self.story, lambda clock: SetClock(clock.snapshots))
+        counted = np.arange(self.snapshots, dtype=np.float64)
+        steps, epochs = (self.kind.clock(spec, trace) if self.clock else None) or (counted,
+                                                                                 counted)
+        self.steps, self.epochs = np.asarray(steps, np.float64), np.asarray(epochs, np.float64)
+
+    @property
+    def over_snapshots(self) -> bool:
+        """Whether the kind is told over snapshots (else in views, frame by frame)."""
+        return self.clock is not None
 
     @property
     def snapshots(self) -> int:
-        """How many snapshots the run recorded for this kind."""
-        return self.clock.snapshots
+        """How many snapshots the run recorded for this kind (0 for a kind told in views)."""
+        return self.clock.snapshots if self.clock else 0
+
+    @property
+    def frames(self) -> int:
+        """How many frames the kind's video of this run has."""
+        return self.video.count
 
     def at(self, position: float) -> Picture:
         """The picture at a snapshot position (fractions blend two snapshots)."""
         self.clock.position = float(np.clip(position, 0, self.snapshots - 1))
         return self.kind.compose(self.story, 0)
 
-    def position_of(self, epoch: float) -> float:
-        """The snapshot position of ``epoch`` (between two snapshots: a fraction)."""
-        low, high = float(self.epochs[0]), float(self.epochs[-1])
-        if not low <= epoch <= high:
-            raise UsageError(f"epoch {epoch:g} is outside the run, which runs from {low:g} to "
-                             f"{high:g}", hint=f"pick an epoch from {low:g} to {high:g}")
-        return float(np.interp(epoch, self.epochs, np.arange(len(self.epochs))))
+    def frame(self, index: int, settings: dict[str, Any] | None = None) -> Picture:
+        """The video's frame ``index``, the story set as ``settings`` say (a move's)."""
+        for name, value in (settings or {}).items():
+            setattr(self.story, name, value)
+        return self.kind.compose(self.story, int(np.clip(index, 0, self.frames - 1)))
+
+    def position_of(self, epoch: float | None = None, step: float | None = None) -> float:
+        """The snapshot position of ``epoch`` or optimizer ``step`` (between two snapshots:
+        a fraction)."""
+        self.need_snapshots("epoch or step")
+        unit, value = ("epoch", epoch) if epoch is not None else ("step", step)
+        known = self.epochs if unit == "epoch" else self.steps
+        if not np.isfinite(known).all():
+            raise UsageError(f"{self.kind.name} counts optimizer steps, not epochs",
+                             hint=f"name a step: at(step={value:g})")
+        low, high = float(known[0]), float(known[-1])
+        if not low <= value <= high:
+            raise UsageError(f"{unit} {value:g} is outside the run, which runs from {low:g} "
+                             f"to {high:g}", hint=f"pick an {unit} from {low:g} to {high:g}")
+        return float(np.interp(value, known, np.arange(len(known))))
+
+    def move(self, name: str, **options: Any) -> Move:
+        """The stretch the kind's animation ``name`` plays, for ``options``."""
+        if name not in self.kind.moves:
+            owners = [k for k in scenes.kinds() if name in getattr(scenes.get(k), "moves", ())]
+            raise UsageError(f"{name} is an animation of {', '.join(owners)}, not of "
+                             f"{self.kind.name}", hint=self.animations_hint())
+        try:
+            return self.kind.move(self.story, name, **options)
+        except TypeError as error:  # an option the move does not take
+            raise UsageError(f"{name}: {error}".replace("move()", name),
+                             hint=f"see help(SceneMobject.{name})") from None
+
+    def view(self, name: str) -> Move:
+        """The stretch of the video that shows the view ``name`` (a page's tab)."""
+        views = [seg for seg in getattr(self.story, "segments", []) or []]
+        found = next((seg for seg in views if seg.view == name), None)
+        if found is None:
+            names = ", ".join(repr(seg.view) for seg in views) or "none"
+            raise UsageError(f"{self.kind.name} shows no view {name!r} in this run",
+                             hint=f"its views: {names}")
+        return Move(found.first, found.last)
+
+    def animations_hint(self) -> str:
+        """What a board of this kind can play, as a hint."""
+        own = [f"{name}()" for name in self.kind.moves]
+        views = "play(view=...)" if getattr(self.story, "segments", None) else None
+        return "this board plays " + ", ".join(["train()", *own, *filter(None, [views])])
+
+    def need_snapshots(self, what: str) -> None:
+        """Refuse ``what`` (an epoch, a step) for a kind told in views."""
+        if not self.over_snapshots:
+            raise UsageError(f"{self.kind.name} is told in views, not over snapshots, so it "
+                             f"takes no {what}", hint=self.animations_hint())
 
 
 def _loaded(run: Any, kind: str):

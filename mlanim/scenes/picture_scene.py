@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -119,6 +119,23 @@ def caption_text(picture: Picture) -> str:
     return " ".join(line.text for line in sorted(lines, key=lambda label: -label.at[1]))
 
 
+@dataclass(frozen=True)
+class Move:
+    """A stretch of a kind's story that a board in a manim scene plays (`mlanim.manim`):
+    video frames ``first`` to ``last``, or snapshot positions when ``on_snapshots``, with
+    ``settings`` (story attributes, such as the head walked through) set while it plays."""
+
+    first: float
+    last: float
+    on_snapshots: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def frames(self) -> int:
+        """How many video frames the stretch spans (one for a single moment)."""
+        return int(self.last - self.first) + 1
+
+
 @cache
 def _attribute(package: str, name: str) -> Any:
     """``module.attribute`` of ``package``, imported on first use."""
@@ -135,6 +152,15 @@ class PictureScene(SceneKind):
     ``(spec, trace, video, theme)``, and what draws it, named inside the kind's package and
     imported when first drawn. What draws it is a function ``(story, frame) -> Picture``, or a
     class laid out once from the story whose ``picture(frame)`` answers."""
+
+    moves: ClassVar[tuple[str, ...]] = ()
+    """The kind's own animations in a manim scene, by name (``SceneMobject.forward_pass``...);
+    `move` says which stretch of the story each plays."""
+
+    def move(self, story: Any, name: str, **options: Any) -> Move:
+        """The stretch of ``story`` that the animation ``name`` (one of `moves`) plays, for
+        its ``options``; a kind with `moves` overrides this."""
+        raise NotImplementedError(name)
 
     def story(self, spec: SceneSpec, trace: Trace, video: VideoSettings, theme: Theme,
               derived: Derived | None = None) -> Any:

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mlanim.errors import SpecError
+from mlanim.errors import SpecError, UsageError
 from mlanim.progress import Progress
 from mlanim.scenes.attention.spec import AttentionSpec
-from mlanim.scenes.picture_scene import PictureScene
+from mlanim.scenes.picture_scene import Move, PictureScene
 from mlanim.trace import Trace
 
 
@@ -29,6 +29,25 @@ class Attention(PictureScene):
     own_recording = "records its own transformer's attention"
     default_backend = "manim"
     keyed_by = ("seed", "task", "model", "train")
+    moves = ("walkthrough",)
+
+    def move(self, story, name: str, head: int | None = None, layer: int | None = None
+             ) -> Move:
+        """``walkthrough``: the ``qkv`` view, one head of the trained model computing its
+        attention stage by stage (``head`` and ``layer`` from 0; default: the spec's
+        ``show.focus``, else the most focused head)."""
+        view = next((seg for seg in story.segments if seg.view == "qkv"), None)
+        if view is None:
+            raise UsageError("this run's spec does not show the qkv view a walkthrough plays",
+                             hint="add qkv to show.views in the spec")
+        layers, heads = story.model["layers"], story.model["heads"]
+        focus = (story.focus[0] if layer is None else layer,
+                 story.focus[1] if head is None else head)
+        if not (0 <= focus[0] < layers and 0 <= focus[1] < heads):
+            raise UsageError(f"layer {focus[0]}, head {focus[1]} is not in this model "
+                             f"({layers} layers, {heads} heads)",
+                             hint=f"pick layer 0..{layers - 1} and head 0..{heads - 1}")
+        return Move(view.first, view.last, settings={"focus": focus})
 
     def recording(self, spec: AttentionSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
@@ -46,8 +65,6 @@ class Attention(PictureScene):
         return (f"task {task['name']}, length {task['length']}, {len(task['vocabulary'])} "
                 f"tokens; transformer {model.get('layers')} layers x {model.get('heads')} "
                 f"heads, d_model {model.get('d_model')}, {model.get('parameters')} parameters")
-
-
 
 
 def check_show(spec: AttentionSpec) -> None:

@@ -13,12 +13,15 @@ import itertools
 import math
 
 from mlanim.data import Dataset
-from mlanim.errors import SpecError
+from mlanim.errors import SpecError, UsageError
 from mlanim.scenes.base import require_mlp
 from mlanim.scenes.network_pulses.spec import PulsesSpec
-from mlanim.scenes.picture_scene import PictureScene
+from mlanim.scenes.picture_scene import Move, PictureScene
 from mlanim.train.plan import RecordingPlan
 from mlanim.train.schedule import Schedule
+
+PASSES = {"forward_pass": ("forward", "loss"), "backward_pass": ("backward", "update")}
+"""The stages each of the kind's animations in a manim scene plays."""
 
 # Weight snapshots for fast-forwards are kept within this many stored numbers.
 SNAPSHOT_BUDGET = 40_000_000
@@ -43,6 +46,27 @@ class NetworkPulses(PictureScene):
     drawn_by = ("story.PulseStory", "picture.frame_picture")
     own_recording = "replays one training step of an MLP it builds from the spec"
     default_backend = "manim"
+    moves = tuple(PASSES)
+
+    def move(self, story, name: str, step: int | None = None, sample: int | None = None
+             ) -> Move:
+        """``forward_pass``: the sample's pulses through the layers to the loss;
+        ``backward_pass``: the error back through them, then the update; of training step
+        ``step`` (from 0, as ``show.steps`` counts; default: the first recorded in detail)."""
+        recorded = story.spec.show.sample
+        if sample is not None and sample != recorded:
+            raise UsageError(f"this run recorded sample #{recorded} travelling through the "
+                             f"network, not #{sample}",
+                             hint=f"set show: {{sample: {sample}}} in the spec (a new "
+                                  "recording), or leave sample out")
+        recorded_steps = story.focus_steps
+        chosen = recorded_steps[0] if step is None else step
+        if chosen not in recorded_steps:
+            raise UsageError(f"step {chosen} was not recorded in detail: this run recorded "
+                             f"steps {', '.join(map(str, recorded_steps))} (from 0, as in "
+                             "show.steps)", hint="pick one of them, or add it to show.steps")
+        first, last = story.timeline.span(PASSES[name], recorded_steps.index(chosen))
+        return Move(first, last)
 
     def check(self, spec: PulsesSpec, dataset: Dataset) -> None:
         """The sample and steps must exist; the model must be an MLP."""

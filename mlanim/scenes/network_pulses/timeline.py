@@ -69,13 +69,23 @@ class PulseTimeline:
         progress = float(np.clip((position - self.edges[index]) / max(span, 1e-9), 0, 1))
         return Beat(self.stages[index], progress)
 
+    def frames_of(self, index: int) -> tuple[int, int]:
+        """The first and last video frame of stage ``index`` (as `at` assigns frames)."""
+        first = int(np.ceil(self.edges[index] - 0.5))
+        return first, int(np.ceil(self.edges[index + 1] - 0.5)) - 1
+
+    def span(self, phases: tuple[str, ...], focus: int) -> tuple[int, int]:
+        """The first and last frame of the ``phases`` of focus step ``focus``."""
+        chosen = [self.frames_of(k) for k, stage in enumerate(self.stages)
+                  if stage.phase in phases and stage.focus == focus]
+        return chosen[0][0], max(chosen[-1][1], chosen[0][0])
+
     def views(self, focus_steps: list[int]) -> list[Segment]:
         """The video as views a page shows as tabs: the start, each focus step's pass
         (forward, loss, backward, update), the fast-forwards between them, and the end."""
         views: list[Segment] = []
         for index, stage in enumerate(self.stages):
-            first = int(np.ceil(self.edges[index] - 0.5))
-            last = int(np.ceil(self.edges[index + 1] - 0.5)) - 1
+            first, last = self.frames_of(index)
             name = stage_view(stage, focus_steps)
             if views and views[-1].view == name:
                 views[-1] = Segment(name, views[-1].first, max(last, views[-1].first))

@@ -24,7 +24,7 @@ from mlanim.scenes.optimizer_paths.surfaces import (
     Surface,
     parse_expression,
 )
-from mlanim.scenes.picture_scene import PictureScene
+from mlanim.scenes.picture_scene import Move, PictureScene
 from mlanim.trace import Trace
 
 Range = tuple[float, float]
@@ -66,6 +66,11 @@ class OptimizerPaths(PictureScene):
     Spec = OptimizerPathsSpec
     drawn_by = ("story.PathStory", "picture.path_picture")
     keyed_by = ("surface", "start", "steps", "optimizers")
+    moves = ("optimizer_race",)
+
+    def move(self, story, name: str) -> Move:
+        """``optimizer_race``: every optimizer from the start to its last recorded step."""
+        return Move(0, story.timeline.snapshots - 1, on_snapshots=True)
 
     def recording(self, spec: OptimizerPathsSpec, resolve: Callable[..., Path]
                   ) -> tuple[dict, Callable[[Progress], Trace]]:
