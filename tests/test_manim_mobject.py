@@ -4,12 +4,15 @@ picture of its last epoch; mistakes a manim user can make raise one-line errors.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pytest
 
 import mlanim
+from mlanim import scenes
 from mlanim.errors import UsageError
-from tests.conftest import SMALL_SCENE
+from tests.conftest import SMALL_KINDS, SMALL_SCENE
 
 pytest.importorskip("manim")
 from manim import RIGHT, UP
@@ -61,3 +64,94 @@ def test_a_manim_users_mistakes_are_one_line_errors(run, kind, epoch, message):
         board = SceneMobject(run, kind)
         board.at(epoch=epoch)
     assert "\n" not in str(refused.value) and refused.value.hint
+
+
+@pytest.fixture
+def board_of(small_traces, tmp_path):
+    """A board of a kind drawn from its small recorded trace (`SMALL_KINDS`)."""
+
+    def make(kind: str, **options) -> SceneMobject:
+        if "trace" in scenes.get(kind).Spec.model_fields:
+            path = small_traces[kind][1].save(tmp_path / f"{kind}.mlanim")
+        else:  # a kind that records its own run loads its spec (recorded again: seconds)
+            path = tmp_path / f"{kind}.yaml"
+            path.write_text(textwrap.dedent(SMALL_KINDS[kind]))
+        return SceneMobject(mlanim.load(path), kind, **options)
+
+    return make
+
+
+def phases(board: SceneMobject, move) -> set[tuple[str, int]]:
+    """The pulses stages (phase, focus step) that the frames of ``move`` show."""
+    timeline = board.pictures.story.timeline
+    return {(timeline.at(frame).stage.phase, timeline.at(frame).stage.focus)
+            for frame in range(int(move.first), int(move.last) + 1)}
+
+
+def test_a_forward_pass_plays_the_recorded_steps_forward_stages_and_a_backward_its_update(
+        board_of):
+    board = board_of("network_pulses", width=8)
+    forward, backward = board.forward_pass(step=3), board.backward_pass(step=3)
+    assert phases(board, forward.move) == {("forward", 1), ("loss", 1)}
+    assert phases(board, backward.move) == {("backward", 1), ("update", 1)}
+    assert backward.move.first == forward.move.last + 1  # one follows the other
+    assert forward.run_time == pytest.approx(forward.move.frames / board.pictures.video.fps)
+    first = board.forward_pass()  # the first step recorded in detail
+    assert phases(board, first.move) == {("forward", 0), ("loss", 0)}
+    backward.begin()
+    backward.finish()
+    expected = board_of("network_pulses", width=8).at(frame=int(backward.move.last))
+    assert [p.shape for p in drawn(board)] == [p.shape for p in drawn(expected)]
+    assert all(np.allclose(a, b) for a, b in zip(drawn(board), drawn(expected), strict=True))
+
+
+def test_a_walkthrough_shows_the_head_asked_for(board_of):
+    board = board_of("attention", width=8, captions=False)
+    walk = board.walkthrough(head=1, layer=0)
+    walk.begin()
+    walk.interpolate(0.5)
+    assert board.pictures.story.segment(round(board.position)).view == "qkv"
+    texts = [m.original_text for m in board.get_family() if hasattr(m, "original_text")]
+    assert any("layer 1 · head 2" in text for text in texts)
+
+
+def test_an_optimizer_race_runs_every_optimizer_to_its_last_step(board_of):
+    board = board_of("optimizer_paths", width=8)
+    race = board.optimizer_race()
+    race.begin()
+    race.finish()
+    assert board.position == board.pictures.snapshots - 1 == 60
+    part = board.train(steps=(0, 30))
+    part.finish()
+    assert board.position == 30
+
+
+@pytest.mark.parametrize("kind, call, message", [
+    ("decision_boundary", lambda b: b.forward_pass(), "an animation of network_pulses, not"),
+    ("network_pulses", lambda b: b.at(epoch=1), "told in views"),
+    ("network_pulses", lambda b: b.forward_pass(step=2), "step 2 was not recorded in detail"),
+    ("network_pulses", lambda b: b.forward_pass(sample=4), "recorded sample #0"),
+    ("network_pulses", lambda b: b.play(view="step 9"), "shows no view 'step 9'"),
+    ("attention", lambda b: b.walkthrough(head=2), "head 2 is not in this model"),
+    ("optimizer_paths", lambda b: b.train(epochs=(0, 3)), "counts optimizer steps"),
+    ("optimizer_paths", lambda b: b.at(step=61), "step 61 is outside the run"),
+])
+def test_a_kinds_animations_refuse_what_the_run_cannot_show(board_of, kind, call, message):
+    with pytest.raises(UsageError, match=message) as refused:
+        call(board_of(kind, width=6))
+    assert "\n" not in str(refused.value) and refused.value.hint
+
+
+def test_without_manim_the_import_names_the_extra(monkeypatch):
+    import sys
+
+    import mlanim.extras
+    from mlanim.errors import UserError
+
+    real = mlanim.extras.installed
+    monkeypatch.setattr(mlanim.extras, "installed", lambda module: module != "manim"
+                        and real(module))
+    monkeypatch.delitem(sys.modules, "mlanim.manim")
+    with pytest.raises(UserError, match="needs manim, which is not installed") as refused:
+        import mlanim.manim
+    assert "mlanim[manim]" in refused.value.hint

@@ -151,4 +151,7 @@ def _loaded(run: Any, kind: str):
                              f"and draws only as {loaded.spec.scene}",
                              hint=f"SceneMobject(run, \"{loaded.spec.scene}\")")
         return loaded
+    if "trace" not in scenes.get(kind).Spec.model_fields:
+        raise UsageError(f"{kind} records its own run and draws no saved trace",
+                         hint=f"load a {kind} spec: mlanim.load(\"scene.yaml\")")
     return pipeline.load_data({"scene": kind, "trace": str(run.path.resolve())})
