@@ -1,44 +1,27 @@
 """A run as a manim mobject: `SceneMobject` is a `Group` of the kind's picture at a moment
-(lines, polygons and discs as VMobjects, labels as Pango `Text`, fields as `ImageMobject`; a
-`VGroup` cannot hold images),
-which a lecturer places, scales and fades like any mobject, sets to a moment (`at`) and plays
-over epochs (`train`)."""
+(shapes as `mlanim.manim.shapes` makes them; a `VGroup` cannot hold images), which a
+lecturer places, scales and fades like any mobject, sets to a moment (`at`) and plays
+(`train`, `play` and the kinds' own animations, each a `Playback`).
+
+The board holds two layers: ``still``, the picture's background (what a kind draws the same
+in every frame: titles, axes, ticks), and ``moving``, the rest. While a `Playback` plays a
+board that stands on its own in the scene, the still layer stands beside it in the scene
+for that while, so that manim paints it once, not every frame."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-from manim import (
-    BOLD,
-    NORMAL,
-    Animation,
-    Circle,
-    DashedVMobject,
-    Dot,
-    Group,
-    ImageMobject,
-    Line,
-    Polygon,
-    Rectangle,
-    Text,
-    VGroup,
-    VMobject,
-    linear,
-)
+from manim import Animation, Group, Rectangle, linear
 
 from mlanim.draw import display as d
-from mlanim.draw.manim_canvas import FONT_PER_POINT
+from mlanim.manim.shapes import ShapeMobjects, shape_key
 from mlanim.manim.story import RunPictures
 from mlanim.scenes.picture_scene import Move
 
-STROKE_PER_POINT = 2.0
-"""manim stroke width of a one-point line on a frame 8 manim units high (as the videos)."""
-FRAME_HEIGHT = 8.0
 SNAPSHOTS = Move(0, 0, on_snapshots=True)
 """What `SceneMobject.at` shows a snapshot position of."""
-DASH_POINTS = 6.0
-"""A dash and its gap, in points: about as matplotlib dashes the videos' lines."""
 
 
 class SceneMobject(Group):
@@ -53,14 +36,21 @@ class SceneMobject(Group):
         self.pictures = RunPictures(run, kind, captions)
         video = self.pictures.video
         self.frame_size = np.array([width, width * video.height / video.width])
-        self.texts: dict[tuple, Text] = {}
+        self.shapes = ShapeMobjects(self.frame_size, self.pictures.theme.font)
+        self.built: dict[Any, Any] = {}
+        """The last picture's mobjects by shape, reused for the same shape at the same place."""
+        self.placed_as: tuple = ()
+        self.frozen: list | None = None
+        """The still layer's shapes while a playback has manim paint it once."""
+        self.still_keys: list = []
         self.position = 0.0
         """The snapshot position (or video frame, for a kind told in views) shown."""
         self.background = background
-        # Invisible: it keeps where the lecturer put the board. The background is drawn anew
-        # with each picture, because a playing scene may still list the old parts after it.
+        # Invisible: it keeps where the lecturer put the board.
         self.outline = Rectangle(width=self.frame_size[0], height=self.frame_size[1],
                                  stroke_width=0, fill_opacity=0.0)
+        self.still, self.moving = Group(), Group()
+        self.add(self.outline, self.still, self.moving)
         self.at()
 
     # -- moments ---------------------------------------------------------------------------
@@ -131,147 +121,95 @@ class SceneMobject(Group):
 
     # -- drawing ---------------------------------------------------------------------------
     def show(self, move: Move, value: float) -> None:
-        """Replace the submobjects by the picture at ``value`` of ``move`` (a snapshot
-        position or a frame), where the board is now (the frame's outline keeps where the
-        lecturer moved and scaled it)."""
+        """Show the picture at ``value`` of ``move`` (a snapshot position or a frame) where
+        the board is now (the outline keeps where the lecturer moved and scaled it). A shape
+        the last picture also had keeps its mobject; while the still layer is frozen, a
+        picture whose background differs draws it whole in the moving layer, over it."""
         self.position = value
         picture = (self.pictures.at(value) if move.on_snapshots else
                    self.pictures.frame(round(value), move.settings))
         scale = self.outline.width / self.frame_size[0]
         centre = self.outline.get_center()
-        for old in self.submobjects[1:]:  # a playing scene may still hold them: empty them
-            for member in old.get_family():
+        if (scale, *centre) != self.placed_as:  # moved or scaled since: nothing is in place
+            self.built, self.placed_as = {}, (scale, *centre)
+            self.shapes.height_now = float(self.outline.height)
+        still = [*self._backdrop(), *d.flattened(picture.background)]
+        moving = d.flattened([*picture.shapes, *picture.overlay])
+        kept, built = self.built, {}
+        if self.frozen is None:
+            self.still.submobjects = self._parts(still, kept, built)
+            self.still_keys = [shape_key(shape) for shape in still]
+        elif [shape_key(shape) for shape in still] != self.frozen:
+            moving = [*still, *moving]
+        self.moving.submobjects = self._parts(moving, kept, built)
+        for stale in (m for made in kept.values() for m in made):
+            for member in stale.get_family():  # a playing scene may still list them
                 member.points = np.zeros((0, 3))
-        parts = [self.outline, *self._backdrop(), *self._mobjects(picture)]
-        self.submobjects = parts
-        for part in parts[1:]:
-            part.scale(scale, about_point=np.zeros(3)).shift(centre)
+        self.built = built
 
-    def _backdrop(self) -> list[Rectangle]:
-        """The theme's background filling the board, unless the board was made without."""
-        if not self.background:
-            return []
-        return [Rectangle(width=self.frame_size[0], height=self.frame_size[1], stroke_width=0,
-                          fill_color=self.pictures.theme.background, fill_opacity=1.0)]
-
-    def _mobjects(self, picture: d.Picture) -> list:
-        made = []
-        for shape in d.flattened([*picture.background, *picture.shapes, *picture.overlay]):
-            mobject = self._mobject(shape)
-            if mobject is not None:
-                made.append(mobject)
-        return made
-
-    def _point(self, at) -> np.ndarray:
-        """A figure fraction as a point of the board (its centre at the origin)."""
-        return np.array([(at[0] - 0.5) * self.frame_size[0],
-                         (at[1] - 0.5) * self.frame_size[1], 0.0])
-
-    def _stroke(self, points: float) -> float:
-        """A line width in points as a manim stroke width for the board's size now (manim
-        does not scale stroke widths with a mobject, so they follow the board's outline)."""
-        return points * STROKE_PER_POINT * self.outline.height / FRAME_HEIGHT
-
-    def _mobject(self, shape: d.Shape2D):
-        if isinstance(shape, d.Line):
-            return Line(self._point(shape.start), self._point(shape.end),
-                        stroke_color=shape.color, stroke_width=self._stroke(shape.width),
-                        stroke_opacity=shape.alpha)
-        if isinstance(shape, d.Polyline):
-            path = VMobject(stroke_color=shape.color, stroke_width=self._stroke(shape.width))
-            path.set_points_as_corners([self._point(p) for p in shape.points])
-            if not shape.dashed:
-                return path
-            dashes = path.get_arc_length() / self._radius(DASH_POINTS)
-            return DashedVMobject(path, num_dashes=max(1, round(dashes)))
-        if isinstance(shape, d.Polygon):
-            return Polygon(*[self._point(p) for p in shape.points], stroke_width=0,
-                           fill_color=shape.fill, fill_opacity=shape.alpha)
-        if isinstance(shape, d.Rect):
-            return self._rect(shape)
-        if isinstance(shape, d.Circle):
-            return self._disc(shape.center, shape.radius, shape.fill, shape.edge,
-                              shape.edge_width, shape.alpha)
-        if isinstance(shape, d.Scatter):
-            return self._scatter(shape)
-        if isinstance(shape, d.Image):
-            return self._image(shape)
-        if isinstance(shape, d.Label):
-            return self._label(shape)
-        return None
-
-    def _rect(self, shape: d.Rect) -> Rectangle:
-        x, y, w, h = shape.box
-        rect = Rectangle(width=w * self.frame_size[0], height=h * self.frame_size[1],
-                         stroke_color=shape.edge or "#000000",
-                         stroke_width=self._stroke(shape.edge_width) if shape.edge else 0,
-                         fill_color=shape.fill or "#000000",
-                         fill_opacity=1.0 if shape.fill else 0.0)
-        return rect.move_to(self._point((x + w / 2, y + h / 2)))
-
-    def _radius(self, points: float) -> float:
-        """A radius in points (720p) as board units."""
-        return points * self.frame_size[1] / 720 * 100 / 72
-
-    def _disc(self, center, radius: float, fill, edge, edge_width: float, alpha: float):
-        return Circle(radius=self._radius(radius), fill_color=fill or "#000000",
-                      fill_opacity=alpha if fill else 0.0, stroke_color=edge or "#000000",
-                      stroke_width=self._stroke(edge_width) if edge else 0,
-                      stroke_opacity=alpha).move_to(self._point(center))
-
-    def _scatter(self, shape: d.Scatter) -> VGroup:
-        colors = None if shape.colors is None else np.clip(np.asarray(shape.colors), 0, 1)
-        dots = []
-        for k, center in enumerate(np.asarray(shape.centers)):
-            fill = None if colors is None else "#{:02x}{:02x}{:02x}".format(
-                *(round(float(c) * 255) for c in colors[k]))
-            if fill is not None and shape.edge is None:
-                dots.append(Dot(self._point(center), radius=self._radius(shape.radius),
-                                color=fill, fill_opacity=shape.alpha))
+    def _parts(self, shapes: list[d.Shape2D], kept: dict, built: dict) -> list:
+        """The mobjects of ``shapes`` in place: taken from ``kept`` where the last picture
+        had the same shape, made otherwise; each entered in ``built`` by its shape."""
+        scale, *centre = self.placed_as
+        parts = []
+        for shape in shapes:
+            key = shape_key(shape)
+            found = kept.get(key) if key is not None else None
+            if found:
+                mobject = found.pop()
             else:
-                dots.append(self._disc(center, shape.radius, fill, shape.edge,
-                                       shape.edge_width, shape.alpha))
-        return VGroup(*dots)
+                mobject = self.shapes.mobject(shape)
+                if mobject is None:
+                    continue
+                mobject.scale(scale, about_point=np.zeros(3)).shift(np.array(centre))
+            built.setdefault(key, []).append(mobject)
+            parts.append(mobject)
+        return parts
 
-    def _image(self, shape: d.Image) -> ImageMobject:
-        pixels = (np.clip(np.asarray(shape.pixels, np.float64), 0, 1) * 255).round()
-        image = ImageMobject(pixels.astype(np.uint8))
-        x, y, w, h = shape.box
-        image.stretch_to_fit_width(w * self.frame_size[0])
-        image.stretch_to_fit_height(h * self.frame_size[1])
-        return image.move_to(self._point((x + w / 2, y + h / 2)))
+    def freeze(self) -> None:
+        """Keep the still layer as it is until `thaw` (a playback has manim paint it once)."""
+        self.frozen = self.still_keys
+        still = {id(part) for part in self.still.submobjects}
+        self.built = {key: [m for m in made if id(m) not in still]
+                      for key, made in self.built.items()}
 
-    def _label(self, shape: d.Label) -> Text | None:
-        content = shape.text.strip()
-        if not content:
-            return None
-        key = (content, shape.size, shape.color, shape.bold)
-        if key not in self.texts:
-            size = shape.size * FONT_PER_POINT * self.frame_size[1] / FRAME_HEIGHT
-            self.texts[key] = Text(content, font=self.pictures.theme.font, font_size=size,
-                                   color=shape.color, weight=BOLD if shape.bold else NORMAL)
-        text = self.texts[key].copy()
-        anchor = {"left": 0, "center": 0.5, "right": 1}[shape.ha]
-        rise = {"bottom": 0, "baseline": 0, "center": 0.5, "top": 1}.get(shape.va, 0.5)
-        corner = text.get_corner(np.array([-1.0, -1.0, 0.0]))
-        target = self._point(shape.at) - np.array([anchor * text.width, rise * text.height, 0])
-        return text.shift(target - corner)
+    def thaw(self) -> None:
+        """Let the next picture draw the still layer again."""
+        self.frozen = None
 
-
+    def _backdrop(self) -> list[d.Rect]:
+        """The theme's background filling the board, unless the board was made without."""
+        return [d.Rect((0, 0, 1, 1), self.pictures.theme.background)] if self.background \
+            else []
 class Playback(Animation):
     """A board playing ``move``: each frame shows the snapshot position (or video frame) the
     animation's ``alpha`` of the way through it, ending exactly on its last."""
 
     def __init__(self, board: SceneMobject, move: Move, **kwargs: Any) -> None:
         self.move = move
+        self.split: list | None = None
         pace = board.pictures.video.fps
         kwargs.setdefault("run_time", 4.0 if move.on_snapshots else move.frames / pace)
         kwargs.setdefault("rate_func", linear)  # the snapshots pass at an even pace
         super().__init__(board, **kwargs)
 
+    def _setup_scene(self, scene: Any) -> None:
+        """A board standing on its own in ``scene`` lends it its still layer while this
+        plays, just below itself: manim paints what does not move once."""
+        super()._setup_scene(scene)
+        board = self.mobject
+        if scene is None or board not in scene.mobjects:
+            return
+        board.remove(board.still)
+        place = scene.mobjects.index(board)
+        scene.mobjects.insert(place, board.still)
+        self.split = scene.mobjects
+
     def begin(self) -> None:
         """Start from the first moment (no copy of the board is kept)."""
         self.interpolate_mobject(0.0)
+        if self.split is not None:
+            self.mobject.freeze()
 
     def interpolate_mobject(self, alpha: float) -> None:
         """The board ``alpha`` of the way through."""
@@ -281,3 +219,14 @@ class Playback(Animation):
     def finish(self) -> None:
         """End exactly on the last moment's picture."""
         self.mobject.show(self.move, self.move.last)
+
+    def clean_up_from_scene(self, scene: Any) -> None:
+        """Take the still layer back into the board."""
+        super().clean_up_from_scene(scene)
+        board = self.mobject
+        if self.split is not None:
+            board.thaw()
+            if board.still in self.split:
+                self.split.remove(board.still)
+            board.submobjects = [board.outline, board.still, board.moving]
+            self.split = None

@@ -17,6 +17,7 @@ from mlanim.draw.video import VideoSettings
 from mlanim.errors import UsageError
 from mlanim.progress import SilentProgress
 from mlanim.scenes.picture_scene import Move, PictureScene, swap_clock
+from mlanim.trace import load_trace
 
 
 @dataclass
@@ -49,7 +50,8 @@ class RunPictures:
             raise UsageError(f"{kind} is not drawn as pictures", hint="pick another kind")
         loaded = _loaded(run, kind)
         spec, progress = loaded.spec, SilentProgress(stderr=True)
-        trace = pipeline.obtain_trace(loaded, spec, False, progress)
+        trace = (load_trace(run.path) if run.spec is not None and run.path.is_file()
+                 else pipeline.obtain_trace(loaded, spec, False, progress))  # load found it
         self.video = replace(VideoSettings.from_spec(spec.render), captions=captions)
         derived = pipeline.analyse(self.kind, spec, trace, progress)
         self.theme = load_theme(spec.render.theme)

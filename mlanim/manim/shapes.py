@@ -1,0 +1,183 @@
+"""Display shapes as manim mobjects on a board's frame: lines, polygons and discs as
+VMobjects, labels as Pango `Text` (`Lettering`), fields and heatmaps as `ImageMobject`,
+sized as the videos draw them."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+from manim import Circle, ImageMobject, Line, Polygon, Rectangle, Text, VGroup, VMobject
+from PIL.Image import Resampling
+
+from mlanim.draw import display as d
+from mlanim.draw.manim_canvas import FONT_PER_POINT
+from mlanim.manim.lettering import Lettering
+
+STROKE_PER_POINT = 2.0
+"""manim stroke width of a one-point line on a frame 8 manim units high (as the videos)."""
+FRAME_HEIGHT = 8.0
+UNIT_CIRCLE = Circle(radius=1.0).points
+"""A disc's outline as manim's Bezier points, radius 1 about the origin."""
+DASH_POINTS = 6.0
+"""A dash and its gap, in points: about as matplotlib dashes the videos' lines."""
+
+
+class ShapeMobjects:
+    """Makes the mobjects of shapes on a frame ``frame_size`` manim units (width, height),
+    strokes as wide as they look on a board ``height_now`` units high."""
+
+    def __init__(self, frame_size: np.ndarray, font: str) -> None:
+        self.frame_size = frame_size
+        self.height_now = float(frame_size[1])
+        self.lettering = Lettering(font)
+
+    def _point(self, at: tuple[float, float]) -> np.ndarray:
+        """A figure fraction as a point of the board (its centre at the origin)."""
+        return np.array([(at[0] - 0.5) * self.frame_size[0],
+                         (at[1] - 0.5) * self.frame_size[1], 0.0])
+
+    def _stroke(self, points: float) -> float:
+        """A line width in points as a manim stroke width for the board's height now (manim
+        does not scale stroke widths with a mobject, so they follow the board's size)."""
+        return points * STROKE_PER_POINT * self.height_now / FRAME_HEIGHT
+
+    def mobject(self, shape: d.Shape2D) -> Any:
+        """The mobject of ``shape`` on the board's frame (its centre at the origin); None
+        for a shape that draws nothing here."""
+        if isinstance(shape, d.Line):
+            return Line(self._point(shape.start), self._point(shape.end),
+                        stroke_color=shape.color, stroke_width=self._stroke(shape.width),
+                        stroke_opacity=shape.alpha)
+        if isinstance(shape, d.Polyline):
+            path = VMobject(stroke_color=shape.color, stroke_width=self._stroke(shape.width))
+            corners = np.array([self._point(p) for p in shape.points])
+            if not shape.dashed:
+                return path.set_points_as_corners(corners)
+            return dashed(path, corners, self._radius(DASH_POINTS))
+        if isinstance(shape, d.Polygon):
+            return Polygon(*[self._point(p) for p in shape.points], stroke_width=0,
+                           fill_color=shape.fill, fill_opacity=shape.alpha)
+        if isinstance(shape, d.Rect):
+            return self._rect(shape)
+        if isinstance(shape, d.Circle):
+            return self._disc(shape.center, shape.radius, shape.fill, shape.edge,
+                              shape.edge_width, shape.alpha)
+        if isinstance(shape, d.Scatter):
+            return self._scatter(shape)
+        if isinstance(shape, d.Image):
+            return self._image(shape)
+        if isinstance(shape, d.Label):
+            return self._label(shape)
+        return None
+
+    def _rect(self, shape: d.Rect) -> Rectangle:
+        x, y, w, h = shape.box
+        rect = Rectangle(width=w * self.frame_size[0], height=h * self.frame_size[1],
+                         stroke_color=shape.edge or "#000000",
+                         stroke_width=self._stroke(shape.edge_width) if shape.edge else 0,
+                         fill_color=shape.fill or "#000000",
+                         fill_opacity=1.0 if shape.fill else 0.0)
+        return rect.move_to(self._point((x + w / 2, y + h / 2)))
+
+    def _radius(self, points: float) -> float:
+        """A radius in points (720p) as board units."""
+        return points * self.frame_size[1] / 720 * 100 / 72
+
+    def _disc(self, center: tuple[float, float], radius: float, fill: str | None,
+              edge: str | None, edge_width: float, alpha: float) -> VMobject:
+        disc = VMobject(fill_color=fill or "#000000", fill_opacity=alpha if fill else 0.0,
+                        stroke_color=edge or "#000000",
+                        stroke_width=self._stroke(edge_width) if edge else 0,
+                        stroke_opacity=alpha)
+        disc.set_points(UNIT_CIRCLE * self._radius(radius) + self._point(center))
+        return disc
+
+    def _scatter(self, shape: d.Scatter) -> VGroup:
+        """The discs as one VMobject per fill colour (each disc a closed path of it): a
+        scene of hundreds of points costs a few mobjects, not hundreds."""
+        centers = np.asarray(shape.centers, np.float64).reshape(-1, 2)
+        fills = (["" for _ in centers] if shape.colors is None else
+                 [_hex(c) for c in np.clip(np.asarray(shape.colors), 0, 1)])
+        outline = UNIT_CIRCLE * self._radius(shape.radius)
+        points = np.column_stack([(centers - 0.5) * self.frame_size, np.zeros(len(centers))])
+        groups = VGroup()
+        for fill in dict.fromkeys(fills):
+            chosen = points[[k for k, f in enumerate(fills) if f == fill]]
+            discs = VMobject(fill_color=fill or "#000000",
+                             fill_opacity=shape.alpha if fill else 0.0,
+                             stroke_color=shape.edge or "#000000",
+                             stroke_width=self._stroke(shape.edge_width) if shape.edge else 0,
+                             stroke_opacity=shape.alpha)
+            discs.set_points((chosen[:, None, :] + outline[None]).reshape(-1, 3))
+            groups.add(discs)
+        return groups
+
+    def _image(self, shape: d.Image) -> ImageMobject:
+        pixels = (np.clip(np.asarray(shape.pixels, np.float64), 0, 1) * 255).round()
+        image = ImageMobject(pixels.astype(np.uint8))
+        # as the videos draw it: a field smooth, a heatmap's cells crisp
+        image.set_resampling_algorithm(Resampling.BILINEAR if shape.smooth else
+                                       Resampling.NEAREST)
+        x, y, w, h = shape.box
+        image.stretch_to_fit_width(w * self.frame_size[0])
+        image.stretch_to_fit_height(h * self.frame_size[1])
+        return image.move_to(self._point((x + w / 2, y + h / 2)))
+
+    def _label(self, shape: d.Label) -> Text | None:
+        content = shape.text.strip()
+        if not content:
+            return None
+        size = shape.size * FONT_PER_POINT * self.frame_size[1] / FRAME_HEIGHT
+        text = self.lettering.text(content, size, shape.color, shape.bold)
+        anchor = {"left": 0, "center": 0.5, "right": 1}[shape.ha]
+        rise = {"bottom": 0, "baseline": 0, "center": 0.5, "top": 1}.get(shape.va, 0.5)
+        corner = text.get_corner(np.array([-1.0, -1.0, 0.0]))
+        target = self._point(shape.at) - np.array([anchor * text.width, rise * text.height, 0])
+        return text.shift(target - corner)
+
+
+def shape_key(shape: d.Shape2D) -> Any:
+    """What tells ``shape`` apart from any other, arrays by their contents (a dataclass's
+    own hash leaves out the fields it does not compare); None when a part is unhashable."""
+    values: list[Any] = [type(shape)]
+    for part in fields(shape):
+        value = getattr(shape, part.name)
+        if isinstance(value, np.ndarray):
+            value = (value.shape, value.dtype.str, value.tobytes())
+        values.append(value)
+    key = tuple(values)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def dashed(path: VMobject, corners: np.ndarray, period: float) -> VMobject:
+    """``path`` along ``corners`` as dashes, each half of ``period`` long and one subpath
+    of it, the line's length split into whole periods (as manim's `DashedVMobject` does,
+    which is 20 ms a line)."""
+    lengths = np.linalg.norm(np.diff(corners, axis=0), axis=1)
+    along = np.concatenate([[0.0], np.cumsum(lengths)])
+    total = float(along[-1])
+    if total <= 0:
+        return path.set_points_as_corners(corners)
+    count = max(1, round(total / period))
+    starts = np.arange(count) * (total / count)
+    bounds = np.stack([starts, starts + total / count / 2], axis=1)  # (count, 2) distances
+    ends = np.stack([np.interp(bounds, along, corners[:, i]) for i in range(3)], axis=-1)
+    pieces = []
+    for (start, end), (first, last) in zip(bounds, ends, strict=True):
+        dash = np.vstack([first, corners[(along > start) & (along < end)], last])
+        a, b = dash[:-1], dash[1:]  # each straight piece as a cubic Bezier curve
+        pieces.append(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1)
+                      .reshape(-1, 3))
+    path.set_points(np.concatenate(pieces))
+    return path
+
+
+def _hex(color: np.ndarray) -> str:
+    """An RGB colour in 0..1 as ``#rrggbb``."""
+    return "#{:02x}{:02x}{:02x}".format(*(round(float(c) * 255) for c in color))
