@@ -15,7 +15,7 @@ from mlanim.errors import UsageError
 from tests.conftest import SMALL_KINDS, SMALL_SCENE
 
 pytest.importorskip("manim")
-from manim import RIGHT, UP
+from manim import RIGHT, UP, Polygon
 
 from mlanim.manim import SceneMobject
 
@@ -155,3 +155,16 @@ def test_without_manim_the_import_names_the_extra(monkeypatch):
     with pytest.raises(UserError, match="needs manim, which is not installed") as refused:
         import mlanim.manim
     assert "mlanim[manim]" in refused.value.hint
+
+
+def test_a_three_d_board_stands_the_landscape_out_of_its_plane(board_of):
+    flat, solid = board_of("loss_landscape", width=8), board_of("loss_landscape", width=8,
+                                                                three_d=True)
+    heights = np.concatenate([m.points[:, 2] for m in solid.get_family() if len(m.points)])
+    assert np.abs(np.concatenate([m.points[:, 2] for m in flat.get_family()
+                                  if len(m.points)])).max() < 1e-9
+    assert heights.max() > 1.0  # the surface rises out of the board's plane
+    story = solid.pictures.story
+    faces = [m for m in solid.get_family() if type(m) is Polygon]
+    cells = (len(story.a) - 1) * (len(story.b) - 1)  # 11 x 11 grid points: every cell a face
+    assert len(faces) == cells

@@ -16,7 +16,9 @@ import numpy as np
 from manim import Animation, Group, Rectangle, linear
 
 from mlanim.draw import display as d
+from mlanim.manim.lettering import clone
 from mlanim.manim.shapes import ShapeMobjects, shape_key
+from mlanim.manim.space import Space
 from mlanim.manim.story import RunPictures
 from mlanim.scenes.picture_scene import Move
 
@@ -27,18 +29,22 @@ SNAPSHOTS = Move(0, 0, on_snapshots=True)
 class SceneMobject(Group):
     """The picture of ``kind`` drawn from ``run`` (`mlanim.load`), ``width`` manim units wide,
     at its first snapshot, on the theme's background (``background=False``: on the scene's);
-    ``captions=False`` leaves the caption out. Move, scale and fade it like any mobject; `at`
-    sets it to a moment and `train` plays the run."""
+    ``captions=False`` leaves the caption out; ``three_d=True`` makes a kind's 3-D views
+    (loss surfaces, a 3-unit feature space) 3-D mobjects for a `ThreeDScene`. Move, scale
+    and fade it like any mobject; `at` sets it to a moment and `train` plays the run."""
 
     def __init__(self, run: Any, kind: str, width: float = 7.0, captions: bool = True,
-                 background: bool = True, **kwargs: Any) -> None:
+                 background: bool = True, three_d: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pictures = RunPictures(run, kind, captions)
         video = self.pictures.video
         self.frame_size = np.array([width, width * video.height / video.width])
-        self.shapes = ShapeMobjects(self.frame_size, self.pictures.theme.font)
+        space = Space(self.pictures.theme) if three_d else None
+        self.shapes = ShapeMobjects(self.frame_size, self.pictures.theme.font, space)
         self.built: dict[Any, Any] = {}
-        """The last picture's mobjects by shape, reused for the same shape at the same place."""
+        """The last picture's mobjects by shape, copied for the same shape at the same place
+        (a new mobject each frame: a playing scene lists the ones it began with, and draws
+        each again where it stood in that list)."""
         self.placed_as: tuple = ()
         self.frozen: list | None = None
         """The still layer's shapes while a playback has manim paint it once."""
@@ -123,7 +129,7 @@ class SceneMobject(Group):
     def show(self, move: Move, value: float) -> None:
         """Show the picture at ``value`` of ``move`` (a snapshot position or a frame) where
         the board is now (the outline keeps where the lecturer moved and scaled it). A shape
-        the last picture also had keeps its mobject; while the still layer is frozen, a
+        the last picture also had is copied from its mobject; while the still layer is frozen, a
         picture whose background differs draws it whole in the moving layer, over it."""
         self.position = value
         picture = (self.pictures.at(value) if move.on_snapshots else
@@ -133,8 +139,8 @@ class SceneMobject(Group):
         if (scale, *centre) != self.placed_as:  # moved or scaled since: nothing is in place
             self.built, self.placed_as = {}, (scale, *centre)
             self.shapes.height_now = float(self.outline.height)
-        still = [*self._backdrop(), *d.flattened(picture.background)]
-        moving = d.flattened([*picture.shapes, *picture.overlay])
+        still = [*self._backdrop(), *self._drawn(picture.background)]
+        moving = self._drawn([*picture.shapes, *picture.overlay])
         kept, built = self.built, {}
         if self.frozen is None:
             self.still.submobjects = self._parts(still, kept, built)
@@ -148,15 +154,15 @@ class SceneMobject(Group):
         self.built = built
 
     def _parts(self, shapes: list[d.Shape2D], kept: dict, built: dict) -> list:
-        """The mobjects of ``shapes`` in place: taken from ``kept`` where the last picture
+        """The mobjects of ``shapes`` in place: copied from ``kept`` where the last picture
         had the same shape, made otherwise; each entered in ``built`` by its shape."""
         scale, *centre = self.placed_as
         parts = []
         for shape in shapes:
             key = shape_key(shape)
             found = kept.get(key) if key is not None else None
-            if found:
-                mobject = found.pop()
+            if found:  # a copy: a scene may list the old one
+                mobject = clone(found[0])
             else:
                 mobject = self.shapes.mobject(shape)
                 if mobject is None:
@@ -176,6 +182,13 @@ class SceneMobject(Group):
     def thaw(self) -> None:
         """Let the next picture draw the still layer again."""
         self.frozen = None
+
+    def _drawn(self, shapes: list) -> list:
+        """The shapes a board draws: 3-D views as the video projects them, or kept whole
+        for `three_d` boards."""
+        if self.shapes.space is None:
+            return d.flattened(shapes)
+        return [shape for shape in shapes if not isinstance(shape, d.Hover)]
 
     def _backdrop(self) -> list[d.Rect]:
         """The theme's background filling the board, unless the board was made without."""

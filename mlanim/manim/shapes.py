@@ -4,7 +4,7 @@ sized as the videos draw them."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -28,8 +28,11 @@ class ShapeMobjects:
     """Makes the mobjects of shapes on a frame ``frame_size`` manim units (width, height),
     strokes as wide as they look on a board ``height_now`` units high."""
 
-    def __init__(self, frame_size: np.ndarray, font: str) -> None:
+    def __init__(self, frame_size: np.ndarray, font: str, space: Any = None) -> None:
         self.frame_size = frame_size
+        self.space = space
+        """What makes 3-D views into 3-D mobjects (`mlanim.manim.space.Space`); None draws
+        each as the video projects it."""
         self.height_now = float(frame_size[1])
         self.lettering = Lettering(font)
 
@@ -70,6 +73,8 @@ class ShapeMobjects:
             return self._image(shape)
         if isinstance(shape, d.Label):
             return self._label(shape)
+        if isinstance(shape, d.View3D) and self.space is not None:
+            return self.space.mobject(shape, self._point, self._stroke, self._radius)
         return None
 
     def _rect(self, shape: d.Rect) -> Rectangle:
@@ -99,7 +104,7 @@ class ShapeMobjects:
         scene of hundreds of points costs a few mobjects, not hundreds."""
         centers = np.asarray(shape.centers, np.float64).reshape(-1, 2)
         fills = (["" for _ in centers] if shape.colors is None else
-                 [_hex(c) for c in np.clip(np.asarray(shape.colors), 0, 1)])
+                 [hex_color(c) for c in np.clip(np.asarray(shape.colors), 0, 1)])
         outline = UNIT_CIRCLE * self._radius(shape.radius)
         points = np.column_stack([(centers - 0.5) * self.frame_size, np.zeros(len(centers))])
         groups = VGroup()
@@ -138,21 +143,26 @@ class ShapeMobjects:
         return text.shift(target - corner)
 
 
-def shape_key(shape: d.Shape2D) -> Any:
-    """What tells ``shape`` apart from any other, arrays by their contents (a dataclass's
-    own hash leaves out the fields it does not compare); None when a part is unhashable."""
-    values: list[Any] = [type(shape)]
-    for part in fields(shape):
-        value = getattr(shape, part.name)
-        if isinstance(value, np.ndarray):
-            value = (value.shape, value.dtype.str, value.tobytes())
-        values.append(value)
-    key = tuple(values)
+def shape_key(shape: Any) -> Any:
+    """What tells ``shape`` apart from any other, arrays by their contents and shapes inside
+    it by theirs (a dataclass's own hash leaves out the fields it does not compare); None
+    when a part is unhashable."""
+    key = _contents(shape)
     try:
         hash(key)
     except TypeError:
         return None
     return key
+
+
+def _contents(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return (value.shape, value.dtype.str, value.tobytes())
+    if is_dataclass(value):
+        return (type(value), *(_contents(getattr(value, f.name)) for f in fields(value)))
+    if isinstance(value, tuple | list):
+        return tuple(_contents(item) for item in value)
+    return value
 
 
 def dashed(path: VMobject, corners: np.ndarray, period: float) -> VMobject:
@@ -178,6 +188,6 @@ def dashed(path: VMobject, corners: np.ndarray, period: float) -> VMobject:
     return path
 
 
-def _hex(color: np.ndarray) -> str:
+def hex_color(color: np.ndarray) -> str:
     """An RGB colour in 0..1 as ``#rrggbb``."""
     return "#{:02x}{:02x}{:02x}".format(*(round(float(c) * 255) for c in color))
