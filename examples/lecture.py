@@ -1,6 +1,7 @@
-"""A lecturer's own manim scene with two real runs in it: the quickstart's decision boundary
-trained for a few seconds, moved to a corner beside a formula, trained on; then a wide
-network's loss curves overfitting.
+"""A lecturer's own manim scene with three real runs in it: the quickstart's decision
+boundary trained for a few seconds, moved to a corner beside a formula, trained on; a wide
+network's loss curves overfitting; then one training step inside a small network, its
+forward and backward passes carrying the recorded numbers.
 
 Run from the repository: manim -ql examples/lecture.py Lecture  (-qm for 720p)
 """
@@ -33,3 +34,9 @@ class Lecture(Scene):
         self.play(curves.train(), run_time=4)
         self.wait(1)
         self.play(FadeOut(board), FadeOut(curves), FadeOut(formula))
+        network = SceneMobject(mlanim.load(SCENES / "iris_pulses.yaml"), "network_pulses",
+                               width=12)
+        self.play(FadeIn(network))
+        self.play(network.forward_pass())  # at the video's own pace
+        self.play(network.backward_pass())
+        self.wait(1)
