@@ -17,7 +17,7 @@ from manim import Animation, Group, Rectangle, linear
 
 from mlanim.draw import display as d
 from mlanim.manim.lettering import clone
-from mlanim.manim.shapes import ShapeMobjects, shape_key
+from mlanim.manim.shapes import ShapeMobjects, shape_key, with_line_runs
 from mlanim.manim.space import Space
 from mlanim.manim.story import RunPictures
 from mlanim.scenes.picture_scene import Move
@@ -187,8 +187,8 @@ class SceneMobject(Group):
         """The shapes a board draws: 3-D views as the video projects them, or kept whole
         for `three_d` boards."""
         if self.shapes.space is None:
-            return d.flattened(shapes)
-        return [shape for shape in shapes if not isinstance(shape, d.Hover)]
+            return with_line_runs(d.flattened(shapes))
+        return with_line_runs([shape for shape in shapes if not isinstance(shape, d.Hover)])
 
     def _backdrop(self) -> list[d.Rect]:
         """The theme's background filling the board, unless the board was made without."""

@@ -4,7 +4,7 @@ sized as the videos draw them."""
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,32 @@ UNIT_CIRCLE = Circle(radius=1.0).points
 """A disc's outline as manim's Bezier points, radius 1 about the origin."""
 DASH_POINTS = 6.0
 """A dash and its gap, in points: about as matplotlib dashes the videos' lines."""
+
+
+@dataclass(frozen=True)
+class LineRun:
+    """Straight strokes drawn one after another in one style: one mobject, each a subpath
+    (a wireframe's 1,300 lines are one thing for manim's camera to stroke, not 1,300)."""
+
+    lines: tuple[d.Line, ...]
+
+
+def with_line_runs(shapes: list) -> list:
+    """``shapes`` with each run of two or more consecutive lines of one colour, width and
+    opacity as a `LineRun`, drawn in the same order (where translucent lines of a run cross,
+    the crossing is no darker than a line)."""
+    made: list = []
+    for shape in shapes:
+        last = made[-1] if made else None
+        if isinstance(shape, d.Line) and isinstance(last, d.Line | LineRun):
+            first = last if isinstance(last, d.Line) else last.lines[0]
+            if (first.color, first.width, first.alpha) == (shape.color, shape.width,
+                                                           shape.alpha):
+                lines = (last,) if isinstance(last, d.Line) else last.lines
+                made[-1] = LineRun((*lines, shape))
+                continue
+        made.append(shape)
+    return made
 
 
 class ShapeMobjects:
@@ -49,6 +75,8 @@ class ShapeMobjects:
     def mobject(self, shape: d.Shape2D) -> Any:
         """The mobject of ``shape`` on the board's frame (its centre at the origin); None
         for a shape that draws nothing here."""
+        if isinstance(shape, LineRun):
+            return self._line_run(shape)
         if isinstance(shape, d.Line):
             return Line(self._point(shape.start), self._point(shape.end),
                         stroke_color=shape.color, stroke_width=self._stroke(shape.width),
@@ -76,6 +104,16 @@ class ShapeMobjects:
         if isinstance(shape, d.View3D) and self.space is not None:
             return self.space.mobject(shape, self._point, self._stroke, self._radius)
         return None
+
+    def _line_run(self, run: LineRun) -> VMobject:
+        first = run.lines[0]
+        ends = np.array([[self._point(line.start), self._point(line.end)]
+                         for line in run.lines])  # (n, 2, 3)
+        a, b = ends[:, 0], ends[:, 1]
+        curves = np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1)
+        path = VMobject(stroke_color=first.color, stroke_width=self._stroke(first.width),
+                        stroke_opacity=first.alpha)
+        return path.set_points(curves.reshape(-1, 3))
 
     def _rect(self, shape: d.Rect) -> Rectangle:
         x, y, w, h = shape.box

@@ -84,9 +84,15 @@ class RunPictures:
 
     def frame(self, index: int, settings: dict[str, Any] | None = None) -> Picture:
         """The video's frame ``index``, the story set as ``settings`` say (a move's)."""
-        for name, value in (settings or {}).items():
+        settings = settings or {}
+        before = {name: getattr(self.story, name) for name in settings}
+        for name, value in settings.items():
             setattr(self.story, name, value)
-        return self.kind.compose(self.story, int(np.clip(index, 0, self.frames - 1)))
+        try:
+            return self.kind.compose(self.story, int(np.clip(index, 0, self.frames - 1)))
+        finally:  # the next picture without these settings is the spec's
+            for name, value in before.items():
+                setattr(self.story, name, value)
 
     def position_of(self, epoch: float | None = None, step: float | None = None) -> float:
         """The snapshot position of ``epoch`` or optimizer ``step`` (between two snapshots:
