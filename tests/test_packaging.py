@@ -4,26 +4,27 @@ backend and the umap projection need, before any training."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # builds and installs a wheel
+from tests import wheel_install
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # builds and installs a wheel
 
 
 def test_a_wheel_without_extras_renders_with_matplotlib_and_names_missing_extras(tmp_path):
-    wheels, venv = tmp_path / "wheels", tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(ROOT),
-                    "-w", str(wheels)], check=True, timeout=600)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-           "--disable-pip-version-check"]
-    subprocess.run([*pip, "torch==2.13.0"], check=True, timeout=900)
-    subprocess.run([*pip, *map(str, wheels.glob("*.whl"))], check=True, timeout=900)
+    install = wheel_install.start()  # started beside the other tests (conftest)
+    try:
+        check_the_wheel(install.wait(), tmp_path)
+    finally:
+        shutil.rmtree(install.folder, ignore_errors=True)  # a venv with torch: 1 GB
+
+
+def check_the_wheel(venv: Path, tmp_path: Path) -> None:
+    """What a pip user of the bare wheel sees."""
     mlanim = str(venv / "bin" / "mlanim")
 
     def run(*args: str) -> subprocess.CompletedProcess:
