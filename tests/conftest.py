@@ -234,15 +234,3 @@ def fit_by_hand(model, optimizer, x, y, rec, epochs: int, batch: int, val=None) 
             continue
         with torch.no_grad():
             rec.epoch(val_loss=nn.functional.cross_entropy(model(val[0]), val[1]).item())
-
-
-@pytest.hookimpl(trylast=True)  # after -m and -k have deselected
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start installing the wheel the packaging test checks, if it runs: beside the other
-    tests, not before its own (`tests/wheel_install.py`)."""
-    if any(item.module.__name__.endswith("test_packaging") for item in items
-           if isinstance(item, pytest.Function)):
-        from tests import wheel_install
-
-        wheel_install.start()
-

@@ -4,7 +4,6 @@ backend and the umap projection need, before any training."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,11 +15,7 @@ pytestmark = pytest.mark.slow  # builds and installs a wheel
 
 
 def test_a_wheel_without_extras_renders_with_matplotlib_and_names_missing_extras(tmp_path):
-    install = wheel_install.start()  # started beside the other tests (conftest)
-    try:
-        check_the_wheel(install.wait(), tmp_path)
-    finally:
-        shutil.rmtree(install.folder, ignore_errors=True)  # a venv with torch: 1 GB
+    check_the_wheel(wheel_install.fresh_venv(tmp_path), tmp_path)
 
 
 def check_the_wheel(venv: Path, tmp_path: Path) -> None:

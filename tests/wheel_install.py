@@ -1,48 +1,57 @@
-"""The fresh virtual environment tests/test_packaging.py checks: the project's wheel and the
-pinned torch installed into it by pip. Installing takes a minute and a half, mostly one core
-unpacking torch, so when that test is selected conftest starts it at collection, beside the
-other tests (which leave the second core idle most of the time); the test waits for it."""
+"""The fresh virtual environment tests/test_packaging.py checks: the project's wheel
+installed by pip into a new venv that holds only the pinned torch.
+
+pip would spend a minute and a half unpacking torch's wheel; the test's own environment has
+that very torch installed, so its files (and its record, which pip reads) are linked into
+the new venv instead, and pip installs the wheel and everything else it needs as a user's
+pip would."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import os
+import shutil
 import subprocess
 import sys
-import tempfile
+import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TORCH = "torch==2.13.0"
+TORCH = "2.13.0"
 
 
-class WheelInstall:
-    """pip building the wheel and installing it with torch into ``folder/venv``, running."""
-
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="mlanim-wheel-"))
-        self.venv = self.folder / "venv"
-        self.log = self.folder / "install.log"
-        wheels, python = self.folder / "wheels", self.venv / "bin" / "python"
-        pip = f"{python} -m pip install --quiet --disable-pip-version-check"
-        script = (f"set -e; {sys.executable} -m pip wheel --quiet --no-deps {ROOT} -w {wheels}; "
-                  f"{sys.executable} -m venv {self.venv}; {pip} '{TORCH}'; "
-                  f"{pip} {wheels}/*.whl")
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(["bash", "-c", script], stdout=log,
-                                            stderr=subprocess.STDOUT)
-
-    def wait(self, timeout: float = 1800) -> Path:
-        """The venv, once installed; an AssertionError with pip's output if that failed."""
-        code = self.process.wait(timeout=timeout)
-        assert code == 0, self.log.read_text()[-3000:]
-        return self.venv
+def fresh_venv(folder: Path) -> Path:
+    """A new venv in ``folder`` with torch and the project's wheel (and its dependencies)."""
+    wheels, venv = folder / "wheels", folder / "venv"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(ROOT),
+                    "-w", str(wheels)], check=True, timeout=600)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig."
+                                "get_paths()['purelib'])"], check=True, capture_output=True,
+                               text=True).stdout.strip())
+    link_torch(site)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", *map(str, wheels.glob("*.whl"))],
+                   check=True, timeout=900)
+    return venv
 
 
-started: WheelInstall | None = None
+def link_torch(site: Path) -> None:
+    """This environment's torch (its packages and dist-info) into ``site``, as hard links
+    where the file system allows, else as copies."""
+    torch = importlib.metadata.distribution("torch")
+    assert torch.version.split("+")[0] == TORCH, torch.version
+    here = Path(sysconfig.get_paths()["purelib"])
+    tops = {str(path).split("/")[0] for path in torch.files or []} - {".."}
+    for top in sorted(tops):
+        source = here / top
+        if source.is_dir():
+            shutil.copytree(source, site / top, copy_function=_link)
 
 
-def start() -> WheelInstall:
-    """The install, started once."""
-    global started
-    if started is None:
-        started = WheelInstall()
-    return started
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
