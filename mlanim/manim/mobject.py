@@ -139,13 +139,13 @@ class SceneMobject(Group):
         if (scale, *centre) != self.placed_as:  # moved or scaled since: nothing is in place
             self.built, self.placed_as = {}, (scale, *centre)
             self.shapes.height_now = float(self.outline.height)
-        still = [*self._backdrop(), *self._drawn(picture.background)]
-        moving = self._drawn([*picture.shapes, *picture.overlay])
+        still = keyed([*self._backdrop(), *self._drawn(picture.background)])
+        moving = keyed(self._drawn([*picture.shapes, *picture.overlay]))
         kept, built = self.built, {}
         if self.frozen is None:
             self.still.submobjects = self._parts(still, kept, built)
-            self.still_keys = [shape_key(shape) for shape in still]
-        elif [shape_key(shape) for shape in still] != self.frozen:
+            self.still_keys = [key for _, key in still]
+        elif [key for _, key in still] != self.frozen:
             moving = [*still, *moving]
         self.moving.submobjects = self._parts(moving, kept, built)
         for stale in (m for made in kept.values() for m in made):
@@ -153,13 +153,13 @@ class SceneMobject(Group):
                 member.points = np.zeros((0, 3))
         self.built = built
 
-    def _parts(self, shapes: list[d.Shape2D], kept: dict, built: dict) -> list:
-        """The mobjects of ``shapes`` in place: copied from ``kept`` where the last picture
-        had the same shape, made otherwise; each entered in ``built`` by its shape."""
+    def _parts(self, shapes: list[tuple[Any, Any]], kept: dict, built: dict) -> list:
+        """The mobjects of ``shapes`` (each with its `shape_key`) in place: copied from
+        ``kept`` where the last picture had the same shape, made otherwise; each entered in
+        ``built`` by its key."""
         scale, *centre = self.placed_as
         parts = []
-        for shape in shapes:
-            key = shape_key(shape)
+        for shape, key in shapes:
             found = kept.get(key) if key is not None else None
             if found:  # a copy: a scene may list the old one
                 mobject = clone(found[0])
@@ -194,6 +194,11 @@ class SceneMobject(Group):
         """The theme's background filling the board, unless the board was made without."""
         return [d.Rect((0, 0, 1, 1), self.pictures.theme.background)] if self.background \
             else []
+def keyed(shapes: list) -> list[tuple[Any, Any]]:
+    """Each shape with its `shape_key`, made once a frame."""
+    return [(shape, shape_key(shape)) for shape in shapes]
+
+
 class Playback(Animation):
     """A board playing ``move``: each frame shows the snapshot position (or video frame) the
     animation's ``alpha`` of the way through it, ending exactly on its last."""

@@ -13,6 +13,7 @@ from PIL.Image import Resampling
 
 from mlanim.draw import display as d
 from mlanim.draw.manim_canvas import FONT_PER_POINT
+from mlanim.draw.surface_view import hex_color
 from mlanim.manim.lettering import Lettering
 
 STROKE_PER_POINT = 2.0
@@ -111,11 +112,9 @@ class ShapeMobjects:
         first = run.lines[0]
         ends = np.array([[self._point(line.start), self._point(line.end)]
                          for line in run.lines])  # (n, 2, 3)
-        a, b = ends[:, 0], ends[:, 1]
-        curves = np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1)
         path = VMobject(stroke_color=first.color, stroke_width=self._stroke(first.width),
                         stroke_opacity=first.alpha)
-        return path.set_points(curves.reshape(-1, 3))
+        return path.set_points(straight_curves(ends[:, 0], ends[:, 1]))
 
     def _rect(self, shape: d.Rect) -> Rectangle:
         x, y, w, h = shape.box
@@ -143,21 +142,11 @@ class ShapeMobjects:
         """The discs as one VMobject per fill colour (each disc a closed path of it): a
         scene of hundreds of points costs a few mobjects, not hundreds."""
         centers = np.asarray(shape.centers, np.float64).reshape(-1, 2)
-        fills = (["" for _ in centers] if shape.colors is None else
-                 [hex_color(c) for c in np.clip(np.asarray(shape.colors), 0, 1)])
-        outline = UNIT_CIRCLE * self._radius(shape.radius)
         points = np.column_stack([(centers - 0.5) * self.frame_size, np.zeros(len(centers))])
-        groups = VGroup()
-        for fill in dict.fromkeys(fills):
-            chosen = points[[k for k, f in enumerate(fills) if f == fill]]
-            discs = VMobject(fill_color=fill or "#000000",
-                             fill_opacity=shape.alpha if fill else 0.0,
-                             stroke_color=shape.edge or "#000000",
-                             stroke_width=self._stroke(shape.edge_width) if shape.edge else 0,
-                             stroke_opacity=shape.alpha)
-            discs.set_points((chosen[:, None, :] + outline[None]).reshape(-1, 3))
-            groups.add(discs)
-        return groups
+        edge = {"stroke_color": shape.edge or "#000000", "stroke_opacity": shape.alpha,
+                "stroke_width": self._stroke(shape.edge_width) if shape.edge else 0}
+        return discs_by_fill(points, shape.colors, self._radius(shape.radius), shape.alpha,
+                             edge)
 
     def _image(self, shape: d.Image) -> ImageMobject:
         pixels = (np.clip(np.asarray(shape.pixels, np.float64), 0, 1) * 255).round()
@@ -221,13 +210,30 @@ def dashed(path: VMobject, corners: np.ndarray, period: float) -> VMobject:
     pieces = []
     for (start, end), (first, last) in zip(bounds, ends, strict=True):
         dash = np.vstack([first, corners[(along > start) & (along < end)], last])
-        a, b = dash[:-1], dash[1:]  # each straight piece as a cubic Bezier curve
-        pieces.append(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1)
-                      .reshape(-1, 3))
+        pieces.append(straight_curves(dash[:-1], dash[1:]))
     path.set_points(np.concatenate(pieces))
     return path
 
 
-def hex_color(color: np.ndarray) -> str:
-    """An RGB colour in 0..1 as ``#rrggbb``."""
-    return "#{:02x}{:02x}{:02x}".format(*(round(float(c) * 255) for c in color))
+def straight_curves(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Straight pieces from ``starts`` to ``ends`` ((n, 3) each) as manim's cubic Bezier
+    points (4n, 3), each piece a path of its own unless it begins where the last ended."""
+    a, b = starts, ends
+    return np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1).reshape(-1, 3)
+
+
+def discs_by_fill(points: np.ndarray, colors: np.ndarray | None, radius: float,
+                  alpha: float, edge: dict[str, Any]) -> VGroup:
+    """Discs of ``radius`` about ``points`` ((n, 3) board points) as one VMobject per fill
+    colour (``colors``: (n, 3) RGB in 0..1; None: unfilled), each disc a closed path of it,
+    outlined as ``edge`` (manim's stroke keywords) says."""
+    fills = ["" for _ in points] if colors is None else [hex_color(c) for c in colors]
+    outline = UNIT_CIRCLE * radius
+    groups = VGroup()
+    for fill in dict.fromkeys(fills):
+        chosen = points[[k for k, f in enumerate(fills) if f == fill]]
+        discs = VMobject(fill_color=fill or "#000000", fill_opacity=alpha if fill else 0.0,
+                         **edge)
+        discs.set_points((chosen[:, None, :] + outline[None]).reshape(-1, 3))
+        groups.add(discs)
+    return groups

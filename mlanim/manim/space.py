@@ -11,8 +11,9 @@ from manim import Polygon, VGroup, VMobject
 
 from mlanim.draw import display as d
 from mlanim.draw.page_scenes import band_ends
+from mlanim.draw.surface_view import hex_color
 from mlanim.draw.theme import Theme
-from mlanim.manim.shapes import UNIT_CIRCLE, hex_color
+from mlanim.manim.shapes import UNIT_CIRCLE, discs_by_fill
 
 MOST_CELLS = 48
 """A surface drawn with more cells a side is drawn from every k-th grid point, k the least
@@ -85,18 +86,9 @@ class Space:
     def _cloud(self, cloud: d.Cloud3D, place: Placing, stroke: Callable,
                radius: Callable) -> VGroup:
         points = place(np.asarray(cloud.points, np.float64).reshape(-1, 3))
-        fills = (["" for _ in points] if cloud.colors is None else
-                 [hex_color(c) for c in np.clip(np.asarray(cloud.colors), 0, 1)])
-        group = VGroup()
-        for fill in dict.fromkeys(fills):
-            chosen = points[[k for k, f in enumerate(fills) if f == fill]]
-            discs = VMobject(fill_color=fill or "#000000", fill_opacity=1.0 if fill else 0.0,
-                             stroke_color=cloud.edge or self.theme.text,
-                             stroke_width=0 if fill else stroke(0.8))
-            discs.set_points((chosen[:, None, :] + UNIT_CIRCLE[None] * radius(cloud.radius))
-                             .reshape(-1, 3))
-            group.add(discs)
-        return group
+        edge = {"stroke_color": cloud.edge or self.theme.text,
+                "stroke_width": 0 if cloud.colors is not None else stroke(0.8)}
+        return discs_by_fill(points, cloud.colors, radius(cloud.radius), 1.0, edge)
 
 
 class Placing:
