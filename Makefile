@@ -18,14 +18,18 @@ demo: setup
 browser:
 	bash scripts/browser.sh
 
+# Tests run in one process a core (pytest-xdist), each torch single-threaded: two processes
+# whose torch threads spin against each other on two cores run slower than one.
+PYTEST := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -n auto --dist worksteal
+
 test: setup browser
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 # The inner loop: ruff and the fast tier (tests marked slow are left to `make test` and CI).
 check: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: setup
 	$(VENV)/bin/ruff check .
