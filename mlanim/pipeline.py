@@ -127,7 +127,13 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     key holds the content of every file the spec names, not only their names."""
     files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
     if getattr(spec, "trace", None):
-        return given_trace(loaded, spec, files)
+        trace = given_trace(loaded, spec, files)
+        unfinished = trace.meta.get("unfinished")
+        if unfinished:
+            progress.warn(f"{spec.trace} is a run that did not finish (or is still being "
+                          f"recorded): drawn up to its last whole snapshot, step "
+                          f"{unfinished.get('steps')}")
+        return trace
     path, make = recording_of(loaded, spec, files)
     if path.exists() and not fresh:
         try:
@@ -158,6 +164,8 @@ def given_trace(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles) -> Trace:
     draws."""
     with located(loaded):
         trace = _user_trace(files(spec.trace, ("trace",)))
+    if trace.meta.get("unfinished"):
+        trace = _held(trace)
     recorded_for = trace.meta.get("scene")
     if recorded_for not in (None, spec.scene):
         raise loaded.source.error(
@@ -171,6 +179,16 @@ def given_trace(loaded: LoadedSpec, spec: SceneSpec, files: SpecFiles) -> Trace:
             error.key_path = ("trace",)
             raise
     return trace
+
+
+def _held(trace: Trace) -> Trace:
+    """A run still being recorded, as read now, kept in the cache as a finished trace: worker
+    processes then draw these snapshots, not the ones the run has added since."""
+    held = cache_dir() / "unfinished" / f"{trace.digest}.mlanim"
+    if not held.exists():
+        held.parent.mkdir(parents=True, exist_ok=True)
+        trace.save(held)
+    return load_trace(held)
 
 
 def preflight(loaded: LoadedSpec) -> None:

@@ -18,8 +18,13 @@ makes on the one `mlanim.train.recorder.Recorder`, and keeps what only a user's 
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import re
+import sys
+import time
+import zipfile
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -30,6 +35,8 @@ from torch import nn
 
 from mlanim.errors import OutputError, UsageError
 from mlanim.trace import TraceWriter
+from mlanim.trace.journal import JournalWriter, Record, assemble, is_journal
+from mlanim.train.gradients import relu_layers
 from mlanim.train.plan import Grid, RecordingPlan
 from mlanim.train.recorder import Recorder, cpu_copy, is_classifier
 from mlanim.train.run import describe_model, versions
@@ -45,7 +52,7 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
           probe: tuple[Any, Any] | None = None, probe_rows: int = 256, embed: str | None = None,
           weights: bool = False, grads: bool = False, classes: list[str] | None = None,
           data_name: str = "your data", steps_per_epoch: int | None = None,
-          bins: int = 40) -> Watch:
+          bins: int = 40, path: str | Path | None = None) -> Watch:
     """Start recording ``model`` in your own training loop; returns a `Watch`.
 
     Parameters
@@ -76,10 +83,14 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
         without either, pictures count steps, not epochs.
     bins
         Bins of the gradient histograms.
+    path
+        The ``.mlanim`` file the run is written to as it goes (each snapshot appended as it is
+        taken; ``rec.save()`` finishes it): a run that crashes is readable up to its last
+        snapshot. Default: a new file in the cache folder's ``runs/``, named on stderr.
     """
     return Watch(model, every, optimizer=optimizer, probe=probe, probe_rows=probe_rows,
-                    embed=embed, weights=weights, grads=grads, classes=classes,
-                    data_name=data_name, steps_per_epoch=steps_per_epoch, bins=bins)
+                 embed=embed, weights=weights, grads=grads, classes=classes,
+                 data_name=data_name, steps_per_epoch=steps_per_epoch, bins=bins, path=path)
 
 
 class Watch:
@@ -94,7 +105,8 @@ class Watch:
                  probe: tuple[Any, Any] | None = None, probe_rows: int = 256,
                  embed: str | None = None, weights: bool = False, grads: bool = False,
                  classes: list[str] | None = None, data_name: str = "your data",
-                 steps_per_epoch: int | None = None, bins: int = 40) -> None:
+                 steps_per_epoch: int | None = None, bins: int = 40,
+                 path: str | Path | None = None) -> None:
         _check_model(model)
         _check_count("every", every)
         _check_count("probe_rows", probe_rows)
@@ -128,6 +140,12 @@ class Watch:
         self._probe_x: torch.Tensor | None = None
         self._probe_y: torch.Tensor | None = None
         self._frozen: Any = None  # the trace, once `save` has made it
+        self.path = _run_path(path)
+        self._named = path is not None
+        self._journal: JournalWriter | None = None  # opened at the first snapshot
+        self._marks: dict[str, int] = {}  # rows already in the journal, per channel
+        self._sent: dict[str, np.ndarray] = {}  # static arrays already in the journal
+        self._chunks = 0  # gradient summaries already in the journal
         if probe is not None:
             x, y = probe
             self._use_probe(_rows("probe x", x), _labels("probe y", y))
@@ -193,6 +211,7 @@ class Watch:
             point["train_acc"] = self.points[-1]["train_acc"]
         self.epoch_points.append(point)
         self.epoch_window = []
+        self._append()
 
     def snapshot(self) -> None:
         """Record the model's state now (`step` and `epoch` call this at their cadence)."""
@@ -209,36 +228,42 @@ class Watch:
             point["train_acc"] = float((output.argmax(dim=1) == labels).float().mean())
         self.points.append(point)
         self.snapshot_steps.append(self.steps)
+        self._append()
 
-    def save(self, path: str | Path) -> Run:
-        """Write the recording to ``path`` (a ``.mlanim`` file; folders are made) and end it;
-        returns a `Run` to render."""
+    def save(self, path: str | Path | None = None) -> Run:
+        """Finish the recording and end it; returns a `Run` to render. It is written to
+        ``path`` (a ``.mlanim`` file; folders are made), or without one to the ``path`` given
+        to `mlanim.watch`, where the run was written as it went."""
         from mlanim.api import Run
 
         self._check_open()
         if not self.steps:
             raise UsageError("nothing to save: rec.step() was never called",
                              hint="call rec.step(loss, x=x, y=y) after each optimizer step")
+        if path is None and not self._named:
+            raise UsageError("rec.save() needs a path: this run was written as it went to "
+                             f"{self.path}", hint="pass rec.save(\"runs/mine.mlanim\"), or "
+                                                 "mlanim.watch(model, path=...)")
         if self._frozen is None:
             if self.last_snapshot != self.steps and self._probe_x is not None:
                 self.snapshot()
             self._frozen = self._trace()
-        target = Path(path).expanduser()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise OutputError(f"cannot make the folder {target.parent}: {error.strerror}",
-                              hint="save to another path; the recording is kept until then") \
-                from None
-        self._frozen.save(target)  # a failure leaves the recorder open: save elsewhere
+        target = Path(path).expanduser() if path is not None else self.path
+        for place in dict.fromkeys([target, self.path] if self._named else [target]):
+            _write_trace(self._frozen, place)  # a failure leaves the recorder open
+        if not self._named:
+            self.path.unlink(missing_ok=True)  # the run is kept where it was saved
         self.close()
         return Run(target)
 
     def close(self) -> None:
         """End the recording: no hook stays on the model (they exist only during snapshots),
-        and the kept gradients are let go."""
+        the kept gradients are let go, and the run's file keeps what was recorded (readable
+        as a run that did not finish, unless `save` finished it)."""
         self.closed = True
         self.recorder.release()
+        if self._journal is not None:
+            self._journal.close()
 
     def __enter__(self) -> Watch:
         return self
@@ -299,32 +324,64 @@ class Watch:
         if self.closed:
             raise UsageError("this recorder is closed", hint="start a new one with mlanim.watch")
 
+    def _append(self) -> None:
+        """Append what was recorded since the last record to the run's file."""
+        if self._journal is None:
+            self._journal = JournalWriter(self.path)
+            if not self._named:
+                print(f"mlanim: recording to {self.path} (written as it goes)", file=sys.stderr)
+        statics, appends = self._statics(), {}
+        gradients = self.recorder.gradients
+        if gradients is not None:
+            appends = gradients.rows_since(self._chunks, self.recorder.losses)
+            self._chunks = gradients.chunks
+        changed = {name: value for name, value in statics.items()
+                   if name not in self._sent or not np.array_equal(self._sent[name], value)}
+        self._sent.update(changed)
+        self._journal.append(Record(self.writer.rows_since(self._marks), appends, changed,
+                                    self._state()))
+
     def _trace(self):
-        """The recorded trace: snapshots, per-step gradient summaries, metrics, metadata."""
-        writer = self.writer
+        """The recorded trace: snapshots, per-step gradient summaries, metrics, metadata;
+        made as a run read from its file is (`mlanim.trace.journal.assemble`)."""
+        statics = self._statics()
+        if self.recorder.gradients is not None:
+            statics.update(self.recorder.gradients.rows_since(0, self.recorder.losses))
+        return assemble(self.writer.rows_since({}), statics, self._state())
+
+    def _state(self) -> dict[str, Any]:
+        """The metadata, metric points and epoch length as of now."""
         points = self.epoch_points or self.points
         steps = self.epoch_steps if self.epoch_points else self.snapshot_steps
-        for step, point in zip(steps, points, strict=True):
-            for name, value in point.items():
-                if not math.isnan(value):
-                    writer.add(f"metrics/{name}", value, step, step)
-        writer.retime(self._epoch_of)
+        # inside rec.epoch() the epoch's step is counted before its point is made
+        metrics = [[name, value, step] for step, point in zip(steps, points, strict=False)
+                   for name, value in point.items() if not math.isnan(value)]
+        meta = dict(self.writer.meta)
+        if self.recorder.gradients is not None:
+            meta["flow"] = self.recorder.gradients.describe(
+                [name for name, _ in relu_layers(self.model)], self.recorder.first_bad_output)
+        return {"meta": {**meta, **self._meta()}, "metrics": metrics,
+                "steps_per_epoch": self.steps_per_epoch}
+
+    def _statics(self) -> dict[str, np.ndarray]:
+        """The arrays that do not change over the run: the probe rows' labels and, for 2-D
+        inputs, the rows and the plane their outputs are recorded on."""
+        statics: dict[str, np.ndarray] = {}
         if self._probe_y is not None:
             labels = self._probe_y.numpy()
-            writer.static("samples/labels", labels.astype(np.int16 if labels.dtype.kind in "iu"
-                                                          else np.float32))
-            writer.static("samples/held_out", np.zeros(len(labels), bool))
+            statics["samples/labels"] = labels.astype(np.int16 if labels.dtype.kind in "iu"
+                                                      else np.float32)
+            statics["samples/held_out"] = np.zeros(len(labels), bool)
         grid = self.recorder.grid
         if grid is not None and self._probe_x is not None:
             xs, ys = grid.axes()
-            writer.static("grid/x", xs)
-            writer.static("grid/y", ys)
-            writer.static("data/x_train", self._probe_x.numpy())
-            writer.static("data/y_train", self._probe_y.numpy() if self._probe_y is not None
-                          else np.zeros(len(self._probe_x)))
-            writer.static("data/x_val", np.zeros((0, 2), np.float32))
-            writer.static("data/y_val", np.zeros(0, np.int64))
-        return self.recorder.finish(**self._meta())
+            statics.update({
+                "grid/x": xs, "grid/y": ys, "data/x_train": self._probe_x.numpy(),
+                "data/y_train": self._probe_y.numpy() if self._probe_y is not None
+                else np.zeros(len(self._probe_x)),
+                "data/x_val": np.zeros((0, 2), np.float32),
+                "data/y_val": np.zeros(0, np.int64)})
+        return statics
 
     def _meta(self) -> dict[str, Any]:
         """What labels need: model, optimizer, data, and how long the run was."""
@@ -369,6 +426,49 @@ class Watch:
         if rates[-1] != rates[0]:
             found["lr_final"] = rates[-1]
         return found
+
+
+def _run_path(path: str | Path | None) -> Path:
+    """Where a recording is written as it goes: ``path`` (a user's file is replaced only
+    when it is an mlanim run), else a new file in the cache folder's ``runs/``."""
+    if path is None:
+        from mlanim.trace.cache import cache_dir
+
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return cache_dir() / "runs" / f"watch-{stamp}-{os.getpid()}-{next(_RUNS)}.mlanim"
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UsageError(f"mlanim.watch(path={str(path)!r}) is a folder",
+                         hint="name a file, e.g. runs/mine.mlanim")
+    if target.exists() and not _is_run(target):
+        raise UsageError(f"mlanim.watch(path={str(path)!r}): {target} exists and is not an "
+                         "mlanim run; it is left as it is", hint="name a new file")
+    return target
+
+
+_RUNS = itertools.count(1)
+
+
+def _is_run(path: Path) -> bool:
+    """Whether ``path`` holds an mlanim run, finished or not (what a new run may replace)."""
+    if is_journal(path):
+        return True
+    try:
+        with zipfile.ZipFile(path) as box:
+            return "meta.json" in box.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _write_trace(trace: Any, target: Path) -> None:
+    """Write ``trace`` to ``target``, making its folder; an `OutputError` when it cannot."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot make the folder {target.parent}: {error.strerror}",
+                          hint="save to another path; the recording is kept until then") \
+            from None
+    trace.save(target)
 
 
 def _input_plane(rows: torch.Tensor) -> Grid | None:

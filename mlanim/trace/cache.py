@@ -42,7 +42,8 @@ MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 
 OWN_NAMES = {".": re.compile(r"[0-9a-f]{20}\.mlanim|files\.json"),
              "derived": re.compile(r"[0-9a-f]{20,64}-[0-9a-f]{20}\.npz"),
-             "results": re.compile(r"[0-9a-f]{16,64}\.json")}
+             "results": re.compile(r"[0-9a-f]{16,64}\.json"),
+             "unfinished": re.compile(r"[0-9a-f]{20}\.mlanim")}
 """Per subfolder, the names of the files the cache makes: the only ones it ever deletes."""
 
 
@@ -110,7 +111,8 @@ def evict(keep: Path | None = None) -> list[Path]:
     """Delete the least recently used traces and derived files until the cache is under its
     cap (never ``keep``); return what was deleted."""
     folder = cache_dir()
-    entries = [p for p in (*own_files(folder), *own_files(folder, "derived"))
+    entries = [p for p in (*own_files(folder), *own_files(folder, "derived"),
+                           *own_files(folder, "unfinished"))
                if p.suffix != ".json"]
     total, cap, removed = sum(p.stat().st_size for p in entries), cache_cap(), []
     for path in sorted(entries, key=lambda p: p.stat().st_mtime):

@@ -67,6 +67,18 @@ class TraceWriter:
         """The snapshots of channel ``name`` recorded so far (empty when none)."""
         return self._rows.get(name, [])
 
+    def rows_since(self, marks: dict[str, int]) -> list[tuple[str, int, float, str, np.ndarray]]:
+        """The rows added after ``marks`` (each channel's row count when last asked; empty:
+        every row), as (channel, step, epoch, precision, values), channels in the order they
+        began; ``marks`` is moved past them."""
+        rows = []
+        for name, values in self._rows.items():
+            start = marks.get(name, 0)
+            rows.extend((name, *self._when[name][k], self._precision[name], values[k])
+                        for k in range(start, len(values)))
+            marks[name] = len(values)
+        return rows
+
     def retime(self, epoch_of: Callable[[int], float]) -> None:
         """Set every snapshot's epoch from its step (when epochs become known only at the
         end, as in a user's own loop)."""
@@ -225,7 +237,13 @@ class _Lazy(Mapping):
 def load_trace(path: Path) -> Trace:
     """Open a trace file. It is checked whole first, as a file from a stranger would be: its
     metadata's shape, every member's size against its declared shape and the size cap (before
-    anything is decompressed), and every member's SHA-256; arrays are then read lazily."""
+    anything is decompressed), and every member's SHA-256; arrays are then read lazily.
+    A run still being recorded (or that never finished) is read up to its last whole
+    snapshot."""
+    from mlanim.trace.journal import is_journal, load_journal
+
+    if is_journal(path):
+        return load_journal(path)
     box, meta = _open(path)
     try:
         digest = _verify(path, box, meta)

@@ -111,17 +111,37 @@ class GradientLog:
     def write(self, writer: TraceWriter, losses: list[float], relus: list[str],
               first_bad_output: dict | None) -> None:
         """The ``flow/*`` arrays (one row per step) and the ``flow`` metadata."""
+        for name, value in self.rows_since(0, losses).items():
+            writer.static(name, value)
+        writer.meta["flow"] = self.describe(relus, first_bad_output)
+
+    def rows_since(self, chunk: int, losses: list[float]) -> dict[str, np.ndarray]:
+        """The ``flow/*`` rows of the steps summarised from the ``chunk``-th chunk on (all,
+        from 0), with those steps' ``losses``: what a recording written as it goes appends.
+        Summarises the steps kept so far first."""
         self.summarise()
-        count = self.steps
-        writer.static("flow/norms", torch.cat(self.norms).numpy() if self.norms
-                      else np.zeros((0, len(self.layers))))
-        writer.static("flow/histograms", torch.cat(self.histograms).numpy().astype(np.int32)
-                      if self.histograms
-                      else np.zeros((0, len(self.layers), self.bins + 2), np.int32))
-        writer.static("flow/loss", np.asarray(losses[:count], dtype=np.float64))  # NaN: unknown
-        writer.static("flow/silent", torch.cat(self.silent).numpy().astype(np.float32)
-                      if self.silent else np.zeros((0, len(self.layers)), np.float32))
-        writer.meta["flow"] = {
+        done = sum(len(block) for block in self.norms[:chunk])
+        norms, histograms, silent = self.norms[chunk:], self.histograms[chunk:], \
+            self.silent[chunk:]
+        layers = len(self.layers)
+        return {
+            "flow/norms": torch.cat(norms).numpy() if norms else np.zeros((0, layers)),
+            "flow/histograms": torch.cat(histograms).numpy().astype(np.int32) if histograms
+            else np.zeros((0, layers, self.bins + 2), np.int32),
+            "flow/loss": np.asarray(losses[done: self.steps], dtype=np.float64),  # NaN: unknown
+            "flow/silent": torch.cat(silent).numpy().astype(np.float32) if silent
+            else np.zeros((0, layers), np.float32),
+        }
+
+    @property
+    def chunks(self) -> int:
+        """Chunks summarised so far (where the next `rows_since` starts)."""
+        return len(self.norms)
+
+    def describe(self, relus: list[str], first_bad_output: dict | None) -> dict:
+        """The ``flow`` metadata: the followed layers, the histograms' bins, and where the
+        gradient or the output first stopped being finite."""
+        return {
             "layers": [name for name, _ in self.layers], "relus": relus,
             "kinds": [type(module).__name__ for _, module in self.layers],
             "sizes": [size for _, size in self.shapes],

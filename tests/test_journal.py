@@ -1,0 +1,229 @@
+"""A run written as it goes: readable after any crash, up to its last whole snapshot, and the
+same trace as ``rec.save()`` writes once it finishes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import mlanim
+from mlanim.errors import DataError, UsageError
+from mlanim.trace import load_trace
+from mlanim.trace.journal import MAGIC, is_journal
+
+
+def _moons(n: int = 96) -> tuple[torch.Tensor, torch.Tensor]:
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n, noise=0.2, random_state=0)
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+
+
+def _run(path: Path | None, epochs: int = 3, stop_after: int | None = None,
+         save: bool = True) -> mlanim.recording.Watch:
+    """A user's loop on moons with ``watch(path=...)``; stops (unsaved) after
+    ``stop_after`` steps when given, else saves when ``save``."""
+    torch.manual_seed(0)
+    x, y = _moons()
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    rec = mlanim.watch(model, every=4, optimizer=optimizer, path=path)
+    steps = 0
+    for _ in range(epochs):
+        for rows in torch.arange(len(x)).split(16):
+            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            rec.step(loss, x=x[rows], y=y[rows])
+            steps += 1
+            if steps == stop_after:
+                return rec
+        rec.epoch()
+    if save:
+        rec.save()
+    return rec
+
+
+def _same(a, b) -> None:
+    assert a.channel_names == b.channel_names
+    for name in a.channel_names:
+        one, two = a.channel(name), b.channel(name)
+        np.testing.assert_array_equal(one.values, two.values, err_msg=name)
+        np.testing.assert_array_equal(one.steps, two.steps, err_msg=name)
+        np.testing.assert_array_equal(one.epochs, two.epochs, err_msg=name)
+    assert a.static_names == b.static_names
+    for name in a.static_names:
+        np.testing.assert_array_equal(a.static(name), b.static(name), err_msg=name)
+
+
+def test_a_run_is_readable_while_it_records_and_its_file_becomes_the_saved_trace(tmp_path):
+    path = tmp_path / "runs" / "mine.mlanim"
+    rec = _run(path, stop_after=13)
+    assert is_journal(path)
+    partial = load_trace(path)
+    assert partial.meta["unfinished"]["steps"] == 12  # the last whole snapshot: step 12
+    assert list(partial.channel("grid/output").steps) == [4, 6, 8, 12]  # 6: rec.epoch()
+    assert len(partial.static("flow/norms")) == 12  # step summaries up to that snapshot
+    rec.close()
+    finished_path = tmp_path / "runs" / "whole.mlanim"
+    _run(finished_path)
+    assert not is_journal(finished_path)
+    finished = load_trace(finished_path)
+    assert "unfinished" not in finished.meta
+    assert finished.meta["steps"] == 18 and finished.meta["unit"] == "epoch"
+
+
+def test_the_file_read_before_save_holds_what_save_writes(tmp_path):
+    path = tmp_path / "run.mlanim"
+    rec = _run(path, epochs=3, save=False)
+    from_file = load_trace(path)
+    from_memory = rec._trace()
+    _same(from_file, from_memory)
+    meta = dict(from_file.meta)
+    meta.pop("unfinished")
+    assert json.dumps(meta, sort_keys=True, default=str) == \
+        json.dumps(from_memory.meta, sort_keys=True, default=str)
+
+
+def test_a_cut_or_damaged_record_is_never_read(tmp_path):
+    path = tmp_path / "run.mlanim"
+    _run(path, epochs=6, stop_after=30).close()
+    whole = path.read_bytes()
+    every = list(load_trace(path).channel("grid/output").steps)
+    counts = []
+    for end in range(len(whole) - 1, len(MAGIC), -max(1, len(whole) // 97)):
+        path.write_bytes(whole[:end])
+        try:
+            trace = load_trace(path)
+        except DataError as error:
+            assert "holds no snapshot yet" in error.message
+            counts.append(0)
+            continue
+        snapshots = trace.channel("grid/output").steps
+        assert list(snapshots) == every[: len(snapshots)]
+        counts.append(len(snapshots))
+    assert counts == sorted(counts, reverse=True)
+    assert counts[0] == len(every) - 1 and counts[-1] == 0  # the last record was cut
+    damaged = bytearray(whole)
+    damaged[len(whole) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    assert len(load_trace(path).channel("grid/output").steps) < len(every)
+
+
+def test_a_run_that_did_not_finish_renders_and_says_so(tmp_path, capsys):
+    path = tmp_path / "run.mlanim"
+    _run(path, epochs=6, stop_after=30).close()
+    written = mlanim.load(path).render("loss_curves", out=tmp_path / "out", at="step=24")
+    assert [p.suffix for p in written] == [".png"]
+    assert "did not finish" in capsys.readouterr().err
+
+
+def test_watch_never_replaces_a_file_that_is_not_a_run(tmp_path):
+    notes = tmp_path / "notes.mlanim"
+    notes.write_text("my notes")
+    with pytest.raises(UsageError, match="not an mlanim run"):
+        mlanim.watch(nn.Linear(2, 2), path=notes)
+    assert notes.read_text() == "my notes"
+
+
+def test_without_a_path_the_run_goes_to_the_cache_and_save_needs_one(tmp_path, capsys):
+    rec = _run(None, stop_after=5)
+    assert str(rec.path).startswith(str(tmp_path / "cache" / "runs"))
+    assert f"recording to {rec.path}" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="needs a path"):
+        rec.save()
+    rec.save(tmp_path / "kept.mlanim")
+    assert not rec.path.exists() and load_trace(tmp_path / "kept.mlanim").meta["steps"] == 5
+
+
+KILLED_AT_RANDOM = """
+import os, random, signal, sys, time
+import torch
+from torch import nn
+import mlanim
+
+
+def record(path, seed):
+    torch.manual_seed(seed)
+    x = torch.randn(64, 2)
+    y = (x[:, 0] * x[:, 1] > 0).long()
+    model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    rec = mlanim.watch(model, every=3, optimizer=optimizer, path=path)
+    for epoch in range(12):
+        for rows in torch.arange(64).split(16):
+            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            rec.step(loss, x=x[rows], y=y[rows])
+        rec.epoch()
+    rec.save()
+
+
+def has_a_record(path):
+    # whether the first record is all there (13 bytes of magic, 44 of its head)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(13 + 44)
+            return len(head) == 57 and \
+                os.fstat(handle.fileno()).st_size >= 57 + int.from_bytes(head[17:25], "little")
+    except OSError:
+        return False
+
+
+folder, runs = sys.argv[1], int(sys.argv[2])
+record(os.path.join(folder, "warm.mlanim"), 0)  # torch imports its optimizers' parts lazily
+started = time.monotonic()
+record(os.path.join(folder, "warm.mlanim"), 0)
+whole = time.monotonic() - started
+rng = random.Random(7)
+for k in range(runs):
+    child = os.fork()
+    if child == 0:
+        record(os.path.join(folder, f"run{k}.mlanim"), k)
+        os._exit(0)
+    if k % 2:  # every other run is let reach its first snapshot, however loaded the machine
+        path = os.path.join(folder, f"run{k}.mlanim")
+        while not has_a_record(path):
+            time.sleep(0.001)
+    time.sleep(rng.uniform(0.0, 1.1 * whole))  # a few finish and save
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+"""
+
+
+@pytest.mark.slow
+def test_a_recording_killed_at_random_points_leaves_a_readable_run(tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    subprocess.run([sys.executable, "-c", KILLED_AT_RANDOM, str(tmp_path), "50"], check=True,
+                   env=env, timeout=600)
+    read, empty = [], 0
+    for k in range(50):
+        if not (tmp_path / f"run{k}.mlanim").exists():  # killed before its first snapshot
+            empty += 1
+            continue
+        try:
+            trace = load_trace(tmp_path / f"run{k}.mlanim")
+        except DataError as error:
+            assert "holds no snapshot yet" in error.message, error.message
+            empty += 1
+            continue
+        steps = trace.channel("grid/output").steps
+        assert len(trace.static("flow/norms")) >= steps[-1]
+        read.append((len(steps), k))
+    assert {k for _, k in read} >= set(range(1, 50, 2)), empty
+    read.sort()
+    for _, k in (read[0], read[len(read) // 2], read[-1]):
+        out = mlanim.load(tmp_path / f"run{k}.mlanim").render(
+            "gradient_flow", out=tmp_path / f"out{k}", formats=["png"])
+        assert [p.suffix for p in out] == [".png"]
