@@ -483,6 +483,42 @@ def inspect(path: Annotated[Path, typer.Argument(help="a trace file (.mlanim)")]
         typer.echo(f"  {printable(name):<28} {tuple(recorded.static(name).shape)} (static)")
 
 
+@app.command()
+@user_facing
+def live(
+    path: Annotated[Path, typer.Argument(help="a run being recorded, or recorded (.mlanim)")],
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", help="a kind the page offers (repeat for more; default: every kind the run "
+                       "can draw)")] = None,
+    theme: Annotated[str, typer.Option(help="dark, light or paper")] = "dark",
+) -> None:
+    """Serve a run another process is recording (or has recorded) as a page that grows with
+    it, on this machine only, until Ctrl-C."""
+    import time
+
+    from mlanim.live import drawable, serve
+    from mlanim.recording import live_kinds
+    from mlanim.trace import load_trace
+
+    themes = ("dark", "light", "paper")
+    if theme not in themes:
+        raise UserError(f"unknown theme '{theme}'", hint=f"use {', '.join(themes)}")
+    load_trace(path)  # what is not a run is refused here, with its reason
+    able = drawable(path)
+    unable = [name for name in live_kinds(kind or True) if name not in able]
+    if unable:
+        raise UserError(f"{path} cannot be drawn as {', '.join(unable)}",
+                        hint=f"it draws as {', '.join(able)}")
+    server = serve(path, kind or able, theme)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        _report("stopped serving")
+    finally:
+        server.stop()
+
+
 def _describe_source(meta: dict) -> str:
     """What the trace was recorded from, in the words of its scene kind."""
     from mlanim.scenes import kinds

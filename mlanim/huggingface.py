@@ -43,7 +43,8 @@ class MlanimTrainerCallback(TrainerCallback):
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None,
                        optimizer: Any = None, **kwargs: Any) -> None:
         """Start recording the model, with the Trainer's optimizer."""
-        self.recorder = watch(model, self.every, optimizer=optimizer, **self.options)
+        self.recorder = watch(model, self.every, optimizer=optimizer, path=self.path,
+                              **self.options)
 
     def on_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         """The gradients are still in ``.grad``: keep them."""

@@ -35,7 +35,8 @@ class MlanimCallback(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Start recording the module, with the trainer's first optimizer."""
         optimizer = trainer.optimizers[0] if trainer.optimizers else None
-        self.recorder = watch(pl_module, self.every, optimizer=optimizer, **self.options)
+        self.recorder = watch(pl_module, self.every, optimizer=optimizer, path=self.path,
+                              **self.options)
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
                            outputs: Any, batch: Any, batch_idx: int) -> None:

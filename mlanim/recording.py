@@ -25,6 +25,7 @@ import re
 import sys
 import time
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,8 @@ from torch import nn
 
 from mlanim.errors import OutputError, UsageError
 from mlanim.trace import TraceWriter
-from mlanim.trace.journal import JournalWriter, Record, assemble, is_journal
+from mlanim.trace.format import assemble
+from mlanim.trace.journal import JournalWriter, Record, is_journal
 from mlanim.train.gradients import relu_layers
 from mlanim.train.plan import Grid, RecordingPlan
 from mlanim.train.recorder import Recorder, cpu_copy, is_classifier
@@ -43,6 +45,7 @@ from mlanim.train.run import describe_model, versions
 
 if TYPE_CHECKING:
     from mlanim.api import Run
+    from mlanim.live import LiveServer
 
 GRID_RESOLUTION = 80
 """Points a side of the input plane on which a 2-D model's output is recorded."""
@@ -52,7 +55,8 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
           probe: tuple[Any, Any] | None = None, probe_rows: int = 256, embed: str | None = None,
           weights: bool = False, grads: bool = False, classes: list[str] | None = None,
           data_name: str = "your data", steps_per_epoch: int | None = None,
-          bins: int = 40, path: str | Path | None = None) -> Watch:
+          bins: int = 40, path: str | Path | None = None,
+          live: bool | Sequence[str] = False) -> Watch:
     """Start recording ``model`` in your own training loop; returns a `Watch`.
 
     Parameters
@@ -87,10 +91,15 @@ def watch(model: nn.Module, every: int = 50, *, optimizer: torch.optim.Optimizer
         The ``.mlanim`` file the run is written to as it goes (each snapshot appended as it is
         taken; ``rec.save()`` finishes it): a run that crashes is readable up to its last
         snapshot. Default: a new file in the cache folder's ``runs/``, named on stderr.
+    live
+        Serve the run's page while it trains (True: every kind it can draw; or a list of
+        kinds, ``["gradient_flow", "embedding_evolution"]``): its address, on this machine
+        only, is printed at the first snapshot (in a notebook, the page shows in the cell).
     """
     return Watch(model, every, optimizer=optimizer, probe=probe, probe_rows=probe_rows,
                  embed=embed, weights=weights, grads=grads, classes=classes,
-                 data_name=data_name, steps_per_epoch=steps_per_epoch, bins=bins, path=path)
+                 data_name=data_name, steps_per_epoch=steps_per_epoch, bins=bins, path=path,
+                 live=live)
 
 
 class Watch:
@@ -106,8 +115,9 @@ class Watch:
                  embed: str | None = None, weights: bool = False, grads: bool = False,
                  classes: list[str] | None = None, data_name: str = "your data",
                  steps_per_epoch: int | None = None, bins: int = 40,
-                 path: str | Path | None = None) -> None:
+                 path: str | Path | None = None, live: bool | Sequence[str] = False) -> None:
         _check_model(model)
+        kinds = live_kinds(live)
         _check_count("every", every)
         _check_count("probe_rows", probe_rows)
         _check_count("bins", bins)
@@ -146,6 +156,8 @@ class Watch:
         self._marks: dict[str, int] = {}  # rows already in the journal, per channel
         self._sent: dict[str, np.ndarray] = {}  # static arrays already in the journal
         self._chunks = 0  # gradient summaries already in the journal
+        self._live_kinds = kinds
+        self.live: LiveServer | None = None  # the page's server, from the first snapshot
         if probe is not None:
             x, y = probe
             self._use_probe(_rows("probe x", x), _labels("probe y", y))
@@ -264,6 +276,8 @@ class Watch:
         self.recorder.release()
         if self._journal is not None:
             self._journal.close()
+        if self.live is not None:
+            self.live.end()
 
     def __enter__(self) -> Watch:
         return self
@@ -340,10 +354,17 @@ class Watch:
         self._sent.update(changed)
         self._journal.append(Record(self.writer.rows_since(self._marks), appends, changed,
                                     self._state()))
+        if self._live_kinds is not None:
+            if self.live is None:
+                from mlanim.live import serve
+
+                self.live = serve(self.path, self._live_kinds or None)
+                _show_in_notebook(self.live.address)
+            self.live.changed(self.steps)
 
     def _trace(self):
         """The recorded trace: snapshots, per-step gradient summaries, metrics, metadata;
-        made as a run read from its file is (`mlanim.trace.journal.assemble`)."""
+        made as a run read from its file is (`mlanim.trace.format.assemble`)."""
         statics = self._statics()
         if self.recorder.gradients is not None:
             statics.update(self.recorder.gradients.rows_since(0, self.recorder.losses))
@@ -426,6 +447,35 @@ class Watch:
         if rates[-1] != rates[0]:
             found["lr_final"] = rates[-1]
         return found
+
+
+def live_kinds(live: object) -> list[str] | None:
+    """None when not live; the kinds asked for (empty: every kind the run can draw)."""
+    from mlanim.api import drawable_kinds
+
+    if live is False or live is None:
+        return None
+    if live is True:
+        return []
+    if isinstance(live, str) or not isinstance(live, Sequence) or \
+            not all(isinstance(kind, str) for kind in live):
+        raise UsageError(f"live={live!r} is neither True nor a list of kinds",
+                         hint='pass live=True, or live=["gradient_flow", "loss_curves"]')
+    unknown = [kind for kind in live if kind not in drawable_kinds()]
+    if unknown:
+        raise UsageError(f"live: {', '.join(map(repr, unknown))} cannot draw a run of yours",
+                         hint=f"one of: {', '.join(drawable_kinds())}")
+    return list(live)
+
+
+def _show_in_notebook(address: str) -> None:
+    """In a notebook, the live page in the cell's output."""
+    shell = sys.modules.get("IPython")
+    if shell is None or getattr(shell, "get_ipython", lambda: None)() is None:
+        return
+    from IPython.display import IFrame, display
+
+    display(IFrame(address, width="100%", height=800))
 
 
 def _run_path(path: str | Path | None) -> Path:

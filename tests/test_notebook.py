@@ -48,3 +48,38 @@ def test_cell_magic_reports_a_mistake_in_one_line(capsys) -> None:
 
     mlanim.load_ipython_extension(Shell())
     assert registered == [(mlanim_cell, "cell", "mlanim")]
+
+
+LIVE_CELL = """
+import torch
+from torch import nn
+import mlanim
+
+torch.manual_seed(0)
+x = torch.randn(64, 2)
+y = (x[:, 0] > 0).long()
+model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+rec = mlanim.watch(model, every=2, optimizer=opt, path="live.mlanim", live=["loss_curves"])
+for epoch in range(3):
+    for rows in torch.arange(64).split(16):
+        loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        rec.step(loss, x=x[rows], y=y[rows])
+    rec.epoch()
+print(rec.live.address)
+rec.save()
+"""
+
+
+def test_a_live_run_in_a_notebook_shows_its_page_in_the_cell(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LIVE_CELL)])
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = notebook.cells[0]["outputs"]
+    address = next(o["text"] for o in outputs if o.get("name") == "stdout").strip()
+    frames = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert len(frames) == 1 and f'src="{address}"' in frames[0].replace("&amp;", "&")
+    assert address.startswith("http://127.0.0.1:") and "?token=" in address

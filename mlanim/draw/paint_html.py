@@ -305,8 +305,7 @@ GAP = (float("nan"), float("nan"))
 
 
 GLUE = """
-(function () {
-  const data = JSON.parse(document.getElementById("mlanim-data").textContent);
+window.mlanimPage = function (data) {  // the controls over one page's data
   const plot = document.getElementById("plot");
   const slider = document.getElementById("slider");
   const label = document.getElementById("moment");
@@ -350,7 +349,8 @@ GLUE = """
     const button = document.createElement("button");
     button.textContent = view.name;  // text, never markup
     button.setAttribute("role", "tab");
-    button.addEventListener("click", function () { choose(view); });
+    button.addEventListener("click", function () {  // by name: a live page's views grow
+      choose(data.views.find(function (v) { return v.name === view.name; }) || view); });
     tabs.appendChild(button);
   });
   window.mlanimView = function (name) {
@@ -377,14 +377,41 @@ GLUE = """
   window.mlanimShow = show;
   if (data.views.length) { choose(data.views[data.views.length - 1]); }
   else { show(high); }
-})();
+  return function update(next) {  // a live run's page, grown: follow the newest unless moved
+    const following = +slider.value >= high;
+    const view = data.views.find(function (v) { return v.start === low; });
+    data = next;
+    const same = view && data.views.find(function (v) { return v.name === view.name; });
+    if (same) { low = same.start; high = same.end; }
+    else { low = 0; high = data.frames.length - 1; }
+    slider.min = low; slider.max = high;
+    show(following ? high : +slider.value);
+  };
+};
 """
+
+STATIC_START = """
+window.mlanimPage(JSON.parse(document.getElementById("mlanim-data").textContent));
+"""
+
+
 
 
 def page_html(title: str, payload: str, theme: Theme, video: VideoSettings) -> str:
     """The page: plotly's script inline, the controls, the data, and the glue."""
     from plotly.offline import get_plotlyjs
 
+    return page_document(
+        title, theme, video, f"<script>{get_plotlyjs()}</script>",
+        f"<script type=\"application/json\" id=\"mlanim-data\">{payload}</script>"
+        f"<script>{GLUE}{STATIC_START}</script>")
+
+
+def page_document(title: str, theme: Theme, video: VideoSettings, head: str, tail: str,
+                  top: str = "") -> str:
+    """A page's markup: its style and controls, with ``head`` (plotly's script), ``top``
+    (markup above the picture) and ``tail`` (the data and the glue) as the static page and
+    the live one each bring them."""
     style = (f"body{{margin:0;background:{theme.background};color:{theme.text};"
              f"font-family:{theme.font},DejaVu Sans,sans-serif}}"
              "#frame{overflow:hidden}#plot{transform-origin:0 0}"
@@ -394,20 +421,27 @@ def page_html(title: str, payload: str, theme: Theme, video: VideoSettings) -> s
              "#caption{position:absolute;left:-9999px}"  # the picture shows it; kept for readers
 
              f"#moment{{color:{theme.accent}}}"
-             "#views{display:flex;flex-wrap:wrap;gap:6px;padding:8px}"
-             f"#views button[aria-selected=true]{{border-color:{theme.accent};"
-             f"color:{theme.accent}}}")
+             "#views,#kinds{display:flex;flex-wrap:wrap;gap:6px;padding:8px;align-items:center}"
+             f"#views button[aria-selected=true],#kinds button[aria-selected=true]"
+             f"{{border-color:{theme.accent};color:{theme.accent}}}"
+             f"#status{{padding:0 8px;color:{theme.accent}}}")
     return (f"<!doctype html><html data-height=\"{video.height + CONTROLS_HEIGHT}\"><head>"
             "<meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)}</title><style>{style}</style>"
-            f"<script>{get_plotlyjs()}</script></head><body>"
-            "<div id=\"views\" role=\"tablist\"></div>"
+            f"<title>{html.escape(title)}</title><style>{style}</style>{head}</head><body>"
+            f"{top}<div id=\"views\" role=\"tablist\"></div>"
             "<div id=\"frame\"><div id=\"plot\"></div></div><div class=\"controls\">"
             "<button id=\"back\" aria-label=\"back\">\u25C0</button>"
             "<button id=\"play\" aria-label=\"play\">\u25B6</button>"
             "<button id=\"forward\" aria-label=\"forward\">\u25B6|</button>"
             "<input id=\"slider\" type=\"range\" min=\"0\" value=\"0\" step=\"1\">"
-            "<span id=\"moment\"></span></div><div id=\"caption\"></div>"
-            f"<script type=\"application/json\" id=\"mlanim-data\">{payload}</script>"
-            f"<script>{GLUE}</script></body></html>")
+            f"<span id=\"moment\"></span></div><div id=\"caption\"></div>{tail}</body></html>")
+
+
+DATA_START = '<script type="application/json" id="mlanim-data">'
+
+
+def page_payload(page: str) -> str:
+    """The data a page written by `page_html` carries (what a live page fetches)."""
+    start = page.index(DATA_START) + len(DATA_START)
+    return page[start: page.index("</script>", start)]

@@ -31,7 +31,6 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from mlanim.errors import DataError
-from mlanim.trace.format import Trace, TraceWriter
 
 MAGIC = b"MLANIM-RUN 1\n"
 """The first bytes of a run being recorded (a finished trace is a zip: it starts ``PK``)."""
@@ -240,36 +239,3 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and \
         math.isfinite(value)
 
-
-def assemble(rows: list[tuple[str, int, float, str, np.ndarray]],
-             statics: dict[str, np.ndarray], state: dict[str, Any]) -> Trace:
-    """The trace of a recording's rows, static arrays and state: what ``rec.save()`` writes,
-    and what a run that never finished is read as. ``state`` holds the ``meta``, the
-    ``metrics`` points (``[name, value, step]``) and ``steps_per_epoch`` (each snapshot's
-    epoch is its step over it; without it, pictures count steps)."""
-    writer = TraceWriter(meta=dict(state.get("meta") or {}))
-    for channel, step, epoch, precision, values in rows:
-        writer.add(channel, values, step, epoch, precision)  # type: ignore[arg-type]
-    for name, value, step in state.get("metrics") or []:
-        writer.add(f"metrics/{name}", value, step, step)
-    per_epoch = state.get("steps_per_epoch")
-    writer.retime(lambda step: step / per_epoch if per_epoch else float(step))
-    for name, value in statics.items():
-        writer.static(name, value)
-    return writer.freeze()
-
-
-def load_journal(path: Path) -> Trace:
-    """A run that is still being recorded, or never finished, as a trace of its whole
-    records; its ``meta["unfinished"]`` says how far it got."""
-    replayed = read_journal(path)
-    try:
-        trace = assemble(replayed.rows, replayed.statics, replayed.state)
-    except (TypeError, ValueError, KeyError) as err:
-        raise DataError(f"{path}: its records do not make a run ({err})",
-                        hint="the file was not written by mlanim.watch; record the run again") \
-            from None
-    trace.meta["unfinished"] = {"records": replayed.records,
-                                "steps": trace.meta.get("steps")}
-    trace.path, trace.digest = path, replayed.digest
-    return trace

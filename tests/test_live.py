@@ -1,0 +1,179 @@
+"""The live page: served to this machine only, refusing whatever is not its own page's
+request, and growing in a browser while a user's loop trains."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+import mlanim
+from mlanim.live import LiveServer, build_page
+
+
+def _moons(n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n, noise=0.2, random_state=0)
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+
+
+def _loop(rec, epochs: int, pause: float = 0.0) -> None:
+    """The README's loop shape: steps, then an epoch mark (``pause`` seconds an epoch)."""
+    torch.manual_seed(0)
+    x, y = _moons()
+    model, optimizer = rec.model, rec.optimizer
+    for _ in range(epochs):
+        for rows in torch.arange(len(x)).split(32):
+            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            rec.step(loss, x=x[rows], y=y[rows])
+        rec.epoch()
+        time.sleep(pause)
+
+
+def _watched(path: Path, **options):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 12), nn.ReLU(), nn.Linear(12, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+    return mlanim.watch(model, every=4, optimizer=optimizer, path=path, **options)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A server over a short recorded run."""
+    path = tmp_path_factory.mktemp("live") / "run.mlanim"
+    rec = _watched(path)
+    _loop(rec, 2)
+    rec.close()
+    server = LiveServer(path, ["loss_curves"])
+    yield server
+    server.stop()
+
+
+def _until(page, condition: str, timeout: float = 30.0) -> None:
+    """Wait until the page's ``condition`` holds (polled from here: the page's policy forbids
+    the string evaluation Playwright's own waiting uses)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({condition})"):
+        assert time.monotonic() < deadline, f"never: {condition}"
+        time.sleep(0.1)
+
+
+def _get(server: LiveServer, target: str, host: str | None = None, method: str = "GET"):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.putrequest(method, target, skip_host=True)
+    connection.putheader("Host", host or f"127.0.0.1:{server.port}")
+    connection.endheaders()
+    answer = connection.getresponse()
+    body = answer.read()
+    connection.close()
+    return answer.status, dict(answer.getheaders()), body
+
+
+def test_the_server_listens_on_loopback_only_with_a_long_random_token(served):
+    assert served._http.server_address[0] == "127.0.0.1"
+    assert len(served.token) >= 43 and served.token != LiveServer(served.path).token
+    assert served.address.startswith(f"http://127.0.0.1:{served.port}/?token=")
+
+
+@pytest.mark.parametrize(("target", "host", "method", "status"), [
+    ("/", None, "GET", 403),                                    # no token
+    ("/?token=wrong", None, "GET", 403),                        # a wrong token
+    ("/?token={token}", "evil.example", "GET", 403),            # DNS rebinding
+    ("/?token={token}", "evil.example:{port}", "GET", 403),
+    ("/?token={token}", None, "POST", 405),
+    ("/?token={token}", None, "PUT", 405),
+    ("/../../etc/passwd?token={token}", None, "GET", 404),      # no file serving
+    ("/run.mlanim?token={token}", None, "GET", 404),
+    ("/data?kind=decision_boundary&token={token}", None, "GET", 404),  # a kind not served
+])
+def test_what_is_not_the_pages_own_request_is_refused(served, target, host, method, status):
+    target = target.format(token=served.token)
+    host = host.format(port=served.port) if host else None
+    got, headers, _ = _get(served, target, host, method)
+    assert got == status
+    assert "Access-Control-Allow-Origin" not in headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_its_own_requests_are_answered_with_a_policy_allowing_only_itself(served):
+    for host in (f"127.0.0.1:{served.port}", f"localhost:{served.port}",
+                 f"[::1]:{served.port}"):
+        status, headers, body = _get(served, f"/?token={served.token}", host)
+        assert status == 200 and b"/live.js?token=" in body
+        assert "default-src 'none'; script-src 'self'" in headers["Content-Security-Policy"]
+    status, headers, body = _get(served, f"/data?kind=loss_curves&token={served.token}")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert body.startswith(b'{"below"')
+
+
+def test_two_hundred_connections_at_once_each_get_their_refusal(served):
+    answers: list[int] = []
+
+    def ask() -> None:
+        answers.append(_get(served, "/?token=nope")[0])
+
+    threads = [threading.Thread(target=ask) for _ in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers == [403] * 200
+    assert _get(served, f"/data?kind=loss_curves&token={served.token}")[0] == 200
+
+
+def test_a_stalled_page_does_not_stop_the_run(tmp_path):
+    rec = _watched(tmp_path / "run.mlanim", live=["loss_curves"])
+    _loop(rec, 1)
+    stalled = []
+    for _ in range(12):  # more than MAX_STREAMS event streams, none of them ever read
+        client = socket.create_connection(("127.0.0.1", rec.live.port))
+        client.sendall(f"GET /events?token={rec.live.token} HTTP/1.1\r\n"
+                       f"Host: 127.0.0.1:{rec.live.port}\r\n\r\n".encode())
+        stalled.append(client)
+    _loop(rec, 6)
+    run = rec.save()
+    assert run.trace.meta["steps"] == 28
+    for client in stalled:
+        client.close()
+
+
+@pytest.mark.slow
+def test_the_readme_loop_with_live_grows_its_page_in_a_browser(tmp_path, browser, capsys):
+    rec = _watched(tmp_path / "run.mlanim", live=["loss_curves", "gradient_flow"])
+    _loop(rec, 1)
+    address = capsys.readouterr().err.strip().splitlines()[-1].split(" at ")[-1]
+    assert address == rec.live.address
+    training = threading.Thread(target=_loop, args=(rec, 8, 0.6))
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(address)
+    _until(page, "document.body.dataset.frames !== undefined")
+    first = int(page.get_attribute("body", "data-frames"))
+    training.start()
+    _until(page, f"+document.body.dataset.frames > {first}")
+    grown = page.evaluate("[+document.getElementById('slider').max, "
+                          "+document.getElementById('slider').value]")
+    assert grown[0] == grown[1] > 0  # the slider follows the newest snapshot
+    page.evaluate("mlanimShow(0)")  # the viewer moves it: it stays where they put it
+    training.join()
+    rec.save()
+    _until(page, "document.body.dataset.ended === 'true'")
+    assert "ended" in page.inner_text("#status")
+    assert page.evaluate("+document.getElementById('slider').value") == 0
+    saved = json.loads(build_page(rec.path, "loss_curves", "dark"))  # the finished run's page
+    assert page.evaluate("+document.body.dataset.frames") == len(saved["frames"]) > first
+    page.close()
+    assert not errors, errors
