@@ -257,6 +257,7 @@ def _build_forever() -> None:
 
 class _Http(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # connections waiting to be accepted (the default is 5)
     live: LiveServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
