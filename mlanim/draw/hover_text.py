@@ -5,6 +5,7 @@ written (or travel as strings)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -74,15 +75,27 @@ def _template(literals: tuple[str, ...], rows: list[list[str]]) -> str | None:
 
 def _format(written: list[str]) -> str | None:
     """A d3 format that writes each of these numbers (as float32) exactly as written."""
-    values = [float(np.float32(text)) for text in written]
-    if all(general(v, SIGNIFICANT) == text for v, text in zip(values, written, strict=True)):
+    if all(_reads_back_general(text) for text in written):
         return f".{SIGNIFICANT}~g"
     decimals = {len(text.partition(".")[2]) for text in written}
     if len(decimals) == 1:
         places = decimals.pop()
-        if all(fixed(v, places) == text for v, text in zip(values, written, strict=True)):
+        if all(_reads_back_fixed(text, places) for text in written):
             return f".{places}f"
     return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _reads_back_general(text: str) -> bool:
+    """Whether the browser's general format writes ``text``'s float32 back as ``text`` (a
+    page's texts repeat the same numbers frame after frame: each is worked out once)."""
+    return general(float(np.float32(text)), SIGNIFICANT) == text
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _reads_back_fixed(text: str, places: int) -> bool:
+    """Whether ``places`` fixed decimals write ``text``'s float32 back as ``text``."""
+    return fixed(float(np.float32(text)), places) == text
 
 
 def fixed(value: float, decimals: int) -> str:
