@@ -18,9 +18,10 @@ demo: setup
 browser:
 	bash scripts/browser.sh
 
-# Tests run in one process a core (pytest-xdist), each torch single-threaded: two processes
-# whose torch threads spin against each other on two cores run slower than one.
-PYTEST := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -n auto --dist worksteal
+# Tests run in one process a core (pytest-xdist). Torch's idle threads sleep instead of
+# spinning (OMP_WAIT_POLICY=PASSIVE): two processes whose threads spin against each other on
+# two cores run slower than one, and single-threaded torch made the heavy tests 3-7x slower.
+PYTEST := OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q -n auto --dist worksteal
 
 test: setup browser
 	$(VENV)/bin/ruff check .
