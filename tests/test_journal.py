@@ -227,3 +227,27 @@ def test_a_recording_killed_at_random_points_leaves_a_readable_run(tmp_path):
         out = mlanim.load(tmp_path / f"run{k}.mlanim").render(
             "gradient_flow", out=tmp_path / f"out{k}", formats=["png"])
         assert [p.suffix for p in out] == [".png"]
+
+
+def test_a_run_over_the_input_cap_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "run.mlanim"
+    _run(path, epochs=6, stop_after=30).close()
+    assert load_trace(path).meta["unfinished"]
+    monkeypatch.setenv("MLANIM_MAX_INPUT_MB", "0.05")  # the run holds more than 50 KB
+    with pytest.raises(DataError, match=r"holds over 0\.05 MB of recording"):
+        load_trace(path)
+
+
+def test_a_record_whose_header_lies_about_its_arrays_is_refused(tmp_path):
+    import hashlib
+
+    from mlanim.trace.journal import RECORD
+
+    header = json.dumps({"arrays": [{"role": "static", "name": "x", "dtype": "<f4",
+                                     "shape": [10**6]}], "state": {}}).encode()
+    payload = len(header).to_bytes(4, "little") + header + b"\0" * 16
+    path = tmp_path / "run.mlanim"
+    path.write_bytes(MAGIC + RECORD + len(payload).to_bytes(8, "little")
+                     + hashlib.sha256(payload).digest() + payload)
+    with pytest.raises(DataError, match="a record of this run is malformed"):
+        load_trace(path)

@@ -131,23 +131,18 @@ class Replayed:
 
 def read_journal(path: Path) -> Replayed:
     """Every record written whole, merged: a half-written last record is left out."""
-    from mlanim.inputs import max_input_bytes, megabytes
+    from mlanim.inputs import max_input_bytes
 
     cap = max_input_bytes()
     rows: list[tuple[str, int, float, str, np.ndarray]] = []
     appended: dict[str, list[np.ndarray]] = {}
     statics: dict[str, np.ndarray] = {}
     state: dict[str, Any] | None = None
-    digest, count, total = hashlib.sha256(), 0, 0
+    digest, count = hashlib.sha256(), 0
     with open(path, "rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
             raise DataError(f"{path} is not a run being recorded")
-        for payload in _payloads(handle):
-            total += len(payload)
-            if total > cap:
-                raise DataError(f"{path} holds over {megabytes(cap)} of recording",
-                                hint="raise the limit with MLANIM_MAX_INPUT_MB if you trust "
-                                     "the file")
+        for payload in _payloads(handle, cap, path):
             digest.update(payload)
             record = decode_record(path, payload)
             count += 1
@@ -165,8 +160,12 @@ def read_journal(path: Path) -> Replayed:
     return Replayed(rows, statics, state, count, digest.hexdigest()[:20])
 
 
-def _payloads(handle: BinaryIO) -> Iterator[bytes]:
-    """Each whole record's payload, in order; stops at the end or at a cut or damaged one."""
+def _payloads(handle: BinaryIO, cap: int, path: Path) -> Iterator[bytes]:
+    """Each whole record's payload, in order; stops at the end or at a cut or damaged one.
+    A `DataError` before reading past ``cap`` bytes of records."""
+    from mlanim.inputs import megabytes
+
+    total = 0
     while True:
         head = handle.read(HEAD)
         if len(head) < HEAD or head[:4] != RECORD:
@@ -176,6 +175,10 @@ def _payloads(handle: BinaryIO) -> Iterator[bytes]:
         end = handle.seek(0, os.SEEK_END)
         if size > end - here:
             return  # cut short: the writer was stopped while writing it
+        total += size
+        if total > cap:
+            raise DataError(f"{path} holds over {megabytes(cap)} of recording",
+                            hint="raise the limit with MLANIM_MAX_INPUT_MB if you trust the file")
         handle.seek(here)
         payload = handle.read(size)
         if hashlib.sha256(payload).digest() != checksum:
