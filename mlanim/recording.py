@@ -261,6 +261,10 @@ class Watch:
                 self.snapshot()
             self._frozen = self._trace()
         target = Path(path).expanduser() if path is not None else self.path
+        if target.exists() and not _is_run(target):
+            raise UsageError(f"rec.save({str(target)!r}): that file exists and is not an mlanim "
+                             "run; it is left as it is",
+                             hint="save to a new path; the recording is kept until then")
         for place in dict.fromkeys([target, self.path] if self._named else [target]):
             _write_trace(self._frozen, place)  # a failure leaves the recorder open
         if not self._named:

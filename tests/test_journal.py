@@ -251,3 +251,13 @@ def test_a_record_whose_header_lies_about_its_arrays_is_refused(tmp_path):
                      + hashlib.sha256(payload).digest() + payload)
     with pytest.raises(DataError, match="a record of this run is malformed"):
         load_trace(path)
+
+
+def test_save_never_replaces_a_file_that_is_not_a_run(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    rec = _run(tmp_path / "run.mlanim", epochs=1, save=False)
+    with pytest.raises(UsageError, match="not an mlanim run"):
+        rec.save(notes)
+    assert notes.read_text() == "my notes"
+    assert load_trace(rec.save(tmp_path / "kept.mlanim").path).meta["steps"] == 6
