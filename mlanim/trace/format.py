@@ -297,6 +297,7 @@ def load_journal(path: Path) -> Trace:
     from mlanim.trace.journal import read_journal
 
     replayed = read_journal(path)
+    _check_meta(path, replayed.state.get("meta"))  # sizes a picture would build from
     try:
         trace = assemble(replayed.rows, replayed.statics, replayed.state)
     except (TypeError, ValueError, KeyError) as err:
