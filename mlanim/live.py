@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,6 +71,7 @@ class LiveServer:
         self.version = 0  # bumped whenever the run's file changes
         self.ended = False
         self._steps: int | None = None  # as the recorder said, when it is in this process
+        self._status: dict[str, Any] = {}
         self._kinds = list(kinds) if kinds else None
         self._changed = threading.Condition()
         self._streams = threading.BoundedSemaphore(MAX_STREAMS)
@@ -140,27 +142,34 @@ class LiveServer:
             return self.version
 
     def status(self) -> dict[str, Any]:
-        """What the page's status line says: snapshots so far, and whether the run ended."""
+        """What the page's status line says: snapshots so far, and whether the run ended
+        (worked out once a version, however many pages ask)."""
+        version = self.version
+        if self._status.get("version") != version:
+            self._status = {"version": version, **self._progress()}
+        return self._status
+
+    def _progress(self) -> dict[str, Any]:
+        """The steps recorded (as the recorder said, else read from the file) and whether
+        the run ended."""
         from mlanim.trace import load_trace
 
         if self._steps is not None:
-            return {"version": self.version, "steps": self._steps, "ended": self.ended}
+            return {"steps": self._steps, "ended": self.ended}
         try:
             trace = load_trace(self.path)
         except UserError:
-            return {"version": self.version, "steps": 0, "ended": self.ended}
-        return {"version": self.version, "steps": int(trace.meta.get("steps") or 0),
+            return {"steps": 0, "ended": self.ended}
+        return {"steps": int(trace.meta.get("steps") or 0),
                 "ended": self.ended or "unfinished" not in trace.meta}
 
     def _poll(self) -> None:
-        """Notice a file another process writes (or that this one wrote without saying)."""
+        """Notice a file another process writes (or that this one wrote without saying:
+        its steps are then read from the file)."""
         while not self.ended:
-            threading.Event().wait(POLL_SECONDS)
+            time.sleep(POLL_SECONDS)
             if self._file_stamp() != self._stamp:
-                with self._changed:
-                    self._stamp = self._file_stamp()
-                    self.version += 1
-                    self._changed.notify_all()
+                self.changed()
 
     def _file_stamp(self) -> tuple[int, int]:
         try:
