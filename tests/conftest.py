@@ -216,6 +216,15 @@ def video_frames(path: Path) -> list:
         return [f.to_ndarray(format="rgb24") for f in box.decode(box.streams.video[0])]
 
 
+def moons(n: int):
+    """``n`` rows of scikit-learn's two moons (noise 0.2, seed 0) as float inputs and labels."""
+    import torch
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n, noise=0.2, random_state=0)
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+
+
 def fit_by_hand(model, optimizer, x, y, rec, epochs: int, batch: int, val=None) -> None:
     """A user's plain loop over ``x, y`` in order: ``rec.step`` after each optimizer step,
     ``rec.epoch`` after each epoch (with the held-out loss on ``val = (x, y)`` when given)."""

@@ -18,13 +18,7 @@ import mlanim
 from mlanim.errors import DataError, UsageError
 from mlanim.trace import load_trace
 from mlanim.trace.journal import MAGIC, is_journal
-
-
-def _moons(n: int = 96) -> tuple[torch.Tensor, torch.Tensor]:
-    from sklearn.datasets import make_moons
-
-    x, y = make_moons(n, noise=0.2, random_state=0)
-    return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+from tests.conftest import moons
 
 
 def _run(path: Path | None, epochs: int = 3, stop_after: int | None = None,
@@ -32,7 +26,7 @@ def _run(path: Path | None, epochs: int = 3, stop_after: int | None = None,
     """A user's loop on moons with ``watch(path=...)``; stops (unsaved) after
     ``stop_after`` steps when given, else saves when ``save``."""
     torch.manual_seed(0)
-    x, y = _moons()
+    x, y = moons(96)
     model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
     rec = mlanim.watch(model, every=4, optimizer=optimizer, path=path)
@@ -261,3 +255,14 @@ def test_save_never_replaces_a_file_that_is_not_a_run(tmp_path):
         rec.save(notes)
     assert notes.read_text() == "my notes"
     assert load_trace(rec.save(tmp_path / "kept.mlanim").path).meta["steps"] == 6
+
+
+def test_a_run_whose_metadata_claims_a_huge_layer_is_refused(tmp_path):
+    from mlanim.trace.journal import JournalWriter, Record
+
+    path = tmp_path / "run.mlanim"
+    writer = JournalWriter(path)
+    writer.append(Record(state={"meta": {"model": {"widths": [2, 10**9, 2]}}}))
+    writer.close()
+    with pytest.raises(DataError, match="declares model.widths.1 = 1000000000"):
+        load_trace(path)

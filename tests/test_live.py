@@ -16,28 +16,15 @@ from torch import nn
 
 import mlanim
 from mlanim.live import LiveServer, build_page
-
-
-def _moons(n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
-    from sklearn.datasets import make_moons
-
-    x, y = make_moons(n, noise=0.2, random_state=0)
-    return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+from tests.conftest import fit_by_hand, moons
 
 
 def _loop(rec, epochs: int, pause: float = 0.0) -> None:
     """The README's loop shape: steps, then an epoch mark (``pause`` seconds an epoch)."""
     torch.manual_seed(0)
-    x, y = _moons()
-    model, optimizer = rec.model, rec.optimizer
+    x, y = moons(128)
     for _ in range(epochs):
-        for rows in torch.arange(len(x)).split(32):
-            loss = nn.functional.cross_entropy(model(x[rows]), y[rows])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            rec.step(loss, x=x[rows], y=y[rows])
-        rec.epoch()
+        fit_by_hand(rec.model, rec.optimizer, x, y, rec, 1, 32)
         time.sleep(pause)
 
 
