@@ -264,5 +264,5 @@ def test_a_run_whose_metadata_claims_a_huge_layer_is_refused(tmp_path):
     writer = JournalWriter(path)
     writer.append(Record(state={"meta": {"model": {"widths": [2, 10**9, 2]}}}))
     writer.close()
-    with pytest.raises(DataError, match="declares model.widths.1 = 1000000000"):
+    with pytest.raises(DataError, match=r"declares model\.widths\.1 = 1000000000"):
         load_trace(path)
