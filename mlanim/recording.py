@@ -37,11 +37,12 @@ from torch import nn
 from mlanim.errors import OutputError, UsageError
 from mlanim.trace import TraceWriter
 from mlanim.trace.format import assemble
-from mlanim.trace.journal import JournalWriter, Record, is_journal
+from mlanim.trace.journal import is_journal
 from mlanim.train.gradients import relu_layers
 from mlanim.train.plan import Grid, RecordingPlan
 from mlanim.train.recorder import Recorder, cpu_copy, is_classifier
 from mlanim.train.run import describe_model, versions
+from mlanim.train.run_file import RunFile
 
 if TYPE_CHECKING:
     from mlanim.api import Run
@@ -152,10 +153,7 @@ class Watch:
         self._frozen: Any = None  # the trace, once `save` has made it
         self.path = _run_path(path)
         self._named = path is not None
-        self._journal: JournalWriter | None = None  # opened at the first snapshot
-        self._marks: dict[str, int] = {}  # rows already in the journal, per channel
-        self._sent: dict[str, np.ndarray] = {}  # static arrays already in the journal
-        self._chunks = 0  # gradient summaries already in the journal
+        self._run_file = RunFile(self.path, self.recorder)  # written from the first snapshot
         self._live_kinds = kinds
         self.live: LiveServer | None = None  # the page's server, from the first snapshot
         if probe is not None:
@@ -278,8 +276,7 @@ class Watch:
         as a run that did not finish, unless `save` finished it)."""
         self.closed = True
         self.recorder.release()
-        if self._journal is not None:
-            self._journal.close()
+        self._run_file.close()
         if self.live is not None:
             self.live.end()
 
@@ -344,20 +341,9 @@ class Watch:
 
     def _append(self) -> None:
         """Append what was recorded since the last record to the run's file."""
-        if self._journal is None:
-            self._journal = JournalWriter(self.path)
-            if not self._named:
-                print(f"mlanim: recording to {self.path} (written as it goes)", file=sys.stderr)
-        statics, appends = self._statics(), {}
-        gradients = self.recorder.gradients
-        if gradients is not None:
-            appends = gradients.rows_since(self._chunks, self.recorder.losses)
-            self._chunks = gradients.chunks
-        changed = {name: value for name, value in statics.items()
-                   if name not in self._sent or not np.array_equal(self._sent[name], value)}
-        self._sent.update(changed)
-        self._journal.append(Record(self.writer.rows_since(self._marks), appends, changed,
-                                    self._state()))
+        if not self._run_file.started and not self._named:
+            print(f"mlanim: recording to {self.path} (written as it goes)", file=sys.stderr)
+        self._run_file.append(self._statics(), self._state(), self.steps)
         if self._live_kinds is not None:
             if self.live is None:
                 from mlanim.live import serve

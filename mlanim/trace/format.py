@@ -89,6 +89,10 @@ class TraceWriter:
         """Store an array that does not change over training (data points, grid axes)."""
         self._static[name] = np.asarray(value)
 
+    def statics(self) -> dict[str, np.ndarray]:
+        """The static arrays stored so far (a new dict; the arrays themselves)."""
+        return dict(self._static)
+
     def freeze(self) -> Trace:
         """The recorded trace, held in memory."""
         channels = {}

@@ -35,6 +35,7 @@ from mlanim.train.gradients import GradientLog, alive_units, dead_shares, relu_l
 from mlanim.train.hooks import evaluating, hooked
 from mlanim.train.losses import make_loss
 from mlanim.train.plan import Grid, RecordingPlan
+from mlanim.train.run_file import RunFile, claim
 
 
 class Recorder:
@@ -56,6 +57,8 @@ class Recorder:
         self._grid: Grid | None = None
         self._snapshot_rows: torch.Tensor | None = None  # none until use_rows
         self._row_count = 0
+        self.run_file: RunFile | None = None  # set by write_as_it_goes
+        self._steps_per_epoch = 0
         self.loss_fn = make_loss(loss, dataset.task) if dataset is not None else None
         if dataset is not None:
             self._x_train = torch.from_numpy(dataset.x_train)
@@ -93,6 +96,13 @@ class Recorder:
             self.writer.static("grid/x", xs)
             self.writer.static("grid/y", ys)
 
+    def write_as_it_goes(self, steps_per_epoch: int) -> None:
+        """Append each snapshot to the run file asked for around this recording (`mlanim
+        render --live`; `mlanim.train.run_file`), if one is and no other recording took it.
+        ``writer.meta`` should already say what the run is (scene, model, training)."""
+        self.run_file = claim(self)
+        self._steps_per_epoch = steps_per_epoch
+
     # -- the Watcher protocol --------------------------------------------------------------
 
     @torch.inference_mode()
@@ -115,7 +125,19 @@ class Recorder:
                 for name, param in self.model.named_parameters():
                     self.writer.add(f"params/{name}", _np(param), step, epoch,
                                     "half" if self.plan.params_precision == "half" else "full")
+        if self.run_file is not None:
+            self._append(step, epoch)
         return output
+
+    def _append(self, step: int, epoch: float) -> None:
+        """This snapshot, and the step summaries since the last, to the run file."""
+        assert self.run_file is not None
+        meta = {**self.writer.meta, "steps": step, "epochs": epoch}
+        if self.gradients is not None:
+            meta["flow"] = self.gradients.describe([name for name, _ in relu_layers(self.model)],
+                                                   self.first_bad_output)
+        state = {"meta": meta, "metrics": [], "steps_per_epoch": self._steps_per_epoch}
+        self.run_file.append(self.writer.statics(), state, step)
 
     def before_update(self, step: int, epoch: float, rows: torch.Tensor | None) -> None:
         """Call after ``backward`` and before ``optimizer.step`` with the 0-based step index
