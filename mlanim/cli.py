@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from mlanim.errors import UserError
+from mlanim.errors import UsageError, UserError
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn real neural-network training into videos, GIFs and figures.",
@@ -214,6 +214,10 @@ def render(
         "--jobs", "-j", min=1, max=256,
         help="render several specs on this many worker processes (default: one per core, "
              "no more than free memory allows at 2 GB each)")] = None,
+    live: Annotated[bool, typer.Option(
+        "--live", help="while the spec trains, serve its page on this machine (the address "
+                       "is printed) and grow it with each snapshot; then render as usual")
+    ] = False,
     cluster: Annotated[str | None, typer.Option(
         "--cluster", envvar="MLANIM_CLUSTER",
         help="a Dask scheduler (tcp://HOST:PORT), or local: several specs are rendered by its "
@@ -238,8 +242,12 @@ def render(
     overrides = _render_overrides(theme=theme or ("paper" if paper else None), aspect=aspect,
                                   duration=duration, fps=fps, figure="paper" if paper else None)
     sets = [*(sets or ()), *(["model.allow_pickle=true"] if allow_pickle else [])]
+    if live and (len(specs) > 1 or cluster):
+        raise UsageError("--live watches one spec's training in this process",
+                         hint="render one spec, without --cluster")
     options = RenderOptions(out, backend, _split_formats(fmt), quality, fresh, overrides,
-                            tuple(sets), at=at, frames=frames)
+                            tuple(sets), at=at, frames=frames,
+                            watch_training=_recording_live() if live else None)
 
     def render_one(spec: Path) -> None:
         for path in run(spec, options, _progress(quiet)):
@@ -265,6 +273,12 @@ def render(
                                 lambda: batch.render_many(specs, options, jobs))
         else:
             _each(specs, render_one)
+
+
+def _recording_live():
+    from mlanim.live import recording_live
+
+    return recording_live
 
 
 def _render_in_parallel(specs: list[Path], where: str, quiet: bool,

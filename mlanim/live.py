@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -75,6 +75,9 @@ class LiveServer:
         self._kinds = list(kinds) if kinds else None
         self._changed = threading.Condition()
         self._streams = threading.BoundedSemaphore(MAX_STREAMS)
+        self._open = 0  # event streams open now
+        self._told_end = 0  # pages sent the end event
+        self._answered_after_end = 0  # their page data sent after it
         self._build = threading.Lock()
         self._pages: dict[str, tuple[tuple[int, int], bytes]] = {}
         self._stamp = self._file_stamp()
@@ -105,6 +108,12 @@ class LiveServer:
             self.version += 1
             self._changed.notify_all()
 
+    def moved(self, path: Path) -> None:
+        """The run is now at ``path`` (saved as a finished trace): pages read it there."""
+        with self._changed:
+            self.path = Path(path)
+        self.changed(self._steps)
+
     def end(self) -> None:
         """The run has ended: pages are told, and the server stops a little later."""
         with self._changed:
@@ -114,6 +123,19 @@ class LiveServer:
         timer = threading.Timer(ENDED_GRACE, self.stop)
         timer.daemon = True
         timer.start()
+
+    def settle(self, timeout: float = ENDED_GRACE) -> None:
+        """After `end`, wait (at most ``timeout`` seconds) until every open page was told
+        and fetched the run's last state, so that a process ending right after its run
+        leaves its pages whole."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._open == 0 and
+                                   self._answered_after_end >= self._told_end, timeout)
+
+    def _count(self, what: str) -> None:
+        with self._changed:
+            setattr(self, what, getattr(self, what) + 1)
+            self._changed.notify_all()
 
     def stop(self) -> None:
         """Stop serving now."""
@@ -366,12 +388,16 @@ class _Handler(BaseHTTPRequestHandler):
         kind = query.get("kind", [""])[0]
         if kind not in live.kinds():
             return self._refuse(HTTPStatus.NOT_FOUND, "the run draws no such kind")
+        ended = live.ended
         self._send(HTTPStatus.OK, live.page(kind), "application/json")
+        if ended:
+            live._count("_answered_after_end")
 
     def _events(self, live: LiveServer, query: dict) -> None:
         """Server-sent events: ``run`` when the run's file changes, ``end`` when it ends."""
         if not live._streams.acquire(blocking=False):
             return self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "too many pages are open")
+        live._count("_open")
         try:
             self.send_response(HTTPStatus.OK)
             self._headers("text/event-stream")
@@ -389,11 +415,15 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(f"event: {event}\ndata: {json.dumps(status)}\n\n".encode())
                 self.wfile.flush()
                 if event == "end":
+                    live._count("_told_end")
                     return
         except OSError:  # the page closed, or stalled past CLIENT_TIMEOUT: let it go
             return
         finally:
             live._streams.release()
+            with live._changed:
+                live._open -= 1
+                live._changed.notify_all()
 
 
 ROUTES = {"/": _Handler._shell, "/plotly.js": _Handler._plotly, "/page.js": _Handler._page_js,
@@ -408,6 +438,7 @@ LIVE_GLUE = """
   const status = document.getElementById("status");
   const tabs = document.getElementById("kinds");
   let update = null, loading = false, again = false, started = 0, timer = null, gap = 1000;
+  let loads = 0;
   let ended = false;
   about.kinds.forEach(function (kind) {  // each kind is its own page: a link, not a script
     const button = document.createElement("button");
@@ -420,8 +451,9 @@ LIVE_GLUE = """
     tabs.insertBefore(button, status);
   });
   // One fetch at a time, the newest state each time, and a gap after each of at least a
-  // second and of three times what the last took (its page was built then, beside training):
-  // the builder works at most a quarter of the time.
+  // second and of four times what the last took (its page was built then, beside training),
+  // at most four seconds: the builder works about a fifth of the time, and a page is never
+  // more than a few seconds behind its run.
   function load(now) {
     if (loading) { again = true; return; }
     const wait = now || ended ? 0 : started + gap - Date.now();
@@ -432,7 +464,9 @@ LIVE_GLUE = """
     fetch("/data?kind=" + encodeURIComponent(about.kind) + "&token=" + encodeURIComponent(token))
       .then(function (answer) { return answer.json(); })
       .then(function (data) {
-        if (data.error) { status.textContent = data.error; return; }
+        if (data.error) {  // a run's first snapshot may not draw yet (no step recorded)
+          status.textContent = (ended ? "" : "waiting for more of the run: ") + data.error;
+          return; }
         if (update) { update(data); } else { update = window.mlanimPage(data); }
         document.body.dataset.frames = String(data.frames.length);
         if (ended && !again) { document.body.dataset.ended = "true"; }
@@ -440,7 +474,8 @@ LIVE_GLUE = """
       .catch(function () { status.textContent = "the run's server is gone"; })
       .finally(function () {
         loading = false;
-        gap = Math.max(1000, 4 * (Date.now() - started));
+        loads += 1;  // the first also started the builder: its time says nothing of a build's
+        gap = loads === 1 ? 1000 : Math.min(4000, Math.max(1000, 4 * (Date.now() - started)));
         if (again) { again = false; load(); }
       });
   }
@@ -468,6 +503,61 @@ def serve(path: Path, kinds: Sequence[str] | None = None, theme: str = "dark") -
     server = LiveServer(Path(path), kinds, theme)
     print(f"mlanim: watch the run at {server.address}", file=sys.stderr)
     return server
+
+
+SETTLE_SECONDS = 15.0
+"""How long ``render --live`` waits, once its run is saved, for open pages to fetch its last
+state (a build takes a second or two) before it goes on to render."""
+
+
+class LiveRecording:
+    """A spec's own training served live (``mlanim render --live``): the recording writes
+    itself as it goes (`mlanim.train.run_file`) to a run in the cache folder's ``runs/``,
+    served from its first snapshot on; once saved, pages read the finished trace."""
+
+    def __init__(self, scene: str, theme: str) -> None:
+        from mlanim.trace.cache import cache_dir
+
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.path = cache_dir() / "runs" / f"render-{scene}-{stamp}-{os.getpid()}.mlanim"
+        self.scene, self.theme = scene, theme
+        self.server: LiveServer | None = None
+
+    def heard(self, steps: int) -> None:
+        """A snapshot was appended: serve the run from the first, and tell its pages."""
+        if self.server is None:
+            self.server = serve(self.path, [self.scene], self.theme)
+        self.server.changed(steps)
+
+    def finished(self, saved: Path) -> None:
+        """The run was saved at ``saved``: pages read it there, are told it ended, and the
+        file written as it went is removed."""
+        if self.server is not None:
+            self.server.moved(saved)
+            self.server.end()
+            self.server.settle(SETTLE_SECONDS)
+        self.path.unlink(missing_ok=True)
+
+    def stopped(self) -> None:
+        """Training stopped early (an error, Ctrl-C): pages are told; the file is kept,
+        readable as a run that did not finish."""
+        if self.server is not None:
+            self.server.end()
+
+
+@contextlib.contextmanager
+def recording_live(spec: Any) -> Iterator[LiveRecording]:
+    """Inside the block, the recording of ``spec`` (a scene spec) is written as it goes and
+    served live, on the spec's theme."""
+    from mlanim.train.run_file import written_as_it_goes
+
+    session = LiveRecording(spec.scene, spec.render.theme)
+    try:
+        with written_as_it_goes(session.path, session.heard):
+            yield session
+    except BaseException:
+        session.stopped()
+        raise
 
 
 if __name__ == "__main__":

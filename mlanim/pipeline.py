@@ -9,10 +9,11 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from mlanim.encode import (
     sample_indices,
     write_outputs,
 )
-from mlanim.errors import DataError, OutputError, UserError
+from mlanim.errors import DataError, OutputError, UsageError, UserError
 from mlanim.executor import MIN_PARALLEL_FRAMES, draw_in_order, prefetch, worker_count
 from mlanim.extras import require
 from mlanim.inputs import SpecFiles
@@ -38,6 +39,13 @@ from mlanim.spec import LoadedSpec, SceneSpec, load_spec, load_spec_data
 from mlanim.stills import STILL_FORMATS, When, frame_at, frame_range, parse_frames
 from mlanim.trace import Trace, load_trace
 from mlanim.trace.cache import cache_cap, cache_dir, cache_key, cached_trace_path, evict, touch
+
+
+class TrainingWatch(Protocol):
+    """Something watching a spec's training (``--live``), told where its run was saved."""
+
+    def finished(self, saved: Path) -> None:
+        """The run was saved at ``saved``."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class RenderOptions:
     at: str | None = None  # --at: one still at this moment (12.5, epoch=20, step=300)
     frames: str | None = None  # --frames FIRST:END: only these frames
     set_label: str = "--set {}"  # how errors name a setting (the Python API's keywords)
+    watch_training: Callable[[SceneSpec], AbstractContextManager[TrainingWatch]] | None = None
+    """--live: what serves the page while the spec trains (`mlanim.live.recording_live`)."""
 
     def apply(self, spec: SceneSpec) -> SceneSpec:
         """The spec with these overrides in its ``render:`` section."""
@@ -121,10 +131,12 @@ def _spec_output(loaded: LoadedSpec, written: str) -> Path:
     return base
 
 
-def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
-                 progress: Progress) -> Trace:
-    """Stage 2-3: the trace from ``trace:``, from the cache, or by recording now. The cache
-    key holds the content of every file the spec names, not only their names."""
+def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool, progress: Progress,
+                 watch: Callable[[SceneSpec], AbstractContextManager[TrainingWatch]] | None = None
+                 ) -> Trace:
+    """Stage 2-3: the trace from ``trace:``, from the cache, or by recording now (inside
+    ``watch(spec)`` when given: ``--live``). The cache key holds the content of every file
+    the spec names, not only their names."""
     files = SpecFiles(loaded.resolve, cache_dir() / "files.json")
     if getattr(spec, "trace", None):
         trace = given_trace(loaded, spec, files)
@@ -144,8 +156,11 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
         else:
             touch(path)
             progress.message(f"using cached trace {path} (--fresh retrains)")
+            if watch is not None:
+                progress.warn("--live: this spec's run is cached, so nothing trains to watch "
+                              "(--fresh trains it again, live)")
             return trace
-    with located(loaded):
+    with located(loaded), (watch(spec) if watch else nullcontext()) as session:
         trace = make(progress)
     trace.meta["spec_hash"] = path.stem
     trace.meta.setdefault("scene", spec.scene)  # what `mlanim inspect` names it for
@@ -154,6 +169,8 @@ def obtain_trace(loaded: LoadedSpec, spec: SceneSpec, fresh: bool,
     except OutputError as error:
         raise OutputError(f"cannot write the trace cache: {error.message}",
                           hint="set MLANIM_CACHE_DIR to a writable folder") from None
+    if session is not None:
+        session.finished(path)
     for gone in evict(keep=path):
         progress.message(f"cache over its {cache_cap() / 2**20:,.0f} MB cap: removed {gone.name}")
     return load_trace(path)
@@ -294,9 +311,24 @@ def render_loaded(loaded: LoadedSpec, options: RenderOptions | None = None,
         if target.is_dir():
             raise OutputError(f"cannot write {target}: it is a folder",
                               hint="set output: to a file name, or use another --out")
-    trace = obtain_trace(loaded, spec, options.fresh, progress)
+    if options.watch_training is not None:
+        _check_live(kind, spec)
+    trace = obtain_trace(loaded, spec, options.fresh, progress, options.watch_training)
     with blamed_on_trace(trace, bool(getattr(spec, "trace", None))):
         return _draw(loaded, spec, kind, backend, trace, targets, when, span, progress)
+
+
+def _check_live(kind: SceneKind, spec: SceneSpec) -> None:
+    """A `UsageError` before any training when ``--live`` cannot serve this spec's page."""
+    if getattr(spec, "trace", None):
+        raise UsageError(f"--live watches a spec's training, and this spec draws the run "
+                         f"{spec.trace}", hint="serve that run with: mlanim live "
+                                               f"{spec.trace}")
+    if not kind.live:
+        able = ", ".join(name for name, other in scenes.kinds().items() if other.live)
+        raise UsageError(f"{kind.name} cannot be watched live: its recording is not a run "
+                         "written as it goes", hint=f"render without --live; these kinds can "
+                                                    f"be: {able}")
 
 
 @contextmanager

@@ -265,6 +265,8 @@ class Watch:
                              hint="save to a new path; the recording is kept until then")
         for place in dict.fromkeys([target, self.path] if self._named else [target]):
             _write_trace(self._frozen, place)  # a failure leaves the recorder open
+        if self.live is not None:
+            self.live.moved(target)  # its pages read the saved run
         if not self._named:
             self.path.unlink(missing_ok=True)  # the run is kept where it was saved
         self.close()
@@ -278,7 +280,10 @@ class Watch:
         self.recorder.release()
         self._run_file.close()
         if self.live is not None:
+            from mlanim.live import SETTLE_SECONDS
+
             self.live.end()
+            self.live.settle(SETTLE_SECONDS)  # a script ending now leaves its pages whole
 
     def __enter__(self) -> Watch:
         return self

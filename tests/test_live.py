@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -150,7 +151,7 @@ def test_the_readme_loop_with_live_grows_its_page_in_a_browser(tmp_path, browser
     _until(page, "document.body.dataset.frames !== undefined")
     first = int(page.get_attribute("body", "data-frames"))
     training.start()
-    _until(page, f"+document.body.dataset.frames > {first}")
+    _until(page, f"+document.body.dataset.frames > {first}", timeout=60)
     grown = page.evaluate("[+document.getElementById('slider').max, "
                           "+document.getElementById('slider').value]")
     assert grown[0] == grown[1] > 0  # the slider follows the newest snapshot
@@ -164,3 +165,98 @@ def test_the_readme_loop_with_live_grows_its_page_in_a_browser(tmp_path, browser
     assert page.evaluate("+document.body.dataset.frames") == len(saved["frames"]) > first
     page.close()
     assert not errors, errors
+
+
+# -- mlanim render --live: a spec's own training ---------------------------------------------
+
+LIVE_KINDS = ["decision_boundary", "gradient_flow", "embedding_evolution", "feature_space"]
+
+
+@pytest.mark.parametrize("kind", LIVE_KINDS)
+def test_a_spec_recorded_as_it_goes_leaves_the_run_it_returns(kind, write_spec):
+    """What a built-in recording wrote as it went reads back as the trace it returned: every
+    channel, static array and metadata key the pictures use."""
+    from mlanim import pipeline
+    from mlanim.inputs import SpecFiles
+    from mlanim.progress import SilentProgress
+    from mlanim.trace import load_trace
+    from mlanim.trace.cache import cache_dir
+    from mlanim.train.run_file import written_as_it_goes
+    from tests.conftest import SMALL_KINDS
+
+    loaded = pipeline.load(write_spec(SMALL_KINDS[kind]))
+    _, make = pipeline.recording_of(loaded, loaded.spec,
+                                    SpecFiles(loaded.resolve, cache_dir() / "files.json"))
+    heard: list[int] = []
+    path = Path("run.mlanim")
+    with written_as_it_goes(path, heard.append) as wanted:
+        trace = make(SilentProgress())
+    assert wanted.taken is not None and heard == sorted(heard) and len(heard) > 2
+    written = load_trace(path)
+    assert written.meta["unfinished"]["steps"] == heard[-1] == trace.meta["steps"]
+    assert written.channel_names == trace.channel_names
+    for name in trace.channel_names:
+        ours, theirs = written.channel(name), trace.channel(name)
+        assert np.array_equal(ours.values, theirs.values), name
+        assert np.array_equal(ours.steps, theirs.steps) and np.allclose(ours.epochs, theirs.epochs)
+    assert written.static_names == trace.static_names
+    for name in trace.static_names:
+        assert np.array_equal(written.static(name), trace.static(name)), name
+    for key, value in trace.meta.items():
+        assert json.loads(json.dumps(written.meta.get(key))) == json.loads(json.dumps(value)), key
+
+
+def test_a_kind_that_records_otherwise_is_refused_before_training(write_spec, tmp_path):
+    from typer.testing import CliRunner
+
+    from mlanim.cli import app
+    from tests.conftest import SMALL_KINDS
+
+    spec = write_spec(SMALL_KINDS["loss_curves"])
+    result = CliRunner().invoke(app, ["render", str(spec), "--live", "--out", "out"])
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert "loss_curves cannot be watched live" in result.output
+    assert "decision_boundary" in result.output  # what can be
+    assert not (tmp_path / "cache" / "runs").exists() and not Path("out").exists()
+
+
+@pytest.mark.slow
+def test_render_live_grows_the_specs_page_in_a_browser_then_renders(write_spec, browser):
+    """The command a user types: the address on stderr, the page growing while the spec
+    trains, then told the run ended, and the still written as without --live."""
+    import subprocess
+    import sys
+
+    spec = write_spec(SMALL_SCENE_LONG)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "mlanim", "render", str(spec), "--live", "-q", "--out", "out",
+         "--at", "epoch=1"], stderr=subprocess.PIPE, text=True)
+    line = command.stderr.readline()
+    assert line.startswith("mlanim: watch the run at http://127.0.0.1:"), line
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(line.split(" at ")[-1].strip())
+    _until(page, "document.body.dataset.frames !== undefined")
+    first = int(page.get_attribute("body", "data-frames"))
+    _until(page, f"+document.body.dataset.frames > {first}", timeout=60)
+    _until(page, "document.body.dataset.ended === 'true'", timeout=120)
+    assert "ended" in page.inner_text("#status")
+    rest = command.communicate(timeout=120)[1]
+    assert command.returncode == 0, rest
+    assert rest.strip() == "" and not errors, (rest, errors)
+    assert Path("out/scene_at_epoch1.png").exists()
+    assert not any((Path("cache") / "runs").glob("*.mlanim"))  # the saved trace is kept, not it
+    page.close()
+
+
+SMALL_SCENE_LONG = """\
+scene: decision_boundary
+seed: 3
+data: {name: moons, n_samples: 200, noise: 0.2}
+model: {hidden: [16, 16], activation: tanh}
+train: {epochs: 600, batch_size: 8, record_every: 30, optimizer: {name: adam, lr: 0.01}}
+show: {resolution: 40}
+render: {quality: low, duration: 1.0}
+"""

@@ -55,6 +55,9 @@ class SceneKind:
     own_recording: ClassVar[str | None] = None
     """Why a run recorded with `mlanim.watch` cannot make this scene (it records something a
     user's loop does not have); None when it can."""
+    live: ClassVar[bool] = False
+    """Whether ``mlanim render --live`` can serve the page while the spec trains: its
+    recording writes itself as it goes, and a run cut short draws."""
     keyed_by: ClassVar[tuple[str, ...]] = ("seed", "data", "model", "train")
     """The spec keys (dotted for a key inside a section: ``"flow.bins"``) whose values change
     the recording: with the kind's name, they are the trace cache key (`recording_key`)."""
@@ -83,7 +86,8 @@ class SceneKind:
         plan = self.plan(spec, dataset)
         check_recording_memory(spec, dataset, plan)
         def make(progress: Progress) -> Trace:
-            trace = train.record(spec, plan, dataset, progress)
+            trace = train.record(spec, plan, dataset, progress,
+                                 self.beside(spec, dataset, plan))
             self.complete(spec, dataset, plan, trace, progress)
             return trace
 
@@ -122,6 +126,12 @@ class SceneKind:
                 value = value[part]  # type: ignore[index]
             key[path] = value
         return {**key, **computed}
+
+    def beside(self, spec: SceneSpec, dataset: Dataset, plan: RecordingPlan
+               ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """Static arrays and metadata that belong with the recording and are known before it
+        trains (a run served live carries them from its first snapshot). Default: none."""
+        return {}, {}
 
     def complete(self, spec: SceneSpec, dataset: Dataset, plan: RecordingPlan, trace: Trace,
                  progress: Progress) -> None:

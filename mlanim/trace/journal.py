@@ -97,7 +97,7 @@ def encode_record(record: Record) -> bytes:
     entries = []
 
     def place(value: np.ndarray, **about: Any) -> None:
-        value = np.ascontiguousarray(value)
+        value = np.asarray(value, order="C")  # ascontiguousarray would make a scalar 1-D
         entries.append({**about, "dtype": value.dtype.str, "shape": list(value.shape)})
         arrays.append(value)
 

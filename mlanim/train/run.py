@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 
+import numpy as np
 import torch
 
 from mlanim import __version__, models
@@ -14,6 +15,7 @@ from mlanim.trace import Trace
 from mlanim.train.loop import fit, seed_everything
 from mlanim.train.plan import RecordingPlan
 from mlanim.train.recorder import Recorder
+from mlanim.train.schedule import Schedule
 
 
 def versions() -> dict[str, str]:
@@ -23,22 +25,28 @@ def versions() -> dict[str, str]:
 
 
 def record(spec: TrainedSceneSpec, plan: RecordingPlan, dataset: Dataset,
-           progress: Progress) -> Trace:
-    """Build the spec's model, train it with ``plan`` recorded, and return the trace."""
+           progress: Progress,
+           beside: tuple[dict[str, np.ndarray], dict[str, object]] = ({}, {})) -> Trace:
+    """Build the spec's model, train it with ``plan`` recorded, and return the trace, with
+    the static arrays and metadata ``beside`` it."""
     seed_everything(spec.seed)
     model = models.build(spec.model, dataset)
     recorder = Recorder(model, plan, dataset, spec.train.loss)
+    statics, meta = beside
+    for name, value in statics.items():
+        recorder.writer.static(name, value)
+    recorder.writer.meta.update(about_run(spec, model), **meta)
+    recorder.write_as_it_goes(Schedule.of(spec.train, len(dataset.x_train)).steps_per_epoch)
     result = fit(model, dataset, spec.train, spec.seed, recorder, progress)
-    return recorder.finish(
-        scene=spec.scene,
-        seed=spec.seed,
-        model=describe_model(model),
-        train=spec.train.model_dump(mode="json"),
-        steps=result.steps,
-        epochs=result.epochs,
-        diverged_at_epoch=result.diverged_at_epoch,
-        versions=versions(),
-    )
+    return recorder.finish(steps=result.steps, epochs=result.epochs,
+                           diverged_at_epoch=result.diverged_at_epoch)
+
+
+def about_run(spec: TrainedSceneSpec, model: torch.nn.Module) -> dict[str, object]:
+    """What a recorded run's metadata says of it before it trains: its scene, seed, model,
+    training settings and the versions that record it."""
+    return {"scene": spec.scene, "seed": spec.seed, "model": describe_model(model),
+            "train": spec.train.model_dump(mode="json"), "versions": versions()}
 
 
 ACTIVATIONS = (torch.nn.ReLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.GELU, torch.nn.LeakyReLU,

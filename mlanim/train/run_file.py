@@ -16,21 +16,28 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from mlanim.trace import TraceWriter
 from mlanim.trace.journal import JournalWriter, Record
+from mlanim.train.gradients import GradientLog
 
-if TYPE_CHECKING:
-    from mlanim.train.recorder import Recorder
+
+class Recording(Protocol):
+    """What a run file reads of a recording (a `mlanim.train.recorder.Recorder`)."""
+
+    writer: TraceWriter
+    gradients: GradientLog | None
+    losses: list[float]
 
 
 class RunFile:
     """Appends ``recorder``'s new rows to the run's file at ``path`` (created at the first
     append), and tells ``heard`` the steps recorded after each."""
 
-    def __init__(self, path: Path, recorder: Recorder,
+    def __init__(self, path: Path, recorder: Recording,
                  heard: Callable[[int], None] | None = None) -> None:
         self.path, self.recorder, self.heard = path, recorder, heard
         self._journal: JournalWriter | None = None
@@ -94,7 +101,7 @@ def written_as_it_goes(path: Path, heard: Callable[[int], None] | None = None
             wanted.taken.close()
 
 
-def claim(recorder: Recorder) -> RunFile | None:
+def claim(recorder: Recording) -> RunFile | None:
     """The run file asked for around this recording, if one is and no recording took it."""
     wanted = _WANTED.get()
     if wanted is None or wanted.taken is not None:

@@ -26,6 +26,7 @@ class DecisionBoundary(PictureScene):
     """The boundary forming over epochs, with loss curves beside it."""
 
     Spec = DecisionBoundarySpec
+    live = True
     needs = (("grid/output", "the model's output over its 2-D input plane",
               "mlanim.watch records it when the model reads two input features and rec.step "
               "gets x="),)

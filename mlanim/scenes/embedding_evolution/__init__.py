@@ -19,12 +19,11 @@ from mlanim.draw.theme import Theme
 from mlanim.draw.video import VideoSettings
 from mlanim.errors import SpecError
 from mlanim.extras import require
-from mlanim.progress import Progress
 from mlanim.scenes.embedding_evolution.record import (
-    attach_samples,
     first_epoch_steps,
     resolve_layer,
     sample_rows,
+    samples,
     snapshot_steps,
 )
 from mlanim.scenes.embedding_evolution.spec import OUTPUT, EmbeddingSpec
@@ -38,6 +37,7 @@ class EmbeddingEvolution(PictureScene):
     """A layer's representation separating classes over training, projected to 2-D."""
 
     Spec = EmbeddingSpec
+    live = True
     needs = (("outputs/probabilities", "class probabilities of the probe rows",
               "pass y= (integer class labels) to rec.step, for a model that outputs one score "
               "a class"),
@@ -87,10 +87,10 @@ class EmbeddingEvolution(PictureScene):
             every_epochs=spec.train.record_every, every_steps=spec.train.record_every_steps,
             extra_steps=first_epoch_steps(spec, dataset))
 
-    def complete(self, spec: EmbeddingSpec, dataset: Dataset, plan: RecordingPlan,
-                 trace: Trace, progress: Progress) -> None:
-        """Keep the samples' labels and the traced samples' images."""
-        attach_samples(trace, spec, dataset, plan)
+    def beside(self, spec: EmbeddingSpec, dataset: Dataset, plan: RecordingPlan
+               ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """The samples' labels, split and traced images, and what the embedding is of."""
+        return samples(spec, dataset, plan)
 
     def analyses(self, spec: EmbeddingSpec, trace: Trace) -> list[Analysis]:
         """Every snapshot projected with each method drawn, one analysis a method (so that

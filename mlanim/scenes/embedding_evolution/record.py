@@ -8,7 +8,6 @@ import numpy as np
 from mlanim.data import Dataset
 from mlanim.errors import SpecError
 from mlanim.scenes.embedding_evolution.spec import OUTPUT, EmbeddingSpec
-from mlanim.trace import Trace
 from mlanim.train.plan import RecordingPlan
 from mlanim.train.schedule import Schedule
 
@@ -61,25 +60,28 @@ def sample_rows(spec: EmbeddingSpec, dataset: Dataset) -> tuple[int, ...]:
     return tuple(int(i) for i in np.sort(chosen))
 
 
-def attach_samples(trace: Trace, spec: EmbeddingSpec, dataset: Dataset,
-                    plan: RecordingPlan) -> None:
-    """Labels and split of the shown samples, and the traced samples' images (0..1)."""
+def samples(spec: EmbeddingSpec, dataset: Dataset, plan: RecordingPlan
+            ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+    """Labels and split of the shown samples, and the traced samples' images (0..1), as
+    static arrays; what the embedding is of, as metadata: known before training, so that a
+    run served live (``--live``) carries them from its first snapshot."""
     labels = np.concatenate([dataset.y_train, dataset.y_val])
     held_out = np.arange(len(labels)) >= len(dataset.y_train)
     rows = np.array(plan.rows) if plan.rows else np.arange(len(labels))
-    trace.attach("samples/labels", labels[rows].astype(np.int16))
-    trace.attach("samples/held_out", held_out[rows])
-    trace.meta["embed"] = {"layer": resolve_layer(spec, dataset),
-                           "network": describe_network(spec, dataset),
-                           "channel": (f"hidden/{plan.hidden_layers[0]}" if plan.hidden_layers
-                                       else "outputs/probabilities"),
-                           "points": len(rows)}
+    statics = {"samples/labels": labels[rows].astype(np.int16),
+               "samples/held_out": held_out[rows]}
+    meta = {"embed": {"layer": resolve_layer(spec, dataset),
+                      "network": describe_network(spec, dataset),
+                      "channel": (f"hidden/{plan.hidden_layers[0]}" if plan.hidden_layers
+                                  else "outputs/probabilities"),
+                      "points": len(rows)}}
     if spec.embed.trace and dataset.image_shape:
         x = np.concatenate([dataset.x_train, dataset.x_val])[rows[spec.embed.trace]]
         low, high = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
         images = (x - low) / np.maximum(high - low, 1e-6)
-        trace.attach("samples/thumbnails", images.reshape(len(x), *dataset.image_shape)
-                     .astype(np.float16))
+        statics["samples/thumbnails"] = images.reshape(len(x), *dataset.image_shape) \
+            .astype(np.float16)
+    return statics, meta
 
 
 def describe_network(spec: EmbeddingSpec, dataset: Dataset) -> str:

@@ -32,6 +32,7 @@ class FeatureSpace(PictureScene):
     """A 2- or 3-unit hidden layer's view of the data, the output's boundaries in it."""
 
     Spec = FeatureSpaceSpec
+    live = True
     own_recording = "trains an MLP with a 2-unit hidden layer it builds from the spec"
 
     def check(self, spec: FeatureSpaceSpec, dataset: Dataset) -> None:

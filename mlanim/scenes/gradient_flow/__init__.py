@@ -24,6 +24,7 @@ class GradientFlow(PictureScene):
     """Per-layer gradient norms and histograms; vanishing, exploding, dead units."""
 
     Spec = GradientFlowSpec
+    live = True
     drawn_by = ("story.FlowStory", "picture.FlowPicture")
     needs = (("flow/norms", "every step's gradient norms",
               "call rec.step after each optimizer step"),)

@@ -22,7 +22,7 @@ from mlanim.train.loop import seed_everything, train_steps
 from mlanim.train.losses import make_loss
 from mlanim.train.plan import RecordingPlan
 from mlanim.train.recorder import Recorder
-from mlanim.train.run import describe_model, versions
+from mlanim.train.run import about_run
 from mlanim.train.schedule import Schedule
 
 
@@ -53,6 +53,8 @@ def record_flow(spec: GradientFlowSpec, dataset: Dataset, progress: Progress) ->
                          every_steps=spec.train.record_every_steps,
                          gradient_bins=spec.flow.bins, dead_units=True)
     recorder = Recorder(model, plan, dataset, spec.train.loss)
+    recorder.writer.meta.update(about_run(spec, model), steps_per_epoch=schedule.steps_per_epoch)
+    recorder.write_as_it_goes(schedule.steps_per_epoch)
     x, y = torch.from_numpy(dataset.x_train), torch.from_numpy(dataset.y_train)
     watch = LossWatch(model, recorder)
     loss_fn = make_loss(spec.train.loss, dataset.task)
@@ -60,8 +62,5 @@ def record_flow(spec: GradientFlowSpec, dataset: Dataset, progress: Progress) ->
     result = train_steps(
         model, schedule, lambda rows: watch.batch_loss(loss_fn(model(x[rows]), y[rows]), x[rows]),
         spec.train, spec.seed, recorder, due, progress)
-    return recorder.finish(
-        scene=spec.scene, seed=spec.seed, model=describe_model(model),
-        train=spec.train.model_dump(mode="json"), steps=result.steps, epochs=result.epochs,
-        diverged_at_epoch=result.diverged_at_epoch, steps_per_epoch=schedule.steps_per_epoch,
-        versions=versions())
+    return recorder.finish(steps=result.steps, epochs=result.epochs,
+                           diverged_at_epoch=result.diverged_at_epoch)
