@@ -3,6 +3,7 @@ shown as coloured cells. Every backend paints them alike."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -144,9 +145,9 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
               y0 + h * float(_fraction(value, bottom, top))]
         if len(xs) > 1:
             raw = np.asarray(s.values, float)
-            hover = tuple(point_text(s, float(a), float(v)) for a, v in
-                          zip([*at[upto], now], [*raw[upto], np.interp(now, at, raw)],
-                              strict=True))
+            hover = tuple(map(functools.partial(_point_text, s.label, s.percent),
+                              [*at[upto].tolist(), now],
+                              [*raw[upto].tolist(), float(np.interp(now, at, raw))]))
             shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed,
                                      hover))
             shapes.append(d.Circle((xs[-1], ys[-1]), 3.0, s.color, None))
@@ -180,8 +181,15 @@ def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.
 
 def point_text(series: Series, x: float, value: float) -> str:
     """What a page shows over a curve's point: ``val 0.142 at 12``."""
-    shown = f"{value:.1%}" if series.percent else f"{value:.4g}"
-    return f"{series.label} {shown} at {x:g}"
+    return _point_text(series.label, series.percent, x, value)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _point_text(label: str, percent: bool, x: float, value: float) -> str:
+    """(Each frame of a growing curve repeats the texts of the frame before: each is
+    written once.)"""
+    shown = f"{value:.1%}" if percent else f"{value:.4g}"
+    return f"{label} {shown} at {x:g}"
 
 
 def _value_row(units: Units, box: Box, texts: list[tuple[str, str]]) -> list[d.Label]:

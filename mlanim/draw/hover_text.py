@@ -36,46 +36,59 @@ def templated(texts: Sequence[str]) -> Templated | None:
     read back exactly (a number float32 cannot hold, a literal ``%{``) or there are too many
     templates."""
     skeletons: dict[tuple[str, ...], list[int]] = {}
-    numbers: list[list[str]] = []
+    numbers: list[tuple[str, ...]] = []
     for index, text in enumerate(texts):
-        if "%{" in text:
+        parts = _parts(text)
+        if parts is None:
             return None
-        literals = tuple(NUMBER.split(text))
-        skeletons.setdefault(literals, []).append(index)
-        numbers.append([m.group() for m in NUMBER.finditer(text)])
-        if len(skeletons) > MOST_TEMPLATES:
-            return None
+        literals, found = parts
+        members = skeletons.get(literals)
+        if members is None:
+            if len(skeletons) == MOST_TEMPLATES:
+                return None
+            members = skeletons[literals] = []
+        members.append(index)
+        numbers.append(found)
     width = max((len(row) for row in numbers), default=0)
     values = np.zeros((len(texts), max(width, 1)), np.float32)
     which = np.zeros(len(texts), np.int32)
     templates = []
     for k, (literals, members) in enumerate(skeletons.items()):
-        template = _template(literals, [numbers[i] for i in members])
+        rows = [numbers[i] for i in members]
+        template = _template(literals, rows)
         if template is None:
             return None
         templates.append(template)
         which[members] = k
-        for i in members:
-            values[i, : len(numbers[i])] = np.asarray(numbers[i], np.float32)
+        if len(literals) > 1:  # a skeleton's texts have as many numbers as it has gaps
+            values[members, : len(literals) - 1] = np.array(rows, np.float32)
     return Templated(tuple(templates), which, values)
 
 
-def _template(literals: tuple[str, ...], rows: list[list[str]]) -> str | None:
+@functools.lru_cache(maxsize=1 << 18)
+def _parts(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """A text's literal parts and its numbers as written; None when it holds ``%{``. (A
+    page's frames repeat most texts of the frame before: each is read once.)"""
+    if "%{" in text:
+        return None
+    return tuple(NUMBER.split(text)), tuple(NUMBER.findall(text))
+
+
+def _template(literals: tuple[str, ...], rows: list[tuple[str, ...]]) -> str | None:
     """One hovertemplate for texts of the same literal parts: each number's format the one
     that writes every text's number there back exactly."""
     parts = [html.escape(literals[0])]
     for j in range(len(literals) - 1):
-        written = [row[j] for row in rows]
-        form = _format(written)
+        form = _format({row[j] for row in rows})
         if form is None:
             return None
         parts += [f"%{{customdata[{j}]:{form}}}", html.escape(literals[j + 1])]
     return "".join(parts)
 
 
-def _format(written: list[str]) -> str | None:
+def _format(written: set[str]) -> str | None:
     """A d3 format that writes each of these numbers (as float32) exactly as written."""
-    if all(_reads_back_general(text) for text in written):
+    if all(map(_reads_back_general, written)):
         return f".{SIGNIFICANT}~g"
     decimals = {len(text.partition(".")[2]) for text in written}
     if len(decimals) == 1:
