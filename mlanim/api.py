@@ -15,11 +15,11 @@ from mlanim import scenes
 from mlanim.errors import UsageError, UserError
 from mlanim.progress import Progress, SilentProgress
 from mlanim.quiet import quieted
+from mlanim.spec.sections import RenderSpec
 from mlanim.spec.yaml_source import MAX_DEPTH, MAX_SPEC_BYTES, MAX_VALUES
 
-RENDER_KEYS = ("backend", "formats", "quality", "duration", "fps", "theme", "aspect",
-               "captions", "figure", "column")
-"""Keyword overrides that go into the spec's ``render:`` section."""
+RENDER_KEYS = tuple(RenderSpec.model_fields)
+"""Keyword overrides that go into the spec's ``render:`` section (``gif={"max_mb": 4}``)."""
 KEYWORD = "render(..., {})"  # how an error names a keyword override
 INLINE_BYTES = 40 * 2**20
 """Larger videos are linked from the notebook, not embedded in it."""

@@ -48,6 +48,11 @@ ENDED_GRACE = 30.0
 """Seconds the server keeps answering after the run ended (pages fetch its last state; the
 process may end sooner: the server's threads do not keep it alive)."""
 
+LIVE_FRAMES = 30
+"""Pictures a page holds while its run trains (spread over the run, the newest included):
+each build redraws them all, so fewer cost less beside training. Once the run ends, the page
+holds as many as a written page (``render.page.frames``)."""
+
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; "
                                "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -153,7 +158,8 @@ class LiveServer:
                 return cached[1]
             if self._builder is None:
                 self._builder = PageBuilder()
-            payload = self._builder.build(self.path, kind, self.theme).encode()
+            frames = None if self.ended else LIVE_FRAMES
+            payload = self._builder.build(self.path, kind, self.theme, frames).encode()
             self._pages[kind] = (stamp, payload)
             return payload
 
@@ -216,15 +222,17 @@ def drawable(path: Path) -> list[str]:
     return found
 
 
-def build_page(path: Path, kind: str, theme: str) -> str:
-    """The data of ``kind``'s page for the run at ``path``: what ``--format html`` writes."""
+def build_page(path: Path, kind: str, theme: str, frames: int | None = None) -> str:
+    """The data of ``kind``'s page for the run at ``path``: what ``--format html`` writes
+    (holding at most ``frames`` pictures, when given)."""
     from mlanim.api import Run
     from mlanim.draw.paint_html import page_payload
     from mlanim.progress import SilentProgress
 
+    page = {"page": {"frames": frames}} if frames else {}
     with tempfile.TemporaryDirectory(prefix="mlanim-live-") as folder:
         written = Run(path).render(kind, out=folder, formats=["html"], theme=theme,
-                                   progress=SilentProgress())
+                                   progress=SilentProgress(), **page)
         return page_payload(Path(written[0]).read_text(encoding="utf-8"))
 
 
@@ -245,9 +253,10 @@ class PageBuilder:
             preexec_fn=_lower_priority if hasattr(os, "nice") else None)  # before its imports
         self._lock = threading.Lock()
 
-    def build(self, path: Path, kind: str, theme: str) -> str:
+    def build(self, path: Path, kind: str, theme: str, frames: int | None = None) -> str:
         """The page data of ``kind`` (JSON text), or ``{"error": ...}`` saying why not."""
-        request = json.dumps({"path": str(path), "kind": kind, "theme": theme})
+        request = json.dumps({"path": str(path), "kind": kind, "theme": theme,
+                              "frames": frames})
         with self._lock:
             try:
                 self._process.stdin.write(request.encode() + b"\n")
@@ -277,7 +286,8 @@ def _build_forever() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            answer = build_page(Path(request["path"]), request["kind"], request["theme"])
+            answer = build_page(Path(request["path"]), request["kind"], request["theme"],
+                                request.get("frames"))
         except UserError as error:
             answer = json.dumps({"error": error.message})
         except Exception as error:  # a fault here must not stop the page: it is reported

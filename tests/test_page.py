@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from mlanim import pipeline, scenes
 from mlanim.cli import app
 from mlanim.draw import display as d
-from mlanim.draw.paint_html import PAGE_FRAMES
 from mlanim.draw.theme import load_theme
 from mlanim.draw.video import VideoSettings
 from mlanim.scenes.picture_scene import on_snapshots
@@ -63,7 +62,7 @@ def test_a_page_holds_the_videos_pictures_as_typed_arrays(write_spec, tmp_path):
     kind = scenes.get(loaded.spec.scene)
     trace = pipeline.obtain_trace(loaded, loaded.spec, False, pipeline.SilentProgress())
     story = kind.story(loaded.spec, trace, video, load_theme("dark"))
-    shown = on_snapshots(story, PAGE_FRAMES)  # a step a snapshot: epochs 0 to 6
+    shown = on_snapshots(story, loaded.spec.render.page.frames)  # a step a snapshot: 0 to 6
     assert len(data["frames"]) == len(shown) == 7 and data["labels"][-1] == "epoch 6 / 6"
     assert data["labels"][3] == "epoch 3 / 6"
     last = kind.compose(story, shown[-1])

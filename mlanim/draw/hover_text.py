@@ -35,43 +35,44 @@ def templated(texts: Sequence[str]) -> Templated | None:
     """``texts`` as templates and numbers, escaped for a page; None when some text would not
     read back exactly (a number float32 cannot hold, a literal ``%{``) or there are too many
     templates."""
-    skeletons: dict[tuple[str, ...], list[int]] = {}
-    numbers: list[tuple[str, ...]] = []
-    for index, text in enumerate(texts):
-        parts = _parts(text)
-        if parts is None:
-            return None
-        literals, found = parts
-        members = skeletons.get(literals)
-        if members is None:
-            if len(skeletons) == MOST_TEMPLATES:
-                return None
-            members = skeletons[literals] = []
-        members.append(index)
-        numbers.append(found)
-    width = max((len(row) for row in numbers), default=0)
+    parts = list(map(_parts, texts))
+    if None in parts:
+        return None
+    skeletons = dict.fromkeys(part[0] for part in parts)  # interned: mostly one object
+    if len(skeletons) > MOST_TEMPLATES:
+        return None
+    width = max((len(literals) - 1 for literals in skeletons), default=0)
     values = np.zeros((len(texts), max(width, 1)), np.float32)
     which = np.zeros(len(texts), np.int32)
     templates = []
-    for k, (literals, members) in enumerate(skeletons.items()):
-        rows = [numbers[i] for i in members]
-        template = _template(literals, rows)
+    for k, literals in enumerate(skeletons):
+        members = [i for i, part in enumerate(parts) if part[0] == literals] \
+            if len(skeletons) > 1 else list(range(len(parts)))
+        template = _template(literals, [parts[i][1] for i in members])
         if template is None:
             return None
         templates.append(template)
         which[members] = k
         if len(literals) > 1:  # a skeleton's texts have as many numbers as it has gaps
-            values[members, : len(literals) - 1] = np.array(rows, np.float32)
+            values[members, : len(literals) - 1] = [parts[i][2] for i in members]
     return Templated(tuple(templates), which, values)
 
 
+_SKELETONS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 @functools.lru_cache(maxsize=1 << 18)
-def _parts(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """A text's literal parts and its numbers as written; None when it holds ``%{``. (A
-    page's frames repeat most texts of the frame before: each is read once.)"""
+def _parts(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[float, ...]] | None:
+    """A text's literal parts (one tuple for equal parts), its numbers as written, and their
+    float32 values; None when it holds ``%{``. (A page's frames repeat most texts of the
+    frame before: each is read once.)"""
     if "%{" in text:
         return None
-    return tuple(NUMBER.split(text)), tuple(NUMBER.findall(text))
+    literals = tuple(NUMBER.split(text))
+    if len(_SKELETONS) < 1 << 16:
+        literals = _SKELETONS.setdefault(literals, literals)
+    numbers = tuple(NUMBER.findall(text))
+    return literals, numbers, tuple(float(np.float32(number)) for number in numbers)
 
 
 def _template(literals: tuple[str, ...], rows: list[tuple[str, ...]]) -> str | None:

@@ -27,15 +27,13 @@ from mlanim.draw.plotly_parts import Pool, color, encoded, palette_colors, with_
 from mlanim.draw.theme import Theme
 from mlanim.draw.video import PIXELS_PER_POINT, VideoSettings
 
-PAGE_FRAMES = 90
-"""Pictures a page holds at most, spread over the video (the last included)."""
 CONTROLS_HEIGHT = 60
 """Pixels the slider's row takes under the picture (what a notebook's frame adds)."""
 ANCHOR_X = {"left": "left", "center": "center", "right": "right"}
 ANCHOR_Y = {"top": "top", "center": "middle", "bottom": "bottom", "baseline": "bottom"}
 
 
-def page_frames(count: int, most: int = PAGE_FRAMES) -> list[int]:
+def page_frames(count: int, most: int) -> list[int]:
     """The video frames a page shows: all of a short video, else ``most`` spread evenly."""
     if count <= most:
         return list(range(count))

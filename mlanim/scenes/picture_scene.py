@@ -205,10 +205,11 @@ class PictureScene(SceneKind):
         from mlanim.extras import require
 
         require("plotly", "html", "the html format", ("render", "formats"))
-        from mlanim.draw.paint_html import PAGE_FRAMES, HtmlPainter, page_frames
+        from mlanim.draw.paint_html import HtmlPainter, page_frames
 
         story = self.story(spec, trace, replace(video, captions=True), theme, derived)
-        shown = on_snapshots(story, PAGE_FRAMES) or page_frames(video.count)
+        most = spec.render.page.frames
+        shown = on_snapshots(story, most) or page_frames(video.count, most)
         pictures = [self.compose(story, index) for index in shown]
         labels = [counter_text(p) or f"frame {index + 1} / {video.count}"
                   for p, index in zip(pictures, shown, strict=True)]

@@ -196,6 +196,8 @@ class PageSpec(Section):
 
     max_points: int = Field(3000, ge=100, le=1_000_000, description="a set of points larger "
                             "than this is shown sampled evenly per class (the page says so)")
+    frames: int = Field(90, ge=2, le=1000, description="pictures a page holds at most (its "
+                        "slider's steps), spread over the run, the last one included")
 
 
 class RenderSpec(Section):
