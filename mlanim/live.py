@@ -225,14 +225,16 @@ def drawable(path: Path) -> list[str]:
 def build_page(path: Path, kind: str, theme: str, frames: int | None = None) -> str:
     """The data of ``kind``'s page for the run at ``path``: what ``--format html`` writes
     (holding at most ``frames`` pictures, when given)."""
+    from mlanim import scenes
     from mlanim.api import Run
     from mlanim.draw.paint_html import page_payload
     from mlanim.progress import SilentProgress
 
     page = {"page": {"frames": frames}} if frames else {}
+    settings = scenes.get(kind).live_settings() if kind in scenes.kinds() else {}
     with tempfile.TemporaryDirectory(prefix="mlanim-live-") as folder:
         written = Run(path).render(kind, out=folder, formats=["html"], theme=theme,
-                                   progress=SilentProgress(), **page)
+                                   progress=SilentProgress(), **page, **settings)
         return page_payload(Path(written[0]).read_text(encoding="utf-8"))
 
 

@@ -257,3 +257,41 @@ def test_points_stay_in_their_panel_and_traced_samples_have_their_own_mark(write
                   and s.fill is not None]  # a filled dot in the ring of "misclassified now"
         assert not ringed, "a traced sample must not wear the 'misclassified now' ring"
         assert any(isinstance(s, d.Polygon) and len(s.points) == 4 for s in picture.shapes)
+
+
+def test_a_run_that_diverged_is_placed_up_to_its_last_finite_snapshot(tmp_path):
+    """A watched run whose learning rate blows it up half way: the embedding is drawn from
+    the snapshots before, every point finite, and says the run diverged; a run that
+    diverged before its first snapshot is refused by name, not drawn as NaN."""
+    import json
+
+    import mlanim
+    from mlanim.api import Run
+    from mlanim.draw.paint_html import page_payload
+    from mlanim.errors import UsageError
+    from tests.conftest import fit_by_hand, moons
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    rec = mlanim.watch(model, every=4, optimizer=optimizer)
+    x, y = moons(128)
+    fit_by_hand(model, optimizer, x, y, rec, 2, 32)  # 8 steps: snapshots at 4 and 8
+    finite = len(rec.snapshot_steps)
+    optimizer.param_groups[0]["lr"] = 1e12
+    fit_by_hand(model, optimizer, x, y, rec, 2, 32)
+    run = rec.save(tmp_path / "diverged.mlanim")
+    assert not np.isfinite(run.trace.values("outputs/probabilities")[-1]).all()
+    progress = SilentProgress()
+    page = run.render("embedding_evolution", formats=["html"], out=tmp_path / "out",
+                      embed={"method": "pca"},
+                      progress=progress)[0]
+    data = json.loads(page_payload(page.read_text()))
+    assert len(data["frames"]) == finite == 2
+    assert any("diverged" in warning for warning in progress.warnings)
+    KIND.check_trace(Run(tmp_path / "diverged.mlanim").trace)  # drawable: two snapshots
+
+    rec = mlanim.watch(model, every=4, optimizer=optimizer)  # NaN weights from the start
+    fit_by_hand(model, optimizer, x, y, rec, 1, 32)
+    with pytest.raises(UsageError, match="diverged before its first"):
+        KIND.check_trace(rec.save(tmp_path / "nan.mlanim").trace)

@@ -260,3 +260,42 @@ train: {epochs: 600, batch_size: 8, record_every: 30, optimizer: {name: adam, lr
 show: {resolution: 40}
 render: {quality: low, duration: 1.0}
 """
+
+
+STRANGERS = ["bert", "residual_cnn", "lstm", "long_names_14", "relu_lr_50"]
+
+
+@pytest.mark.parametrize("name", STRANGERS)
+def test_a_strangers_run_still_training_draws_every_kind_it_offers(name, tmp_path):
+    """Models nobody designed for mlanim (a tiny BERT, a residual CNN with BatchNorm, an LSTM,
+    14 layers under long names, a run whose learning rate blows it up), read mid-run from
+    the file they write as they go: each kind the live page offers builds without an
+    error, up to the run's last whole snapshot."""
+    from tests.strangers.models import CORPUS
+
+    factory, data, optimizer_name, lr, _ = CORPUS[name]
+    torch.manual_seed(0)
+    model = factory()
+    x, y = data()
+    optimizer = (torch.optim.Adam if optimizer_name == "adam" else torch.optim.SGD)(
+        model.parameters(), lr)
+    path = tmp_path / f"{name}.mlanim"
+    rec = mlanim.watch(model, every=10, optimizer=optimizer, path=path)
+    rows_of = torch.Generator().manual_seed(0)
+    for _ in range(35):  # the file is read between snapshots, as a page would read it
+        rows = torch.randint(0, len(x), (32,), generator=rows_of)
+        out = model(x[rows])
+        loss = nn.functional.cross_entropy(getattr(out, "logits", out), y[rows])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        rec.step(loss, x=x[rows], y=y[rows])
+    from mlanim.live import LIVE_FRAMES, drawable
+
+    kinds = drawable(path)
+    assert {"loss_curves", "gradient_flow"} <= set(kinds), kinds
+    for kind in kinds:
+        page = json.loads(build_page(path, kind, "dark", LIVE_FRAMES))
+        assert "error" not in page, (kind, page.get("error"))
+        assert len(page["frames"]) >= (1 if name == "relu_lr_50" else 2), kind  # it blew up
+    rec.close()

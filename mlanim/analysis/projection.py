@@ -49,6 +49,13 @@ def layouts(method: str, values: np.ndarray, seed: int = 0, basis: int = -1,
         return fit(values, seed, bar.advance)
 
 
+def finite_snapshots(values: np.ndarray) -> int:
+    """How many snapshots, from the first, hold only finite values (a run that diverged
+    holds NaN from some snapshot on)."""
+    finite = np.isfinite(np.asarray(values).reshape(len(values), -1)).all(axis=1)
+    return int(len(finite) if finite.all() else finite.argmin())
+
+
 def pca_layouts(values: np.ndarray, basis: int = -1) -> np.ndarray:
     """Every snapshot projected on the two principal axes of snapshot ``basis``, centred on that
     snapshot's mean; each axis's sign fixed so the largest loading is positive."""

@@ -127,6 +127,11 @@ class SceneKind:
             key[path] = value
         return {**key, **computed}
 
+    def live_settings(self) -> dict[str, object]:
+        """Spec keys a live page of a run sets: quick to build again at every snapshot, and
+        steady as the run grows (a projection that needs no fitting). Default: none."""
+        return {}
+
     def beside(self, spec: SceneSpec, dataset: Dataset, plan: RecordingPlan
                ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
         """Static arrays and metadata that belong with the recording and are known before it

@@ -17,7 +17,7 @@ from mlanim.analysis.derived import Analysis, Derived
 from mlanim.data import Dataset
 from mlanim.draw.theme import Theme
 from mlanim.draw.video import VideoSettings
-from mlanim.errors import SpecError
+from mlanim.errors import SpecError, UsageError
 from mlanim.extras import require
 from mlanim.scenes.embedding_evolution.record import (
     first_epoch_steps,
@@ -43,6 +43,21 @@ class EmbeddingEvolution(PictureScene):
               "a class"),
              ("samples/labels", "the probe rows' classes", "pass y= to rec.step"))
     keyed_by = ("seed", "data", "model", "train", "embed.trace")  # images kept
+
+    def check_trace(self, trace: Trace) -> None:
+        """What every kind checks, and a snapshot whose values are all finite to place."""
+        from mlanim.analysis.projection import finite_snapshots
+
+        super().check_trace(trace)
+        name = "outputs/probabilities"
+        if name in trace and not finite_snapshots(trace.values(name)):
+            raise UsageError("embedding_evolution places points as a snapshot holds them, and "
+                             "every snapshot of this run holds values that are not finite (it "
+                             "diverged before its first)", hint="record it with a smaller lr")
+
+    def live_settings(self) -> dict[str, object]:
+        """PCA: umap compiles for ~40 s in a new process, and t-SNE fits every snapshot."""
+        return {"embed": {"method": "pca"}}
 
     def check(self, spec: EmbeddingSpec, dataset: Dataset) -> None:
         """Classes, a layer that exists, points and traced samples within the data, and

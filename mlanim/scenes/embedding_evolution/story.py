@@ -11,7 +11,7 @@ from mlanim.draw.frame import Frame
 from mlanim.draw.theme import Theme, rgb
 from mlanim.draw.timeline import SnapshotTimeline, blend
 from mlanim.draw.video import VideoSettings
-from mlanim.errors import SpecError
+from mlanim.errors import DataError, SpecError
 from mlanim.progress import Progress
 from mlanim.scenes.base import story_title, time_unit
 from mlanim.scenes.embedding_evolution.spec import EmbeddingSpec
@@ -30,11 +30,13 @@ class EmbeddingStory:
         self.spec, self.video, self.theme = spec, video, theme
         meta = trace.meta
         self.methods = spec.embed.methods
-        self.layouts = layouts  # method -> (S, N, 2), from the analyse stage
+        # a run that diverged is drawn up to its last snapshot whose values are all finite
+        shown = min(len(layout) for layout in layouts.values())
+        self.layouts = {m: v[:shown] for m, v in layouts.items()}  # method -> (S, N, 2)
         self.bounds = {m: _bounds(v) for m, v in self.layouts.items()}
         probabilities = trace.channel("outputs/probabilities")
-        self.predicted = np.asarray(probabilities.values).argmax(axis=-1)  # (S, N)
-        self.epochs = probabilities.epochs.astype(float)
+        self.predicted = np.asarray(probabilities.values[:shown]).argmax(axis=-1)  # (S, N)
+        self.epochs = probabilities.epochs[:shown].astype(float)
         self.labels = trace.static("samples/labels").astype(int)
         self.class_names = list(meta["dataset"]["class_names"])
         self.colors = np.array([rgb(theme.class_color(c)) for c in range(len(self.class_names))])
@@ -111,9 +113,14 @@ def projection(spec: EmbeddingSpec, trace: Trace, method: str) -> Analysis:
            "version": PROJECTION_VERSION}
 
     def compute(trace: Trace, progress: Progress) -> dict[str, np.ndarray]:
-        from mlanim.analysis.projection import layouts
+        from mlanim.analysis.projection import finite_snapshots, layouts
 
         values = trace.values(channel)
+        values = values[:finite_snapshots(values)]  # after a divergence, nothing to place
+        if not len(values):
+            raise DataError(f"every snapshot of {channel} holds values that are not finite "
+                            "(the run diverged before its first)",
+                            hint="record the run again with a smaller learning rate")
         if not -len(values) <= spec.embed.basis < len(values):
             raise SpecError(f"embed.basis {spec.embed.basis} is not a snapshot: the trace has "
                             f"{len(values)} (0..{len(values) - 1})",
