@@ -168,3 +168,31 @@ def test_a_three_d_board_stands_the_landscape_out_of_its_plane(board_of):
     faces = [m for m in solid.get_family() if type(m) is Polygon]
     cells = (len(story.a) - 1) * (len(story.b) - 1)  # 11 x 11 grid points: every cell a face
     assert len(faces) == cells
+
+
+@pytest.mark.parametrize("content, size, bold", [
+    ("train 0.267", 20, False), ("epoch 12.3 / 60", 24, False),
+    ("Decision boundary", 40, True), ("accuracy 100% train · 97% held out", 18, False),
+    ("fc1 δ 2,394x", 22, False), ("a  b", 20, False)])
+def test_a_label_has_the_points_manims_text_gives_it(content, size, bold):
+    """A board's label, read from Pango's glyph outlines (and one whose digits were swapped
+    into a label made before), is the outline manim's `Text` makes of the same string."""
+    from manim import BOLD, NORMAL, Text
+
+    from mlanim.manim.lettering import Lettering
+
+    def outline(mobject) -> np.ndarray:
+        points = np.concatenate([m.points for m in mobject.family_members_with_points()])
+        return points - points.min(axis=0)
+
+    made = Text(content, font="DejaVu Sans", font_size=size, color="#ffffff",
+                weight=BOLD if bold else NORMAL)
+    lettering = Lettering("DejaVu Sans")
+    ours = lettering.text(content, size, "#ffffff", bold)
+    assert np.abs(outline(ours) - outline(made)).max() < 1e-9
+    other = content.translate(str.maketrans("0123456789", "9876543210"))
+    lettering.text(other, size, "#ffffff", bold)  # a model of the same shape, other digits
+    swapped = lettering.text(content.replace("2", "7"), size, "#ffffff", bold)
+    again = Text(content.replace("2", "7"), font="DejaVu Sans", font_size=size,
+                 weight=BOLD if bold else NORMAL)
+    assert np.abs(outline(swapped) - outline(again)).max() < 1e-6

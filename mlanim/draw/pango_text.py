@@ -86,22 +86,7 @@ class PangoSprites:
 
     def _glyphs(self, text: str, font_size: float, bold: bool
                 ) -> list[tuple[float, float, Outline]]:
-        """Each inked glyph's position (SVG units) and outline, as Pango sets ``text``."""
-        import manimpango
-
-        text = text.replace("\t", "    ")
-        settings, start = [], 0
-        for line, part in enumerate(text.split("\n")):
-            settings.append(manimpango.TextSetting(start, start + len(part), self.font, "NORMAL",
-                                                   "BOLD" if bold else "NORMAL", line))
-            start += len(part) + 1
-        size = font_size / SVG_FONT_FACTOR
-        manimpango.text2svg(settings, size, size * LINE_SPACING, False, str(self._svg),
-                            START_X, START_Y, *self.frame_pixels, text)
-        svg = self._svg.read_text(encoding="utf-8")
-        outlines = {name: _outline(data) for name, data in _GLYPH.findall(svg)}
-        return [(float(x), float(y), outlines[name]) for name, x, y in _USE.findall(svg)
-                if len(outlines.get(name, ())) > 1]
+        return pango_glyphs(text, self.font, font_size, bold, self.frame_pixels, self._svg)
 
     def _fill(self, glyphs, k: float, dx: float, dy: float, width: int, height: int
               ) -> np.ndarray:
@@ -120,6 +105,28 @@ class PangoSprites:
         stride = surface.get_stride()
         rows = np.frombuffer(surface.get_data(), np.uint8).reshape(height, stride)
         return rows[:, :width]
+
+
+def pango_glyphs(text: str, font: str, font_size: float, bold: bool,
+                 canvas: tuple[int, int], scratch: Path) -> list[tuple[float, float, Outline]]:
+    """Each inked glyph's position (SVG units) and outline, as Pango sets ``text`` for a
+    manim `Text` of ``font_size`` on a ``canvas`` of pixels (the SVG is written to
+    ``scratch``)."""
+    import manimpango
+
+    text = text.replace("\t", "    ")
+    settings, start = [], 0
+    for line, part in enumerate(text.split("\n")):
+        settings.append(manimpango.TextSetting(start, start + len(part), font, "NORMAL",
+                                               "BOLD" if bold else "NORMAL", line))
+        start += len(part) + 1
+    size = font_size / SVG_FONT_FACTOR
+    manimpango.text2svg(settings, size, size * LINE_SPACING, False, str(scratch),
+                        START_X, START_Y, *canvas, text)
+    svg = scratch.read_text(encoding="utf-8")
+    outlines = {name: _outline(data) for name, data in _GLYPH.findall(svg)}
+    return [(float(x), float(y), outlines[name]) for name, x, y in _USE.findall(svg)
+            if len(outlines.get(name, ())) > 1]
 
 
 @lru_cache(maxsize=8192)

@@ -1,7 +1,9 @@
-"""The labels of a board as manim `Text`, made fast enough to change every frame.
+"""The labels of a board as manim `Text` sets them, made fast enough to change every frame.
 
-A `Text` costs about 50 ms to make (Pango writes an SVG that manim parses) and one mobject a
-glyph to draw. A board's numbers change every frame ("train 0.267"), so:
+A `Text` costs 40-100 ms to make (Pango writes an SVG that manim parses with svgelements) and
+one mobject a glyph to draw. A board's numbers change every frame ("train 0.267"), so:
+- a label is made from the glyph outlines in Pango's SVG, read with two regular expressions
+  (`mlanim.draw.pango_text`) and turned into the very points `Text` would have (5 ms);
 - a label whose text differs from one already made only in its digits is that label with
   the digits' outlines swapped, each taken from a row of all ten digits set in the same
   style; this holds only for a font whose digits share one advance, which is measured
@@ -14,11 +16,16 @@ from __future__ import annotations
 
 import copy
 import re
+import tempfile
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from manim import BOLD, NORMAL, Text
+from manim import Text, VMobject, config
+from manim.mobject.text.text_mobject import TEXT_MOB_SCALE_FACTOR
+
+from mlanim.draw.pango_text import Outline, pango_glyphs
 
 DIGITS = "0123456789"
 KEPT = 2048
@@ -34,6 +41,8 @@ class Lettering:
         self.made: OrderedDict[tuple, Text] = OrderedDict()
         self.patterns: dict[tuple, Text] = {}
         self.rows: dict[tuple, tuple[list[Any], float] | None] = {}
+        self._scratch = tempfile.TemporaryDirectory(prefix="mlanim-lettering-")
+        self._svg = Path(self._scratch.name) / "label.svg"
 
     def text(self, content: str, size: float, color: str, bold: bool) -> Text:
         """A new `Text` of ``content`` (the caller may move it), glyphs as one path."""
@@ -61,9 +70,19 @@ class Lettering:
             return made
         return with_digits(model, content, *row) or self._set(content, *style)
 
-    def _set(self, content: str, size: float, color: str, bold: bool) -> Text:
-        return Text(content, font=self.font, font_size=size, color=color,
-                    weight=BOLD if bold else NORMAL)
+    def _set(self, content: str, size: float, color: str, bold: bool) -> VMobject:
+        """``content`` as manim's `Text` sets it (the same points: Pango's SVG, each glyph's
+        path as manim reads it and closes it, scaled as `Text` scales it), in a tenth of
+        the time: the glyph outlines are read straight from the SVG."""
+        canvas = (config.pixel_width, config.pixel_height)
+        text = VMobject()
+        for x, y, outline in pango_glyphs(content, self.font, size, bold, canvas, self._svg):
+            glyph = VMobject(fill_color=color, fill_opacity=1.0, stroke_color=color,
+                             stroke_width=0)
+            glyph.points = glyph_points(x, y, outline)
+            text.add(glyph)
+        text.original_text = content
+        return text
 
     def _digit_row(self, style: tuple) -> tuple[list[Any], float] | None:
         """The ten digits' glyphs in ``style`` and their shared advance; None when the
@@ -79,6 +98,47 @@ class Lettering:
             tabular = len(forward) == 10 and np.allclose(steps, advance, atol=1e-3 * advance)
             self.rows[style] = (forward, advance) if tabular else None
         return self.rows[style]
+
+
+def glyph_points(x: float, y: float, outline: Outline) -> np.ndarray:
+    """A glyph's outline at (x, y) in SVG units as the cubic Bezier points of manim's `Text`:
+    lines as cubics with handles at the thirds, each subpath closed (at ``Z`` and where the
+    next curve starts elsewhere), y up, 0.05 units an SVG unit (`TEXT_MOB_SCALE_FACTOR`)."""
+    points: list[np.ndarray] = []
+
+    def line(start: np.ndarray, end: np.ndarray) -> None:
+        points.extend([start, (2 * start + end) / 3, (start + 2 * end) / 3, end])
+
+    pen = begun = np.zeros(2)
+    for command, v in outline:
+        if command == "M":
+            pen = begun = np.array([x + v[0], y + v[1]])
+        elif command == "L":
+            end = np.array([x + v[0], y + v[1]])
+            line(pen, end)
+            pen = end
+        elif command == "C":
+            ends = np.array(v).reshape(3, 2) + np.array([x, y])
+            points.extend([pen, *ends])
+            pen = ends[-1]
+        elif np.linalg.norm(pen - begun) > 1e-4:  # Z away from where the path began
+            line(pen, begun)
+            pen = begun
+    closed: list[np.ndarray] = []
+    curve_start = points[0]
+    for index, point in enumerate(points):
+        closed.append(point)
+        if index != len(points) - 1 and (index + 1) % 4 == 0 and \
+                np.any(point != points[index + 1]):
+            line_from = closed[-1]
+            closed.extend([line_from, (2 * line_from + curve_start) / 3,
+                           (line_from + 2 * curve_start) / 3, curve_start])
+            curve_start = points[index + 1]
+    last = closed[-1]
+    closed.extend([last, (2 * last + curve_start) / 3, (last + 2 * curve_start) / 3,
+                   curve_start])
+    flat = np.array(closed)
+    return np.column_stack([flat[:, 0], -flat[:, 1], np.zeros(len(flat))]) * TEXT_MOB_SCALE_FACTOR
 
 
 def with_digits(model: Text, content: str, row: list[Any], advance: float) -> Text | None:
