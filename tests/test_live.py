@@ -271,25 +271,10 @@ def test_a_strangers_run_still_training_draws_every_kind_it_offers(name, tmp_pat
     14 layers under long names, a run whose learning rate blows it up), read mid-run from
     the file they write as they go: each kind the live page offers builds without an
     error, up to the run's last whole snapshot."""
-    from tests.strangers.models import CORPUS
+    from tests.strangers.models import trained
 
-    factory, data, optimizer_name, lr, _ = CORPUS[name]
-    torch.manual_seed(0)
-    model = factory()
-    x, y = data()
-    optimizer = (torch.optim.Adam if optimizer_name == "adam" else torch.optim.SGD)(
-        model.parameters(), lr)
     path = tmp_path / f"{name}.mlanim"
-    rec = mlanim.watch(model, every=10, optimizer=optimizer, path=path)
-    rows_of = torch.Generator().manual_seed(0)
-    for _ in range(35):  # the file is read between snapshots, as a page would read it
-        rows = torch.randint(0, len(x), (32,), generator=rows_of)
-        out = model(x[rows])
-        loss = nn.functional.cross_entropy(getattr(out, "logits", out), y[rows])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        rec.step(loss, x=x[rows], y=y[rows])
+    rec = trained(name, steps=35, every=10, path=path)  # read as a page reads it, mid-run
     from mlanim.live import LIVE_FRAMES, drawable
 
     kinds = drawable(path)

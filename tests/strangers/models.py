@@ -158,13 +158,22 @@ CORPUS: dict[str, tuple[Callable[[], nn.Module], Callable, str, float, set[str]]
 
 def record(name: str, folder: Path, steps: int = 150, batch: int = 32) -> Path:
     """Train corpus run ``name`` in a plain loop watched by mlanim; the saved trace's path."""
+    path = folder / f"{name}.mlanim"
+    trained(name, steps, batch).save(path)
+    return path
+
+
+def trained(name: str, steps: int = 150, batch: int = 32, every: int = 50,
+            path: Path | None = None) -> mlanim.recording.Watch:
+    """Corpus run ``name`` trained ``steps`` steps in a plain loop, its recording still open
+    (written as it goes to ``path``, when given)."""
     factory, data, optimizer_name, lr, _ = CORPUS[name]
     torch.manual_seed(0)
     model = factory()
     x, y = data()
     optimizer = (torch.optim.Adam if optimizer_name == "adam" else torch.optim.SGD)(
         model.parameters(), lr)
-    rec = mlanim.watch(model, every=50, optimizer=optimizer)
+    rec = mlanim.watch(model, every=every, optimizer=optimizer, path=path)
     rows_of = torch.Generator().manual_seed(0)
     for _ in range(steps):
         rows = torch.randint(0, len(x), (batch,), generator=rows_of)
@@ -175,6 +184,4 @@ def record(name: str, folder: Path, steps: int = 150, batch: int = 32) -> Path:
         loss.backward()
         optimizer.step()
         rec.step(loss, x=x[rows], y=y[rows])
-    path = folder / f"{name}.mlanim"
-    rec.save(path)
-    return path
+    return rec
