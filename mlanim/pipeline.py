@@ -460,8 +460,9 @@ def _write_part(kind: SceneKind, spec: SceneSpec, trace: Trace, video: VideoSett
     part = replace(video, duration=len(shown) / video.fps)
     samples = [drawing.frame(shown[i]) for i in sample_indices(len(shown))] \
         if "gif" in targets else []
+    frames = [drawing.frame(shown[0])] if len(shown) == 1 else (drawing.frame(i) for i in shown)
     return write_outputs(
-        (drawing.frame(i) for i in shown), part, targets,
+        frames, part, targets,
         lambda p: kind.figure(spec, trace, video, theme, p, derived, frame=shown[0]),
         progress, samples, lambda: (drawing.frame(i) for i in shown),
         lambda: kind.captions(spec, trace, video, theme, derived)[shown.start:shown.stop],

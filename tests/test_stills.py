@@ -151,3 +151,42 @@ def test_a_dict_spec_s_mistake_names_the_call_not_a_file(tmp_path) -> None:
                        "render": {"quality": "low", "duration": 1}}, at="epoch=3")
     assert str(refused.value).startswith("mlanim.render(spec): ")
     assert ".yaml" not in str(refused.value)
+
+
+class CountingProgress(pipeline.SilentProgress):
+    """Keeps each task's total and how far it got."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tasks: dict[str, list[float]] = {}
+
+    def task(self, description, total):
+        from contextlib import contextmanager
+
+        done = self.tasks.setdefault(description, [total or 0, 0])
+
+        class Counted:
+            def advance(self, n: float = 1) -> None:
+                done[1] += n
+
+            def note(self, text: str) -> None:
+                """Drop it."""
+
+        @contextmanager
+        def counted():
+            yield Counted()
+
+        return counted()
+
+
+@pytest.mark.parametrize("extra", [["--at", "epoch=3"], ["--format", "png"]])
+def test_a_still_counts_its_one_frame_as_all_it_draws(write_spec, extra) -> None:
+    """A still's progress bar ends full (it said 1/2, or 1/30, before)."""
+    spec = write_spec(LONGER)
+    pipeline.obtain_trace(pipeline.load(spec), pipeline.load(spec).spec, False,
+                          pipeline.SilentProgress())
+    options = pipeline.RenderOptions(at="epoch=3" if "--at" in extra else None,
+                                     formats=("png",) if "--format" in extra else ())
+    progress = CountingProgress()
+    pipeline.render(spec, options, progress)
+    assert progress.tasks["drawing + encoding"] == [1, 1]

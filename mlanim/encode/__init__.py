@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +138,8 @@ def _encode(frames: Iterable[np.ndarray], writers: dict, video: VideoSettings,
             progress: Progress) -> None:
     finished = False
     try:
-        with progress.task("drawing + encoding", total=video.count) as bar:
+        total = len(frames) if isinstance(frames, Sized) else video.count  # a still: one
+        with progress.task("drawing + encoding", total=total) as bar:
             for frame in frames:
                 for writer in writers.values():
                     writer.write(frame)
