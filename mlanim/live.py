@@ -84,7 +84,7 @@ class LiveServer:
         self._told_end = 0  # pages sent the end event
         self._answered_after_end = 0  # their page data sent after it
         self._build = threading.Lock()
-        self._pages: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self._pages: dict[str, tuple[tuple[int, int, int], bytes]] = {}
         self._stamp = self._file_stamp()
         self._builder: PageBuilder | None = None  # started when a page is first asked for
         self._http = _Http(("127.0.0.1", 0), _Handler)
@@ -152,13 +152,13 @@ class LiveServer:
     def page(self, kind: str) -> bytes:
         """The page data of ``kind`` for the run as it is now (JSON), built once a change."""
         with self._build:
-            stamp = self._file_stamp()
+            frames = None if self.ended else LIVE_FRAMES  # an ended run's page holds them all
+            stamp = (*self._file_stamp(), frames or 0)
             cached = self._pages.get(kind)
             if cached is not None and cached[0] == stamp:
                 return cached[1]
             if self._builder is None:
                 self._builder = PageBuilder()
-            frames = None if self.ended else LIVE_FRAMES
             payload = self._builder.build(self.path, kind, self.theme, frames).encode()
             self._pages[kind] = (stamp, payload)
             return payload

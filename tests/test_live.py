@@ -284,3 +284,19 @@ def test_a_strangers_run_still_training_draws_every_kind_it_offers(name, tmp_pat
         assert "error" not in page, (kind, page.get("error"))
         assert len(page["frames"]) >= (1 if name == "relu_lr_50" else 2), kind  # it blew up
     rec.close()
+
+
+def test_a_page_holds_thirty_pictures_while_its_run_trains_and_all_once_it_ended(tmp_path):
+    from mlanim.live import LIVE_FRAMES
+
+    rec = _watched(tmp_path / "run.mlanim")
+    _loop(rec, 40)  # a snapshot an epoch: 41 with the first
+    rec.close()  # not saved: the file is as a run still training leaves it
+    server = LiveServer(tmp_path / "run.mlanim", ["loss_curves"])
+    try:
+        training = json.loads(server.page("loss_curves"))
+        server.end()
+        ended = json.loads(server.page("loss_curves"))
+    finally:
+        server.stop()
+    assert len(training["frames"]) == LIVE_FRAMES < len(ended["frames"])
