@@ -57,8 +57,9 @@ def _until(page, condition: str, timeout: float = 30.0) -> None:
         time.sleep(0.1)
 
 
-def _get(server: LiveServer, target: str, host: str | None = None, method: str = "GET"):
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+def _get(server: LiveServer, target: str, host: str | None = None, method: str = "GET",
+         timeout: float = 10):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
     connection.putrequest(method, target, skip_host=True)
     connection.putheader("Host", host or f"127.0.0.1:{server.port}")
     connection.endheaders()
@@ -100,7 +101,9 @@ def test_its_own_requests_are_answered_with_a_policy_allowing_only_itself(served
         status, headers, body = _get(served, f"/?token={served.token}", host)
         assert status == 200 and b"/live.js?token=" in body
         assert "default-src 'none'; script-src 'self'" in headers["Content-Security-Policy"]
-    status, headers, body = _get(served, f"/data?kind=loss_curves&token={served.token}")
+    # the first page starts its builder process: slow on a busy machine
+    status, headers, body = _get(served, f"/data?kind=loss_curves&token={served.token}",
+                                 timeout=90)
     assert status == 200 and headers["Content-Type"] == "application/json"
     assert body.startswith(b'{"below"')
 
