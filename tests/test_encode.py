@@ -6,6 +6,7 @@ import itertools
 import re
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from mlanim.encode.video import GifWriter
@@ -177,3 +178,46 @@ def test_gif_frames_are_paletted_without_a_deprecation_warning():
         warnings.simplefilter("error")  # a warning would reach the user's stderr
         image = _paletted(indices, palette)
     assert image.mode == "P" and np.array_equal(np.asarray(image), indices)
+
+
+def _decoded(path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(path)) as box:
+        return [frame.to_ndarray(format="rgb24") for frame in box.decode(video=0)]
+
+
+@pytest.mark.parametrize("size", [(854, 480), (1920, 1080)])
+def test_frames_handed_on_as_rgba_views_encode_as_packed_rgb_does(tmp_path, size):
+    """Painters hand on a copy of their RGBA buffer seen as RGB; the encoder reads it whole,
+    and the video is byte for byte the one the packed RGB frames give (a padded row width,
+    854, and the 1080p settings)."""
+    from mlanim.draw.sprites import handed_on
+    from mlanim.encode.video import AvWriter, rgba_under
+
+    width, height = size
+    rng = np.random.default_rng(0)
+    buffers = [rng.integers(0, 256, (height, width, 4), dtype=np.uint8) for _ in range(3)]
+    views = [handed_on(b) for b in buffers]
+    assert all(rgba_under(v) is not None for v in views)
+    paths = []
+    for name, frames in (("views", views), ("packed", [np.ascontiguousarray(v) for v in views])):
+        writer = AvWriter(tmp_path / f"{name}.mp4", "mp4", width, height, 30)
+        for frame in frames:
+            writer.write(frame)
+        writer.close()
+        paths.append(tmp_path / f"{name}.mp4")
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert len(_decoded(paths[0])) == 3
+
+
+def test_only_a_whole_rgba_buffer_is_read_as_rgba():
+    """A crop or a channel reorder of an RGBA buffer is not the buffer: read as RGB."""
+    from mlanim.encode.video import rgba_under
+
+    rgba = np.zeros((4, 6, 4), np.uint8)
+    assert rgba_under(rgba[..., :3]) is rgba
+    assert rgba_under(rgba[1:, :, :3]) is None
+    assert rgba_under(rgba[..., 1:]) is None
+    assert rgba_under(rgba[..., [2, 1, 0]]) is None
+    assert rgba_under(np.zeros((4, 6, 3), np.uint8)) is None

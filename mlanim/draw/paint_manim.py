@@ -19,12 +19,11 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from mlanim.draw import display as d
 from mlanim.draw.manim_canvas import FONT_PER_POINT, ManimCanvas, scratch_folder
 from mlanim.draw.pango_text import PangoSprites
-from mlanim.draw.sprites import Layers, blend, paste, place
+from mlanim.draw.sprites import Layers, blend, handed_on, paste, place
 from mlanim.draw.theme import Theme, rgb
 from mlanim.draw.video import VideoSettings
 
@@ -61,7 +60,7 @@ class ManimPainter:
         if overlay is not None:
             overlay.lay_over(pixels)
         self._blend_labels(labels, pixels)
-        return np.asarray(Image.fromarray(pixels).convert("RGB"))  # faster than a numpy copy
+        return handed_on(pixels)
 
     def _painted(self, shapes: tuple[d.Shape, ...], transparent: bool) -> np.ndarray:
         """``shapes`` alone on the theme's background (or on transparency), as RGBA pixels."""

@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -27,7 +28,7 @@ from PIL import Image, ImageDraw
 
 from mlanim.draw import display as d
 from mlanim.draw.frame import font
-from mlanim.draw.sprites import Layers, Sprite, SpriteCache, blend, paste, place
+from mlanim.draw.sprites import Layers, Sprite, SpriteCache, blend, handed_on, paste, place
 from mlanim.draw.theme import Theme
 from mlanim.draw.video import VideoSettings
 
@@ -83,7 +84,7 @@ class MplPainter:
         for label in shapes:
             if isinstance(label, d.Label):
                 self.sprites.blend(buffer, label)
-        return np.asarray(Image.fromarray(buffer).convert("RGB"))
+        return handed_on(buffer)
 
     def _painted(self, shapes: tuple[d.Shape, ...], transparent: bool) -> np.ndarray:
         """``shapes`` drawn alone on the frame's background (or on transparency), as RGBA."""
@@ -156,10 +157,13 @@ class MplPainter:
         but not added to them: a frame draws them straight onto the canvas."""
         ax, fig = self.ax, self.fig
         if isinstance(shapes[0], d.Line):
+            # one width for the whole run when they agree: matplotlib scales a dash pattern
+            # per width given (two thousand a 1080p wireframe frame)
+            widths = [self._pt(s.width) for s in shapes]
             artists = [LineCollection(
                 [(s.start, s.end) for s in shapes],
-                colors=[to_rgba(s.color, s.alpha) for s in shapes],
-                linewidths=[self._pt(s.width) for s in shapes], capstyle="round")]
+                colors=[_rgba(s.color, s.alpha) for s in shapes],
+                linewidths=widths if len(set(widths)) > 1 else widths[0], capstyle="round")]
         elif isinstance(shapes[0], d.Circle) and len(shapes) <= FEW_CIRCLES:
             artists = [self._marker(s) for s in shapes]
         elif isinstance(shapes[0], d.Circle):
@@ -251,6 +255,12 @@ class TextSprites:
         sprite = self._cache.get(label.text, label.size, label.color, label.bold)
         height, width = pixels.shape[:2]
         blend(pixels, sprite, *place(sprite, label.at, label.ha, label.va, (width, height)))
+
+
+@lru_cache(maxsize=1024)
+def _rgba(color: str, alpha: float) -> tuple[float, float, float, float]:
+    """matplotlib's RGBA for a colour and alpha, worked out once per pair."""
+    return to_rgba(color, alpha)
 
 
 def _runs(shapes: list[d.Shape]) -> list[list[d.Shape]]:

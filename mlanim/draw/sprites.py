@@ -87,6 +87,16 @@ frames hands the same array, and pays for the resize once."""
 _resized: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
 
+def handed_on(rgba: np.ndarray) -> np.ndarray:
+    """A painted frame to hand on: a copy of the painter's RGBA buffer, seen as RGB.
+
+    Copying 4 bytes a pixel is one memcpy (0.5 ms at 1080p); packing them to 3 took 20-30 ms
+    (Pillow or numpy). Writers that can read the RGBA pixels whole do
+    (`mlanim.encode.video.rgba_under`); to everything else it is an RGB array.
+    """
+    return rgba.copy()[..., :3]
+
+
 def paste(shape: d.Image, pixels: np.ndarray) -> None:
     """``shape``'s cells resized straight into its pixel box of ``pixels`` ((height, width, 4)
     uint8), bilinear or crisp: faster than any artist or mobject, and the same in both."""

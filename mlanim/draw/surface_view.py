@@ -186,22 +186,31 @@ def wireframe(orbit: Orbit, xs: np.ndarray, ys: np.ndarray, height_at, theme: Th
               ) -> list[d.Line]:
     """Wires of a height field, shaded by height, ordered far to near."""
     index = np.linspace(0, len(xs) - 1, WIRES).round().astype(int)
+    wire_x, wire_y = [], []
+    for k in index:  # wires along x (fixed row) and along y (fixed column), in turn
+        wire_x += [xs[index], np.full(WIRES, xs[k])]
+        wire_y += [np.full(WIRES, ys[k]), ys[index]]
+    line_x, line_y = np.concatenate(wire_x), np.concatenate(wire_y)
+    z = np.asarray(height_at(line_x, line_y)).reshape(-1, WIRES)
+    px, py, depth = (np.asarray(v).reshape(-1, WIRES)
+                     for v in orbit.project(line_x, line_y, z.reshape(-1)))
+    levels = np.minimum(((z[:, :-1] + z[:, 1:]) / 2 * BANDS).astype(int), BANDS - 1).ravel()
+    colors = wire_colors(theme)
+    middle = ((depth[:, :-1] + depth[:, 1:]) / 2).ravel()
+    starts = np.stack([px[:, :-1], py[:, :-1]], axis=-1).reshape(-1, 2).tolist()
+    ends = np.stack([px[:, 1:], py[:, 1:]], axis=-1).reshape(-1, 2).tolist()
+    order = np.argsort(-middle, kind="stable")  # far first; ties keep the order built
+    return [d.Line(tuple(starts[i]), tuple(ends[i]), colors[levels[i]], 0.9, 0.9)
+            for i in order.tolist()]
+
+
+def wire_colors(theme: Theme) -> list[str]:
+    """Each height band's wire colour: the band's shade, dimmed (and lit by the text colour on
+    a dark theme)."""
     palette = band_palette(theme, BANDS)
-    segments = []
-    for k in index:  # wires along x (fixed row) and along y (fixed column)
-        for line_x, line_y in ((xs[index], np.full(WIRES, ys[k])),
-                               (np.full(WIRES, xs[k]), ys[index])):
-            z = height_at(line_x, line_y)
-            px, py, depth = orbit.project(line_x, line_y, z)
-            for a in range(WIRES - 1):
-                level = min(int((z[a] + z[a + 1]) / 2 * BANDS), BANDS - 1)
-                shade = palette[level] * 0.5 + np.array(rgb(theme.text)) * 0.18 \
-                    if theme.name == "dark" else palette[level] * 0.8
-                segments.append(((depth[a] + depth[a + 1]) / 2,
-                                 d.Line((px[a], py[a]), (px[a + 1], py[a + 1]),
-                                        hex_color(shade), 0.9, 0.9)))
-    segments.sort(key=lambda item: -item[0])  # far first
-    return [line for _, line in segments]
+    shades = palette * 0.5 + np.array(rgb(theme.text)) * 0.18 if theme.name == "dark" \
+        else palette * 0.8
+    return [hex_color(shade) for shade in shades]
 
 
 def grid_height(height: np.ndarray, xs: np.ndarray, ys: np.ndarray):

@@ -22,6 +22,7 @@ CODECS = {
     "webm": ("libvpx-vp9", {"crf": "32", "b": "0", "deadline": "good", "cpu-used": "4",
                             "row-mt": "1"}),
 }
+BYTES_PER_PIXEL = {"rgb24": 3, "rgba": 4}
 LECTURE_PIXELS = 1920 * 1080
 # From 1080p up, x264's `medium` took 30 ms a frame here, 1.8 s for each second of 60 fps video
 # before anything was drawn. `veryfast` tuned for animation (flat colour, sharp edges) takes
@@ -53,18 +54,28 @@ class AvWriter:
         self._stream.width, self._stream.height = width, height
         self._stream.pix_fmt = "yuv420p"
         self._stream.options = {k: v for k, v in options.items() if k != "movflags"}
-        # One RGB frame, refilled for every frame: the encoder converts it to yuv420p before
-        # `encode` returns, and a fresh 6 MB frame a time cost 2-15 ms at 1080p, the copy 0.4.
-        self._frame = av.VideoFrame(width, height, "rgb24")
-        plane = self._frame.planes[0]
-        self._rows = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)[
-            :, : width * 3]
+        self._frames: dict[str, tuple[av.VideoFrame, np.ndarray]] = {}
 
     def write(self, frame: np.ndarray) -> None:
         """Add one frame."""
-        self._rows[...] = frame.reshape(len(self._rows), -1)
-        for packet in self._stream.encode(self._frame):
+        rgba = rgba_under(frame)
+        pixels = frame if rgba is None else rgba
+        video_frame, rows = self._refillable("rgb24" if rgba is None else "rgba")
+        rows[...] = pixels.reshape(len(rows), -1)
+        for packet in self._stream.encode(video_frame):
             self._box.mux(packet)
+
+    def _refillable(self, fmt: str) -> tuple[av.VideoFrame, np.ndarray]:
+        """One frame of ``fmt`` refilled for every frame, and its rows without padding: the
+        encoder converts it to yuv420p before `encode` returns, and a fresh 6 MB frame a time
+        cost 2-15 ms at 1080p, the copy 0.4."""
+        if fmt not in self._frames:
+            video_frame = av.VideoFrame(self._stream.width, self._stream.height, fmt)
+            plane = video_frame.planes[0]
+            rows = np.frombuffer(plane, np.uint8).reshape(self._stream.height, plane.line_size)
+            width = self._stream.width * BYTES_PER_PIXEL[fmt]
+            self._frames[fmt] = (video_frame, rows[:, :width])
+        return self._frames[fmt]
 
     def close(self) -> None:
         """Flush the encoder and finish the file."""
@@ -75,6 +86,22 @@ class AvWriter:
     def abort(self) -> None:
         """Stop without finishing (the temporary file is removed by the caller)."""
         self._box.close()
+
+
+def rgba_under(frame: np.ndarray) -> np.ndarray | None:
+    """The RGBA pixels an RGB frame is a view of (`mlanim.draw.sprites.handed_on`), or None.
+
+    Painters draw into RGBA buffers; packing them to 3 bytes a pixel cost 20-30 ms at 1080p,
+    so a frame is handed on as a copy of the RGBA buffer seen as RGB, and writers that take
+    RGBA (the encoder's colour conversion gives the same yuv420p from either) read it whole.
+    """
+    base = frame.base
+    if not (isinstance(base, np.ndarray) and base.shape == (*frame.shape[:2], 4)
+            and base.dtype == np.uint8 and base.flags.c_contiguous):
+        return None
+    starts = frame.__array_interface__["data"][0], base.__array_interface__["data"][0]
+    return base if starts[0] == starts[1] and frame.strides == (*base.strides[:2], 1) \
+        else None
 
 
 class GifWriter:
