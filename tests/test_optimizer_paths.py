@@ -3,6 +3,7 @@ where they should; expressions are parsed safely; bad input exits 2."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import av
@@ -131,6 +132,40 @@ def test_clip_polyline_cuts_at_the_box_edge():
     assert len(pieces) == 2
     np.testing.assert_allclose(pieces[0], [[0, 0], [1, 0]])
     np.testing.assert_allclose(pieces[1], [[1, 0.5], [0.5, 0.5]])
+
+
+def _clipped_one_segment_at_a_time(points, lo=-1.0, hi=1.0):
+    """Liang-Barsky segment by segment, a part ending where a segment is dropped or cut."""
+    pieces, current = [], []
+    for a, b in itertools.pairwise(points):
+        t0, t1, delta, inside = 0.0, 1.0, b - a, True
+        for p, q in ((-delta[0], a[0] - lo), (delta[0], hi - a[0]),
+                     (-delta[1], a[1] - lo), (delta[1], hi - a[1])):
+            if p == 0:
+                inside &= not q < 0
+                continue
+            t0, t1 = (max(t0, q / p), t1) if p < 0 else (t0, min(t1, q / p))
+        if not inside or t0 > t1:
+            pieces, current = pieces + [current] * bool(current), []
+            continue
+        start, end = a + t0 * delta, a + t1 * delta
+        if current and np.abs(current[-1] - start).max() > 1e-12:
+            pieces, current = [*pieces, current], []
+        current = (current or [start]) + [end]
+    return [np.array(p) for p in pieces + [current] * bool(current)]
+
+
+def test_clipping_every_segment_at_once_cuts_where_one_at_a_time_does():
+    rng = np.random.default_rng(3)
+    for trial in range(500):
+        points = rng.normal(0, 1.5, (int(rng.integers(2, 25)), 2))
+        if trial % 3 == 0:
+            points[:, trial % 2] = [0.5, -1.0, 1.0][trial % 9 // 3]  # along or on an edge
+        want = _clipped_one_segment_at_a_time(points)
+        got = clip_polyline(points, (-1.0, 1.0), (-1.0, 1.0))
+        assert len(got) == len(want)
+        for mine, theirs in zip(got, want, strict=True):
+            np.testing.assert_array_equal(mine, theirs)
 
 
 def test_contours_are_vector_lines_with_a_colour_bar_and_one_scale(write_spec):

@@ -4,7 +4,6 @@ to a box, and a simple orbiting 3-D projection."""
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,44 +116,40 @@ def _in_box(points: np.ndarray, box: Box, x_range: Range, y_range: Range) -> np.
 
 def clip_polyline(points: np.ndarray, x_range, y_range) -> list[np.ndarray]:
     """The parts of a polyline inside the box, each segment cut where it crosses the edge
-    (Liang-Barsky), so a path leaving the plot is drawn up to the edge and no further."""
-    pieces: list[list[np.ndarray]] = []
-    current: list[np.ndarray] = []
-    for a, b in itertools.pairwise(points):
-        cut = _clip_segment(a, b, x_range, y_range)
-        if cut is None:
-            if current:
-                pieces.append(current)
-            current = []
-            continue
-        start, end = cut
-        if not current or np.abs(current[-1] - start).max() > 1e-12:
-            if current:
-                pieces.append(current)
-            current = [start]
-        current.append(end)
-    if current:
-        pieces.append(current)
-    return [np.array(p) for p in pieces if len(p) > 1]
+    (Liang-Barsky, every segment at once), so a path leaving the plot is drawn up to the edge
+    and no further. A part ends where a segment is dropped or cut short."""
+    points = np.asarray(points, dtype=float)
+    if len(points) < 2:
+        return []
+    with np.errstate(invalid="ignore"):
+        a, delta = points[:-1], np.diff(points, axis=0)
+    kept, t0, t1 = _clip_segments(a, delta, x_range, y_range)
+    index = np.flatnonzero(kept)
+    if not len(index):
+        return []
+    with np.errstate(invalid="ignore"):  # a NaN point's segments stay NaN, as drawn before
+        starts, ends = a + t0[:, None] * delta, a + t1[:, None] * delta
+    apart = np.abs(ends[index[:-1]] - starts[index[1:]]).max(axis=1) > 1e-12
+    breaks = np.flatnonzero((np.diff(index) != 1) | apart) + 1
+    return [np.vstack([starts[part[0]], ends[part]]) for part in np.split(index, breaks)]
 
 
-def _clip_segment(a, b, x_range, y_range):
-    t0, t1 = 0.0, 1.0
-    delta = b - a
-    for p, q in ((-delta[0], a[0] - x_range[0]), (delta[0], x_range[1] - a[0]),
-                 (-delta[1], a[1] - y_range[0]), (delta[1], y_range[1] - a[1])):
-        if p == 0:
-            if q < 0:
-                return None
-            continue
-        r = q / p
-        if p < 0:
-            t0 = max(t0, r)
-        else:
-            t1 = min(t1, r)
-        if t0 > t1:
-            return None
-    return a + t0 * delta, a + t1 * delta
+def _clip_segments(a: np.ndarray, delta: np.ndarray, x_range, y_range
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which segments ``a -> a + delta`` touch the box, and the parameters (0..1) where each
+    enters and leaves it. NaN steps leave the parameters as they were, as `max` and `min`
+    of Python floats do."""
+    t0, t1 = np.zeros(len(a)), np.ones(len(a))
+    kept = np.ones(len(a), dtype=bool)
+    for p, q in ((-delta[:, 0], a[:, 0] - x_range[0]), (delta[:, 0], x_range[1] - a[:, 0]),
+                 (-delta[:, 1], a[:, 1] - y_range[0]), (delta[:, 1], y_range[1] - a[:, 1])):
+        parallel = p == 0
+        kept &= ~(parallel & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = q / np.where(parallel, 1.0, p)
+        t0 = np.where(~parallel & (p < 0), np.fmax(t0, r), t0)
+        t1 = np.where(~parallel & ~(p < 0), np.fmin(t1, r), t1)
+    return kept & ~(t0 > t1), t0, t1
 
 
 def hex_color(color: np.ndarray) -> str:
