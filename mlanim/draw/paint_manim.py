@@ -137,37 +137,42 @@ class ManimPainter:
 
     def _line(self, shape: d.Line, pixels: np.ndarray) -> None:
         """A straight stroke, as manim strokes a `Line`: butt caps, its width and colour."""
-        self._stroke_path([shape.start, shape.end], shape.color, shape.width, shape.alpha, pixels)
+        self._stroke_paths([[shape.start, shape.end]], shape.color, shape.width, shape.alpha,
+                           pixels)
 
     def _polyline(self, shape: d.Polyline, pixels: np.ndarray) -> None:
         """A connected stroke with round joints (a zigzagging path's sharp corners would
         otherwise spike out), cut into dashes about as long as matplotlib's if dashed."""
         if not shape.dashed:
-            self._stroke_path(shape.points, shape.color, shape.width, 1.0, pixels)
+            self._stroke_paths([shape.points], shape.color, shape.width, 1.0, pixels)
             return
         period = 6 * self.video.scale * 100 / 72 / min(self.video.width, self.video.height)
         aspect = np.array([self.video.width, self.video.height]) / min(self.video.width,
                                                                        self.video.height)
-        for dash in _dashes(np.asarray(shape.points) * aspect, period):
-            self._stroke_path(dash / aspect, shape.color, shape.width, 1.0, pixels)
+        dashes = [dash / aspect for dash in _dashes(np.asarray(shape.points) * aspect, period)]
+        self._stroke_paths(dashes, shape.color, shape.width, 1.0, pixels)
 
-    def _stroke_path(self, points, color: str, width: float, alpha: float,
-                     pixels: np.ndarray) -> None:
-        """A stroke through ``points`` (figure fractions) drawn by cairo as manim's camera
-        draws a `VMobject`'s stroke: its width in manim's units, butt caps, round joints."""
+    def _stroke_paths(self, paths, color: str, width: float, alpha: float,
+                      pixels: np.ndarray) -> None:
+        """A stroke through each of ``paths`` (points in figure fractions) drawn by cairo as
+        manim's camera draws a `VMobject`'s stroke: its width in manim's units, butt caps,
+        round joints. Each path is stroked alone, as manim strokes each dash of a
+        `DashedVMobject` (where dashes overlap, their edges blend twice)."""
         import cairo
 
         height, frame_width = pixels.shape[:2]
         ctx = self._context(pixels)
-        ctx.move_to(points[0][0] * frame_width, (1 - points[0][1]) * height)
-        for x, y in points[1:]:
-            ctx.line_to(x * frame_width, (1 - y) * height)
         r, g, b = rgb(color)
         ctx.set_source_rgba(b, g, r, alpha)  # the pixels are RGBA: cairo's BGRA reversed
         ctx.set_line_width(self._stroke(width) * MANIM_LINE_WIDTH * height
                            / self.canvas.frame_units)
-        ctx.set_line_join(cairo.LINE_JOIN_ROUND if len(points) > 2 else cairo.LINE_JOIN_MITER)
-        ctx.stroke()
+        for points in paths:
+            ctx.set_line_join(cairo.LINE_JOIN_ROUND if len(points) > 2
+                              else cairo.LINE_JOIN_MITER)
+            ctx.move_to(points[0][0] * frame_width, (1 - points[0][1]) * height)
+            for x, y in points[1:]:
+                ctx.line_to(x * frame_width, (1 - y) * height)
+            ctx.stroke()
 
     def _circle(self, shape: d.Circle, pixels: np.ndarray) -> None:
         """A disc filled then outlined, as manim draws a `Circle` (the outline opaque)."""
