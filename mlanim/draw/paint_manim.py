@@ -167,6 +167,7 @@ class ManimPainter:
         ctx.set_line_width(self._stroke(width) * MANIM_LINE_WIDTH * height
                            / self.canvas.frame_units)
         for points in paths:
+            points = points.tolist() if isinstance(points, np.ndarray) else points
             ctx.set_line_join(cairo.LINE_JOIN_ROUND if len(points) > 2
                               else cairo.LINE_JOIN_MITER)
             ctx.move_to(points[0][0] * frame_width, (1 - points[0][1]) * height)
@@ -239,8 +240,9 @@ def _dashes(corners: np.ndarray, period: float, on: float = 4 / 6) -> list[np.nd
               for t in (starts, ends)]
     first = np.searchsorted(along, starts, side="right")
     last = np.searchsorted(along, ends, side="left")
+    pairs = np.stack(points, axis=1)  # most dashes turn no corner: their two ends
     return [np.vstack([points[0][k], corners[first[k]:last[k]], points[1][k]])
-            for k in range(count)]
+            if last[k] > first[k] else pairs[k] for k in range(count)]
 
 
 __all__ = ["FONT_PER_POINT", "ManimPainter"]
