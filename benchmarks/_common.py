@@ -18,6 +18,22 @@ from mlanim.progress import SilentProgress
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "scenes" / "quickstart.yaml"
+MAIN_EXAMPLES = {  # each scene kind's main example in scenes/
+    "network_pulses": "iris_pulses",
+    "attention": "attention_reverse",
+    "decision_boundary": "quickstart",
+    "optimizer_paths": "optimizers_rosenbrock",
+    "loss_landscape": "landscape_moons",
+    "embedding_evolution": "embedding_digits",
+    "loss_curves": "curves_overfit",
+    "feature_space": "feature_space_circles",
+    "gradient_flow": "gradients_vanishing",
+    "bias_variance": "bias_variance_panels",
+    "cnn_filters": "cnn_digits",
+    "rnn_memory": "rnn_lstm_order",
+    "tree_growth": "tree_moons",
+    "boosting_stages": "boosting_moons",
+}
 POINTS = 10_000
 EPOCHS = 44  # + the snapshot before training = 45 snapshots
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, print_machine, stopwatch
+from _common import MAIN_EXAMPLES, ROOT, print_machine, stopwatch
 
 from mlanim import pipeline, scenes
 from mlanim.draw.theme import load_theme
@@ -34,22 +34,6 @@ from mlanim.encode import write_outputs
 from mlanim.executor import prefetch
 from mlanim.progress import SilentProgress
 
-MAIN_EXAMPLES = {
-    "network_pulses": "iris_pulses",
-    "attention": "attention_reverse",
-    "decision_boundary": "quickstart",
-    "optimizer_paths": "optimizers_rosenbrock",
-    "loss_landscape": "landscape_moons",
-    "embedding_evolution": "embedding_digits",
-    "loss_curves": "curves_overfit",
-    "feature_space": "feature_space_circles",
-    "gradient_flow": "gradients_vanishing",
-    "bias_variance": "bias_variance_panels",
-    "cnn_filters": "cnn_digits",
-    "rnn_memory": "rnn_lstm_order",
-    "tree_growth": "tree_moons",
-    "boosting_stages": "boosting_moons",
-}
 BACKENDS = ("matplotlib", "manim")
 TARGETS = {"matplotlib": 2.0, "manim": 2.5}  # wall seconds per video second
 FLOOR_TARGET = 2.5  # times the encode-only floor
