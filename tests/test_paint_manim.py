@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from manim import Circle, Line, Text, VMobject
+from manim import Circle, Line, Polygon, Text, VMobject
 from manim.constants import LineJointType
 
 from mlanim.draw import display as d
@@ -80,6 +80,27 @@ def test_strokes_equal_manims_line_and_polyline_pixel_for_pixel(painter):
     manim_path.set_points_as_corners([canvas.point(*p) for p in path.points])
     np.testing.assert_array_equal(painter.paint(d.Picture([path])),
                                   by_manim(painter, manim_path))
+
+
+@pytest.mark.parametrize("points", [((0.1, 0.1), (0.5, 0.8), (0.9, 0.15)),
+                                    ((0.1, 0.2), (0.3, 0.6), (0.35, 0.25), (0.8, 0.7),
+                                     (0.85, 0.1), (0.1, 0.2))])
+def test_polygons_equal_manims_polygon_pixel_for_pixel(painter, points):
+    """A filled band or triangle (concave, explicitly closed too) is the pixels manim's own
+    `Polygon` gives, over a line already drawn (its alpha blends the same)."""
+    canvas = painter.canvas
+    under = d.Line((0.05, 0.5), (0.95, 0.45), "#ffffff", 4.0)
+    polygon = d.Polygon(points, "#4ea8de", 0.35)
+    manim_under = Line(canvas.point(*under.start), canvas.point(*under.end), color=under.color,
+                       stroke_width=painter._stroke(under.width))
+    manim_polygon = Polygon(*[canvas.point(*p) for p in points], stroke_width=0,
+                            fill_color=polygon.fill, fill_opacity=polygon.alpha)
+    ours = painter.paint(d.Picture([under, polygon]))
+    camera = painter.canvas.camera
+    camera.pixel_array[...] = painter.canvas.blank
+    camera.capture_mobjects([manim_under, manim_polygon])
+    assert inked(painter, ours).sum() > 10_000
+    np.testing.assert_array_equal(ours, camera.pixel_array[..., :3])
 
 
 def test_discs_match_manims_circle(painter):

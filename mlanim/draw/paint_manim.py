@@ -32,7 +32,8 @@ from mlanim.draw.video import VideoSettings
 STROKE_PER_POINT = 2.0
 MANIM_LINE_WIDTH = 0.01  # manim units of line width per unit of stroke_width
 MOBJECTS_KEPT = 4096  # mobjects of recent shapes, reused when a shape comes back unchanged
-MOBJECT_SHAPES = (d.Polygon, d.Rect)  # few and mostly unchanging: manim mobjects, reused
+MOBJECT_SHAPES = (d.Rect,)  # few and mostly unchanging: manim mobjects, reused
+BEZIER_THIRDS = np.linspace(0, 1, 4)  # where manim puts a straight edge's curve points
 
 
 class ManimPainter:
@@ -48,7 +49,7 @@ class ManimPainter:
         self.layers = Layers(self._painted, premultiplied=True)  # cairo premultiplies
         self._cairo: tuple[np.ndarray, object] | None = None
         self._direct = {d.Line: self._line, d.Polyline: self._polyline, d.Circle: self._circle,
-                        d.Image: paste, d.Scatter: self._scatter}
+                        d.Polygon: self._polygon, d.Image: paste, d.Scatter: self._scatter}
 
     def paint(self, picture: d.Picture) -> np.ndarray:
         """Render ``picture`` and return the RGB frame."""
@@ -118,12 +119,9 @@ class ManimPainter:
         return mobject
 
     def _build(self, shape: d.Shape):
-        from manim import Polygon, Rectangle
+        from manim import Rectangle
 
         c = self.canvas
-        if isinstance(shape, d.Polygon):
-            return Polygon(*[c.point(*p) for p in shape.points], stroke_width=0,
-                           fill_color=shape.fill, fill_opacity=shape.alpha)
         x, y, w, h = shape.box
         width, height = c.units(w, h)
         rect = Rectangle(width=width, height=height, stroke_color=shape.edge or "#000000",
@@ -174,6 +172,26 @@ class ManimPainter:
             for x, y in points[1:]:
                 ctx.line_to(x * frame_width, (1 - y) * height)
             ctx.stroke()
+
+    def _polygon(self, shape: d.Polygon, pixels: np.ndarray) -> None:
+        """A filled polygon, as manim's camera fills a `Polygon` with no outline: each edge a
+        straight cubic curve in manim's units (the points `Polygon` computes), closed, and
+        filled through the camera's transform (a test compares the pixels)."""
+        corners = np.array([self.canvas.point(*p) for p in shape.points])
+        if not np.isfinite(corners).all():
+            return  # manim's camera draws nothing for a shape with a non-finite point
+        ends = np.roll(corners, -1, axis=0)
+        curves = [(1 - t) * corners + t * ends for t in BEZIER_THIRDS[1:]]
+        ctx = self.canvas.camera.get_cairo_context(pixels)
+        ctx.new_path()
+        ctx.new_sub_path()
+        ctx.move_to(*corners[0][:2].tolist())
+        for one, two, end in zip(*(c[:, :2].tolist() for c in curves), strict=True):
+            ctx.curve_to(*one, *two, *end)
+        ctx.close_path()
+        r, g, b = rgb(shape.fill)
+        ctx.set_source_rgba(b, g, r, shape.alpha)  # the pixels are RGBA: cairo's BGRA reversed
+        ctx.fill()
 
     def _circle(self, shape: d.Circle, pixels: np.ndarray) -> None:
         """A disc filled then outlined, as manim draws a `Circle` (the outline opaque)."""
