@@ -62,6 +62,12 @@ class ManimCanvas:
         """Figure fraction (0..1 from the bottom left) to manim coordinates."""
         return np.array([(fx - 0.5) * self.frame_width, (fy - 0.5) * FRAME_HEIGHT, 0.0])
 
+    def points(self, fractions) -> np.ndarray:
+        """Many figure fractions, (n, 2), to manim coordinates, (n, 3): `point` for each."""
+        xy = np.asarray(fractions, dtype=float).reshape(-1, 2)
+        return np.column_stack([(xy[:, 0] - 0.5) * self.frame_width,
+                                (xy[:, 1] - 0.5) * FRAME_HEIGHT, np.zeros(len(xy))])
+
     def units(self, fraction_w: float = 0.0, fraction_h: float = 0.0) -> tuple[float, float]:
         """Figure-fraction lengths in manim units."""
         return fraction_w * self.frame_width, fraction_h * FRAME_HEIGHT

@@ -147,7 +147,7 @@ class ManimPainter:
         period = 6 * self.video.scale * 100 / 72 / min(self.video.width, self.video.height)
         aspect = np.array([self.video.width, self.video.height]) / min(self.video.width,
                                                                        self.video.height)
-        dashes = [dash / aspect for dash in _dashes(np.asarray(shape.points) * aspect, period)]
+        dashes = _dashes(np.asarray(shape.points) * aspect, period, aspect)
         self._stroke_paths(dashes, shape.color, shape.width, 1.0, pixels)
 
     def _stroke_paths(self, paths, color: str, width: float, alpha: float,
@@ -177,7 +177,7 @@ class ManimPainter:
         """A filled polygon, as manim's camera fills a `Polygon` with no outline: each edge a
         straight cubic curve in manim's units (the points `Polygon` computes), closed, and
         filled through the camera's transform (a test compares the pixels)."""
-        corners = np.array([self.canvas.point(*p) for p in shape.points])
+        corners = self.canvas.points(shape.points)
         if not np.isfinite(corners).all():
             return  # manim's camera draws nothing for a shape with a non-finite point
         ends = np.roll(corners, -1, axis=0)
@@ -247,9 +247,11 @@ class ManimPainter:
         """Nothing to free."""
 
 
-def _dashes(corners: np.ndarray, period: float, on: float = 4 / 6) -> list[np.ndarray]:
+def _dashes(corners: np.ndarray, period: float, aspect: np.ndarray, on: float = 4 / 6
+            ) -> list[list[list[float]]]:
     """The polyline through ``corners`` cut into dashes: ``on`` of every ``period`` drawn,
-    the period stretched so the line ends on a whole dash (as manim's `DashedVMobject`)."""
+    the period stretched so the line ends on a whole dash (as manim's `DashedVMobject`);
+    each dash's points divided by ``aspect``, as lists of floats (to hand to cairo)."""
     along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(corners, axis=0), axis=1))])
     count = max(2, round(along[-1] / period))
     starts = np.arange(count) * along[-1] / count
@@ -258,9 +260,9 @@ def _dashes(corners: np.ndarray, period: float, on: float = 4 / 6) -> list[np.nd
               for t in (starts, ends)]
     first = np.searchsorted(along, starts, side="right")
     last = np.searchsorted(along, ends, side="left")
-    pairs = np.stack(points, axis=1)  # most dashes turn no corner: their two ends
-    return [np.vstack([points[0][k], corners[first[k]:last[k]], points[1][k]])
-            if last[k] > first[k] else pairs[k] for k in range(count)]
+    pairs = (np.stack(points, axis=1) / aspect).tolist()  # most dashes turn no corner
+    return [(np.vstack([points[0][k], corners[first[k]:last[k]], points[1][k]]) / aspect)
+            .tolist() if last[k] > first[k] else pairs[k] for k in range(count)]
 
 
 __all__ = ["FONT_PER_POINT", "ManimPainter"]
