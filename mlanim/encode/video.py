@@ -59,8 +59,8 @@ class AvWriter:
     def write(self, frame: np.ndarray) -> None:
         """Add one frame."""
         rgba = rgba_under(frame)
-        pixels = frame if rgba is None else rgba
-        video_frame, rows = self._refillable("rgb24" if rgba is None else "rgba")
+        fmt, pixels = ("rgb24", frame) if rgba is None else ("rgba", rgba)
+        video_frame, rows = self._refillable(fmt)
         rows[...] = pixels.reshape(len(rows), -1)
         for packet in self._stream.encode(video_frame):
             self._box.mux(packet)
