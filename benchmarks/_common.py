@@ -45,6 +45,20 @@ def quickstart_trace(**render_overrides):
     return loaded, spec, pipeline.obtain_trace(loaded, spec, False, SilentProgress())
 
 
+def prepared_example(example: str, quality: str):
+    """``scenes/EXAMPLE.yaml`` at ``quality``: its kind, spec, trace, derived data and video
+    settings (trained and analysed once, then read from the cache)."""
+    from mlanim import scenes
+    from mlanim.draw.video import VideoSettings
+
+    loaded = pipeline.load(ROOT / "scenes" / f"{example}.yaml")
+    spec = pipeline.RenderOptions(overrides={"quality": quality}).apply(loaded.spec)
+    kind = scenes.get(spec.scene)
+    trace = pipeline.obtain_trace(loaded, spec, False, SilentProgress())
+    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
+    return kind, spec, trace, derived, VideoSettings.from_spec(spec.render)
+
+
 def cpu_model() -> str:
     """The CPU these figures were measured on (from /proc/cpuinfo), with its core count."""
     try:

@@ -15,12 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import MAIN_EXAMPLES, ROOT, print_machine, stopwatch
+from _common import MAIN_EXAMPLES, prepared_example, print_machine, stopwatch
 
-from mlanim import pipeline, scenes
 from mlanim.draw.theme import load_theme
-from mlanim.draw.video import VideoSettings
-from mlanim.progress import SilentProgress
 
 SAMPLES = 90
 TARGET, PULSES_FPS = 0.8, 25.0
@@ -29,12 +26,8 @@ TARGET, PULSES_FPS = 0.8, 25.0
 def frames_per_second(example: str, backend: str) -> float:
     """Frames/s drawing `SAMPLES` evenly spaced frames of ``example`` at 720p with ``backend``
     (the trace and derived data come from the cache; the drawing's set-up is counted)."""
-    loaded = pipeline.load(ROOT / "scenes" / f"{example}.yaml")
-    spec = pipeline.RenderOptions(overrides={"quality": "medium"}).apply(loaded.spec)
-    kind = scenes.get(spec.scene)
-    trace = pipeline.obtain_trace(loaded, spec, False, SilentProgress())
-    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
-    video, theme = VideoSettings.from_spec(spec.render), load_theme(spec.render.theme)
+    kind, spec, trace, derived, video = prepared_example(example, "medium")
+    theme = load_theme(spec.render.theme)
     indices = [round(k * (video.count - 1) / (SAMPLES - 1)) for k in range(SAMPLES)]
     with stopwatch() as elapsed:
         drawing = kind.frames(spec, trace, video, theme, backend, derived)

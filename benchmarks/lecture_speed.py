@@ -25,30 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import MAIN_EXAMPLES, ROOT, print_machine, stopwatch
+from _common import MAIN_EXAMPLES, prepared_example, print_machine, stopwatch
 
-from mlanim import pipeline, scenes
 from mlanim.draw.theme import load_theme
 from mlanim.draw.video import VideoSettings
 from mlanim.encode import write_outputs
 from mlanim.executor import prefetch
-from mlanim.progress import SilentProgress
 
+QUALITY = "high"  # -qh: 1080p60
 BACKENDS = ("matplotlib", "manim")
 TARGETS = {"matplotlib": 2.0, "manim": 2.5}  # wall seconds per video second
 FLOOR_TARGET = 2.5  # times the encode-only floor
 WINDOWS = (1 / 6, 1 / 2, 5 / 6)  # where the one-second windows start, as parts of the video
-
-
-def prepared(example: str):
-    """The example's kind, spec at `-qh`, trace, derived data and video settings (trained and
-    analysed once, then from the cache)."""
-    loaded = pipeline.load(ROOT / "scenes" / f"{example}.yaml")
-    spec = pipeline.RenderOptions(overrides={"quality": "high"}).apply(loaded.spec)
-    kind = scenes.get(spec.scene)
-    trace = pipeline.obtain_trace(loaded, spec, False, SilentProgress())
-    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
-    return kind, spec, trace, derived, VideoSettings.from_spec(spec.render)
 
 
 def window_frames(video: VideoSettings) -> list[int]:
@@ -59,7 +47,7 @@ def window_frames(video: VideoSettings) -> list[int]:
 
 def seconds_per_video_second(example: str, backend: str) -> tuple[float, float]:
     """(drawn and encoded, encode-only floor) in wall seconds per second of video."""
-    kind, spec, trace, derived, video = prepared(example)
+    kind, spec, trace, derived, video = prepared_example(example, QUALITY)
     theme, shown = load_theme(spec.render.theme), window_frames(video)
     part = replace(video, duration=len(shown) / video.fps)
     out = Path(tempfile.mkdtemp())
@@ -84,7 +72,7 @@ def compare_presets(kind: str) -> None:
 
     from mlanim.encode import video as encoder
 
-    scene, spec, trace, derived, video = prepared(MAIN_EXAMPLES[kind])
+    scene, spec, trace, derived, video = prepared_example(MAIN_EXAMPLES[kind], QUALITY)
     drawing = scene.frames(spec, trace, video, load_theme(spec.render.theme), "matplotlib",
                            derived)
     frames = [drawing.frame(i) for i in window_frames(video)]
@@ -120,7 +108,7 @@ def main() -> None:
         backends, args = (args[at + 1],), args[:at] + args[at + 2:]
     kinds = args or list(MAIN_EXAMPLES)
     for kind in kinds:  # warm caches: traces, derived data, fonts, imports
-        prepared(MAIN_EXAMPLES[kind])
+        prepared_example(MAIN_EXAMPLES[kind], QUALITY)
     print(f"{'kind':20} {'backend':10} {'s/video s':>9} {'floor':>6} {'x floor':>7}")
     worst: dict[str, tuple[float, str]] = {}
     worst_share = (0.0, "")
