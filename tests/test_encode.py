@@ -221,3 +221,12 @@ def test_only_a_whole_rgba_buffer_is_read_as_rgba():
     assert rgba_under(rgba[..., 1:]) is None
     assert rgba_under(rgba[..., [2, 1, 0]]) is None
     assert rgba_under(np.zeros((4, 6, 3), np.uint8)) is None
+
+
+@pytest.mark.parametrize(("size", "preset"), [
+    ((1920, 1080), "veryfast"), ((1440, 1080), "veryfast"), ((1080, 1080), "veryfast"),
+    ((1080, 1920), "veryfast"), ((1280, 720), "medium"), ((720, 1280), "medium")])
+def test_lecture_sizes_in_every_aspect_get_the_faster_preset(size, preset):
+    from mlanim.encode.video import codec_options
+
+    assert codec_options("mp4", *size)[1]["preset"] == preset
