@@ -62,3 +62,38 @@ def test_even_resolution_is_refused(write_spec):
     spec = write_spec("scene: loss_landscape\nlandscape: {resolution: 40}\n")
     result = CliRunner().invoke(app, ["render", str(spec)])
     assert result.exit_code == 2 and "must be odd" in result.stderr
+
+
+def _boxes_in_pixels(small_traces, aspect: str) -> tuple[list, tuple, int]:
+    """The squares the two views get, the loss chart's box (x, y, w, h in pixels), and the
+    frame's short side, for the small loss_landscape run at 480p in ``aspect``."""
+    from mlanim import scenes
+    from mlanim.draw.theme import load_theme
+    from mlanim.draw.video import VideoSettings
+    from mlanim.scenes.loss_landscape.picture import _layout
+
+    spec, trace = small_traces["loss_landscape"]
+    render = spec.render.model_copy(update={"aspect": aspect, "quality": "low"})
+    spec = spec.model_copy(update={"render": render, "view": "both"})
+    kind, video = scenes.get("loss_landscape"), VideoSettings.from_spec(render)
+    derived = pipeline.analyse(kind, spec, trace, SilentProgress())
+    story = kind.story(spec, trace, video, load_theme("dark"), derived)
+    views, chart = _layout(story, 2)
+    scale = np.array([video.width, video.height] * 2)
+    squares = [tuple(np.array(story.frame.square(v)) * scale) for v in views]
+    return squares, tuple(np.array(chart) * scale), min(video.width, video.height)
+
+
+@pytest.mark.parametrize("aspect", ["4:3", "1:1", "9:16"])
+def test_every_aspect_gives_the_views_and_the_loss_chart_room(small_traces, aspect):
+    """A square frame once squeezed the loss chart to 16 px under views a third of the
+    frame wide. In every aspect the chart keeps most of its 16:9 height, each view is at least
+    0.4 of the short side, and nothing overlaps."""
+    _, wide_chart, _ = _boxes_in_pixels(small_traces, "16:9")
+    squares, chart, short_side = _boxes_in_pixels(small_traces, aspect)
+    assert chart[3] >= 0.6 * wide_chart[3]
+    assert all(square[2] >= 0.4 * short_side for square in squares)
+    for a, b in [(squares[0], squares[1]), (squares[0], chart), (squares[1], chart)]:
+        apart_x = a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0]
+        apart_y = a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+        assert apart_x or apart_y, (a, b)

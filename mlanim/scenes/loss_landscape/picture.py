@@ -16,26 +16,42 @@ from mlanim.scenes.loss_landscape.story import LandscapeStory
 
 def landscape_picture(story: LandscapeStory, frame: int) -> d.Picture:
     """One frame: header, the chosen views, the loss inset, the caption."""
-    s, video = story, story.video
+    s = story
     path, epoch = s.path_until(frame)
     pic = d.Picture()
     f = s.frame
     pic.add(*f.header(f"epoch {epoch:.0f} / {float(s.epochs[-1]):g}"))
     view = s.spec.view
     views = ["contour", "surface"] if view == "both" else [view]
-    panels, side = f.split(f.body, [len(views), 0.6], vertical=video.portrait, gap="column")
-    halves = f.split(panels, [1] * len(views), gap="panel")
+    halves, chart = _layout(s, len(views))
     for kind, half in zip(views, halves, strict=True):
         name_room = f.space("axis") + f.points_x(f.width("direction 2", "tick"))
         box = f.square(f.inset(half, left=name_room, bottom="axis", top="small"))
         (_contour if kind == "contour" else _surface)(pic, s, path, box, frame)
-    room_x, room_y = axes_room(f)
-    x, y, w, h = side
-    chart_h = min(h * 0.6, f.dy("strip_tallest")) - room_y - value_row_height(f, 2)
-    chart = (x + room_x, y + (h - chart_h) / 2, w - room_x, chart_h)
     _inset(pic, s, epoch, chart)
     pic.add(*f.caption(_caption(s, frame, epoch)))
     return pic
+
+
+def _layout(s: LandscapeStory, views: int) -> tuple[list, tuple]:
+    """Boxes for each view and for the loss chart. Wide: the views in a row, the chart beside
+    them. Tall or square: the chart below at its usual height, the views above in a row or a
+    column, whichever gives them the larger squares."""
+    f = s.frame
+    room_x, room_y = axes_room(f)
+    values_h = value_row_height(f, 2)
+    if not s.video.portrait:
+        panels, (x, y, w, h) = f.split(f.body, [views, 0.6], gap="column")
+        chart_h = min(h * 0.6, f.dy("strip_tallest")) - room_y - values_h
+        return (f.split(panels, [1] * views, gap="panel"),
+                (x + room_x, y + (h - chart_h) / 2, w - room_x, chart_h))
+    side_h = min(f.dy("strip_tallest"), f.body[3] * 0.35)
+    panels, (x, y, w, h) = f.split(f.body, [f.body[3] - side_h - f.dy("block"), side_h],
+                                   vertical=True, gap="block")
+    width_px, height_px = panels[2] * s.video.width, panels[3] * s.video.height
+    in_column = min(width_px, height_px / views) > min(width_px / views, height_px)
+    return (f.split(panels, [1] * views, vertical=in_column, gap="panel"),
+            (x + room_x, y + room_y, w - room_x, h - room_y - values_h))
 
 
 def _to_box(box, s: LandscapeStory, x, y):
