@@ -133,6 +133,13 @@ LONGER = {
         data: {name: diabetes}
         model: {type: forest, trees: 12, max_depth: 4}
         """,
+    "embedding_evolution comparing three projections": """
+        scene: embedding_evolution
+        data: {name: breast_cancer}
+        model: {hidden: [16, 8]}
+        train: {epochs: 3, batch_size: 64}
+        embed: {compare: [pca, umap, tsne], points: 150, trace: [3]}
+        """,
     "boosting_stages, three classes and a one-feature regression": """
         scene: boosting_stages
         data: {name: wine}
@@ -146,8 +153,9 @@ LONGER = {
 }
 """Cases the small specs above do not reach: sequences long enough that the query-key
 matrices of the qkv view no longer fit a portrait row, or that a track's tokens no longer fit
-apart; more layers than the histogram panel has rows of names for in a square frame; trees
-whose cards hold long feature names, regression trees, K trees a boosting stage."""
+apart; more layers than the histogram panel has rows of names for in a square frame; three
+projections side by side, their titles close; trees whose cards hold long feature names,
+regression trees, K trees a boosting stage."""
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)
@@ -163,3 +171,17 @@ def test_longer_inputs_stay_inside_and_apart(case, aspect, tmp_path, monkeypatch
     spec = loaded.spec.model_copy(update={"render": render})
     problems = frame_problems(scenes.get(spec.scene), spec, trace)
     assert not problems, "\n".join(sorted(problems)[:12])
+
+
+@pytest.mark.parametrize(("size", "count", "in_column"), [
+    ((854, 480), 2, False), ((480, 480), 3, False), ((480, 480), 2, False),
+    ((480, 854), 2, True), ((480, 854), 3, True)])
+def test_panels_go_in_a_row_or_column_whichever_holds_larger_squares(size, count, in_column):
+    """A square frame once stacked three panels 50 px tall; a row there holds 140 px ones."""
+    from mlanim.draw.frame import Frame
+
+    f = Frame(VideoSettings(*size, 15, 1.0), load_theme("dark"), "a title")
+    parts = f.split_for_squares(f.body, count)
+    assert len(parts) == count
+    xs, ys = {round(p[0], 9) for p in parts}, {round(p[1], 9) for p in parts}
+    assert (len(xs), len(ys)) == ((1, count) if in_column else (count, 1))

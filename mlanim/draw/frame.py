@@ -340,6 +340,16 @@ class Frame(Units):
                 cursor += size + self.dx(gap)
         return boxes
 
+    def split_for_squares(self, box: Box, count: int, gap: str | float = "column") -> list[Box]:
+        """``box`` cut into ``count`` equal parts in a row or a column, whichever holds the
+        larger squares in pixels (a row when they tie)."""
+        row = self.split(box, [1] * count, gap=gap)
+        column = self.split(box, [1] * count, vertical=True, gap=gap)
+        return column if self._square_side(column[0]) > self._square_side(row[0]) else row
+
+    def _square_side(self, box: Box) -> float:
+        return min(box[2] * self.video.width, box[3] * self.video.height)
+
     # -- legend -----------------------------------------------------------------------------
     def legend_rows(self, items: Sequence[LegendItem], width: float,
                     role: str = "legend") -> list[list[LegendItem]]:

@@ -27,8 +27,9 @@ def embedding_picture(story: EmbeddingStory, frame: int) -> d.Picture:
     pic = d.Picture()
     _header(pic, s, position)
     place = _layout(s)
-    for method, box in zip(s.methods, place.panels, strict=True):
-        _panel(pic, s, method, box, position)
+    for method, box, room in zip(s.methods, place.panels, _title_rooms(s, place.panels),
+                                 strict=True):
+        _panel(pic, s, method, box, room, position)
     if place.note:
         note = "each dot is one sample, coloured by its true class"
         size = s.frame.fit(note, "label", place.legend_width, smallest=0.6)
@@ -62,8 +63,8 @@ def _legend_items(s: EmbeddingStory) -> list[LegendItem]:
 
 
 def _layout(s: EmbeddingStory) -> EmbeddingLayout:
-    """Square panels in a row (or a column in portrait); beside a single panel the legend and
-    the accuracy chart, below several the legend (and the chart in portrait)."""
+    """Square panels in a row or a column, whichever holds larger ones; beside a single panel
+    the legend and the accuracy chart, below several the legend (and the chart in portrait)."""
     f, count = s.frame, len(s.methods)
     x, y, w, h = f.body
     heading = f.line("heading") + f.dy("small")
@@ -84,7 +85,7 @@ def _layout(s: EmbeddingStory) -> EmbeddingLayout:
     chart_h = max(h * 0.2, f.dy("strip")) if not wide else 0.0
     top = y + chart_h + legend_h + f.dy("wide")
     area = (x, top, w, y + h - top - heading)
-    parts = f.split(area, [1] * count, vertical=not wide and count > 1, gap="gutter")
+    parts = f.split_for_squares(area, count, gap="gutter")
     panels = [f.square(part) for part in parts]
     chart = (x + room_x, y + room_y, w - room_x, chart_h - room_y - rows) if chart_h else None
     return EmbeddingLayout(panels, (0.5, y + chart_h + legend_h), w, True, chart, None)
@@ -99,7 +100,20 @@ def _header(pic: d.Picture, s: EmbeddingStory, position: float) -> None:
     pic.add(*s.frame.header(f"{s.unit} {shown} / {s.total_epochs:.0f}", accuracy))
 
 
-def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: float) -> None:
+def _title_rooms(s: EmbeddingStory, panels: list[Box]) -> list[float]:
+    """How wide each panel's title may run: to the next panel in its row, else to the frame's
+    right edge."""
+    f = s.frame
+    edge = f.body[0] + f.body[2]
+    rooms = []
+    for box, after in zip(panels, [*panels[1:], None], strict=True):
+        in_row = after is not None and after[0] >= box[0] + box[2]
+        rooms.append((after[0] - f.dx("small") if in_row else edge) - box[0])
+    return rooms
+
+
+def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, title_room: float,
+           position: float) -> None:
     t = s.theme
     x0, y0, _, h = box
     pic.add(d.Rect(box, t.panel, t.grid, 1.0))
@@ -123,8 +137,11 @@ def _panel(pic: d.Picture, s: EmbeddingStory, method: str, box: Box, position: f
     if method == "pca" and len(s.methods) == 1:
         basis = s.spec.embed.basis
         title += " of the last epoch" if basis == -1 else f" of snapshot {basis}"
-    pic.add(d.Label((x0, y0 + h + s.frame.dy("small")), title, s.frame.size("heading"), t.text,
-                    "left", "bottom", bold=True))
+    size = s.frame.size("heading")
+    if s.frame.width(title, size, bold=True) > title_room:
+        title = METHOD_NAMES[method]
+    pic.add(d.Label((x0, y0 + h + s.frame.dy("small")), title, size, t.text, "left", "bottom",
+                    bold=True))
 
 
 def _placer(s: EmbeddingStory, method: str, box: Box):

@@ -48,9 +48,7 @@ def _layout(s: LandscapeStory, views: int) -> tuple[list, tuple]:
     side_h = min(f.dy("strip_tallest"), f.body[3] * 0.35)
     panels, (x, y, w, h) = f.split(f.body, [f.body[3] - side_h - f.dy("block"), side_h],
                                    vertical=True, gap="block")
-    width_px, height_px = panels[2] * s.video.width, panels[3] * s.video.height
-    in_column = min(width_px, height_px / views) > min(width_px / views, height_px)
-    return (f.split(panels, [1] * views, vertical=in_column, gap="panel"),
+    return (f.split_for_squares(panels, views, gap="panel"),
             (x + room_x, y + room_y, w - room_x, h - room_y - values_h))
 
 

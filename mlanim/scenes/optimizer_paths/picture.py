@@ -30,7 +30,7 @@ def path_picture(story: PathStory, frame: int) -> d.Picture:
     panels = (x, y + room, w, h - room)
     tick = f.line("tick") * 1.2
     if view == "both":
-        halves = f.split(panels, [1, 1], vertical=video.portrait, gap="column")
+        halves = f.split_for_squares(panels, 2)
         map_box = _map_box(s, halves[0])
         pic = d.Picture(background=_map_layer(s, map_box))
         _contour(pic, s, step, map_box)
