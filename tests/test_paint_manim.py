@@ -60,6 +60,39 @@ def test_labels_are_set_as_manims_text_sets_them(painter, text, points, bold):
     assert abs(ink(ours).sum() / ink(manim_frame).sum() - 1) < 0.02
 
 
+LABELS = ["", "   ", "0", "epoch 12 / 40", "train loss 0.0123", "≤ 0.5 · ★ x₂", "AVA Wa To",
+          "fi fl ffi", "tab\there", "  lead", "Ünïcödé “quotes” — −2.000", "1e-05",
+          *(f"val {k / 7:.4f}" for k in range(70))]
+
+
+@pytest.mark.parametrize(("points", "bold"), [(9.0, False), (20.0, True)])
+def test_labels_set_together_are_set_as_each_alone(painter, tmp_path, points, bold):
+    """Pango sets many labels in one call (each on its own line, far apart) for speed: every
+    glyph's place and outline is what the label set alone gets, to the last digit."""
+    from mlanim.draw.pango_text import pango_glyph_lines, pango_glyphs
+
+    size, font = painter.canvas.font_size(points), painter.theme.font
+    frame = (VIDEO.width, VIDEO.height)
+    together = pango_glyph_lines(LABELS, font, size, bold, frame, tmp_path / "many.svg")
+    alone = [pango_glyphs(text, font, size, bold, frame, tmp_path / "one.svg")
+             for text in LABELS]
+    assert together == alone
+    assert sum(len(glyphs) for glyphs in alone) > 500
+
+
+def test_a_frame_sets_its_new_labels_in_one_call(painter, monkeypatch):
+    from mlanim.draw import pango_text
+
+    calls = []
+    for name in ("pango_glyphs", "pango_glyph_lines"):
+        original = getattr(pango_text, name)
+        monkeypatch.setattr(pango_text, name,
+                            lambda *a, _o=original, _n=name, **k: calls.append(_n) or _o(*a, **k))
+    labels = [d.Label((0.1, 0.05 + k / 40), f"new label {k} ·", 11, "#ffffff") for k in range(30)]
+    painter.paint(d.Picture(labels))
+    assert calls == ["pango_glyph_lines"]
+
+
 def test_a_label_of_spaces_draws_nothing(painter):
     frame = painter.paint(d.Picture([d.Label((0.5, 0.5), "   ", 20, "#ffffff")]))
     assert not inked(painter, frame).any()

@@ -89,10 +89,12 @@ class ManimPainter:
 
     def _blend_labels(self, labels: list[d.Label], pixels: np.ndarray) -> None:
         size = (self.video.width, self.video.height)
-        for label in labels:
-            content = label.text.lstrip(" ")
-            sprite = self.texts.sprite(content, self.canvas.font_size(label.size), label.color,
-                                       label.bold)
+        keys = [(label.text.lstrip(" "), self.canvas.font_size(label.size), label.color,
+                 label.bold) for label in labels]
+        self.texts.set_ahead(keys)
+        for label, key in zip(labels, keys, strict=True):
+            content = key[0]
+            sprite = self.texts.sprite(*key)
             if sprite is None:
                 continue
             at = label.at
@@ -260,9 +262,10 @@ def _dashes(corners: np.ndarray, period: float, aspect: np.ndarray, on: float = 
               for t in (starts, ends)]
     first = np.searchsorted(along, starts, side="right")
     last = np.searchsorted(along, ends, side="left")
-    pairs = (np.stack(points, axis=1) / aspect).tolist()  # most dashes turn no corner
-    return [(np.vstack([points[0][k], corners[first[k]:last[k]], points[1][k]]) / aspect)
-            .tolist() if last[k] > first[k] else pairs[k] for k in range(count)]
+    pairs = (np.stack(points, axis=1) / aspect).tolist()
+    turns = (corners / aspect).tolist()
+    return [[pairs[k][0], *turns[first[k]:last[k]], pairs[k][1]] if last[k] > first[k]
+            else pairs[k] for k in range(count)]  # most dashes turn no corner
 
 
 __all__ = ["FONT_PER_POINT", "ManimPainter"]

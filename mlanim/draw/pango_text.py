@@ -11,6 +11,7 @@ control points included, which is what manim aligns a `Text` by.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,12 +27,16 @@ LINE_SPACING = 1.3
 UNITS_PER_SVG_UNIT = 0.05
 START_X, START_Y = 30, 20
 PAD = 2  # pixels around the outline: antialiasing spills over its box
+BATCH_LINE_SPACING = 1000  # SVG units between labels set in one call: far apart, and whole
+BATCH_MOST = 64  # labels set in one call
+SVG_DECIMALS = 6  # cairo writes a glyph's place with six decimals
 
 _GLYPH = re.compile(r'<symbol[^>]*id="([^"]+)"[^>]*>\s*<path[^>]*\sd="([^"]*)"')
 _USE = re.compile(r'<use xlink:href="#([^"]+)" x="([^"]+)" y="([^"]+)"')
 _TOKEN = re.compile(r"[MLCZ]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 Outline = tuple[tuple[str, tuple[float, ...]], ...]
+Glyph = tuple[float, float, Outline]  # where an inked glyph sits (SVG units), its outline
 
 
 @lru_cache(maxsize=8192)
@@ -66,10 +71,29 @@ class PangoSprites:
         self.pixels_per_svg_unit = UNITS_PER_SVG_UNIT * frame_pixels[1] / frame_units
         self._svg = scratch / "label.svg"
         self._cache = SpriteCache(self._render)
+        self._set_ahead: dict[tuple[str, float, bool], list[Glyph]] = {}
 
     def sprite(self, text: str, font_size: float, color: str, bold: bool) -> Sprite | None:
         """The label rendered (None when it has no ink, e.g. only spaces)."""
         return self._cache.get(text, font_size, color, bold)
+
+    def set_ahead(self, labels: Iterable[tuple[str, float, str, bool]]) -> None:
+        """Have Pango set the single-line labels (text, font_size, color, bold) not yet
+        rendered in a few calls, so that `sprite` finds their glyphs ready: one call sets many
+        labels for little more than the cost of one."""
+        by_font: dict[tuple[float, bool], set[str]] = {}
+        for text, font_size, color, bold in labels:
+            if ("\n" not in text and (text, font_size, bold) not in self._set_ahead
+                    and not self._cache.has(text, font_size, color, bold)):
+                by_font.setdefault((font_size, bold), set()).add(text)
+        for (font_size, bold), texts in by_font.items():
+            ordered = sorted(texts)
+            for start in range(0, len(ordered), BATCH_MOST):
+                batch = ordered[start:start + BATCH_MOST]
+                set_lines = pango_glyph_lines(batch, self.font, font_size, bold,
+                                              self.frame_pixels, self._svg)
+                for text, glyphs in zip(batch, set_lines, strict=True):
+                    self._set_ahead[(text, font_size, bold)] = glyphs
 
     def _render(self, text: str, font_size: float, color: str, bold: bool) -> Sprite | None:
         glyphs = self._glyphs(text, font_size, bold)
@@ -84,8 +108,10 @@ class PangoSprites:
         alpha, colour = premultiplied(mask, tuple(round(255 * c) for c in rgb(color)))
         return Sprite(alpha, colour, (x0 - left, y0 - top, x1 - x0, y1 - y0))
 
-    def _glyphs(self, text: str, font_size: float, bold: bool
-                ) -> list[tuple[float, float, Outline]]:
+    def _glyphs(self, text: str, font_size: float, bold: bool) -> list[Glyph]:
+        ready = self._set_ahead.pop((text, font_size, bold), None)
+        if ready is not None:
+            return ready
         return pango_glyphs(text, self.font, font_size, bold, self.frame_pixels, self._svg)
 
     def _fill(self, glyphs, k: float, dx: float, dy: float, width: int, height: int
@@ -107,8 +133,37 @@ class PangoSprites:
         return rows[:, :width]
 
 
+def pango_glyph_lines(texts: Sequence[str], font: str, font_size: float, bold: bool,
+                      canvas: tuple[int, int], scratch: Path) -> list[list[Glyph]]:
+    """`pango_glyphs` of each single-line text, from one call to Pango: manimpango lays out
+    each line's setting alone and moves only its start down a line, so text k is set as it
+    would be alone, ``BATCH_LINE_SPACING`` * k lower (whole SVG units: the subtraction is
+    exact)."""
+    import manimpango
+
+    texts = [text.replace("\t", "    ") for text in texts]
+    settings, start = [], 0
+    for line, text in enumerate(texts):
+        settings.append(manimpango.TextSetting(start, start + len(text), font, "NORMAL",
+                                               "BOLD" if bold else "NORMAL", line))
+        start += len(text) + 1
+    size = font_size / SVG_FONT_FACTOR
+    height = canvas[1] + BATCH_LINE_SPACING * len(texts)  # every line inside the surface
+    manimpango.text2svg(settings, size, BATCH_LINE_SPACING, False, str(scratch), START_X,
+                        START_Y, canvas[0], height, "\n".join(texts))
+    svg = scratch.read_text(encoding="utf-8")
+    outlines = {name: _outline(data) for name, data in _GLYPH.findall(svg)}
+    lines: list[list[Glyph]] = [[] for _ in texts]
+    for name, x, y in _USE.findall(svg):
+        if len(outlines.get(name, ())) > 1:
+            line = int((float(y) - START_Y) // BATCH_LINE_SPACING)
+            alone = round(float(y) - BATCH_LINE_SPACING * line, SVG_DECIMALS)
+            lines[line].append((float(x), alone, outlines[name]))
+    return lines
+
+
 def pango_glyphs(text: str, font: str, font_size: float, bold: bool,
-                 canvas: tuple[int, int], scratch: Path) -> list[tuple[float, float, Outline]]:
+                 canvas: tuple[int, int], scratch: Path) -> list[Glyph]:
     """Each inked glyph's position (SVG units) and outline, as Pango sets ``text`` for a
     manim `Text` of ``font_size`` on a ``canvas`` of pixels (the SVG is written to
     ``scratch``)."""

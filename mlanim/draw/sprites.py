@@ -37,6 +37,10 @@ class SpriteCache:
         self._make, self._kept = make, kept
         self._cache: OrderedDict[Hashable, Sprite | None] = OrderedDict()
 
+    def has(self, *key: Hashable) -> bool:
+        """Whether the sprite for ``key`` is kept."""
+        return key in self._cache
+
     def get(self, *key: Hashable) -> Sprite | None:
         """The sprite for ``key``, made by ``make(*key)`` the first time."""
         if key in self._cache:
