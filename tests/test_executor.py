@@ -51,3 +51,31 @@ def make_counting_frames() -> CountingFrames:
 def test_process_pool_returns_frames_in_order():
     frames = list(draw_in_order(partial(make_counting_frames), 7, workers=2, chunk=2))
     assert [int(f[0, 0, 0]) for f in frames] == list(range(7))
+
+
+def test_frames_are_encoded_with_the_heap_settled_and_it_is_released_after(tmp_path):
+    """While frames are drawn and encoded, the objects alive before are out of the collector's
+    scans (gc.freeze); afterwards, and after a failure, the collector sees them again."""
+    import gc
+
+    from mlanim.draw.video import VideoSettings
+    from mlanim.encode import write_outputs
+
+    frozen_while_drawing = []
+
+    def frames():
+        for _ in range(3):
+            frozen_while_drawing.append(gc.get_freeze_count())
+            yield np.zeros((64, 96, 3), np.uint8)
+
+    video = VideoSettings(96, 64, 3, 1.0)
+    write_outputs(frames(), video, {"mp4": tmp_path / "a.mp4"})
+    assert min(frozen_while_drawing) > 1000 and gc.get_freeze_count() == 0
+
+    def failing():
+        yield np.zeros((64, 96, 3), np.uint8)
+        raise RuntimeError("drawing failed")
+
+    with pytest.raises(RuntimeError):
+        write_outputs(failing(), video, {"mp4": tmp_path / "b.mp4"})
+    assert gc.get_freeze_count() == 0 and not (tmp_path / "b.mp4").exists()

@@ -16,6 +16,7 @@ from mlanim.atomic import (
 from mlanim.draw.video import VideoSettings
 from mlanim.encode.subtitles import write_subtitles
 from mlanim.encode.video import AvWriter, GifWriter, PngWriter
+from mlanim.executor import settled_heap
 from mlanim.inputs import megabytes
 from mlanim.progress import Progress, SilentProgress
 from mlanim.spec.sections import GifSpec
@@ -139,7 +140,7 @@ def _encode(frames: Iterable[np.ndarray], writers: dict, video: VideoSettings,
     finished = False
     try:
         total = len(frames) if isinstance(frames, Sized) else video.count  # a still: one
-        with progress.task("drawing + encoding", total=total) as bar:
+        with progress.task("drawing + encoding", total=total) as bar, settled_heap():
             for frame in frames:
                 for writer in writers.values():
                     writer.write(frame)
