@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlanim.analysis.claims import separated
 from mlanim.draw import display as d
 from mlanim.draw.charts import Series, axes_room, line_chart, value_row_height
 from mlanim.draw.frame import LegendItem
@@ -256,8 +255,7 @@ def _caption(pic: d.Picture, s: EmbeddingStory, frame: int, position: float) -> 
     elif phase == "end":
         split = "held-out" if "val_acc" in s.metrics else "training"
         right = s.metrics.get("val_acc", s.metrics["train_acc"])[-1]
-        view = s.methods[0]
-        apart = separated(s.layouts[view][-1], s.labels)
+        apart = s.final_separation
         where = ("each class has its own region" if apart.fired else
                  f"the classes still overlap in this view ({apart.text})")
         text = (f"After {s.total_epochs:.0f} {s.unit}s {where}: {right:.0%} of {split} "

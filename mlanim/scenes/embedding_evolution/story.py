@@ -3,8 +3,11 @@ model predicted for them at every snapshot, indexed by video frame."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
+from mlanim.analysis.claims import Claim, separated
 from mlanim.analysis.derived import Analysis
 from mlanim.analysis.projection import star_vertices
 from mlanim.draw.frame import Frame
@@ -28,6 +31,7 @@ class EmbeddingStory:
     def __init__(self, spec, trace: Trace, layouts: dict[str, np.ndarray], video: VideoSettings,
                  theme: Theme) -> None:
         self.spec, self.video, self.theme = spec, video, theme
+        self._texts: tuple[int, np.ndarray] = (-1, np.zeros(0, str))
         meta = trace.meta
         self.methods = spec.embed.methods
         # a run that diverged is drawn up to its last snapshot whose values are all finite
@@ -74,10 +78,18 @@ class EmbeddingStory:
     def point_texts(self, position: float) -> np.ndarray:
         """What a page shows over each point at the nearest snapshot: ``#12 · 7 · predicted
         1``."""
-        predicted = self.predicted[min(round(position), len(self.predicted) - 1)]
-        names = self.class_names
-        return np.array([f"#{i} · {names[k]} · predicted {names[p]}" for i, (k, p) in
-                         enumerate(zip(self.labels, predicted, strict=True))])
+        snapshot = min(round(position), len(self.predicted) - 1)
+        if self._texts[0] != snapshot:  # consecutive frames mostly show one snapshot
+            names = self.class_names
+            self._texts = (snapshot, np.array([
+                f"#{i} · {names[k]} · predicted {names[p]}" for i, (k, p) in
+                enumerate(zip(self.labels, self.predicted[snapshot], strict=True))]))
+        return self._texts[1]
+
+    @cached_property
+    def final_separation(self) -> Claim:
+        """Whether the classes stand apart in the first view's last layout (`separated`)."""
+        return separated(self.layouts[self.methods[0]][-1], self.labels)
 
     def wrong(self, position: float) -> np.ndarray:
         """Which points the model misclassifies at the nearest snapshot."""
