@@ -8,7 +8,7 @@ whose short side is 720 pixels, and scale with the frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 
 import numpy as np
 
@@ -231,3 +231,29 @@ class Picture:
     def all_shapes(self) -> list[Shape2D]:
         """Background, shapes and overlay, back to front, 3-D views as drawn in a video."""
         return flattened([*self.background, *self.shapes, *self.overlay])
+
+
+def same_picture(one: Picture, other: Picture) -> bool:
+    """Whether two pictures hold the same shapes in the same order, arrays compared by value
+    (shapes leave them out of ``==``): a frame equal to the one before needs no painting."""
+    return (_same(one.shapes, other.shapes) and _same(one.background, other.background)
+            and _same(one.overlay, other.overlay))
+
+
+def _same(one: object, other: object) -> bool:
+    if one is other:
+        return True
+    if type(one) is not type(other):
+        return False
+    if isinstance(one, np.ndarray):
+        assert isinstance(other, np.ndarray)
+        return one.shape == other.shape and bool(np.array_equal(one, other))
+    if is_dataclass(one):
+        return all(_same(getattr(one, f.name), getattr(other, f.name)) for f in fields(one))
+    if isinstance(one, tuple | list):
+        assert isinstance(other, tuple | list)
+        if len(one) != len(other):
+            return False
+        if any(isinstance(item, np.ndarray) or is_dataclass(item) for item in one[:1]):
+            return all(_same(a, b) for a, b in zip(one, other, strict=True))
+    return bool(one == other)  # numbers, strings, tuples of points (compared in C)

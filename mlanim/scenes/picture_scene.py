@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mlanim.analysis.derived import Derived
-from mlanim.draw.display import Label, Picture
+from mlanim.draw.display import Label, Picture, same_picture
 from mlanim.draw.frame import Units, layout_problems
 from mlanim.draw.theme import Theme
 from mlanim.draw.timeline import SnapshotSteps, SnapshotTimeline
@@ -44,10 +44,17 @@ class PictureFrames:
         self.painter = Painter(video, theme)
         self.count = video.count
         self.units = Units(video, theme)
+        self._last: tuple[Picture, np.ndarray] | None = None
 
     def frame(self, index: int) -> np.ndarray:
-        """Draw frame ``index``."""
-        return self.painter.paint(self.compose(self.story, index))
+        """Draw frame ``index``: the same pixels again when its picture is the one before's
+        (a hold, or 60 frames a second over 20 snapshots a video)."""
+        picture = self.compose(self.story, index)
+        if self._last is not None and same_picture(picture, self._last[0]):
+            return self._last[1]
+        pixels = self.painter.paint(picture)
+        self._last = (picture, pixels)
+        return pixels
 
     def layout_problems(self) -> dict[str, int]:
         """Texts cut at an edge or lying on others, each with the first frame showing it, in
