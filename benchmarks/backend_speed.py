@@ -1,6 +1,7 @@
 """backend_speed: for each scene kind's main example at 720p, frames/s drawn with manim over
 frames/s drawn with matplotlib, from the same cached trace, in one run. Target: >= 0.8x for
-every kind, and at least 25 frames/s for network_pulses with manim.
+every kind, and at least 25 frames/s for network_pulses with manim. Each kind's ratio is the
+median over three back-to-back pairs (frames/s: the medians of each side).
 
 Drawing only (no encoding): the encoder is the same for both backends. Frames are spread evenly
 over the whole video, so every phase of each scene is in the sample.
@@ -10,6 +11,7 @@ Run: .venv/bin/python benchmarks/backend_speed.py [KIND ...]
 
 from __future__ import annotations
 
+import statistics
 import sys
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from _common import MAIN_EXAMPLES, prepared_example, print_machine, stopwatch
 from mlanim.draw.theme import load_theme
 
 SAMPLES = 90
+PAIRS = 3  # each kind's ratio: the median over this many back-to-back pairs
 TARGET, PULSES_FPS = 0.8, 25.0
 
 
@@ -49,8 +52,10 @@ def main() -> None:
     ratios = {}
     for kind in kinds:
         example = MAIN_EXAMPLES[kind]
-        mpl, manim = (frames_per_second(example, b) for b in ("matplotlib", "manim"))
-        ratios[kind] = manim / mpl
+        pairs = [tuple(frames_per_second(example, b) for b in ("matplotlib", "manim"))
+                 for _ in range(PAIRS)]  # back to back, so machine noise hits both alike
+        mpl, manim = (statistics.median(side) for side in zip(*pairs, strict=True))
+        ratios[kind] = statistics.median(b / a for a, b in pairs)
         print(f"{kind:20} {example:22} {mpl:10.1f} {manim:8.1f} {ratios[kind]:5.2f}x",
               flush=True)
         if kind == "network_pulses":
