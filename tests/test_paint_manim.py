@@ -3,6 +3,8 @@ sets them, strokes as the camera strokes a `Line` or `VMobject`, discs as it fil
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from manim import Circle, Line, Polygon, Text, VMobject
@@ -170,3 +172,20 @@ def test_frames_start_from_the_background_and_repeat_exactly(painter):
     assert not np.array_equal(frames[0], frames[1])
     # where no disc ever was, every frame shows the same background
     np.testing.assert_array_equal(frames[0][:200], frames[2][:200])
+
+
+def test_label_files_are_written_in_memory_where_the_system_has_a_memory_folder(
+        tmp_path, monkeypatch):
+    """Pango's SVG of each label is written and read back at once: in a memory-backed folder
+    when there is one (half a label's cost on a disk), else in the disk's scratch folder."""
+    from mlanim.draw import manim_canvas
+
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.setattr(manim_canvas, "MEMORY_FOLDER", memory)
+    monkeypatch.setattr(manim_canvas, "_SMALL_SCRATCH", [])
+    assert Path(manim_canvas.small_scratch_folder()).parent == memory
+
+    monkeypatch.setattr(manim_canvas, "MEMORY_FOLDER", tmp_path / "none")
+    monkeypatch.setattr(manim_canvas, "_SMALL_SCRATCH", [])
+    assert manim_canvas.small_scratch_folder() == manim_canvas.scratch_folder()

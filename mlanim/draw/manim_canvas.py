@@ -9,8 +9,10 @@ Text goes through Pango (`Text`), never LaTeX.
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +27,7 @@ FONT_PER_POINT = 1.13
 
 
 _SCRATCH: list[str] = []
+_SMALL_SCRATCH: list[str] = []
 
 
 def scratch_folder() -> str:
@@ -34,6 +37,25 @@ def scratch_folder() -> str:
         atexit.register(shutil.rmtree, folder, True)
         _SCRATCH.append(folder)
     return _SCRATCH[0]
+
+
+MEMORY_FOLDER = Path("/dev/shm")  # Linux's memory-backed folder, where there is one
+
+
+def small_scratch_folder() -> str:
+    """A folder for small files written and read back at once (the SVG of each label Pango
+    sets): in memory where the system has such a folder (half the cost of each label on a
+    disk), else `scratch_folder`; removed at exit."""
+    if not _SMALL_SCRATCH:
+        folder = scratch_folder()
+        if MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK):
+            try:
+                folder = tempfile.mkdtemp(prefix="mlanim-labels-", dir=MEMORY_FOLDER)
+                atexit.register(shutil.rmtree, folder, True)
+            except OSError:
+                pass  # no room there: the disk's scratch folder serves
+        _SMALL_SCRATCH.append(folder)
+    return _SMALL_SCRATCH[0]
 
 
 class ManimCanvas:

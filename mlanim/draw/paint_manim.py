@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from mlanim.draw import display as d
-from mlanim.draw.manim_canvas import FONT_PER_POINT, ManimCanvas, scratch_folder
+from mlanim.draw.manim_canvas import FONT_PER_POINT, ManimCanvas, small_scratch_folder
 from mlanim.draw.pango_text import PangoSprites
 from mlanim.draw.sprites import Layers, blend, handed_on, paste, place
 from mlanim.draw.theme import Theme, rgb
@@ -44,7 +44,7 @@ class ManimPainter:
         self.video, self.theme = video, theme
         self.canvas = ManimCanvas(video, theme)
         self.texts = PangoSprites(theme.font, (video.width, video.height),
-                                  self.canvas.frame_units, Path(scratch_folder()))
+                                  self.canvas.frame_units, Path(small_scratch_folder()))
         self._kept: OrderedDict[d.Shape, object] = OrderedDict()
         self.layers = Layers(self._painted, premultiplied=True)  # cairo premultiplies
         self._cairo: tuple[np.ndarray, object] | None = None
