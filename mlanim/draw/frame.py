@@ -345,10 +345,7 @@ class Frame(Units):
         larger squares in pixels (a row when they tie)."""
         row = self.split(box, [1] * count, gap=gap)
         column = self.split(box, [1] * count, vertical=True, gap=gap)
-        return column if self._square_side(column[0]) > self._square_side(row[0]) else row
-
-    def _square_side(self, box: Box) -> float:
-        return min(box[2] * self.video.width, box[3] * self.video.height)
+        return column if self.square(column[0])[3] > self.square(row[0])[3] else row
 
     # -- legend -----------------------------------------------------------------------------
     def legend_rows(self, items: Sequence[LegendItem], width: float,

@@ -81,10 +81,10 @@ class PangoSprites:
         """Have Pango set the single-line labels (text, font_size, color, bold) not yet
         rendered in a few calls, so that `sprite` finds their glyphs ready: one call sets many
         labels for little more than the cost of one."""
+        self._set_ahead.clear()  # only this frame's: any colour of a label finds them
         by_font: dict[tuple[float, bool], set[str]] = {}
         for text, font_size, color, bold in labels:
-            if ("\n" not in text and (text, font_size, bold) not in self._set_ahead
-                    and not self._cache.has(text, font_size, color, bold)):
+            if "\n" not in text and not self._cache.has(text, font_size, color, bold):
                 by_font.setdefault((font_size, bold), set()).add(text)
         for (font_size, bold), texts in by_font.items():
             ordered = sorted(texts)
@@ -109,7 +109,7 @@ class PangoSprites:
         return Sprite(alpha, colour, (x0 - left, y0 - top, x1 - x0, y1 - y0))
 
     def _glyphs(self, text: str, font_size: float, bold: bool) -> list[Glyph]:
-        ready = self._set_ahead.pop((text, font_size, bold), None)
+        ready = self._set_ahead.get((text, font_size, bold))
         if ready is not None:
             return ready
         return pango_glyphs(text, self.font, font_size, bold, self.frame_pixels, self._svg)
@@ -139,26 +139,12 @@ def pango_glyph_lines(texts: Sequence[str], font: str, font_size: float, bold: b
     each line's setting alone and moves only its start down a line, so text k is set as it
     would be alone, ``BATCH_LINE_SPACING`` * k lower (whole SVG units: the subtraction is
     exact)."""
-    import manimpango
-
-    texts = [text.replace("\t", "    ") for text in texts]
-    settings, start = [], 0
-    for line, text in enumerate(texts):
-        settings.append(manimpango.TextSetting(start, start + len(text), font, "NORMAL",
-                                               "BOLD" if bold else "NORMAL", line))
-        start += len(text) + 1
-    size = font_size / SVG_FONT_FACTOR
-    height = canvas[1] + BATCH_LINE_SPACING * len(texts)  # every line inside the surface
-    manimpango.text2svg(settings, size, BATCH_LINE_SPACING, False, str(scratch), START_X,
-                        START_Y, canvas[0], height, "\n".join(texts))
-    svg = scratch.read_text(encoding="utf-8")
-    outlines = {name: _outline(data) for name, data in _GLYPH.findall(svg)}
     lines: list[list[Glyph]] = [[] for _ in texts]
-    for name, x, y in _USE.findall(svg):
-        if len(outlines.get(name, ())) > 1:
-            line = int((float(y) - START_Y) // BATCH_LINE_SPACING)
-            alone = round(float(y) - BATCH_LINE_SPACING * line, SVG_DECIMALS)
-            lines[line].append((float(x), alone, outlines[name]))
+    taller = (canvas[0], canvas[1] + BATCH_LINE_SPACING * len(texts))  # every line inside
+    for x, y, outline in _set_lines([text.replace("\t", "    ") for text in texts], font,
+                                    font_size, bold, BATCH_LINE_SPACING, taller, scratch):
+        line = int((y - START_Y) // BATCH_LINE_SPACING)
+        lines[line].append((x, round(y - BATCH_LINE_SPACING * line, SVG_DECIMALS), outline))
     return lines
 
 
@@ -167,17 +153,24 @@ def pango_glyphs(text: str, font: str, font_size: float, bold: bool,
     """Each inked glyph's position (SVG units) and outline, as Pango sets ``text`` for a
     manim `Text` of ``font_size`` on a ``canvas`` of pixels (the SVG is written to
     ``scratch``)."""
+    spacing = font_size / SVG_FONT_FACTOR * LINE_SPACING
+    return _set_lines(text.replace("\t", "    ").split("\n"), font, font_size, bold, spacing,
+                      canvas, scratch)
+
+
+def _set_lines(lines: Sequence[str], font: str, font_size: float, bold: bool,
+               line_spacing: float, canvas: tuple[int, int], scratch: Path) -> list[Glyph]:
+    """Every inked glyph of ``lines`` as Pango sets them through manimpango (each line's
+    setting laid out alone, ``line_spacing`` SVG units below the one before), in order."""
     import manimpango
 
-    text = text.replace("\t", "    ")
     settings, start = [], 0
-    for line, part in enumerate(text.split("\n")):
+    for line, part in enumerate(lines):
         settings.append(manimpango.TextSetting(start, start + len(part), font, "NORMAL",
                                                "BOLD" if bold else "NORMAL", line))
         start += len(part) + 1
-    size = font_size / SVG_FONT_FACTOR
-    manimpango.text2svg(settings, size, size * LINE_SPACING, False, str(scratch),
-                        START_X, START_Y, *canvas, text)
+    manimpango.text2svg(settings, font_size / SVG_FONT_FACTOR, line_spacing, False,
+                        str(scratch), START_X, START_Y, *canvas, "\n".join(lines))
     svg = scratch.read_text(encoding="utf-8")
     outlines = {name: _outline(data) for name, data in _GLYPH.findall(svg)}
     return [(float(x), float(y), outlines[name]) for name, x, y in _USE.findall(svg)
