@@ -232,8 +232,10 @@ def _traced(pic: d.Picture, s: EmbeddingStory, method: str, place, sample: int, 
     ink = image if s.theme.name == "dark" else 1 - image
     pic.add(d.Image((left, bottom, size_w, size_h), np.repeat(ink[..., None], 3, axis=2)),
             d.Rect((left, bottom, size_w, size_h), None, color, 2.0))
-    pic.add(d.Label((left + size_w / 2, bottom - f.dy("thin")), note,
-                    f.fit(note, "value", size_w * 2.2), t.text, "center", "top"))
+    # flush with the image's outer edge, so a long note runs into the panel, not out of it
+    pic.add(d.Label((left + size_w if right_side else left, bottom - f.dy("thin")), note,
+                    f.fit(note, "value", size_w * 2.2), t.text,
+                    "right" if right_side else "left", "top"))
 
 
 def _accuracy_chart(pic: d.Picture, s: EmbeddingStory, position: float, box: Box) -> None:
