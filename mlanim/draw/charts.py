@@ -139,15 +139,17 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
             continue  # its first point is still to come
         upto = at <= now + 1e-9
         plotted = log_values(s.values, bottom, top) if log else np.asarray(s.values, float)
+        raw = np.asarray(s.values, float)
         value = float(np.interp(now, at, plotted))
-        xs = [*(x0 + w * (at[upto] - x[0]) / span), x0 + w * (now - x[0]) / span]
-        ys = [*(y0 + h * _fraction(plotted[upto], bottom, top)),
+        shown_x = x0 + w * (at[upto] - x[0]) / span
+        kept = column_points(shown_x * units.video.width, plotted[upto])
+        xs = [*shown_x[kept], x0 + w * (now - x[0]) / span]
+        ys = [*(y0 + h * _fraction(plotted[upto][kept], bottom, top)),
               y0 + h * float(_fraction(value, bottom, top))]
         if len(xs) > 1:
-            raw = np.asarray(s.values, float)
             hover = tuple(map(functools.partial(_point_text, s.label, s.percent),
-                              [*at[upto].tolist(), now],
-                              [*raw[upto].tolist(), float(np.interp(now, at, raw))]))
+                              [*at[upto][kept].tolist(), now],
+                              [*raw[upto][kept].tolist(), float(np.interp(now, at, raw))]))
             shapes.append(d.Polyline(tuple(zip(xs, ys, strict=True)), s.color, 2.0, s.dashed,
                                      hover))
             shapes.append(d.Circle((xs[-1], ys[-1]), 3.0, s.color, None))
@@ -156,6 +158,28 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
         if values:
             texts.append((f"{s.label} {shown}", s.color))
     return shapes + _value_row(units, box, texts)
+
+
+POINTS_PER_COLUMN = 4
+"""A long curve keeps, in each pixel column of its chart, its first, last, lowest and highest
+point there (M4, Jugel et al., VLDB 2014): drawn as a line at that width it covers the pixels
+every point would, and a page of a run of 100,000 steps holds a few thousand points a curve
+and frame, not every step. A curve with fewer points than four a column keeps them all."""
+
+
+def column_points(x_pixels: np.ndarray, y: np.ndarray) -> np.ndarray | slice:
+    """The points of a line through (``x_pixels``, ``y``) that a chart at one-pixel columns
+    needs (`POINTS_PER_COLUMN`): every point (``slice(None)``) when it has few, or when its x
+    ever goes back."""
+    columns = np.floor(x_pixels).astype(np.int64)
+    if len(columns) == 0 or np.any(np.diff(columns) < 0):
+        return slice(None)
+    if len(columns) <= POINTS_PER_COLUMN * (int(columns[-1] - columns[0]) + 1):
+        return slice(None)
+    starts = np.flatnonzero(np.r_[True, columns[1:] != columns[:-1]])
+    ends = np.r_[starts[1:], len(columns)] - 1
+    by_value = np.lexsort((y, columns))  # a column's points stay where they were, lowest first
+    return np.unique(np.concatenate([starts, ends, by_value[starts], by_value[ends]]))
 
 
 def chart_band(units: Units, box: Box, x: np.ndarray, low: np.ndarray, high: np.ndarray,
