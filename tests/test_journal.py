@@ -266,3 +266,47 @@ def test_a_run_whose_metadata_claims_a_huge_layer_is_refused(tmp_path):
     writer.close()
     with pytest.raises(DataError, match=r"declares model\.widths\.1 = 1000000000"):
         load_trace(path)
+
+
+def test_a_page_of_an_unfinished_run_is_drawn_from_it_and_workers_get_a_copy_as_read(
+        tmp_path, monkeypatch):
+    """A live page is built at every change of a run: drawn from the file as read, not from
+    a copy saved into the cache each time (a save took half a build). Worker processes, which
+    read a file, get the run kept as it was read."""
+    from mlanim.pipeline import shared_path
+
+    monkeypatch.setenv("MLANIM_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "run.mlanim"
+    _run(path, epochs=3, stop_after=13).close()
+    page = mlanim.load(path).render("gradient_flow", out=tmp_path / "page", formats=["html"])
+    assert page[0].stat().st_size > 10_000
+    assert not (tmp_path / "cache" / "unfinished").exists()
+    read = load_trace(path)
+    held = shared_path(read)
+    assert held is not None and held != path and held.parent.name == "unfinished"
+    kept = load_trace(held)
+    assert "unfinished" not in kept.meta or kept.meta["unfinished"] == read.meta["unfinished"]
+    _same(kept, read)
+    finished = tmp_path / "whole.mlanim"
+    _run(finished)
+    assert shared_path(load_trace(finished)) == finished
+
+
+@pytest.mark.slow
+def test_worker_processes_draw_an_unfinished_run_as_this_process_does(tmp_path, monkeypatch):
+    import av
+
+    monkeypatch.setenv("MLANIM_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "run.mlanim"
+    _run(path, epochs=3, stop_after=13).close()
+    videos = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("MLANIM_WORKERS", workers)
+        written = mlanim.load(path).render("gradient_flow", out=tmp_path / workers,
+                                           formats=["mp4"], quality="low", duration=5)
+        with av.open(str(written[0])) as video:
+            videos[workers] = [f.to_ndarray(format="rgb24") for f in video.decode(video=0)]
+    assert len(videos["1"]) == len(videos["2"]) >= 60
+    for one, two in zip(videos["1"], videos["2"], strict=True):
+        np.testing.assert_array_equal(one, two)
+    assert (tmp_path / "cache" / "unfinished").is_dir()  # the workers read the kept copy
