@@ -382,8 +382,9 @@ def _draw(loaded: LoadedSpec, spec: SceneSpec, kind: SceneKind, backend: str, tr
                   if f not in (*FIGURE_FORMATS, *SUBTITLE_FORMATS, *PAGE_FORMATS, "png")]
         samples = [drawing.frame(i) for i in sample_indices(drawing.count)] \
             if "gif" in targets else []
-        if not moving:
-            frames: Iterable[np.ndarray] = [drawing.frame(drawing.count - 1)]
+        if not moving:  # a PNG's one frame; a page, a figure or subtitles paint none
+            frames: Iterable[np.ndarray] = \
+                [drawing.frame(drawing.count - 1)] if "png" in targets else []
         elif cluster.address() and trace.path and drawing.count >= MIN_PARALLEL_FRAMES:
             frames = drawn_on_cluster((spec.scene, spec.model_dump(mode="json"), video, theme,
                                        backend), shared_path(trace), drawing.count)

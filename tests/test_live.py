@@ -304,3 +304,23 @@ def test_a_page_holds_thirty_pictures_while_its_run_trains_and_all_once_it_ended
     finally:
         server.stop()
     assert len(training["frames"]) == LIVE_FRAMES < len(ended["frames"])
+
+
+def test_a_page_build_paints_no_frame_and_imports_no_painter(tmp_path):
+    """The builder makes a page at every change of a run: it composes pictures for the page's
+    painter and paints no raster frame (which cost a matplotlib figure, its import, and a
+    fifth of a first build)."""
+    import subprocess
+    import sys
+
+    rec = _watched(tmp_path / "run.mlanim")
+    _loop(rec, 2)
+    rec.close()
+    probe = ("import sys; from pathlib import Path; from mlanim.live import build_page; "
+             f"page = build_page(Path({str(tmp_path / 'run.mlanim')!r}), 'gradient_flow', "
+             "'dark', 30); print(len(page), 'mlanim.draw.paint_mpl' in sys.modules, "
+             "'matplotlib.pyplot' in sys.modules, 'mlanim.draw.paint_manim' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=120)
+    size, *painters = done.stdout.split()
+    assert int(size) > 10_000 and painters == ["False", "False", "False"]

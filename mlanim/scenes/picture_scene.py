@@ -36,15 +36,24 @@ class PictureFrames:
 
     def __init__(self, story: Any, compose, video: VideoSettings, theme: Theme,
                  backend: str) -> None:
-        if backend == "manim":
-            from mlanim.draw.paint_manim import ManimPainter as Painter
-        else:
-            from mlanim.draw.paint_mpl import MplPainter as Painter
         self.story, self.compose = story, compose
-        self.painter = Painter(video, theme)
+        self.video, self.theme, self.backend = video, theme, backend
         self.count = video.count
         self.units = Units(video, theme)
+        self._painter: Any = None
         self._last: tuple[Picture, np.ndarray] | None = None
+
+    @property
+    def painter(self) -> Any:
+        """The backend's painter, made at the first frame painted (a render of a page or
+        subtitles alone paints none, nor imports a painter)."""
+        if self._painter is None:
+            if self.backend == "manim":
+                from mlanim.draw.paint_manim import ManimPainter as Painter
+            else:
+                from mlanim.draw.paint_mpl import MplPainter as Painter
+            self._painter = Painter(self.video, self.theme)
+        return self._painter
 
     def frame(self, index: int) -> np.ndarray:
         """Draw frame ``index``: the same pixels again when its picture is the one before's
@@ -69,7 +78,8 @@ class PictureFrames:
 
     def close(self) -> None:
         """Free the painter."""
-        self.painter.close()
+        if self._painter is not None:
+            self._painter.close()
 
 
 def page_views(story: Any, shown: list[int]) -> list[tuple[str, int, int]]:
