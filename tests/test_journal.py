@@ -310,3 +310,86 @@ def test_worker_processes_draw_an_unfinished_run_as_this_process_does(tmp_path, 
     for one, two in zip(videos["1"], videos["2"], strict=True):
         np.testing.assert_array_equal(one, two)
     assert (tmp_path / "cache" / "unfinished").is_dir()  # the workers read the kept copy
+
+
+def _fresh(path: Path):
+    """The run at ``path`` read as a new process would: from its start."""
+    from mlanim.trace import journal
+
+    journal._READINGS.clear()
+    return load_trace(path)
+
+
+def _decoded(monkeypatch) -> list[int]:
+    """A count of the records decoded from now on."""
+    from mlanim.trace import journal
+
+    count = [0]
+    original = journal.decode_record
+
+    def counted(path, payload):
+        count[0] += 1
+        return original(path, payload)
+
+    monkeypatch.setattr(journal, "decode_record", counted)
+    return count
+
+
+def test_a_growing_run_read_again_reads_only_its_new_records(tmp_path, monkeypatch):
+    """A live page reads its run at every change: the records read before are not read
+    again, and what comes out is what a reading from the start gives."""
+    short, long, path = tmp_path / "short.mlanim", tmp_path / "long.mlanim", tmp_path / "r"
+    _run(short, epochs=6, stop_after=13).close()
+    _run(long, epochs=6, stop_after=33).close()
+    assert long.read_bytes().startswith(short.read_bytes())  # the same run, further on
+    path.write_bytes(short.read_bytes())
+    first = load_trace(path)
+    decoded = _decoded(monkeypatch)
+    with path.open("ab") as grown:  # appended, as the recorder does
+        grown.write(long.read_bytes()[len(short.read_bytes()):])
+    again = load_trace(path)
+    everything = _fresh(path)
+    assert decoded[0] == everything.meta["unfinished"]["records"] * 2 - \
+        first.meta["unfinished"]["records"]  # the new records, then all of them afresh
+    _same(again, everything)
+    assert again.meta == everything.meta and again.digest == everything.digest
+
+
+@pytest.mark.parametrize("change", ["rewritten", "damaged in place", "cut"])
+def test_a_run_file_changed_otherwise_is_read_from_its_start(tmp_path, change):
+    path, long = tmp_path / "run.mlanim", tmp_path / "long.mlanim"
+    _run(path, epochs=6, stop_after=25).close()
+    _run(long, epochs=6, stop_after=33).close()
+    read = load_trace(path)
+    whole = bytearray(path.read_bytes())
+    if change == "rewritten":  # another run at the path: the record read last differs
+        whole = bytearray(long.read_bytes())
+        whole[_record_starts(path.read_bytes())[-1] + 20] ^= 0xFF  # its checksum
+    elif change == "damaged in place":  # same size, a byte of an early record flipped
+        whole[len(MAGIC) + 100] ^= 0xFF
+    else:
+        whole = whole[: len(whole) // 2]
+    with path.open("r+b") as same_file:  # the same file (inode), as an editor would leave it
+        same_file.write(bytes(whole))
+        same_file.truncate(len(whole))
+    if change == "damaged in place":
+        os.utime(path, ns=(1, 1))  # a write within the second may not move the time
+    after = load_trace(path) if change != "damaged in place" else None
+    if change == "damaged in place":
+        with pytest.raises(DataError):
+            load_trace(path)  # its first record is damaged: nothing whole to read
+        return
+    fresh = _fresh(path)
+    _same(after, fresh)
+    assert after.meta["unfinished"] == fresh.meta["unfinished"] != read.meta["unfinished"]
+
+
+def _record_starts(whole: bytes) -> list[int]:
+    """Where each record of a run's bytes starts."""
+    from mlanim.trace.journal import HEAD
+
+    starts, at = [], len(MAGIC)
+    while at + HEAD <= len(whole):
+        starts.append(at)
+        at += HEAD + int.from_bytes(whole[at + 4: at + 12], "little")
+    return starts

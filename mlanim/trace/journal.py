@@ -130,43 +130,111 @@ class Replayed:
 
 
 def read_journal(path: Path) -> Replayed:
-    """Every record written whole, merged: a half-written last record is left out."""
+    """Every record written whole, merged: a half-written last record is left out.
+
+    Read again in the same process (a live page's builder reads its run at every change),
+    only the records added since are read, when the file is still the one read before
+    (`_Reading.goes_on`); otherwise it is read from its start."""
     from mlanim.inputs import max_input_bytes
 
-    cap = max_input_bytes()
-    rows: list[tuple[str, int, float, str, np.ndarray]] = []
-    appended: dict[str, list[np.ndarray]] = {}
-    statics: dict[str, np.ndarray] = {}
-    state: dict[str, Any] | None = None
-    digest, count = hashlib.sha256(), 0
+    key = os.path.abspath(path)
     with open(path, "rb") as handle:
-        if handle.read(len(MAGIC)) != MAGIC:
-            raise DataError(f"{path} is not a run being recorded")
-        for payload in _payloads(handle, cap, path):
-            digest.update(payload)
+        reading = _READINGS.pop(key, None)
+        if reading is None or not reading.goes_on(handle):
+            handle.seek(0)
+            if handle.read(len(MAGIC)) != MAGIC:
+                raise DataError(f"{path} is not a run being recorded")
+            reading = _Reading(os.fstat(handle.fileno()))
+        reading.read(handle, path, max_input_bytes())
+    _READINGS[key] = reading
+    while len(_READINGS) > KEPT_READINGS:
+        del _READINGS[next(iter(_READINGS))]
+    return reading.replayed(path)
+
+
+KEPT_READINGS = 2
+"""Runs whose readings this process keeps (oldest dropped first): each holds its run's rows."""
+
+
+class _Reading:
+    """What has been read of one journal: its records merged, and where reading stopped."""
+
+    def __init__(self, info: os.stat_result) -> None:
+        self.file = (info.st_dev, info.st_ino)
+        self.offset = len(MAGIC)
+        self.last_record, self.last_head = 0, b""  # where the last whole record read starts
+        self.stamp = (info.st_size, info.st_mtime_ns)  # the file when reading stopped
+        self.rows: list[tuple[str, int, float, str, np.ndarray]] = []
+        self.appended: dict[str, list[np.ndarray]] = {}
+        self.statics: dict[str, np.ndarray] = {}
+        self.state: dict[str, Any] | None = None
+        self.count = self.total = 0
+        self.digest = hashlib.sha256()
+
+    def goes_on(self, handle: BinaryIO) -> bool:
+        """Whether the open file is the one read, grown or as it was: the same file, no
+        shorter, unchanged if no longer, and the last record read still where it was. (A
+        journal is only appended to; a file written anew at the path is read anew.) Leaves
+        the handle where reading goes on."""
+        info = os.fstat(handle.fileno())
+        if (info.st_dev, info.st_ino) != self.file or info.st_size < self.offset:
+            return False
+        if info.st_size == self.stamp[0] and info.st_mtime_ns != self.stamp[1]:
+            return False
+        if self.last_head:
+            handle.seek(self.last_record)
+            if handle.read(HEAD) != self.last_head:
+                return False
+        handle.seek(self.offset)
+        return True
+
+    def read(self, handle: BinaryIO, path: Path, cap: int) -> None:
+        """Read the whole records from the handle's position on."""
+        for start, head, payload in _payloads(handle, cap, path, self.offset, self.total):
             record = decode_record(path, payload)
-            count += 1
-            rows.extend(record.rows)
+            self.digest.update(payload)
+            self.count += 1
+            self.total += len(payload)
+            self.rows.extend(record.rows)
             for name, value in record.appends.items():
-                appended.setdefault(name, []).append(value)
-            statics.update(record.statics)
-            state = record.state if record.state is not None else state
-    if state is None:
-        raise DataError(f"{path} holds no snapshot yet: the run stopped (or is still) before "
-                        "its first one", hint="let the run reach its first snapshot (watch's "
-                                              "every= steps, or rec.epoch())")
-    for name, parts in appended.items():
-        statics[name] = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    return Replayed(rows, statics, state, count, digest.hexdigest()[:20])
+                self.appended.setdefault(name, []).append(value)
+            self.statics.update(record.statics)
+            self.state = record.state if record.state is not None else self.state
+            self.last_record, self.last_head = start, head
+            self.offset = start + HEAD + len(payload)
+        info = os.fstat(handle.fileno())
+        self.stamp = (info.st_size, info.st_mtime_ns)
+
+    def replayed(self, path: Path) -> Replayed:
+        """The records read so far, merged (new lists: the reading goes on)."""
+        if self.state is None:
+            raise DataError(f"{path} holds no snapshot yet: the run stopped (or is still) "
+                            "before its first one", hint="let the run reach its first snapshot "
+                                                         "(watch's every= steps, or rec.epoch())")
+        statics = dict(self.statics)
+        for name, parts in self.appended.items():
+            if len(parts) > 1:  # joined once; later reads add to the joined array
+                parts[:] = [np.concatenate(parts)]
+            statics[name] = parts[0]
+        return Replayed(list(self.rows), statics, self.state, self.count,
+                        self.digest.hexdigest()[:20])
 
 
-def _payloads(handle: BinaryIO, cap: int, path: Path) -> Iterator[bytes]:
-    """Each whole record's payload, in order; stops at the end or at a cut or damaged one.
-    A `DataError` before reading past ``cap`` bytes of records."""
+_READINGS: dict[str, _Reading] = {}
+
+
+def _payloads(handle: BinaryIO, cap: int, path: Path, start: int = len(MAGIC),
+              total: int = 0) -> Iterator[tuple[int, bytes, bytes]]:
+    """Each whole record from ``start`` on, in order, as (where it starts, its head, its
+    payload); stops at the end or at a cut or damaged one. A `DataError` before reading past
+    ``cap`` bytes of records (``total`` of them read before ``start``)."""
     from mlanim.inputs import megabytes
 
-    total = 0
+    handle.seek(start)
     while True:
+        if total > cap:  # read before (the cap may have been lowered since), or just now
+            raise DataError(f"{path} holds over {megabytes(cap)} of recording",
+                            hint="raise the limit with MLANIM_MAX_INPUT_MB if you trust the file")
         head = handle.read(HEAD)
         if len(head) < HEAD or head[:4] != RECORD:
             return
@@ -177,13 +245,12 @@ def _payloads(handle: BinaryIO, cap: int, path: Path) -> Iterator[bytes]:
             return  # cut short: the writer was stopped while writing it
         total += size
         if total > cap:
-            raise DataError(f"{path} holds over {megabytes(cap)} of recording",
-                            hint="raise the limit with MLANIM_MAX_INPUT_MB if you trust the file")
+            continue  # refused above, before the record is read
         handle.seek(here)
         payload = handle.read(size)
         if hashlib.sha256(payload).digest() != checksum:
             return
-        yield payload
+        yield here - HEAD, head, payload
 
 
 def decode_record(path: Path, payload: bytes) -> Record:
