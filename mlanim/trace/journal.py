@@ -228,13 +228,10 @@ def _payloads(handle: BinaryIO, cap: int, path: Path, start: int = len(MAGIC),
     """Each whole record from ``start`` on, in order, as (where it starts, its head, its
     payload); stops at the end or at a cut or damaged one. A `DataError` before reading past
     ``cap`` bytes of records (``total`` of them read before ``start``)."""
-    from mlanim.inputs import megabytes
-
+    if total > cap:  # read before, and the cap lowered since
+        raise _over_cap(path, cap)
     handle.seek(start)
     while True:
-        if total > cap:  # read before (the cap may have been lowered since), or just now
-            raise DataError(f"{path} holds over {megabytes(cap)} of recording",
-                            hint="raise the limit with MLANIM_MAX_INPUT_MB if you trust the file")
         head = handle.read(HEAD)
         if len(head) < HEAD or head[:4] != RECORD:
             return
@@ -245,12 +242,19 @@ def _payloads(handle: BinaryIO, cap: int, path: Path, start: int = len(MAGIC),
             return  # cut short: the writer was stopped while writing it
         total += size
         if total > cap:
-            continue  # refused above, before the record is read
+            raise _over_cap(path, cap)
         handle.seek(here)
         payload = handle.read(size)
         if hashlib.sha256(payload).digest() != checksum:
             return
         yield here - HEAD, head, payload
+
+
+def _over_cap(path: Path, cap: int) -> DataError:
+    from mlanim.inputs import megabytes
+
+    return DataError(f"{path} holds over {megabytes(cap)} of recording",
+                     hint="raise the limit with MLANIM_MAX_INPUT_MB if you trust the file")
 
 
 def decode_record(path: Path, payload: bytes) -> Record:
