@@ -324,3 +324,37 @@ def test_a_page_build_paints_no_frame_and_imports_no_painter(tmp_path):
                           check=True, timeout=120)
     size, *painters = done.stdout.split()
     assert int(size) > 10_000 and painters == ["False", "False", "False"]
+
+
+def test_a_burst_of_snapshots_is_told_once_a_gap_with_the_newest_state(tmp_path):
+    """A run that snapshots ten times a second does not make its pages repaint ten times a
+    second: changes within `EVENT_GAP` are told once, with the newest steps; the end is told
+    all the same."""
+    from mlanim.live import EVENT_GAP
+
+    rec = _watched(tmp_path / "run.mlanim")
+    _loop(rec, 1)
+    rec.close()
+    server = LiveServer(tmp_path / "run.mlanim", ["loss_curves"])
+    client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        client.sendall(f"GET /events?token={server.token} HTTP/1.1\r\n"
+                       f"Host: 127.0.0.1:{server.port}\r\n\r\n".encode())
+        started = time.monotonic()
+        for steps in range(1, 41):  # 40 snapshots in about 0.4 s
+            server.changed(steps)
+            time.sleep(0.01)
+        time.sleep(EVENT_GAP * 2)
+        server.end()
+        told = b""
+        while b"event: end" not in told:
+            told += client.recv(65536)
+        took = time.monotonic() - started
+    finally:
+        client.close()
+        server.stop()
+    runs = [json.loads(line[len(b"data: "):]) for line in told.split(b"\n")
+            if line.startswith(b"data: ")]
+    assert 2 <= len(runs) <= 2 + took / EVENT_GAP
+    assert len(runs) < 10  # of 42 changes, each told before
+    assert runs[-2]["steps"] == 40 and runs[-1]["ended"]
