@@ -35,8 +35,8 @@ def test_a_long_curve_keeps_each_columns_ends_and_extremes():
     for column in (10, 137, 409):
         every, some = y[columns == column], y[kept][columns[kept] == column]
         assert some.min() == every.min() and some.max() == every.max()
-        first = np.flatnonzero(columns == column)[[0, -1]]
-        assert set(first) <= set(kept.tolist())
+        ends = np.flatnonzero(columns == column)[[0, -1]]
+        assert set(ends.tolist()) <= set(kept.tolist())
 
 
 @pytest.mark.parametrize("x_pixels", [np.arange(100.0) / 2, np.r_[np.arange(5000.0) / 100, 3.0],
