@@ -11,6 +11,7 @@ import gc
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,27 @@ def worker_count() -> int:
     return int(setting) if setting.isdigit() and can_start_processes() else 1
 
 
+@contextmanager
+def main_left_out() -> Iterator[None]:
+    """Processes started inside do not run the main script again.
+
+    A ``spawn`` process first runs its parent's main module (as ``__mp_main__``). A script not
+    guarded by ``if __name__ == "__main__":`` then trains and renders again in every worker,
+    whose own pool Python refuses; the pool starts a new worker for each one that stopped,
+    and the render never ends. mlanim's workers need nothing of the main module (their
+    functions and data are mlanim's), so they are started without it.
+    """
+    main = sys.modules["__main__"]
+    spec, path = getattr(main, "__spec__", None), main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
+
+
 def _start_worker(factory: Callable[[], Any]) -> None:
     global _worker_drawing
     _worker_drawing = factory()
@@ -64,7 +86,9 @@ def draw_in_order(factory: Callable[[], Any], count: int, workers: int,
     Workers are started with ``spawn``: forking a process that has run torch can deadlock.
     """
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_start_worker, initargs=(factory,)) as pool:
+    with main_left_out():
+        pool = context.Pool(workers, initializer=_start_worker, initargs=(factory,))
+    with pool:
         yield from pool.imap(_draw, range(count), chunksize=chunk)
 
 
@@ -111,8 +135,10 @@ def map_shared(function: Callable[[Any, Any], Any], shared: Any, tasks: list[Any
             done()
         return results
     context = multiprocessing.get_context("spawn")
-    with context.Pool(min(workers, len(tasks)), initializer=_keep_shared,
-                      initargs=(shared,)) as pool:
+    with main_left_out():
+        pool = context.Pool(min(workers, len(tasks)), initializer=_keep_shared,
+                            initargs=(shared,))
+    with pool:
         for result in pool.imap(_with_shared, [(function, t) for t in tasks], chunksize=1):
             results.append(result)
             done()

@@ -79,3 +79,35 @@ def test_frames_are_encoded_with_the_heap_settled_and_it_is_released_after(tmp_p
     with pytest.raises(RuntimeError):
         write_outputs(failing(), video, {"mp4": tmp_path / "b.mp4"})
     assert gc.get_freeze_count() == 0 and not (tmp_path / "b.mp4").exists()
+
+
+UNGUARDED_SCRIPT = """\
+import operator, sys
+from functools import partial
+sys.path.insert(0, {root!r})
+from mlanim.executor import draw_in_order, map_shared
+from tests.test_executor import make_counting_frames
+print("the script's body ran")
+frames = list(draw_in_order(partial(make_counting_frames), 7, workers=2, chunk=2))
+sums = map_shared(operator.add, 10, [1, 2, 3], workers=2)
+print([int(f[0, 0, 0]) for f in frames], sums)
+"""
+
+
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_workers(tmp_path):
+    """Spawned workers run the parent's main script again unless told not to: unguarded,
+    it restarted the work in every worker, and the pool replaced each refused worker
+    forever (a render that never ended, printing a traceback a worker)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "script.py"
+    script.write_text(UNGUARDED_SCRIPT.format(root=str(Path(__file__).parent.parent)))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["the script's body ran",
+                                        "[0, 1, 2, 3, 4, 5, 6] [11, 12, 13]"]
+    assert done.stderr == ""
