@@ -24,6 +24,7 @@ from typing import Any
 
 from mlanim import __version__
 from mlanim.errors import UserError
+from mlanim.executor import main_left_out
 from mlanim.extras import require
 
 ENVIRONMENT = "MLANIM_CLUSTER"
@@ -87,9 +88,10 @@ def _client(where: str) -> Any:
 
     if where == "local":
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
-        cluster = LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        with main_left_out():  # its worker processes are spawned as the executor's are
+            cluster = LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None,
+                                   silence_logs=logging.ERROR)
         connected = Client(cluster)
     else:
         _reachable(where)

@@ -95,10 +95,13 @@ print([int(f[0, 0, 0]) for f in frames], sums)
 
 
 @pytest.mark.slow
-def test_a_script_without_a_main_guard_is_not_run_again_by_the_workers(tmp_path):
+@pytest.mark.parametrize("cluster", ["", "local"])
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_workers(tmp_path, cluster):
     """Spawned workers run the parent's main script again unless told not to: unguarded,
     it restarted the work in every worker, and the pool replaced each refused worker
-    forever (a render that never ended, printing a traceback a worker)."""
+    forever (a render that never ended, printing a traceback a worker); a local Dask
+    cluster's workers failed to start, and the render was blamed on its run."""
+    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -106,7 +109,8 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_workers(tmp_path)
     script = tmp_path / "script.py"
     script.write_text(UNGUARDED_SCRIPT.format(root=str(Path(__file__).parent.parent)))
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
+                          timeout=120, cwd=tmp_path,
+                          env={**os.environ, "MLANIM_CLUSTER": cluster})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["the script's body ran",
                                         "[0, 1, 2, 3, 4, 5, 6] [11, 12, 13]"]
