@@ -24,8 +24,8 @@ from typing import Any
 
 from mlanim import __version__
 from mlanim.errors import UserError
-from mlanim.executor import main_left_out
 from mlanim.extras import require
+from mlanim.spawning import main_left_out
 
 ENVIRONMENT = "MLANIM_CLUSTER"
 RETRIES = 2  # a task that raises runs at most this many more times

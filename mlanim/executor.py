@@ -11,13 +11,14 @@ import gc
 import multiprocessing
 import os
 import queue
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+
+from mlanim.spawning import main_left_out
 
 _worker_drawing: Any = None
 
@@ -46,27 +47,6 @@ def worker_count() -> int:
     """
     setting = os.environ.get("MLANIM_WORKERS", "1").strip()
     return int(setting) if setting.isdigit() and can_start_processes() else 1
-
-
-@contextmanager
-def main_left_out() -> Iterator[None]:
-    """Processes started inside do not run the main script again.
-
-    A ``spawn`` process first runs its parent's main module (as ``__mp_main__``). A script not
-    guarded by ``if __name__ == "__main__":`` then trains and renders again in every worker,
-    whose own pool Python refuses; the pool starts a new worker for each one that stopped,
-    and the render never ends. mlanim's workers need nothing of the main module (their
-    functions and data are mlanim's), so they are started without it.
-    """
-    main = sys.modules["__main__"]
-    spec, path = getattr(main, "__spec__", None), main.__dict__.pop("__file__", None)
-    main.__spec__ = None
-    try:
-        yield
-    finally:
-        main.__spec__ = spec
-        if path is not None:
-            main.__file__ = path
 
 
 def _start_worker(factory: Callable[[], Any]) -> None:

@@ -1,0 +1,29 @@
+"""Worker processes started without the user's main script (the executor's pools and a local
+Dask cluster's workers, all started by ``spawn``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def main_left_out() -> Iterator[None]:
+    """Processes started inside do not run the main script again.
+
+    A ``spawn`` process first runs its parent's main module (as ``__mp_main__``). A script not
+    guarded by ``if __name__ == "__main__":`` then trains and renders again in every worker,
+    whose own pool Python refuses; the pool starts a new worker for each one that stopped,
+    and the render never ends. mlanim's workers need nothing of the main module (their
+    functions and data are mlanim's), so they are started without it.
+    """
+    main = sys.modules["__main__"]
+    spec, path = getattr(main, "__spec__", None), main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
