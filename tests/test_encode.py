@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 
 import numpy as np
@@ -230,3 +231,37 @@ def test_lecture_sizes_in_every_aspect_get_the_faster_preset(size, preset):
     from mlanim.encode.video import codec_options
 
     assert codec_options("mp4", *size)[1]["preset"] == preset
+
+
+ENCODE_ON_ONE_CORE = """\
+import hashlib, os, sys
+import numpy as np
+from mlanim.encode.video import AvWriter
+if sys.argv[1] == "one":
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+rng = np.random.default_rng(0)
+path = sys.argv[2]
+writer = AvWriter(__import__("pathlib").Path(path), "mp4", 854, 480, 30)
+for _ in range(4):
+    writer.write(rng.integers(0, 256, (480, 854, 3), dtype=np.uint8))
+writer.close()
+print(hashlib.sha256(open(path, "rb").read()).hexdigest())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs two cores to compare with one")
+def test_an_mp4s_bytes_do_not_depend_on_the_cores_it_was_encoded_on(tmp_path):
+    """Same frames, same bytes, on one core or on all of them: x264's own threads made the
+    bytes depend on the machine (and, rarely, on how its threads were scheduled)."""
+    import subprocess
+    import sys
+
+    digests = {}
+    for cores in ("one", "all"):
+        done = subprocess.run([sys.executable, "-c", ENCODE_ON_ONE_CORE, cores,
+                               str(tmp_path / f"{cores}.mp4")],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        digests[cores] = done.stdout.strip()
+    assert digests["one"] == digests["all"]
