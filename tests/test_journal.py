@@ -410,3 +410,40 @@ def _record_starts(whole: bytes) -> list[int]:
         starts.append(at)
         at += HEAD + int.from_bytes(whole[at + 4: at + 12], "little")
     return starts
+
+
+class Killed(BaseException):
+    """Stands for a SIGKILL at one point of a recording's start."""
+
+
+def test_a_run_killed_while_its_file_is_created_leaves_nothing_under_its_name(tmp_path,
+                                                                             monkeypatch):
+    """A run's file appears under its name with its first bytes whole: created empty there,
+    a run killed before they were written left a file that read as no mlanim run at all
+    (CI's random kills hit it once in a few hundred)."""
+    from mlanim.trace import journal
+
+    def killed(*_: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(journal.os, "replace", killed)
+    path = tmp_path / "run.mlanim"
+    with pytest.raises(Killed):
+        journal.JournalWriter(path)
+    assert not path.exists()
+    left = list(tmp_path.iterdir())
+    assert [p.name.startswith(".") for p in left] == [True]  # hidden
+    assert left[0].read_bytes() == MAGIC
+    monkeypatch.undo()
+    dead = left[0].with_name(left[0].name.replace(str(os.getpid()), str(_a_dead_pid())))
+    left[0].rename(dead)
+    writer = journal.JournalWriter(path)
+    assert path.read_bytes() == MAGIC and is_journal(path)
+    assert not dead.exists()  # a dead run's leftover is removed by the next run in its folder
+    writer.close()
+
+
+def _a_dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(done.stdout)

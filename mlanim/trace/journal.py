@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from mlanim.atomic import remove_stale_partials, temporary_name
 from mlanim.errors import DataError
 
 MAGIC = b"MLANIM-RUN 1\n"
@@ -70,9 +71,13 @@ class JournalWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 (kept open for appends)
-        self._file.write(MAGIC)
-        self._file.flush()
+        # The file appears with its first bytes whole: created empty at its name, a run killed
+        # before they were written left a file that read as no run at all.
+        remove_stale_partials(path.parent)
+        partial = temporary_name(path)
+        partial.write_bytes(MAGIC)
+        os.replace(partial, path)
+        self._file: BinaryIO | None = open(path, "ab")  # noqa: SIM115 (kept open for appends)
 
     def append(self, record: Record) -> None:
         """Write ``record`` whole, after the ones before it."""
