@@ -19,7 +19,7 @@ from mlanim.spec.sections import GifSpec
 CODECS = {
     # H.264 in yuv420p plays in browsers, PowerPoint and Keynote; faststart lets the web stream it.
     # One encoder thread: x264's own threads (1.5 a core) made the bytes depend on the machine's
-    # cores, and, rarely, on how its threads were scheduled (1 encode in 160 differed with the
+    # cores, and, rarely, on how its threads were scheduled (2 encodes in 160 differed with the
     # machine overloaded). One thread beside the drawing thread took less CPU a frame (480p:
     # 7.9 ms against 8.4; 1080p: 21 against 34) and renders were as fast or faster.
     "mp4": ("libx264", {"crf": "20", "preset": "medium", "threads": "1",
