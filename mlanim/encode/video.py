@@ -21,7 +21,7 @@ CODECS = {
     # One encoder thread: x264's own threads (1.5 a core) made the bytes depend on the machine's
     # cores, and, rarely, on how its threads were scheduled (2 encodes in 160 differed with the
     # machine overloaded). One thread beside the drawing thread took less CPU a frame (480p:
-    # 7.9 ms against 8.4; 1080p: 21 against 34) and renders were as fast or faster.
+    # 7.9 ms against 8.4; 1080p: 21 against 34); renders took about as long (benchmarks README).
     "mp4": ("libx264", {"crf": "20", "preset": "medium", "threads": "1",
                         "movflags": "+faststart"}),
     "webm": ("libvpx-vp9", {"crf": "32", "b": "0", "deadline": "good", "cpu-used": "4",
