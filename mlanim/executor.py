@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mlanim.spawning import main_left_out
+from mlanim.spawning import spawned_pool
 
 _worker_drawing: Any = None
 
@@ -65,10 +65,7 @@ def draw_in_order(factory: Callable[[], Any], count: int, workers: int,
     ``factory`` must be picklable (a module-level function or a ``functools.partial`` of one).
     Workers are started with ``spawn``: forking a process that has run torch can deadlock.
     """
-    context = multiprocessing.get_context("spawn")
-    with main_left_out():
-        pool = context.Pool(workers, initializer=_start_worker, initargs=(factory,))
-    with pool:
+    with spawned_pool(workers, _start_worker, (factory,)) as pool:
         yield from pool.imap(_draw, range(count), chunksize=chunk)
 
 
@@ -114,11 +111,7 @@ def map_shared(function: Callable[[Any, Any], Any], shared: Any, tasks: list[Any
             results.append(function(shared, task))
             done()
         return results
-    context = multiprocessing.get_context("spawn")
-    with main_left_out():
-        pool = context.Pool(min(workers, len(tasks)), initializer=_keep_shared,
-                            initargs=(shared,))
-    with pool:
+    with spawned_pool(min(workers, len(tasks)), _keep_shared, (shared,)) as pool:
         for result in pool.imap(_with_shared, [(function, t) for t in tasks], chunksize=1):
             results.append(result)
             done()

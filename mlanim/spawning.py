@@ -3,9 +3,12 @@ Dask cluster's workers, all started by ``spawn``)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.pool import Pool
+from typing import Any
 
 
 @contextmanager
@@ -27,3 +30,13 @@ def main_left_out() -> Iterator[None]:
         main.__spec__ = spec
         if path is not None:
             main.__file__ = path
+
+
+def spawned_pool(workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]
+                 ) -> Pool:
+    """A pool of ``workers`` processes started with ``spawn`` (forking a process that has run
+    torch can deadlock), each running ``initializer(*initargs)`` first, without the main
+    script."""
+    with main_left_out():
+        return multiprocessing.get_context("spawn").Pool(workers, initializer=initializer,
+                                                         initargs=initargs)
