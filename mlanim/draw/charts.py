@@ -138,8 +138,8 @@ def chart_curves(units: Units, box: Box, x: np.ndarray, series: Sequence[Series]
         if not len(at) or now < at[0] - 1e-9:
             continue  # its first point is still to come
         upto = at <= now + 1e-9
-        plotted = log_values(s.values, bottom, top) if log else np.asarray(s.values, float)
         raw = np.asarray(s.values, float)
+        plotted = log_values(raw, bottom, top) if log else raw
         value = float(np.interp(now, at, plotted))
         shown_x = x0 + w * (at[upto] - x[0]) / span
         kept = column_points(shown_x * units.video.width, plotted[upto])
